@@ -1,0 +1,35 @@
+// The shape of an `app migrate` subcommand. Each subcommand lives in its own
+// file (cmd/<name>_command.cpp) and is listed once in cmd/cli.cpp's table.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "migrator/assembler.h"
+
+namespace app {
+
+namespace po = boost::program_options;
+
+struct command_context {
+  const po::variables_map& vm;  // global options + the subcommand's own
+  std::ostream& out;            // data (status, inspect): stdout
+  std::ostream& err;            // messages: stderr
+};
+
+struct command {
+  const char* name;
+  const char* summary;
+  const char* usage;    // e.g. "app migrate inspect FILE [--json]"
+  const char* example;  // one example invocation shown by --help
+  void (*add_options)(po::options_description& options, po::positional_options_description& positional);
+  int (*run)(command_context& ctx);
+};
+
+// The module set chosen by --modules-dir (a directory) or, without it, the
+// embedded one; assembled, with its problems (callers decide whether to refuse).
+migrator::assembly load_module_set(const po::variables_map& vm);
+
+}  // namespace app

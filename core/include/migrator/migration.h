@@ -1,0 +1,31 @@
+// What a migration is once it has been read from a module: the pure data that
+// the parser produces, the assembler orders and the engine executes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace migrator {
+
+struct statement {
+  std::string sql;  // exactly the text sent to the server (trimmed, as goose sends it)
+  int line = 0;     // 1-based line in the file where the statement's text starts
+};
+
+struct migration_body {
+  bool use_transaction = true;  // false with "-- +goose NO TRANSACTION"
+  std::vector<statement> up;
+  std::vector<statement> down;
+};
+
+struct migration {
+  std::int64_t version = 0;
+  std::string name;      // the file name's title: "billing_init" for 04001_billing_init.sql
+  std::string module;    // owning module's name
+  std::string path;      // display path, e.g. "modules/billing/migrations/04001_billing_init.sql"
+  std::string checksum;  // hex SHA-256 of the file text with CRLF normalised to LF
+  migration_body body;
+};
+
+}  // namespace migrator

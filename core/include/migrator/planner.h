@@ -1,0 +1,45 @@
+// Pure: from (available migrations, applied history) to the ordered steps of a
+// command, with goose v3's allow-missing semantics.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "migrator/migration.h"
+
+namespace migrator {
+
+struct applied_version {
+  std::int64_t version = 0;
+  std::int64_t order = 0;  // application order (the history row's id); higher = later
+};
+
+enum class command_kind { up, up_by_one, up_to, down, down_to, redo, reset };
+
+struct plan_request {
+  command_kind kind = command_kind::up;
+  std::int64_t target = 0;  // for up_to and down_to
+};
+
+enum class direction { up, down };
+
+struct plan_step {
+  direction dir = direction::up;
+  std::int64_t version = 0;
+  const migration* file = nullptr;  // points into `available`; never null in a returned plan
+};
+
+// - up: every pending version (including ones lower than the highest applied), ascending.
+// - up_by_one: the lowest pending version.
+// - up_to V: pending versions <= V, ascending.
+// - down: the most recently applied migration (by order, not by version).
+// - down_to V: every applied version > V, most recently applied first.
+// - redo: down then up of the most recently applied migration.
+// - reset: every applied migration, most recently applied first.
+// Applied versions with no file are skipped by up and are an error (error_code::plan)
+// when a down step needs them. Version 0 (goose's initial row) is never planned.
+std::vector<plan_step> make_plan(const std::vector<migration>& available,
+                                 const std::vector<applied_version>& applied,
+                                 const plan_request& request);
+
+}  // namespace migrator

@@ -1,0 +1,50 @@
+// Seam: where migrations come from. A source yields the raw tree of a module
+// set (manifest text and each folder's .sql files); the assembler turns it into
+// one ordered sequence. The embedded set (compiled into the binary) and a
+// directory given with --modules-dir are two sources behind the same assembler.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrator/error.h"
+
+namespace migrator {
+
+struct source_file {
+  std::string path;     // display path: "<root>/<module>/migrations/<file>.sql"
+  std::string content;  // bytes as read
+};
+
+struct source_folder {
+  std::string name;                 // the folder's name under the root
+  bool has_migrations_dir = false;  // "<root>/<name>/migrations" exists
+  std::vector<source_file> files;   // every "*.sql" in migrations/, sorted by path
+};
+
+struct source_tree {
+  std::string root;                          // display root, e.g. "modules"
+  std::string manifest_path;                 // "<root>/modules.yaml"
+  std::optional<std::string> manifest_text;  // nullopt: no manifest
+  std::vector<source_folder> folders;        // every sub-directory of root, sorted by name
+  std::vector<problem> problems;             // what could not be read (permissions, loops)
+};
+
+class migration_source {
+ public:
+  virtual ~migration_source() = default;
+  virtual source_tree load() const = 0;
+  // For messages: "embedded modules" or the directory.
+  virtual std::string describe() const = 0;
+};
+
+// Reads DIR/modules.yaml and DIR/<name>/migrations/*.sql at load() time.
+std::unique_ptr<migration_source> make_directory_source(std::filesystem::path dir);
+
+// A tree held in memory (used by the generated embedded set and by tests).
+std::unique_ptr<migration_source> make_memory_source(source_tree tree, std::string description);
+
+}  // namespace migrator

@@ -1,0 +1,112 @@
+#include "test_support.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <pqxx/pqxx>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+
+namespace testing_support {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string unique_suffix() {
+  static std::atomic<int> counter{0};
+  std::random_device rd;
+  std::ostringstream s;
+  s << getpid() << '_' << counter++ << '_' << (rd() % 100000);
+  return s.str();
+}
+
+}  // namespace
+
+temp_dir::temp_dir() {
+  std::string pattern = (fs::temp_directory_path() / "migrator-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ec;
+  // Tests may remove permissions to provoke errors: restore them so cleanup works.
+  for (auto it = fs::recursive_directory_iterator(path_, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+  }
+  fs::remove_all(path_, ec);
+}
+
+fs::path temp_dir::write(const std::string& relative, const std::string& content) const {
+  fs::path p = path_ / relative;
+  fs::create_directories(p.parent_path());
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << content;
+  if (!f) throw std::runtime_error("cannot write " + p.string());
+  return p;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw std::runtime_error("cannot read " + path.string());
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+std::string admin_dsn() {
+  static const std::string dsn = [] {
+    const char* dir = std::getenv("MIGRATOR_TEST_PG_DIR");
+    std::string d = dir ? dir : MIGRATOR_TEST_PG_DIR;
+    std::string text = read_file(fs::path(d) / "dsn");
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+  }();
+  return dsn;
+}
+
+test_database::test_database() : name_("t_" + unique_suffix()) {
+  pqxx::connection admin(admin_dsn());
+  pqxx::nontransaction tx(admin);
+  tx.exec("CREATE DATABASE " + name_);
+  std::string base = admin_dsn();
+  auto pos = base.find("dbname=");
+  dsn_ = base.substr(0, pos) + "dbname=" + name_;
+}
+
+test_database::~test_database() {
+  try {
+    pqxx::connection admin(admin_dsn());
+    pqxx::nontransaction tx(admin);
+    tx.exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+  } catch (...) {
+  }
+}
+
+std::vector<std::string> test_database::query(const std::string& sql) const {
+  pqxx::connection c(dsn_);
+  pqxx::nontransaction tx(c);
+  std::vector<std::string> rows;
+  for (const auto& row : tx.exec(sql)) rows.push_back(row[0].is_null() ? "" : row[0].c_str());
+  return rows;
+}
+
+std::string test_database::scalar(const std::string& sql) const {
+  auto rows = query(sql);
+  if (rows.size() != 1) throw std::runtime_error("expected one row from: " + sql);
+  return rows[0];
+}
+
+void test_database::exec(const std::string& sql) const {
+  pqxx::connection c(dsn_);
+  pqxx::nontransaction tx(c);
+  tx.exec(sql);
+}
+
+}  // namespace testing_support

@@ -1,0 +1,68 @@
+// Helpers shared by the tests: temporary directories, a fresh database per test
+// on the project's own PostgreSQL (started by the ctest fixture), and the app,
+// run in process or as a child process.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace testing_support {
+
+// A directory removed (recursively) on destruction.
+class temp_dir {
+ public:
+  temp_dir();
+  ~temp_dir();
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  // Writes `content` to path()/relative, creating parent folders; returns the full path.
+  std::filesystem::path write(const std::string& relative, const std::string& content) const;
+
+ private:
+  std::filesystem::path path_;
+};
+
+// DSN of the maintenance database of the test server (reads MIGRATOR_TEST_PG_DIR/dsn).
+std::string admin_dsn();
+
+// A freshly created, empty database, dropped (WITH FORCE) on destruction.
+class test_database {
+ public:
+  test_database();
+  ~test_database();
+  test_database(const test_database&) = delete;
+  test_database& operator=(const test_database&) = delete;
+  const std::string& name() const { return name_; }
+  const std::string& dsn() const { return dsn_; }
+  // Runs SQL and returns the first column of every row ("" for NULL).
+  std::vector<std::string> query(const std::string& sql) const;
+  // Runs SQL, returns the single value of a one-row, one-column result.
+  std::string scalar(const std::string& sql) const;
+  void exec(const std::string& sql) const;
+
+ private:
+  std::string name_;
+  std::string dsn_;
+};
+
+struct run_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// `app ARGS...` through app::run in this process.
+run_result run_app(const std::vector<std::string>& args);
+
+// `app ARGS...` as a child process (the built binary), with extra environment.
+run_result run_app_process(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env = {});
+
+// Reads a whole file.
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace testing_support
