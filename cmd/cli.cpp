@@ -9,24 +9,30 @@
 #include "command.h"
 #include "exit_codes.h"
 #include "migrator/error.h"
+#include "settings_options.h"
 
 namespace app {
 
-// Defined in cmd/<name>_command.cpp.
+// Defined in cmd/<name>_command.cpp and cmd/migrate_commands.cpp.
 extern const command inspect_command;
+extern const command* const engine_commands[];
+extern const std::size_t engine_command_count;
 
 namespace {
 
-const command* const migrate_commands[] = {
-    &inspect_command,
-};
+const std::vector<const command*>& migrate_commands() {
+  static const std::vector<const command*> table = [] {
+    std::vector<const command*> t(engine_commands, engine_commands + engine_command_count);
+    t.push_back(&inspect_command);
+    return t;
+  }();
+  return table;
+}
 
 po::options_description global_options() {
   po::options_description global("Global options");
-  global.add_options()
-      ("modules-dir", po::value<std::string>()->value_name("DIR"),
-       "use the modules in DIR (DIR/modules.yaml, DIR/<name>/migrations/*.sql) instead of the embedded set")
-      ("help,h", "show help");
+  add_settings_options(global);
+  global.add_options()("help,h", "show help");
   return global;
 }
 
@@ -46,7 +52,7 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 const command* find_command(const std::string& name) {
-  for (const command* c : migrate_commands)
+  for (const command* c : migrate_commands())
     if (name == c->name) return c;
   return nullptr;
 }
@@ -54,7 +60,7 @@ const command* find_command(const std::string& name) {
 std::optional<std::string> closest_command(const std::string& name) {
   std::optional<std::string> best;
   std::size_t best_distance = 3;  // farther than this is not a typo
-  for (const command* c : migrate_commands) {
+  for (const command* c : migrate_commands()) {
     std::size_t d = edit_distance(name, c->name);
     if (d < best_distance) best_distance = d, best = c->name;
   }
@@ -63,7 +69,7 @@ std::optional<std::string> closest_command(const std::string& name) {
 
 void print_migrate_help(std::ostream& out) {
   out << "usage: app migrate <command> [options]\n\ncommands:\n";
-  for (const command* c : migrate_commands) {
+  for (const command* c : migrate_commands()) {
     out << "  " << c->name << std::string(c->name[0] && std::string(c->name).size() < 12 ? 12 - std::string(c->name).size() : 1, ' ')
         << c->summary << '\n';
   }

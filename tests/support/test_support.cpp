@@ -109,4 +109,20 @@ void test_database::exec(const std::string& sql) const {
   tx.exec(sql);
 }
 
+void write_module_set(const temp_dir& dir, const std::vector<module_files>& modules) {
+  std::string manifest = "modules:\n";
+  for (const auto& m : modules) {
+    manifest += "  - name: " + m.name + "\n";
+    fs::create_directories(dir.path() / m.name / "migrations");
+    for (const auto& [file, content] : m.files) dir.write(m.name + "/migrations/" + file, content);
+  }
+  dir.write("modules.yaml", manifest);
+}
+
+std::string migration_text(const std::string& up, const std::string& down) {
+  std::string text = "-- +goose Up\n" + up + "\n";
+  if (!down.empty()) text += "-- +goose Down\n" + down + "\n";
+  return text;
+}
+
 }  // namespace testing_support

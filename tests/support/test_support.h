@@ -66,3 +66,18 @@ run_result run_app_process(const std::vector<std::string>& args,
 std::string read_file(const std::filesystem::path& path);
 
 }  // namespace testing_support
+
+namespace testing_support {
+
+// A module set on disk for --modules-dir: modules.yaml listing `modules` in
+// order and, for each file, <dir>/<module>/migrations/<file name>.
+struct module_files {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> files;  // {file name, content}
+};
+void write_module_set(const temp_dir& dir, const std::vector<module_files>& modules);
+
+// "-- +goose Up\n<up>\n-- +goose Down\n<down>\n"
+std::string migration_text(const std::string& up, const std::string& down = "");
+
+}  // namespace testing_support

@@ -1,0 +1,127 @@
+// The migration engine: applies an assembled module set to PostgreSQL.
+//
+// One engine = one plain connection opened from the DSN as given (never with
+// the application's search_path). History lives in goose v3's table (so goose
+// can still read it) plus a side table for what goose lacks; runners exclude
+// each other with goose's session-level advisory lock.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrator/assembler.h"
+#include "migrator/error.h"
+#include "migrator/planner.h"
+
+namespace migrator {
+
+struct engine_options {
+  // goose's version table; may be schema-qualified ("ops.goose_db_version").
+  // The side table is the same name with "_meta" appended. Default: goose_db_version
+  std::string table = "goose_db_version";
+  // How long to wait for another runner's lock. Default: 5 minutes.
+  std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
+  // goose's advisory lock key, so goose and this tool exclude each other.
+  std::int64_t lock_key = 4097083626;
+  // PostgreSQL statement_timeout / lock_timeout for the migration session. Default: none.
+  std::optional<std::chrono::milliseconds> statement_timeout;
+  std::optional<std::chrono::milliseconds> db_lock_timeout;
+  // Apply even when applied migrations are modified or dirty (logged as a warning). Default: false.
+  bool allow_drift = false;
+};
+
+enum class migration_state { applied, pending, modified, dirty, unknown };
+const char* to_string(migration_state state) noexcept;
+
+struct migration_status {
+  std::string module;  // from the module set, or as recorded for unknown versions
+  std::int64_t version = 0;
+  std::string name;
+  std::string path;  // empty for unknown versions
+  migration_state state = migration_state::pending;
+  std::optional<std::string> applied_at;  // "YYYY-MM-DD HH:MM:SS" (goose's tstamp, UTC)
+  bool has_checksum = false;              // false for rows written by goose itself
+  std::optional<int> statements_done;     // dirty: how many statements ran before it stopped
+  std::optional<int> statements_total;
+  std::optional<std::string> recorded_module;  // the module the history row names, if any
+};
+
+struct status_report {
+  bool history_exists = false;
+  std::int64_t current_version = 0;  // highest applied version (0 when none)
+  std::vector<migration_status> migrations;  // ascending by version
+  std::size_t without_checksum = 0;          // applied rows adopted from goose with no checksum yet
+  // "version 3001 was recorded by module 'billing' but the current set gives it to 'organization'"
+  std::vector<std::string> namespace_conflicts;
+
+  bool current() const;  // nothing pending, modified, dirty or unknown
+};
+
+struct step_result {
+  direction dir = direction::up;
+  std::string module;
+  std::int64_t version = 0;
+  std::string name;
+  std::chrono::microseconds duration{0};
+};
+
+struct run_report {
+  std::vector<step_result> steps;  // what was applied or rolled back, in order
+  bool waited_for_lock = false;
+};
+
+// A run that stopped at a failing migration: what did get done stays done.
+class run_error : public error {
+ public:
+  run_error(error_code code, const std::string& message, run_report done)
+      : error(code, message), done_(std::move(done)) {}
+  const run_report& done() const noexcept { return done_; }
+
+ private:
+  run_report done_;
+};
+
+// Receives progress as it happens (the CLI logs it; tests may record it).
+class run_observer {
+ public:
+  virtual ~run_observer() = default;
+  virtual void step_started(const plan_step&) {}
+  virtual void step_finished(const step_result&) {}
+  virtual void waiting_for_lock() {}
+};
+
+class engine {
+ public:
+  // Connects (error_code::database on failure; the message never holds the DSN).
+  // `set` must outlive the engine: plans point into it.
+  engine(const std::string& dsn, const module_set& set, engine_options options);
+  ~engine();
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  // Plans without writing anything: no history table is created, no lock taken.
+  std::vector<plan_step> plan(const plan_request& request);
+
+  // Checks pending work, takes the lock, re-plans and executes.
+  // Throws run_error when a step fails (with what was done before it).
+  run_report run(const plan_request& request, run_observer* observer = nullptr);
+
+  status_report status();
+
+  // Records the current checksum (and module) of every applied migration that has none.
+  // Returns how many rows were recorded.
+  std::size_t repair_checksums();
+  // After a human fixed a dirty version's database state by hand.
+  void repair_mark_applied(std::int64_t version);
+  void repair_mark_rolled_back(std::int64_t version);
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace migrator

@@ -1,0 +1,219 @@
+// The engine against the real PostgreSQL: every command, allow-missing across
+// modules, atomicity, NO TRANSACTION, the lock under concurrency, goose adoption.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_support.h"
+
+using namespace testing_support;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace {
+
+class engine_test : public ::testing::Test {
+ protected:
+  test_database db;
+  temp_dir modules;
+
+  run_result migrate(std::vector<std::string> args) {
+    std::vector<std::string> full{"migrate"};
+    full.insert(full.end(), args.begin(), args.end());
+    full.insert(full.end(), {"--dsn", db.dsn(), "--modules-dir", modules.path().string()});
+    return run_app(full);
+  }
+
+  std::vector<std::string> applied_versions() {
+    return db.query("SELECT version_id::text FROM goose_db_version WHERE version_id > 0 ORDER BY id");
+  }
+
+  bool table_exists(const std::string& name) {
+    return db.scalar("SELECT to_regclass('" + name + "') IS NOT NULL") == "t";
+  }
+
+  // Two modules: db (1001, 1002) and shop (2001).
+  void write_two_modules() {
+    write_module_set(modules, {{"db",
+                                {{"01001_init.sql", migration_text("CREATE SCHEMA db;\nCREATE TABLE db.a (id int);",
+                                                                   "DROP TABLE db.a;\nDROP SCHEMA db;")},
+                                 {"01002_b.sql", migration_text("CREATE TABLE db.b (id int);", "DROP TABLE db.b;")}}},
+                               {"shop",
+                                {{"02001_init.sql",
+                                  migration_text("CREATE SCHEMA shop;\nCREATE TABLE shop.c (id int);",
+                                                 "DROP TABLE shop.c;\nDROP SCHEMA shop;")}}}});
+  }
+};
+
+TEST_F(engine_test, up_applies_everything_in_order_and_records_goose_rows) {
+  write_two_modules();
+  auto r = migrate({"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002", "2001"}));
+  EXPECT_TRUE(table_exists("db.b"));
+  EXPECT_TRUE(table_exists("shop.c"));
+  // goose's version-0 row exists, as goose creates it.
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id = 0 AND is_applied"), "1");
+  // The side table records module and checksum.
+  EXPECT_EQ(db.scalar("SELECT module FROM goose_db_version_meta WHERE version_id = 2001"), "shop");
+  EXPECT_EQ(db.scalar("SELECT length(checksum) FROM goose_db_version_meta WHERE version_id = 1001"), "64");
+}
+
+TEST_F(engine_test, second_up_has_nothing_to_do) {
+  write_two_modules();
+  ASSERT_EQ(migrate({"up"}).code, 0);
+  auto rows_before = db.scalar("SELECT count(*) FROM goose_db_version");
+  auto r = migrate({"up"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version"), rows_before);
+}
+
+TEST_F(engine_test, allow_missing_applies_a_later_file_in_an_earlier_module) {
+  write_two_modules();
+  ASSERT_EQ(migrate({"up"}).code, 0);
+  modules.write("db/migrations/01003_late.sql", migration_text("CREATE TABLE db.late (id int);", "DROP TABLE db.late;"));
+  auto r = migrate({"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002", "2001", "1003"}));
+  // down undoes the most recently applied (1003), not the highest version (2001).
+  ASSERT_EQ(migrate({"down"}).code, 0);
+  EXPECT_FALSE(table_exists("db.late"));
+  EXPECT_TRUE(table_exists("shop.c"));
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002", "2001"}));
+}
+
+TEST_F(engine_test, every_command) {
+  write_two_modules();
+  ASSERT_EQ(migrate({"up-by-one"}).code, 0);
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001"}));
+  ASSERT_EQ(migrate({"up-to", "1002"}).code, 0);
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002"}));
+  auto version = migrate({"version"});
+  EXPECT_EQ(version.code, 0);
+  EXPECT_EQ(version.out, "1002\n");
+  ASSERT_EQ(migrate({"up"}).code, 0);
+  ASSERT_EQ(migrate({"redo"}).code, 0);
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002", "2001"}));
+  EXPECT_TRUE(table_exists("shop.c"));
+  ASSERT_EQ(migrate({"down-to", "1001"}).code, 0);
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001"}));
+  EXPECT_FALSE(table_exists("db.b"));
+  ASSERT_EQ(migrate({"reset"}).code, 0);
+  EXPECT_TRUE(applied_versions().empty());
+  EXPECT_FALSE(table_exists("db.a"));
+  auto status = migrate({"status"});
+  EXPECT_EQ(status.code, 0);
+  EXPECT_THAT(status.out, HasSubstr("3 pending"));
+}
+
+TEST_F(engine_test, status_lists_modules_in_version_order_as_json) {
+  write_two_modules();
+  ASSERT_EQ(migrate({"up-to", "1001"}).code, 0);
+  auto r = migrate({"status", "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["current_version"], 1001);
+  ASSERT_EQ(j["migrations"].size(), 3u);
+  EXPECT_EQ(j["migrations"][0]["module"], "db");
+  EXPECT_EQ(j["migrations"][0]["state"], "applied");
+  EXPECT_TRUE(j["migrations"][0]["applied_at"].is_string());
+  EXPECT_EQ(j["migrations"][2]["module"], "shop");
+  EXPECT_EQ(j["migrations"][2]["state"], "pending");
+  EXPECT_TRUE(j["migrations"][2]["applied_at"].is_null());
+}
+
+TEST_F(engine_test, a_failing_third_statement_leaves_no_trace) {
+  write_module_set(modules, {{"db",
+                              {{"01001_ok.sql", migration_text("CREATE TABLE ok (id int);")},
+                               {"01002_bad.sql", migration_text("CREATE TABLE one (id int);\n"
+                                                                "CREATE TABLE two (id int);\n"
+                                                                "INSERT INTO nowhere VALUES (1);\n"
+                                                                "CREATE TABLE four (id int);")}}}});
+  auto r = migrate({"up"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_TRUE(table_exists("ok"));  // applied before the failure: stays
+  EXPECT_FALSE(table_exists("one"));
+  EXPECT_FALSE(table_exists("two"));
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001"}));
+  // The report names file:line, module, version, statement number and first line, SQLSTATE, message.
+  EXPECT_THAT(r.err, HasSubstr("01002_bad.sql:4:"));
+  EXPECT_THAT(r.err, HasSubstr("migration 1002 (module db"));
+  EXPECT_THAT(r.err, HasSubstr("statement 3 of 4"));
+  EXPECT_THAT(r.err, HasSubstr("INSERT INTO nowhere VALUES (1);"));
+  EXPECT_THAT(r.err, HasSubstr("SQLSTATE 42P01"));
+  EXPECT_THAT(r.err, HasSubstr("relation \"nowhere\" does not exist"));
+}
+
+TEST_F(engine_test, no_transaction_migration_runs_create_index_concurrently) {
+  write_module_set(modules, {{"db",
+                              {{"01001_t.sql", migration_text("CREATE TABLE t (id int);", "DROP TABLE t;")},
+                               {"01002_idx.sql", "-- +goose NO TRANSACTION\n" +
+                                                     migration_text("CREATE INDEX CONCURRENTLY t_id ON t (id);",
+                                                                    "DROP INDEX CONCURRENTLY t_id;")}}}});
+  auto r = migrate({"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(table_exists("t_id"));
+  EXPECT_EQ(db.scalar("SELECT state FROM goose_db_version_meta WHERE version_id = 1002"), "applied");
+  ASSERT_EQ(migrate({"down"}).code, 0);
+  EXPECT_FALSE(table_exists("t_id"));
+}
+
+TEST_F(engine_test, a_goose_written_history_is_adopted) {
+  write_two_modules();
+  // Exactly what goose v3 does: its DDL, its version-0 row, then one row per applied migration.
+  db.exec(
+      "CREATE TABLE goose_db_version (id integer PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "
+      "version_id bigint NOT NULL, is_applied boolean NOT NULL, tstamp timestamp NOT NULL DEFAULT now());"
+      "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true);"
+      "CREATE SCHEMA db; CREATE TABLE db.a (id int);"
+      "INSERT INTO goose_db_version (version_id, is_applied) VALUES (1001, true);");
+  auto status = migrate({"status"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("1 applied migration(s) have no checksum"));
+  auto r = migrate({"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002", "2001"}));
+  // goose reads its table as before: one row per version, latest applied.
+  EXPECT_EQ(db.scalar("SELECT max(version_id) FROM goose_db_version"), "2001");
+  ASSERT_EQ(migrate({"repair", "--checksums"}).code, 0);
+  EXPECT_EQ(db.scalar("SELECT count(checksum) FROM goose_db_version_meta"), "3");
+}
+
+TEST_F(engine_test, schema_qualified_table_option) {
+  write_two_modules();
+  auto r = migrate({"up", "--table", "ops.migrations"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM ops.migrations WHERE version_id > 0"), "3");
+  EXPECT_FALSE(table_exists("goose_db_version"));
+}
+
+TEST_F(engine_test, eight_processes_running_up_at_once_record_each_migration_once) {
+  std::vector<module_files> set;
+  for (int m = 0; m < 4; ++m) {
+    module_files mod{"m" + std::to_string(m), {}};
+    for (int i = 1; i <= 10; ++i) {
+      auto version = std::to_string((m + 1) * 1000 + i);
+      mod.files.push_back({"0" + version + "_t.sql",
+                           migration_text("CREATE TABLE t" + version + " (id int);\nSELECT pg_sleep(0.005);")});
+    }
+    set.push_back(mod);
+  }
+  write_module_set(modules, set);
+  std::vector<std::future<run_result>> runs;
+  for (int i = 0; i < 8; ++i)
+    runs.push_back(std::async(std::launch::async, [&] {
+      return run_app_process({"migrate", "up", "--dsn", db.dsn(), "--modules-dir", modules.path().string()});
+    }));
+  for (auto& f : runs) {
+    auto r = f.get();
+    EXPECT_EQ(r.code, 0) << r.err;
+  }
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id > 0"), "40");
+  EXPECT_EQ(db.scalar("SELECT count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0"), "40");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id = 0"), "1");
+}
+
+}  // namespace
