@@ -2,8 +2,11 @@
 // all of them, "did you mean", and the one place that maps errors to exit codes.
 #include "cli.h"
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
-#include <iostream>
+#include <iomanip>
 #include <optional>
 
 #include "command.h"
@@ -14,6 +17,7 @@
 namespace app {
 
 // Defined in cmd/<name>_command.cpp and cmd/migrate_commands.cpp.
+extern const command start_command;
 extern const command inspect_command;
 extern const command* const engine_commands[];
 extern const std::size_t engine_command_count;
@@ -51,91 +55,123 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-const command* find_command(const std::string& name) {
-  for (const command* c : migrate_commands())
-    if (name == c->name) return c;
-  return nullptr;
-}
-
-std::optional<std::string> closest_command(const std::string& name) {
+std::optional<std::string> closest(const std::string& name, const std::vector<std::string>& candidates) {
   std::optional<std::string> best;
-  std::size_t best_distance = 3;  // farther than this is not a typo
-  for (const command* c : migrate_commands()) {
-    std::size_t d = edit_distance(name, c->name);
-    if (d < best_distance) best_distance = d, best = c->name;
+  std::size_t best_distance = std::max<std::size_t>(3, name.size() / 3);  // farther is not a typo
+  for (const auto& c : candidates) {
+    std::size_t d = edit_distance(name, c);
+    if (d < best_distance || (c.rfind(name, 0) == 0 && !name.empty())) best_distance = std::min(d, best_distance), best = c;
   }
   return best;
 }
 
-void print_migrate_help(std::ostream& out) {
-  out << "usage: app migrate <command> [options]\n\ncommands:\n";
-  for (const command* c : migrate_commands()) {
-    out << "  " << c->name << std::string(c->name[0] && std::string(c->name).size() < 12 ? 12 - std::string(c->name).size() : 1, ' ')
-        << c->summary << '\n';
-  }
-  out << '\n' << global_options() << "\nRun 'app migrate <command> --help' for a command's options.\n";
+void print_command_list(std::ostream& out) {
+  for (const command* c : migrate_commands())
+    out << "  " << std::left << std::setw(12) << c->name << c->summary << '\n';
 }
 
-int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  // The subcommand is the first token that is neither an option nor an option's value.
-  auto globals = global_options();
-  auto pre = po::command_line_parser(args).options(globals).allow_unregistered().run();
-  std::vector<std::string> rest = po::collect_unrecognized(pre.options, po::include_positional);
-  auto name_it = std::find_if(rest.begin(), rest.end(), [](const std::string& a) { return a.empty() || a[0] != '-'; });
-  if (name_it == rest.end()) {
-    print_migrate_help(name_it == rest.end() && args.empty() ? err : out);
-    return args.empty() ? exit_usage : exit_ok;
-  }
-  const std::string name = *name_it;
-  const command* cmd = find_command(name);
-  if (!cmd) {
-    err << "app migrate: unknown command '" << name << "'";
-    if (auto guess = closest_command(name)) err << "; did you mean '" << *guess << "'?";
-    err << "\nRun 'app migrate --help' for the list of commands.\n";
-    return exit_usage;
-  }
+void print_top_help(std::ostream& out) {
+  out << "usage: app <command> [options]\n\n"
+         "commands:\n"
+         "  start       start the application: wait for the database, migrate, check, serve\n"
+         "  migrate     manage the database schema (app migrate --help)\n\n"
+         "  --version   print the version\n\n"
+         "example:\n  app start --once\n  app migrate status\n";
+}
 
-  std::vector<std::string> own_args = args;
-  own_args.erase(std::find(own_args.begin(), own_args.end(), name));
-  po::options_description options(std::string(cmd->name) + " options");
+void print_migrate_help(std::ostream& out) {
+  out << "usage: app migrate <command> [options]\n\ncommands:\n";
+  print_command_list(out);
+  out << '\n' << global_options()
+      << "\nexample:\n  app migrate up --dsn postgresql://app@localhost/app\n"
+         "\nRun 'app migrate <command> --help' for a command's options.\n";
+}
+
+// Parses `args` (the command's name removed) with the command's and the global options.
+int run_command(const command& cmd, const std::string& prefix, const std::vector<std::string>& args,
+                std::ostream& out, std::ostream& err) {
+  po::options_description options(std::string(cmd.name) + " options");
   po::positional_options_description positional;
-  cmd->add_options(options, positional);
+  cmd.add_options(options, positional);
+  auto globals = global_options();
   po::options_description all;
   all.add(options).add(globals);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(own_args).options(all).positional(positional).run(), vm);
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    if (vm.count("help")) {
+      out << "usage: " << cmd.usage << "\n\n" << cmd.summary << "\n\n" << options << '\n' << globals
+          << "\nexample:\n  " << cmd.example << '\n';
+      return exit_ok;
+    }
     po::notify(vm);
   } catch (const po::error& e) {
-    err << "app migrate " << cmd->name << ": " << e.what() << "\nusage: " << cmd->usage << '\n';
+    err << prefix << cmd.name << ": " << e.what() << "\nusage: " << cmd.usage << '\n';
     return exit_usage;
   }
-  if (vm.count("help")) {
-    out << "usage: " << cmd->usage << "\n\n" << cmd->summary << "\n\n" << options << '\n' << globals
-        << "\nexample:\n  " << cmd->example << '\n';
-    return exit_ok;
-  }
   command_context ctx{vm, out, err};
-  return cmd->run(ctx);
+  return cmd.run(ctx);
+}
+
+int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  // The subcommand is the first token that is neither an option nor an option's value.
+  auto pre = po::command_line_parser(args).options(global_options()).allow_unregistered().run();
+  std::vector<std::string> rest = po::collect_unrecognized(pre.options, po::include_positional);
+  auto name_it = std::find_if(rest.begin(), rest.end(), [](const std::string& a) { return a.empty() || a[0] != '-'; });
+  if (name_it == rest.end()) {
+    const bool asked = std::find_if(args.begin(), args.end(), [](const std::string& a) {
+                         return a == "--help" || a == "-h";
+                       }) != args.end();
+    print_migrate_help(asked ? out : err);
+    return asked ? exit_ok : exit_usage;
+  }
+  const std::string name = *name_it;
+  auto cmd = std::find_if(migrate_commands().begin(), migrate_commands().end(),
+                          [&](const command* c) { return name == c->name; });
+  if (cmd == migrate_commands().end()) {
+    std::vector<std::string> names;
+    for (const command* c : migrate_commands()) names.push_back(c->name);
+    err << "app migrate: unknown command '" << name << "'";
+    if (auto guess = closest(name, names)) err << "; did you mean '" << *guess << "'?";
+    err << "\nRun 'app migrate --help' for the list of commands.\n";
+    return exit_usage;
+  }
+  std::vector<std::string> own_args = args;
+  own_args.erase(std::find(own_args.begin(), own_args.end(), name));
+  return run_command(**cmd, "app migrate ", own_args, out, err);
+}
+
+// Logs go to the same stream as errors (stderr for the binary; a buffer in tests).
+void setup_logging(std::ostream& err) {
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(err, true);
+  auto logger = std::make_shared<spdlog::logger>("app", sink);
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
+  spdlog::set_default_logger(logger);
 }
 
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  setup_logging(err);
   try {
-    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-      (args.empty() ? err : out) << "usage: app <command> [options]\n\ncommands:\n"
-                                    "  migrate     manage the database schema (app migrate --help)\n";
-      return args.empty() ? exit_usage : exit_ok;
+    if (args.empty()) {
+      print_top_help(err);
+      return exit_usage;
+    }
+    if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+      print_top_help(out);
+      return exit_ok;
     }
     if (args[0] == "--version") {
       out << "app " << APP_VERSION << '\n';
       return exit_ok;
     }
-    if (args[0] == "migrate") return run_migrate({args.begin() + 1, args.end()}, out, err);
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (args[0] == "migrate") return run_migrate(rest, out, err);
+    if (args[0] == "start") return run_command(start_command, "app ", rest, out, err);
     err << "app: unknown command '" << args[0] << "'";
-    if (edit_distance(args[0], "migrate") <= 2) err << "; did you mean 'migrate'?";
-    err << '\n';
+    if (auto guess = closest(args[0], {"start", "migrate"})) err << "; did you mean '" << *guess << "'?";
+    err << "\nRun 'app --help' for the list of commands.\n";
     return exit_usage;
   } catch (const migrator::error& e) {
     err << "error: " << e.what() << '\n';

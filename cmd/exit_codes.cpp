@@ -10,8 +10,9 @@ exit_code exit_code_for(migrator::error_code code) {
     case migrator::error_code::lock_timeout:
       return exit_lock_timeout;
     case migrator::error_code::refused:
-    case migrator::error_code::not_current:
       return exit_refused;
+    case migrator::error_code::not_current:
+      return exit_not_current;
     case migrator::error_code::in_doubt:
       return exit_in_doubt;
     case migrator::error_code::parse:

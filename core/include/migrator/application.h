@@ -1,0 +1,42 @@
+// What the application itself needs at startup, besides migrating: waiting for
+// the database, and its own connection (module schemas on the search_path,
+// optionally a role), which is never the one migrations run on.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "migrator/assembler.h"
+
+namespace migrator {
+
+// Tries to connect until it succeeds or `timeout` passes (backoff from 100 ms
+// to 2 s, like `dbmate wait`). `on_retry(attempt, reason)` runs after each failed
+// try. Throws error(database) with the last reason when the time is up.
+void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout,
+                       const std::function<void(int attempt, const std::string& reason)>& on_retry);
+
+// "identity, organization, billing, public": every module's schema in manifest order, then public.
+std::string application_search_path(const module_set& set);
+
+class application_connection {
+ public:
+  // Connects, sets the search_path above and, when `role` is given, SET ROLE.
+  application_connection(const std::string& dsn, const module_set& set, const std::optional<std::string>& role);
+  ~application_connection();
+  application_connection(const application_connection&) = delete;
+  application_connection& operator=(const application_connection&) = delete;
+
+  // `SHOW search_path` and `current_user` as the server reports them.
+  std::string search_path();
+  std::string current_role();
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace migrator

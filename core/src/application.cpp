@@ -1,0 +1,82 @@
+#include "migrator/application.h"
+
+#include <thread>
+
+#include "migrator/error.h"
+#include "pg_session.h"
+
+namespace migrator {
+
+using detail::db_failure;
+using detail::pg_session;
+
+void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout,
+                       const std::function<void(int, const std::string&)>& on_retry) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(100);
+  for (int attempt = 1;; ++attempt) {
+    std::string reason;
+    try {
+      pg_session session(dsn);
+      session.exec("SELECT 1");
+      return;
+    } catch (const db_failure& f) {
+      reason = f.what();
+      // A server that answers but refuses us (bad password, no such database) will not get better.
+      if (!f.connection_lost && !f.sqlstate.empty() && f.sqlstate.rfind("57P0", 0) != 0)
+        throw error(error_code::database, "cannot connect to the database: " + reason);
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline)
+      throw error(error_code::database, "the database did not accept connections within " +
+                                            std::to_string(timeout.count()) + " ms: " + reason);
+    if (on_retry) on_retry(attempt, reason);
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+std::string application_search_path(const module_set& set) {
+  std::string path;
+  for (const auto& m : set.modules) path += m.schema + ", ";
+  return path + "public";
+}
+
+struct application_connection::impl {
+  explicit impl(const std::string& dsn) : session(dsn) {}
+  pg_session session;
+};
+
+application_connection::application_connection(const std::string& dsn, const module_set& set,
+                                               const std::optional<std::string>& role) {
+  try {
+    impl_ = std::make_unique<impl>(dsn);
+    std::string path;
+    for (const auto& m : set.modules) path += impl_->session.quote_name(m.schema) + ", ";
+    std::string setup = "SET search_path TO " + path + "public;";
+    if (role) setup += "SET ROLE " + impl_->session.quote_name(*role) + ";";
+    impl_->session.exec(setup);
+  } catch (const db_failure& f) {
+    throw error(error_code::database, std::string("opening the application connection: ") + f.what());
+  }
+}
+
+application_connection::~application_connection() = default;
+
+std::string application_connection::search_path() {
+  try {
+    return impl_->session.exec("SHOW search_path")[0][0].c_str();
+  } catch (const db_failure& f) {
+    throw error(error_code::database, f.what());
+  }
+}
+
+std::string application_connection::current_role() {
+  try {
+    return impl_->session.exec("SELECT current_user")[0][0].c_str();
+  } catch (const db_failure& f) {
+    throw error(error_code::database, f.what());
+  }
+}
+
+}  // namespace migrator
