@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <sstream>
 #include <stdexcept>
 
@@ -22,10 +23,11 @@ run_result run_app(const std::vector<std::string>& args) {
   return r;
 }
 
-run_result run_app_process(const std::vector<std::string>& args,
-                           const std::map<std::string, std::string>& env) {
-  temp_dir io;
-  const std::string out_path = (io.path() / "out").string(), err_path = (io.path() / "err").string();
+namespace {
+
+// Spawns the built app with stdout/stderr redirected to files; returns its pid.
+int spawn_app(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+              const std::string& out_path, const std::string& err_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -54,13 +56,52 @@ run_result run_app_process(const std::vector<std::string>& args,
   int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("posix_spawn failed for " + argv_storage[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  run_result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_file(out_path);
-  r.err = read_file(err_path);
-  return r;
+  return pid;
+}
+
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+}  // namespace
+
+run_result run_app_process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  app_process p(args, env);
+  return p.wait();
+}
+
+app_process::app_process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  pid_ = spawn_app(args, env, (io_.path() / "out").string(), (io_.path() / "err").string());
+}
+
+app_process::~app_process() {
+  if (!reaped_) {
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+}
+
+void app_process::signal(int sig) const { kill(pid_, sig); }
+
+std::string app_process::err_so_far() const { return read_file(io_.path() / "err"); }
+
+bool app_process::wait_for_err(const std::string& text, int timeout_ms) const {
+  for (int waited = 0; waited < timeout_ms; waited += 20) {
+    if (err_so_far().find(text) != std::string::npos) return true;
+    usleep(20000);
+  }
+  return err_so_far().find(text) != std::string::npos;
+}
+
+run_result app_process::wait() {
+  if (!reaped_) {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    reaped_ = true;
+    result_.code = exit_code_of(status);
+    result_.out = read_file(io_.path() / "out");
+    result_.err = read_file(io_.path() / "err");
+  }
+  return result_;
 }
 
 }  // namespace testing_support

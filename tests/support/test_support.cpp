@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <pqxx/pqxx>
@@ -124,5 +125,42 @@ std::string migration_text(const std::string& up, const std::string& down) {
   if (!down.empty()) text += "-- +goose Down\n" + down + "\n";
   return text;
 }
+
+namespace {
+
+std::string run_pg_script(const std::string& verb, const fs::path& dir) {
+  std::string command = std::string(MIGRATOR_SOURCE_DIR) + "/scripts/pg " + verb + " '" + dir.string() + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("cannot run " + command);
+  std::string output;
+  char buffer[512];
+  while (fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  if (pclose(pipe) != 0) throw std::runtime_error(command + " failed: " + output);
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  return output;
+}
+
+}  // namespace
+
+scratch_cluster::scratch_cluster() {
+  // The server runs as the unprivileged postgres user: it must reach its data directory.
+  fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec);
+  start();
+}
+
+scratch_cluster::~scratch_cluster() {
+  try {
+    stop();
+  } catch (...) {
+  }
+}
+
+void scratch_cluster::start() {
+  auto dsn = run_pg_script("start", dir_.path() / "pg");
+  dsn_ = dsn.substr(dsn.rfind('\n') == std::string::npos ? 0 : dsn.rfind('\n') + 1);
+}
+
+void scratch_cluster::stop() { run_pg_script("stop", dir_.path() / "pg"); }
 
 }  // namespace testing_support

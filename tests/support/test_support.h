@@ -81,3 +81,45 @@ void write_module_set(const temp_dir& dir, const std::vector<module_files>& modu
 std::string migration_text(const std::string& up, const std::string& down = "");
 
 }  // namespace testing_support
+
+namespace testing_support {
+
+// A PostgreSQL cluster of a test's own (scripts/pg in a temporary directory),
+// for tests that stop and start the server. Stopped on destruction.
+class scratch_cluster {
+ public:
+  scratch_cluster();  // initdb + start
+  ~scratch_cluster();
+  scratch_cluster(const scratch_cluster&) = delete;
+  scratch_cluster& operator=(const scratch_cluster&) = delete;
+  void start();
+  void stop();  // fast shutdown
+  const std::string& dsn() const { return dsn_; }
+
+ private:
+  temp_dir dir_;
+  std::string dsn_;
+};
+
+// `app ARGS...` running in the background (stdout and stderr go to files).
+class app_process {
+ public:
+  explicit app_process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+  ~app_process();  // kills (SIGKILL) and reaps the child if it still runs
+  app_process(const app_process&) = delete;
+  app_process& operator=(const app_process&) = delete;
+  int pid() const { return pid_; }
+  void signal(int sig) const;
+  std::string err_so_far() const;
+  // Polls stderr until it contains `text` or `timeout_ms` passes; returns whether it did.
+  bool wait_for_err(const std::string& text, int timeout_ms) const;
+  run_result wait();
+
+ private:
+  temp_dir io_;
+  int pid_ = -1;
+  bool reaped_ = false;
+  run_result result_;
+};
+
+}  // namespace testing_support

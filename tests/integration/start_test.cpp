@@ -1,0 +1,136 @@
+// `app start`: migrate on startup, replicas, refusal on a schema that is not
+// current, the two connections' search_path, waiting for the database, SIGTERM.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <future>
+#include <regex>
+
+#include "test_support.h"
+
+using namespace testing_support;
+using ::testing::HasSubstr;
+
+namespace {
+
+std::vector<module_files> two_modules() {
+  return {{"alpha",
+           {{"01001_init.sql",
+             migration_text("CREATE SCHEMA alpha;\nCREATE TABLE alpha.things (id int);\n"
+                            "CREATE TABLE alpha.seen AS SELECT current_setting('search_path') AS search_path;",
+                            "DROP SCHEMA alpha CASCADE;")}}},
+          {"beta",
+           {{"02001_init.sql", migration_text("CREATE SCHEMA beta;\nCREATE TABLE beta.others (id int);\n"
+                                              "SELECT pg_sleep(0.2);",
+                                              "DROP SCHEMA beta CASCADE;")}}}};
+}
+
+class start_test : public ::testing::Test {
+ protected:
+  test_database db;
+  temp_dir modules;
+  void SetUp() override { write_module_set(modules, two_modules()); }
+  std::vector<std::string> start_args(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"start", "--dsn", db.dsn(), "--modules-dir", modules.path().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+};
+
+TEST_F(start_test, migrates_an_empty_database_and_reports_ready) {
+  auto r = run_app(start_args({"--once"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("ready: schema version 2001"));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id > 0"), "2");
+}
+
+TEST_F(start_test, migrations_use_a_plain_connection_and_the_application_gets_the_module_search_path) {
+  auto r = run_app(start_args({"--once"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  // The migration ran with the server's default search_path...
+  EXPECT_EQ(db.scalar("SELECT search_path FROM alpha.seen"), "\"$user\", public");
+  // ...while the application's own connection lists the module schemas in order.
+  EXPECT_THAT(r.err, HasSubstr("search_path alpha, beta, public"));
+}
+
+TEST_F(start_test, sixteen_replicas_start_at_once_and_exactly_one_migrates) {
+  std::vector<std::future<run_result>> replicas;
+  for (int i = 0; i < 16; ++i)
+    replicas.push_back(std::async(std::launch::async, [&] { return run_app_process(start_args({"--once"})); }));
+  int migrated = 0;
+  for (auto& f : replicas) {
+    auto r = f.get();
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("ready: schema version 2001"));
+    if (r.err.find("applied alpha 1001") != std::string::npos) ++migrated;
+  }
+  EXPECT_EQ(migrated, 1);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id > 0"), "2");
+}
+
+TEST_F(start_test, refuses_to_start_on_a_modified_schema) {
+  ASSERT_EQ(run_app(start_args({"--once"})).code, 0);
+  modules.write("beta/migrations/02001_init.sql", migration_text("CREATE SCHEMA beta;"));
+  auto r = run_app(start_args({"--once"}));
+  EXPECT_EQ(r.code, 4);
+  EXPECT_THAT(r.err, HasSubstr("beta 2001"));
+  EXPECT_THAT(r.err, HasSubstr("modified"));
+  EXPECT_THAT(r.err, Not(HasSubstr("ready")));
+}
+
+TEST_F(start_test, refuses_to_start_on_a_dirty_schema) {
+  modules.write("beta/migrations/02002_nt.sql",
+                "-- +goose NO TRANSACTION\n" + migration_text("CREATE TABLE beta.x (id int);\nSELECT * FROM nowhere;"));
+  auto first = run_app(start_args({"--once"}));
+  EXPECT_EQ(first.code, 1);
+  auto r = run_app(start_args({"--once"}));
+  EXPECT_EQ(r.code, 4);
+  EXPECT_THAT(r.err, HasSubstr("beta 2002"));
+  EXPECT_THAT(r.err, HasSubstr("dirty"));
+  EXPECT_THAT(r.err, HasSubstr("repair 2002"));
+}
+
+TEST_F(start_test, refuses_to_start_with_pending_migrations_when_migration_is_off) {
+  auto r = run_app(start_args({"--once", "--no-migrate"}));
+  EXPECT_EQ(r.code, 6);
+  EXPECT_THAT(r.err, HasSubstr("not current"));
+  EXPECT_THAT(r.err, HasSubstr("alpha 1001"));
+  EXPECT_THAT(r.err, HasSubstr("pending"));
+}
+
+TEST_F(start_test, stops_cleanly_on_sigterm) {
+  app_process p(start_args());
+  ASSERT_TRUE(p.wait_for_err("ready", 30000)) << p.err_so_far();
+  p.signal(SIGTERM);
+  auto r = p.wait();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("SIGTERM"));
+}
+
+TEST(start_wait_test, waits_for_a_database_that_starts_later) {
+  scratch_cluster cluster;
+  temp_dir modules;
+  write_module_set(modules, two_modules());
+  cluster.stop();
+  app_process p({"start", "--once", "--dsn", cluster.dsn(), "--modules-dir", modules.path().string(),
+                 "--wait-timeout", "60s"});
+  ASSERT_TRUE(p.wait_for_err("waiting for the database", 20000)) << p.err_so_far();
+  cluster.start();
+  auto r = p.wait();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("ready"));
+}
+
+TEST(start_wait_test, gives_up_after_the_wait_timeout) {
+  scratch_cluster cluster;
+  temp_dir modules;
+  write_module_set(modules, two_modules());
+  cluster.stop();
+  auto r = run_app_process({"start", "--once", "--dsn", cluster.dsn(), "--modules-dir", modules.path().string(),
+                            "--wait-timeout", "1s"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("did not accept connections within"));
+}
+
+}  // namespace
