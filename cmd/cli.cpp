@@ -14,11 +14,17 @@ namespace app {
 
 // Defined in cmd/<name>_command.cpp.
 extern const command inspect_command;
+extern const command validate_command;
+extern const command create_command;
+extern const command schemas_command;
 
 namespace {
 
 const command* const migrate_commands[] = {
     &inspect_command,
+    &validate_command,
+    &create_command,
+    &schemas_command,
 };
 
 po::options_description global_options() {
