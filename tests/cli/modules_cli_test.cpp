@@ -99,8 +99,8 @@ INSTANTIATE_TEST_SUITE_P(
                    R"(modules\.yaml:5: unknown key 'owner' in module entry 2.*)"},
         broken_set{"unlisted_folder", "billing/migrations/03001_x.sql", table_migration,
                    R"(billing: folder is not a module listed in .*)"},
-        broken_set{"duplicate_version", "db/migrations/01001_again.sql", table_migration,
-                   R"(db/migrations/01001_again\.sql: duplicate version 1001: .*)"}),
+        broken_set{"duplicate_version", "db/migrations/01001_zz.sql", table_migration,
+                   R"(db/migrations/01001_zz\.sql: duplicate version 1001: .*)"}),
     [](const testing::TestParamInfo<broken_set>& info) { return std::string(info.param.label); });
 
 TEST(validate, a_missing_directory_is_a_problem_not_a_crash) {
