@@ -33,7 +33,8 @@ std::string padded(std::int64_t version) {
   return std::string(digits.size() < 5 ? 5 - digits.size() : 0, '0') + digits;
 }
 
-std::string file_text(const migrator::module_spec& module, const std::string& version, const std::string& title) {
+std::string file_text(const migrator::module_spec& module, const std::string& version,
+                      const std::string& title) {
   return "-- " + module.name + " " + version + ": " + title + "\n" +
          "-- Qualify every name with the schema (" + module.schema +
          ".<table>): migrations run without a search_path.\n"
@@ -67,9 +68,11 @@ std::int64_t highest_version(const migrator::source_tree& tree, const migrator::
 }
 
 void add_options(po::options_description& options, po::positional_options_description& positional) {
+  // clang-format off
   options.add_options()
       ("module", po::value<std::string>()->value_name("MODULE"), "the module, as named in modules.yaml")
       ("title", po::value<std::string>()->value_name("TITLE"), "what the migration does: [a-z0-9_]+");
+  // clang-format on
   positional.add("module", 1).add("title", 1);
 }
 
@@ -88,12 +91,14 @@ int run(command_context& ctx) {
   }
 
   const bool dir_given = vm.count("modules-dir") > 0;
-  const fs::path dir = dir_given ? fs::path(vm["modules-dir"].as<std::string>()) : fs::path(default_modules_dir);
+  const fs::path dir =
+      dir_given ? fs::path(vm["modules-dir"].as<std::string>()) : fs::path(default_modules_dir);
   std::error_code ec;
   if (!fs::is_regular_file(dir / "modules.yaml", ec)) {
     ctx.err << "app migrate create: no modules.yaml in " << dir.string()
-            << (dir_given ? "" : " (without --modules-dir, create writes into ./modules: run it from the "
-                                 "repository root)")
+            << (dir_given ? ""
+                          : " (without --modules-dir, create writes into ./modules: run it from the "
+                            "repository root)")
             << '\n';
     return exit_usage;
   }

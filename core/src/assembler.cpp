@@ -18,6 +18,7 @@ constexpr int max_position = 999;
 // PostgreSQL's reserved key words (and the ones reserved except as function or
 // type names): an unquoted schema with one of these names is a syntax error.
 const std::set<std::string>& reserved_words() {
+  // clang-format off
   static const std::set<std::string> words{
       "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
       "binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently",
@@ -31,6 +32,7 @@ const std::set<std::string>& reserved_words() {
       "session_user", "similar", "some", "symmetric", "table", "tablesample", "then", "to",
       "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where",
       "window", "with"};
+  // clang-format on
   return words;
 }
 
@@ -105,7 +107,8 @@ class manifest_reader {
         found = true;
         list = kv.second;
       } else {
-        report(line_of(kv.first.Mark()), "unknown key " + in_quotes(key) + " (the only top-level key is 'modules')");
+        report(line_of(kv.first.Mark()),
+               "unknown key " + in_quotes(key) + " (the only top-level key is 'modules')");
       }
     }
     if (!found) {
@@ -183,7 +186,8 @@ class manifest_reader {
     }
     m.spec.schema = schema.value_or(m.spec.name);
     if (!schema && m.spec.name.compare(0, 3, "pg_") == 0)
-      report(line, "module " + in_quotes(m.spec.name) + " needs a 'schema:': names starting with 'pg_' are reserved");
+      report(line, "module " + in_quotes(m.spec.name) +
+                       " needs a 'schema:': names starting with 'pg_' are reserved");
     return m;
   }
 
@@ -221,8 +225,8 @@ void check_modules(manifest& m, const std::string& manifest_path, assembly& resu
     if (spec.position > max_position) {
       report("module " + in_quotes(spec.name) + " is at position " + std::to_string(spec.position) +
              ", past the last namespace: at most " + std::to_string(max_position) +
-             " modules fit (versions up to " + std::to_string(max_position * namespace_size + namespace_size - 1) +
-             ")");
+             " modules fit (versions up to " +
+             std::to_string(max_position * namespace_size + namespace_size - 1) + ")");
       continue;
     }
     if (auto [it, added] = by_name.emplace(spec.name, &entry); !added) {
@@ -232,7 +236,8 @@ void check_modules(manifest& m, const std::string& manifest_path, assembly& resu
     }
     if (auto [it, added] = by_schema.emplace(spec.schema, &entry); !added)
       report("schema " + in_quotes(spec.schema) + " of module " + in_quotes(spec.name) +
-             " is already owned by module " + in_quotes(it->second->spec.name) + "; each module owns its own schema");
+             " is already owned by module " + in_quotes(it->second->spec.name) +
+             "; each module owns its own schema");
     entry.in_set = true;
     result.set.modules.push_back(spec);
   }
@@ -249,7 +254,8 @@ void add_migrations(const source_folder& folder, const module_spec* owner, const
     if (!parts) continue;  // not a .sql file: not a migration
     bool valid = true;
     if (!parts->version) {
-      report(0, "has no numeric version prefix (expected <version>_<title>.sql, e.g. 02001_identity_init.sql)");
+      report(0,
+             "has no numeric version prefix (expected <version>_<title>.sql, e.g. 02001_identity_init.sql)");
       valid = false;
     } else if (owner) {
       const std::int64_t version = *parts->version;
@@ -316,8 +322,8 @@ assembly assemble(const source_tree& tree, const env_lookup& env) {
     auto it = folders.find(entry.spec.name);
     const std::string dir = join(tree.root, entry.spec.name);
     if (it == folders.end())
-      result.problems.push_back({tree.manifest_path, entry.line,
-                                 "module " + in_quotes(entry.spec.name) + " has no folder " + dir});
+      result.problems.push_back(
+          {tree.manifest_path, entry.line, "module " + in_quotes(entry.spec.name) + " has no folder " + dir});
     else if (!it->second->has_migrations_dir && !tree_reported(tree, join(dir, "migrations")))
       result.problems.push_back({tree.manifest_path, entry.line,
                                  "module " + in_quotes(entry.spec.name) + " has no migrations directory " +

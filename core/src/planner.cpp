@@ -80,7 +80,7 @@ class planner {
                        [&](const applied_version& a) { return a.version == version; });
   }
 
-  std::vector<applied_version> applied_;              // most recent first
+  std::vector<applied_version> applied_;            // most recent first
   std::map<std::int64_t, const migration*> files_;  // ascending by version
 };
 
@@ -95,8 +95,7 @@ constexpr std::size_t unlimited = static_cast<std::size_t>(-1);
 }  // namespace
 
 std::vector<plan_step> make_plan(const std::vector<migration>& available,
-                                 const std::vector<applied_version>& applied,
-                                 const plan_request& request) {
+                                 const std::vector<applied_version>& applied, const plan_request& request) {
   planner p(available, applied);
   auto everything = [](const applied_version&) { return true; };
   constexpr std::int64_t no_limit = INT64_MAX;

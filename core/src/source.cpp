@@ -29,7 +29,8 @@ std::optional<std::string> read_whole(const fs::path& file, const std::string& d
                                       std::vector<problem>& problems) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    problems.push_back({display, 0, "cannot be read: " + std::error_code(errno, std::generic_category()).message()});
+    problems.push_back(
+        {display, 0, "cannot be read: " + std::error_code(errno, std::generic_category()).message()});
     return std::nullopt;
   }
   std::ostringstream text;
@@ -96,7 +97,8 @@ source_folder load_folder(const fs::path& dir, const std::string& name, const st
   for (const auto& file : sql_files) {
     const std::string file_display = join(migrations_display, file.filename().string());
     if (!is_readable_file(file, file_display, problems)) continue;
-    if (auto text = read_whole(file, file_display, problems)) folder.files.push_back({file_display, std::move(*text)});
+    if (auto text = read_whole(file, file_display, problems))
+      folder.files.push_back({file_display, std::move(*text)});
   }
   return folder;
 }
@@ -146,7 +148,8 @@ source_tree load_directory(const fs::path& dir) {
     if (entry_ec) {
       // A symlink loop or a dangling link is not silently dropped: it may be a module.
       std::error_code link_ec;
-      if (entry.is_symlink(link_ec)) tree.problems.push_back({display, 0, "cannot be read: " + entry_ec.message()});
+      if (entry.is_symlink(link_ec))
+        tree.problems.push_back({display, 0, "cannot be read: " + entry_ec.message()});
       continue;
     }
     if (!is_dir) continue;  // loose files (README.md) sit beside the modules

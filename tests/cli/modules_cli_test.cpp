@@ -40,7 +40,8 @@ struct module_tree {
 
   module_tree() {
     dir.write("modules.yaml", manifest);
-    dir.write("db/migrations/01001_db_init.sql", "-- +goose Up\nCREATE SCHEMA db;\n-- +goose Down\nDROP SCHEMA db;\n");
+    dir.write("db/migrations/01001_db_init.sql",
+              "-- +goose Up\nCREATE SCHEMA db;\n-- +goose Down\nDROP SCHEMA db;\n");
     dir.write("identity/migrations/02001_identity_init.sql", table_migration);
   }
 
@@ -65,8 +66,8 @@ TEST(validate, a_clean_set_prints_a_summary) {
 
 struct broken_set {
   const char* label;
-  std::string file;     // relative to the root
-  std::string content;  // written to `file`
+  std::string file;           // relative to the root
+  std::string content;        // written to `file`
   std::string expected_line;  // relative path, the root is prefixed; a regex
 };
 
@@ -81,12 +82,13 @@ TEST_P(validate_problems, prints_path_line_message_and_fails) {
   const auto r = t.app({"validate"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out, "");
-  const std::regex expected("^" + std::regex_replace(t.root, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") + "/" +
-                            c.expected_line + "\n");
+  const std::regex expected("^" + std::regex_replace(t.root, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") +
+                            "/" + c.expected_line + "\n");
   EXPECT_TRUE(std::regex_search(r.err, expected)) << r.err;
   EXPECT_NE(r.err.find("validate: 1 problem(s) in " + t.root + "\n"), std::string::npos) << r.err;
 }
 
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     table, validate_problems,
     testing::Values(
@@ -102,6 +104,7 @@ INSTANTIATE_TEST_SUITE_P(
         broken_set{"duplicate_version", "db/migrations/01001_zz.sql", table_migration,
                    R"(db/migrations/01001_zz\.sql: duplicate version 1001: .*)"}),
     [](const testing::TestParamInfo<broken_set>& info) { return std::string(info.param.label); });
+// clang-format on
 
 TEST(validate, a_missing_directory_is_a_problem_not_a_crash) {
   temp_dir dir;
@@ -114,7 +117,8 @@ TEST(validate, a_missing_directory_is_a_problem_not_a_crash) {
 TEST(validate, the_embedded_set_is_clean) {
   const auto r = run_app({"migrate", "validate"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_TRUE(std::regex_match(r.out, std::regex(R"(ok: 7 modules, [0-9]+ migrations \(embedded modules\)\n)")))
+  EXPECT_TRUE(
+      std::regex_match(r.out, std::regex(R"(ok: 7 modules, [0-9]+ migrations \(embedded modules\)\n)")))
       << r.out;
   EXPECT_EQ(r.err, "");
 }
@@ -199,6 +203,7 @@ TEST_P(create_refusals, write_nothing) {
   EXPECT_EQ(files, 4u) << "a refused create wrote a file";
 }
 
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     table, create_refusals,
     testing::Values(
@@ -214,6 +219,7 @@ INSTANTIATE_TEST_SUITE_P(
         refusal{"full_namespace", {"identity", "one_more"}, 4,
                 "module 'identity' has used its whole namespace 2001..2999"}),
     [](const testing::TestParamInfo<refusal>& info) { return std::string(info.param.label); });
+// clang-format on
 
 TEST(create, never_overwrites) {
   module_tree t;
@@ -293,7 +299,8 @@ TEST(schemas, one_create_schema_per_module_in_order) {
             "CREATE SCHEMA IF NOT EXISTS billing;\n");
   // Everything before the statements is comment.
   const std::string head = r.out.substr(0, r.out.find("\nCREATE") + 1);
-  for (std::size_t at = 0; at < head.size(); at = head.find('\n', at) + 1) EXPECT_EQ(head.compare(at, 2, "--"), 0);
+  for (std::size_t at = 0; at < head.size(); at = head.find('\n', at) + 1)
+    EXPECT_EQ(head.compare(at, 2, "--"), 0);
 }
 
 TEST(schemas, refuses_a_broken_set) {

@@ -22,8 +22,7 @@ using migrator::assembly;
 using migrator::problem;
 using migrator::source_tree;
 
-const char* const create_table =
-    "-- +goose Up\nCREATE TABLE t (id int);\n\n-- +goose Down\nDROP TABLE t;\n";
+const char* const create_table = "-- +goose Up\nCREATE TABLE t (id int);\n\n-- +goose Down\nDROP TABLE t;\n";
 
 const char* const three_modules =
     "modules:\n"
@@ -103,6 +102,7 @@ TEST_P(assembler_problems, reports_exactly_one_problem_where_it_is) {
 
 const std::map<std::string, std::string> db_only{{"db/01001_init.sql", create_table}};
 
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     manifest, assembler_problems,
     testing::Values(
@@ -140,7 +140,9 @@ INSTANTIATE_TEST_SUITE_P(
         problem_case{"schema_not_a_string", "modules:\n  - name: db\n    schema: {a: b}\n", db_only,
                      "modules/modules.yaml", 3, "'schema' must be a string"}),
     [](const testing::TestParamInfo<problem_case>& info) { return std::string(info.param.label); });
+// clang-format on
 
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     names, assembler_problems,
     testing::Values(
@@ -174,7 +176,9 @@ INSTANTIATE_TEST_SUITE_P(
                      {{"db/01001_init.sql", create_table}, {"identity/", ""}}, "modules/modules.yaml", 3,
                      "schema 'db' of module 'identity' is already owned by module 'db'"}),
     [](const testing::TestParamInfo<problem_case>& info) { return std::string(info.param.label); });
+// clang-format on
 
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     layout, assembler_problems,
     testing::Values(
@@ -223,6 +227,7 @@ INSTANTIATE_TEST_SUITE_P(
                      {{"db/01001_a.sql", create_table}, {"db/init.sql", create_table}}, "modules/db/migrations/init.sql",
                      0, "has no numeric version prefix"}),
     [](const testing::TestParamInfo<problem_case>& info) { return std::string(info.param.label); });
+// clang-format on
 
 TEST(assemble, reports_the_parsers_problem_for_a_malformed_file) {
   const std::string bad = "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE t (id int);\n";
@@ -241,8 +246,8 @@ TEST(assemble, reports_the_parsers_problem_for_a_malformed_file) {
 
 TEST(assemble, parses_files_of_unlisted_folders_too) {
   const std::string bad = "SELECT 1;\n";  // no "-- +goose Up"
-  const auto result = assemble(tree_of("modules:\n  - name: db\n", {{"db/01001_a.sql", create_table},
-                                                                   {"extra/02001_a.sql", bad}}));
+  const auto result = assemble(
+      tree_of("modules:\n  - name: db\n", {{"db/01001_a.sql", create_table}, {"extra/02001_a.sql", bad}}));
   ASSERT_EQ(result.problems.size(), 2u) << render(result.problems);
   EXPECT_EQ(result.problems[0].path, "modules/extra");
   EXPECT_EQ(result.problems[1].path, "modules/extra/migrations/02001_a.sql");
@@ -250,11 +255,11 @@ TEST(assemble, parses_files_of_unlisted_folders_too) {
 }
 
 TEST(assemble, lists_every_problem_not_just_the_first) {
-  const auto result = assemble(tree_of(three_modules + std::string("  - name: Bad\n"),
-                                       {{"db/01001_a.sql", create_table},
-                                        {"db/02001_a.sql", create_table},
-                                        {"identity/init.sql", create_table},
-                                        {"extra/-", ""}}));
+  const auto result =
+      assemble(tree_of(three_modules + std::string("  - name: Bad\n"), {{"db/01001_a.sql", create_table},
+                                                                        {"db/02001_a.sql", create_table},
+                                                                        {"identity/init.sql", create_table},
+                                                                        {"extra/-", ""}}));
   // Bad: invalid name; 02001 in db; init.sql; organization: no folder; extra: not listed.
   EXPECT_EQ(result.problems.size(), 5u) << render(result.problems);
 }
@@ -269,9 +274,10 @@ TEST(assemble, position_past_999_is_refused) {
   }
   const auto result = assemble(tree_of(manifest, files));
   ASSERT_EQ(result.problems.size(), 1u) << render(result.problems);
-  EXPECT_EQ(result.problems[0].str(),
-            "modules/modules.yaml:1001: module 'm1000' is at position 1000, past the last namespace: at most 999 "
-            "modules fit (versions up to 999999)");
+  EXPECT_EQ(
+      result.problems[0].str(),
+      "modules/modules.yaml:1001: module 'm1000' is at position 1000, past the last namespace: at most 999 "
+      "modules fit (versions up to 999999)");
   ASSERT_EQ(result.set.modules.size(), 999u);
   EXPECT_EQ(result.set.modules.back().last_version(), 999999);
 }
@@ -293,12 +299,13 @@ TEST(assemble, a_malformed_entry_keeps_its_position) {
 
 TEST(assemble, orders_an_interleaved_set_by_version) {
   const std::string v2 = "-- +goose Up\nALTER TABLE t ADD c int;\n-- +goose Down\nALTER TABLE t DROP c;\n";
-  const auto result = assemble(tree_of(three_modules, {{"db/01001_db_init.sql", create_table},
-                                                       {"identity/02001_identity_init.sql", create_table},
-                                                       {"identity/02002_added_later.sql", v2},
-                                                       {"organization/03001_organization_init.sql", create_table},
-                                                       {"organization/03002_more.sql", v2},
-                                                       {"db/01002_db_more.sql", v2}}));
+  const auto result =
+      assemble(tree_of(three_modules, {{"db/01001_db_init.sql", create_table},
+                                       {"identity/02001_identity_init.sql", create_table},
+                                       {"identity/02002_added_later.sql", v2},
+                                       {"organization/03001_organization_init.sql", create_table},
+                                       {"organization/03002_more.sql", v2},
+                                       {"db/01002_db_more.sql", v2}}));
   ASSERT_TRUE(result.ok()) << render(result.problems);
   EXPECT_EQ(versions(result.set), (std::vector<std::int64_t>{1001, 1002, 2001, 2002, 3001, 3002}));
 
@@ -317,7 +324,8 @@ TEST(assemble, orders_an_interleaved_set_by_version) {
 }
 
 TEST(assemble, reads_module_keys_and_defaults) {
-  const auto result = assemble(tree_of(three_modules, {{"db/", ""}, {"identity/", ""}, {"organization/", ""}}));
+  const auto result =
+      assemble(tree_of(three_modules, {{"db/", ""}, {"identity/", ""}, {"organization/", ""}}));
   ASSERT_TRUE(result.ok()) << render(result.problems);
   ASSERT_EQ(result.set.modules.size(), 3u);
   const auto& db = result.set.modules[0];
@@ -336,8 +344,9 @@ TEST(assemble, reads_module_keys_and_defaults) {
 
 TEST(assemble, accepts_flow_style_comments_and_an_empty_list) {
   EXPECT_TRUE(assemble(tree_of("modules: []\n", {})).ok());
-  const auto flow = assemble(tree_of("# the set\nmodules: [{name: db}, {name: identity, schema: people}]  # two\n",
-                                     {{"db/", ""}, {"identity/", ""}}));
+  const auto flow =
+      assemble(tree_of("# the set\nmodules: [{name: db}, {name: identity, schema: people}]  # two\n",
+                       {{"db/", ""}, {"identity/", ""}}));
   ASSERT_TRUE(flow.ok()) << render(flow.problems);
   EXPECT_EQ(flow.set.modules[1].schema, "people");
 }
@@ -356,13 +365,14 @@ struct lookup_case {
 };
 
 TEST(module_set, module_for_version) {
-  const auto result = assemble(tree_of(three_modules, {{"db/", ""}, {"identity/", ""}, {"organization/", ""}}));
+  const auto result =
+      assemble(tree_of(three_modules, {{"db/", ""}, {"identity/", ""}, {"organization/", ""}}));
   ASSERT_TRUE(result.ok()) << render(result.problems);
-  const lookup_case cases[] = {{-1, nullptr},         {0, nullptr},          {1, nullptr},
-                               {1000, nullptr},       {1001, "db"},          {1999, "db"},
-                               {2000, nullptr},       {2001, "identity"},    {2500, "identity"},
-                               {2999, "identity"},    {3001, "organization"}, {3999, "organization"},
-                               {4000, nullptr},       {4001, nullptr},       {999999, nullptr}};
+  const lookup_case cases[] = {{-1, nullptr},      {0, nullptr},           {1, nullptr},
+                               {1000, nullptr},    {1001, "db"},           {1999, "db"},
+                               {2000, nullptr},    {2001, "identity"},     {2500, "identity"},
+                               {2999, "identity"}, {3001, "organization"}, {3999, "organization"},
+                               {4000, nullptr},    {4001, nullptr},        {999999, nullptr}};
   for (const auto& c : cases) {
     const auto* m = result.set.module_for_version(c.version);
     if (c.module == nullptr) {
@@ -488,9 +498,11 @@ TEST_P(directory_source_problems, become_problems_not_crashes) {
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.problems[0].str(), tree.problems[0].str());
   for (std::size_t i = 1; i < result.problems.size(); ++i)
-    EXPECT_NE(result.problems[i].path, tree.problems[0].path) << "reported twice: " << render(result.problems);
+    EXPECT_NE(result.problems[i].path, tree.problems[0].path)
+        << "reported twice: " << render(result.problems);
 }
 
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     table, directory_source_problems,
     testing::Values(
@@ -538,6 +550,7 @@ INSTANTIATE_TEST_SUITE_P(
                      },
                      "", "is not a directory"}),
     [](const testing::TestParamInfo<broken_entry>& info) { return std::string(info.param.label); });
+// clang-format on
 
 TEST(directory_source, unreadable_file_and_folder_are_problems) {
   if (geteuid() == 0) GTEST_SKIP() << "root reads files whatever their permissions";

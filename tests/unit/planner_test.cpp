@@ -76,6 +76,7 @@ const plan_request reset{command_kind::reset, 0};
 plan_request up_to(std::int64_t v) { return {command_kind::up_to, v}; }
 plan_request down_to(std::int64_t v) { return {command_kind::down_to, v}; }
 
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     table, plan_cases,
     testing::Values(
@@ -134,6 +135,7 @@ INSTANTIATE_TEST_SUITE_P(
         plan_case{"reset_nothing_applied", {1001}, {}, reset, {}},
         plan_case{"reset_leaves_pending_alone", {1001, 2001}, {1001}, reset, {"-1001"}}),
     [](const testing::TestParamInfo<plan_case>& info) { return std::string(info.param.label); });
+// clang-format on
 
 struct failing_case {
   const char* label;
@@ -157,6 +159,7 @@ TEST_P(failing_plans, throws_a_plan_error_naming_the_cause) {
   }
 }
 
+// clang-format off
 INSTANTIATE_TEST_SUITE_P(
     table, failing_plans,
     testing::Values(
@@ -167,6 +170,7 @@ INSTANTIATE_TEST_SUITE_P(
         failing_case{"up_to_negative_target", {1001}, {}, up_to(-1), "-1"},
         failing_case{"down_to_negative_target", {1001}, {1001}, down_to(-5), "-5"}),
     [](const testing::TestParamInfo<failing_case>& info) { return std::string(info.param.label); });
+// clang-format on
 
 TEST(make_plan, duplicate_history_rows_count_once_at_their_latest_order) {
   const auto available = files({1001, 2001});
