@@ -2,6 +2,8 @@
 // all of them, "did you mean", and the one place that maps errors to exit codes.
 #include "cli.h"
 
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 
 #include <algorithm>
@@ -121,6 +123,7 @@ int run_command(const command& cmd, const std::string& prefix, const std::vector
     err << prefix << cmd.name << ": " << e.what() << '\n';
     return exit_code_for(e.code());
   }
+  spdlog::debug("database {} (from {})", migrator::redact_dsn(settings.dsn), settings.dsn_source);
   command_context ctx{vm, settings, out, err};
   try {
     return cmd.run(ctx);
