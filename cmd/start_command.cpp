@@ -7,6 +7,7 @@
 #include "command.h"
 #include "exit_codes.h"
 #include "migrator/application.h"
+#include "migrator/dsn.h"
 #include "migrator/engine.h"
 #include "settings_options.h"
 
@@ -44,8 +45,8 @@ std::string not_current_reasons(const migrator::status_report& status) {
 }
 
 int run_start(command_context& c) {
-  auto settings = settings_from(c.vm);
-  auto assembled = load_module_set(c.vm);
+  const auto& settings = c.settings;
+  auto assembled = load_module_set(c.settings);
   if (!assembled.ok()) {
     std::string msg = "refusing to start: the module set has problems:";
     for (const auto& p : assembled.problems) msg += "\n  " + p.str();
@@ -53,6 +54,8 @@ int run_start(command_context& c) {
   }
   const auto& set = assembled.set;
 
+  spdlog::info("database {} (from {})", settings.dsn.empty() ? "(libpq defaults)" : migrator::redact_dsn(settings.dsn),
+               settings.dsn_source);
   migrator::wait_for_database(settings.dsn, settings.wait_timeout, [](int attempt, const std::string& reason) {
     spdlog::info("waiting for the database (attempt {}): {}", attempt, reason);
   });
