@@ -334,7 +334,7 @@ generated_set write_generated_set(const temp_dir& dir, const generated_options& 
         g.table_of[v] = table;
         if (i == 1) up += "CREATE SCHEMA " + module + ";\n";
         up += "CREATE TABLE " + table + " (id int PRIMARY KEY, prev int);\n"
-              "ALTER TABLE " + table + " ADD COLUMN note text NOT NULL DEFAULT 'v" + vs + "';\n"
+              "ALTER TABLE " + table + " ADD COLUMN note int NOT NULL DEFAULT " + vs + ";\n"
               "INSERT INTO " + table + " (id) VALUES (" + vs + ");\n";
         const std::string referenced = i == 1 ? previous_module_first : previous_table;
         if (!referenced.empty() && (i == 1 || i % 7 == 3)) {

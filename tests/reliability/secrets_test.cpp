@@ -157,7 +157,7 @@ TEST(reliability_secrets, the_password_never_appears_in_any_output) {
     testing_support::write_module_set(
         more, {{"core", {{"01001_init.sql", migration_text("CREATE TABLE secret_probe (id int);", "DROP TABLE secret_probe;")},
                          {"01002_more.sql", migration_text("CREATE TABLE secret_more (id int);")}}}});
-    auto r = cli({"migrate", "up", "--lock-timeout", "300", "--dsn", uri, "--modules-dir", more.path().string()});
+    auto r = cli({"migrate", "up", "--lock-timeout", "300ms", "--dsn", uri, "--modules-dir", more.path().string()});
     EXPECT_EQ(r.code, 3) << r.err;
     ++ran;
   }
