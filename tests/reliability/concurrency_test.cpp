@@ -24,10 +24,6 @@ struct race_setup {
   bool embedded;        // no --modules-dir: the set compiled into the binary
 };
 
-class reliability_concurrency : public ::testing::TestWithParam<race_setup> {
- protected:
-  void SetUp() override { ensure_secret_role(testing_support::admin_dsn()); }
-};
 
 std::vector<std::string> command_for(const race_setup& s, const std::string& dsn, const std::string& dir) {
   std::vector<std::string> args = s.start_command ? std::vector<std::string>{"start", "--once"}
@@ -37,8 +33,8 @@ std::vector<std::string> command_for(const race_setup& s, const std::string& dsn
   return args;
 }
 
-TEST_P(reliability_concurrency, sixteen_processes_on_an_empty_database) {
-  const race_setup& setup = GetParam();
+void race(const race_setup& setup) {
+  ensure_secret_role(testing_support::admin_dsn());
   const int processes = long_mode() ? 32 : 16;
   const int rounds = long_mode() ? 3 : 1;
   temp_dir generated_dir;
@@ -113,12 +109,20 @@ TEST_P(reliability_concurrency, sixteen_processes_on_an_empty_database) {
                          {"race_s", std::to_string(worst_seconds)}});
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    races, reliability_concurrency,
-    ::testing::Values(race_setup{"migrate_up_example_modules", false, false, false},
-                      race_setup{"start_once_example_modules_embedded", true, false, true},
-                      race_setup{"migrate_up_generated_set", false, true, false},
-                      race_setup{"start_once_generated_set", true, true, false}),
-    [](const ::testing::TestParamInfo<race_setup>& info) { return info.param.name; });
+TEST(reliability_concurrency, sixteen_migrate_up_on_the_example_modules) {
+  race({"migrate_up_example_modules", false, false, false});
+}
+
+TEST(reliability_concurrency, sixteen_start_once_on_the_embedded_example_modules) {
+  race({"start_once_example_modules_embedded", true, false, true});
+}
+
+TEST(reliability_concurrency, sixteen_migrate_up_on_a_generated_set_of_520) {
+  race({"migrate_up_generated_set", false, true, false});
+}
+
+TEST(reliability_concurrency, sixteen_start_once_on_a_generated_set_of_520) {
+  race({"start_once_generated_set", true, true, false});
+}
 
 }  // namespace

@@ -174,7 +174,7 @@ bool wait_until_dirty(const std::string& dsn, std::int64_t version, std::chrono:
 TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
   ensure_secret_role(testing_support::admin_dsn());
   const int trials = std::getenv("RELIABILITY_TRIALS") ? std::atoi(std::getenv("RELIABILITY_TRIALS"))
-                                                      : long_mode() ? 200 : 30;
+                                                      : long_mode() ? 100 : 30;
   generated_options options;
   if (long_mode()) options.modules = 6, options.per_module = 250;
   const unsigned seed = seed_or(20261122);

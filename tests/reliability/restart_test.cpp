@@ -63,7 +63,7 @@ TEST(reliability_restart, fast_shutdown_in_the_middle_of_a_run) {
   scratch_cluster cluster;
   ensure_secret_role(cluster.dsn());
   double worst_exit_s = 0, worst_down_s = 0;
-  int dirty_after = 0, in_doubt = 0;
+  int dirty_after = 0, in_doubt = 0, invalid_dropped = 0;
   std::map<int, int> exit_codes;
   for (int round = 0; round < rounds; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
@@ -101,19 +101,22 @@ TEST(reliability_restart, fast_shutdown_in_the_middle_of_a_run) {
     cluster.start();
     auto repaired = repair_like_a_human(plain, secret, dir);
     if (repaired.dirty) ++dirty_after;
+    invalid_dropped += repaired.invalid_indexes_dropped;
     auto finished = migrate(secret, dir, {"up"});
     ASSERT_EQ(finished.code, 0) << finished.err;
     EXPECT_EQ(first_difference(expected_history, history(plain)), "") << "history vs the clean run";
     EXPECT_EQ(first_difference(expected_schema, schema_dump(plain)), "") << "schema (pg_dump) vs the clean run";
   }
   std::string codes;
-  for (const auto& [code, n] : exit_codes) codes += (codes.empty() ? "" : ",") + std::to_string(code) + "x" + std::to_string(n);
+  for (const auto& [code, n] : exit_codes)
+    codes += (codes.empty() ? "" : ",") + std::to_string(code) + ":" + std::to_string(n) + "_times";
   report("restart", {{"rounds", std::to_string(rounds)},
                      {"seed", std::to_string(seed)},
                      {"migrations", std::to_string(g.size())},
                      {"exit_codes", codes},
                      {"in_doubt", std::to_string(in_doubt)},
                      {"dirty_after_restart", std::to_string(dirty_after)},
+                     {"invalid_indexes_dropped", std::to_string(invalid_dropped)},
                      {"worst_exit_after_stop_s", std::to_string(worst_exit_s)},
                      {"worst_fail_while_down_s", std::to_string(worst_down_s)}});
 }
