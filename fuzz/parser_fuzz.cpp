@@ -3,9 +3,9 @@
 // it returns must be consistent with the input (see the checks below), and on
 // inputs without quoting characters it must equal what goose's algorithm
 // gives (a plain re-statement of internal/sqlparser's ParseSQLMigration below).
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
-#include <cctype>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -69,19 +69,25 @@ std::string crlf_to_lf(std::string_view text) {
   return r;
 }
 
-
 // ---- goose's algorithm, written out plainly, for the differential check -------
 
 bool go_space(std::string_view s, std::size_t i, std::size_t* len) {
   const auto c = static_cast<unsigned char>(s[i]);
   const auto at = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0; };
   std::size_t n = 0;
-  if (c == ' ' || (c >= '\t' && c <= '\r')) n = 1;
-  else if (c == 0xC2 && (at(1) == 0x85 || at(1) == 0xA0)) n = 2;
-  else if (c == 0xE1 && at(1) == 0x9A && at(2) == 0x80) n = 3;
-  else if (c == 0xE3 && at(1) == 0x80 && at(2) == 0x80) n = 3;
-  else if (c == 0xE2 && at(1) == 0x80 && ((at(2) >= 0x80 && at(2) <= 0x8A) || at(2) == 0xA8 || at(2) == 0xA9 || at(2) == 0xAF)) n = 3;
-  else if (c == 0xE2 && at(1) == 0x81 && at(2) == 0x9F) n = 3;
+  if (c == ' ' || (c >= '\t' && c <= '\r'))
+    n = 1;
+  else if (c == 0xC2 && (at(1) == 0x85 || at(1) == 0xA0))
+    n = 2;
+  else if (c == 0xE1 && at(1) == 0x9A && at(2) == 0x80)
+    n = 3;
+  else if (c == 0xE3 && at(1) == 0x80 && at(2) == 0x80)
+    n = 3;
+  else if (c == 0xE2 && at(1) == 0x80 &&
+           ((at(2) >= 0x80 && at(2) <= 0x8A) || at(2) == 0xA8 || at(2) == 0xA9 || at(2) == 0xAF))
+    n = 3;
+  else if (c == 0xE2 && at(1) == 0x81 && at(2) == 0x9F)
+    n = 3;
   if (len) *len = n;
   return n != 0;
 }
@@ -137,11 +143,13 @@ std::string go_annotation(std::string_view line) {
   // Go's EqualFold also folds U+017F to 's' and U+212A to 'k'.
   for (const auto& [from, to] : {std::pair<std::string, std::string>{"\xC5\xBF", "s"}, {"\xE2\x84\xAA", "k"}})
     for (std::size_t at; (at = word.find(from)) != std::string::npos;) word.replace(at, from.size(), to);
-  for (const char* name : {"Up", "Down", "StatementBegin", "StatementEnd", "NO TRANSACTION", "ENVSUB ON", "ENVSUB OFF"}) {
+  for (const char* name :
+       {"Up", "Down", "StatementBegin", "StatementEnd", "NO TRANSACTION", "ENVSUB ON", "ENVSUB OFF"}) {
     const std::string_view n(name);
     if (n.size() != word.size()) continue;
     bool same = true;
-    for (std::size_t k = 0; k < n.size() && same; ++k) same = std::tolower(n[k]) == std::tolower(static_cast<unsigned char>(word[k]));
+    for (std::size_t k = 0; k < n.size() && same; ++k)
+      same = std::tolower(n[k]) == std::tolower(static_cast<unsigned char>(word[k]));
     if (same) return name;
   }
   return "";
@@ -157,7 +165,10 @@ goose_result goose_parse(std::string_view text, bool up) {
   enum { start, g_up, begin_up, end_up, g_down, begin_down, end_down } state = start;
   goose_result r;
   std::string buf;
-  const auto fail = [&r] { r.ok = false; return r; };
+  const auto fail = [&r] {
+    r.ok = false;
+    return r;
+  };
   for (std::size_t pos = 0; pos < text.size();) {
     std::size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
@@ -181,15 +192,21 @@ goose_result goose_parse(std::string_view text, bool up) {
         continue;
       }
       if (a == "StatementBegin") {
-        if (state == g_up || state == end_up) state = begin_up;
-        else if (state == g_down || state == end_down) state = begin_down;
-        else return fail();
+        if (state == g_up || state == end_up)
+          state = begin_up;
+        else if (state == g_down || state == end_down)
+          state = begin_down;
+        else
+          return fail();
         continue;
       }
       if (a == "StatementEnd") {
-        if (state == begin_up) state = end_up;
-        else if (state == begin_down) state = end_down;
-        else return fail();
+        if (state == begin_up)
+          state = end_up;
+        else if (state == begin_down)
+          state = end_down;
+        else
+          return fail();
       } else {
         if (a == "NO TRANSACTION") r.use_tx = false;
         continue;
