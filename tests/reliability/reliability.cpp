@@ -14,6 +14,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -164,6 +165,21 @@ run_result cli_unprivileged(const std::vector<std::string>& args) {
   for (const auto& a : args) what += " " + a;
   scan(r, what);
   return r;
+}
+
+bool logged_applied(const std::string& err, const std::string& module, std::int64_t version) {
+  const std::regex line("applied +" + module + " " + std::to_string(version) + " ");
+  return std::regex_search(err, line);
+}
+
+bool wait_for_applied(const testing_support::app_process& p, const std::string& module, std::int64_t version,
+                      std::chrono::milliseconds limit) {
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < limit) {
+    if (logged_applied(p.err_so_far(), module, version)) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return logged_applied(p.err_so_far(), module, version);
 }
 
 run_result wait_at_most(testing_support::app_process& p, std::chrono::milliseconds limit) {

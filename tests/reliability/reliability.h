@@ -66,6 +66,13 @@ run_result migrate(const std::string& dsn, const std::string& modules_dir, const
 // that file permissions apply); as ourselves otherwise.
 run_result cli_unprivileged(const std::vector<std::string>& args);
 
+// Whether the tool's log says it applied `version` of `module` ("applied <module> <version> ...",
+// however the log pads it).
+bool logged_applied(const std::string& err, const std::string& module, std::int64_t version);
+// Polls a running app's stderr for that line.
+bool wait_for_applied(const testing_support::app_process& p, const std::string& module, std::int64_t version,
+                      std::chrono::milliseconds limit);
+
 // Waits for a child (testing_support::app_process) at most `limit`; kills it
 // and returns code -1 when it did not exit in time.
 run_result wait_at_most(testing_support::app_process& p, std::chrono::milliseconds limit);

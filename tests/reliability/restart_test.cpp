@@ -70,9 +70,13 @@ TEST(reliability_restart, fast_shutdown_in_the_middle_of_a_run) {
     const std::string plain = create_database(cluster.dsn(), "restart_" + std::to_string(round));
     const std::string secret = secret_dsn(plain, round);
 
+    // Stop when a random migration of the first three quarters has been applied,
+    // plus 0-20 ms: always mid-run, whatever the machine's speed.
+    const std::int64_t after = g.versions[std::uniform_int_distribution<std::size_t>(3, g.size() * 3 / 4)(random)];
+    const auto extra = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 20)(random));
     app_process p({"migrate", "up", "--dsn", secret, "--modules-dir", dir});
-    ASSERT_TRUE(p.wait_for_err("applied     ", 60000)) << p.err_so_far();
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1500)(random)));
+    ASSERT_TRUE(wait_for_applied(p, g.schema_of.at(after), after, 120s)) << p.err_so_far();
+    std::this_thread::sleep_for(extra);
     const auto stop_start = std::chrono::steady_clock::now();
     cluster.stop();
     auto stopped = wait_at_most(p, 30s);
@@ -119,6 +123,35 @@ TEST(reliability_restart, fast_shutdown_in_the_middle_of_a_run) {
                      {"invalid_indexes_dropped", std::to_string(invalid_dropped)},
                      {"worst_exit_after_stop_s", std::to_string(worst_exit_s)},
                      {"worst_fail_while_down_s", std::to_string(worst_down_s)}});
+}
+
+// `app start` on a server that is down (a database restarting under a deploy):
+// it waits, and once the server is back it migrates and is ready.
+TEST(reliability_restart, start_waits_for_a_server_that_is_down_then_migrates) {
+  scratch_cluster cluster;
+  ensure_secret_role(cluster.dsn());
+  const std::string plain = create_database(cluster.dsn(), "start_waits");
+  const std::string secret = secret_dsn(plain, 1);
+  cluster.stop();
+  const auto start = std::chrono::steady_clock::now();
+  app_process p({"start", "--once", "--wait-timeout", "60s", "--dsn", secret, "--modules-dir", example_modules_dir()});
+  ASSERT_TRUE(p.wait_for_err("waiting for the database", 20000)) << p.err_so_far();
+  std::this_thread::sleep_for(1s);
+  const double down_s = seconds_since(start);
+  cluster.start();
+  auto r = wait_at_most(p, 60s);
+  scan(r, "app start --once while the server restarts");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("ready"));
+  EXPECT_EQ(value(plain, "SELECT count(*) > 0 FROM goose_db_version WHERE version_id > 0"), "t");
+  std::size_t attempts = 0;
+  for (std::size_t at = r.err.find("waiting for the database"); at != std::string::npos;
+       at = r.err.find("waiting for the database", at + 1))
+    ++attempts;
+  report("start_waits", {{"exit_code", std::to_string(r.code)},
+                         {"server_down_s", std::to_string(down_s)},
+                         {"ready_after_s", std::to_string(seconds_since(start))},
+                         {"wait_messages", std::to_string(attempts)}});
 }
 
 // A migration whose COMMIT takes seconds: a deferred constraint trigger sleeps.
