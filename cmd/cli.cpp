@@ -19,6 +19,9 @@ namespace app {
 // Defined in cmd/<name>_command.cpp and cmd/migrate_commands.cpp.
 extern const command start_command;
 extern const command inspect_command;
+extern const command validate_command;
+extern const command create_command;
+extern const command schemas_command;
 extern const command* const engine_commands[];
 extern const std::size_t engine_command_count;
 
@@ -27,7 +30,7 @@ namespace {
 const std::vector<const command*>& migrate_commands() {
   static const std::vector<const command*> table = [] {
     std::vector<const command*> t(engine_commands, engine_commands + engine_command_count);
-    t.push_back(&inspect_command);
+    t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &schemas_command});
     return t;
   }();
   return table;

@@ -32,4 +32,7 @@ struct command {
 // embedded one; assembled, with its problems (callers decide whether to refuse).
 migrator::assembly load_module_set(const po::variables_map& vm);
 
+// For messages: the directory given with --modules-dir, or "embedded modules".
+std::string module_source_name(const po::variables_map& vm);
+
 }  // namespace app

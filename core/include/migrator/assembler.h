@@ -1,6 +1,9 @@
 // Pure: turns a source tree into one global ordered sequence of migrations.
 // The module at position p (1-based) in modules.yaml owns versions
 // p*1000+1 .. p*1000+999; every violation is reported as a problem.
+// Positions run from 1 to 999 (versions 1001..999999): a module listed at
+// position 1000 or later is a problem. modules.yaml holds one key, `modules`,
+// a list of {name, schema?, description?}; see docs/module-authors.md.
 #pragma once
 
 #include <cstdint>
@@ -27,7 +30,10 @@ struct module_spec {
 };
 
 struct module_set {
-  std::vector<module_spec> modules;     // in manifest order
+  // In manifest order. With problems, entries that have no usable name, a
+  // duplicate name or a position past 999 are left out (the others keep their
+  // positions), and `migrations` holds only the files that had no problem.
+  std::vector<module_spec> modules;
   std::vector<migration> migrations;    // ascending by version
 
   // The module whose namespace holds `version`, or nullptr.

@@ -42,6 +42,9 @@ class migration_source {
 };
 
 // Reads DIR/modules.yaml and DIR/<name>/migrations/*.sql at load() time.
+// Display paths start with DIR as given (a trailing '/' dropped). Folders whose
+// name starts with '.' are skipped, loose files beside the modules and non-.sql
+// files are ignored. Never throws: whatever cannot be read is in `problems`.
 std::unique_ptr<migration_source> make_directory_source(std::filesystem::path dir);
 
 // A tree held in memory (used by the generated embedded set and by tests).

@@ -1,0 +1,169 @@
+#include "logging.h"
+
+#include <spdlog/sinks/base_sink.h>
+#include <unistd.h>
+
+#include <ctime>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "migrator/dsn.h"
+#include "migrator/error.h"
+
+namespace app {
+
+namespace {
+
+using json = nlohmann::ordered_json;  // keeps time, level, message first
+
+std::string iso8601_utc(spdlog::log_clock::time_point t) {
+  auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t seconds = static_cast<std::time_t>(since_epoch / 1000);
+  int millis = static_cast<int>(since_epoch % 1000);
+  if (millis < 0) millis += 1000, seconds -= 1;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[40];
+  std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(text + n, sizeof text - n, ".%03dZ", millis);
+  return text;
+}
+
+const char* level_name(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace: return "trace";
+    case spdlog::level::debug: return "debug";
+    case spdlog::level::info: return "info";
+    case spdlog::level::warn: return "warn";
+    case spdlog::level::err: return "error";
+    case spdlog::level::critical: return "critical";
+    default: return "off";
+  }
+}
+
+const char* level_colour(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::trace:
+    case spdlog::level::debug: return "\033[2m";
+    case spdlog::level::info: return "\033[32m";
+    case spdlog::level::warn: return "\033[33m";
+    case spdlog::level::err: return "\033[31m";
+    default: return "\033[1;31m";
+  }
+}
+
+// Never throws on invalid UTF-8 (a server message may hold any bytes).
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// The last value of each key, in the order keys first appeared.
+std::vector<std::pair<std::string, const migrator::log_value*>> merged(const std::vector<migrator::log_field>& fields) {
+  std::vector<std::pair<std::string, const migrator::log_value*>> out;
+  for (const migrator::log_field& f : fields) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == f.key; });
+    if (it != out.end()) {
+      it->second = &f.value;
+    } else {
+      out.emplace_back(f.key, &f.value);
+    }
+  }
+  return out;
+}
+
+std::string without_trailing_newlines(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+json json_value(const migrator::log_value& value, std::string_view dsn) {
+  if (auto s = std::get_if<std::string>(&value)) return migrator::redact_secrets(*s, dsn);
+  if (auto i = std::get_if<std::int64_t>(&value)) return *i;
+  return std::get<bool>(value);
+}
+
+std::string text_value(const migrator::log_value& value, std::string_view dsn) {
+  if (auto i = std::get_if<std::int64_t>(&value)) return std::to_string(*i);
+  if (auto b = std::get_if<bool>(&value)) return *b ? "true" : "false";
+  std::string s = migrator::redact_secrets(std::get<std::string>(value), dsn);
+  bool plain = !s.empty() && std::none_of(s.begin(), s.end(), [](unsigned char c) {
+    return c <= ' ' || c == '"' || c == '=' || c == 0x7f;
+  });
+  return plain ? s : dump(json(s));
+}
+
+class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  redacting_sink(std::FILE* out, bool json, bool colour, std::string dsn)
+      : out_(out), json_(json), colour_(colour), dsn_(std::move(dsn)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    std::string line = format_log_line(msg, migrator::current_log_fields(), json_, colour_, dsn_);
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), out_);
+  }
+  void flush_() override { std::fflush(out_); }
+
+ private:
+  std::FILE* out_;
+  bool json_;
+  bool colour_;
+  std::string dsn_;
+};
+
+}  // namespace
+
+std::string format_log_line(const spdlog::details::log_msg& msg, const std::vector<migrator::log_field>& fields,
+                            bool as_json, bool colour, std::string_view dsn) {
+  const std::string message =
+      without_trailing_newlines(migrator::redact_secrets(std::string_view(msg.payload.data(), msg.payload.size()), dsn));
+  if (as_json) {
+    json line;
+    line["time"] = iso8601_utc(msg.time);
+    line["level"] = level_name(msg.level);
+    line["message"] = message;
+    for (const auto& [key, value] : merged(fields)) {
+      bool reserved = key == "time" || key == "level" || key == "message";
+      line[reserved ? "field." + key : key] = json_value(*value, dsn);
+    }
+    return dump(line);
+  }
+  std::string level = level_name(msg.level);
+  std::string line = iso8601_utc(msg.time) + ' ';
+  line += colour ? level_colour(msg.level) + level + "\033[0m" : level;
+  line += std::string(level.size() < 5 ? 6 - level.size() : 1, ' ');
+  line += message;
+  for (const auto& [key, value] : merged(fields)) line += ' ' + key + '=' + text_value(*value, dsn);
+  return line;
+}
+
+bool use_colour(bool is_terminal, const char* no_color, const char* term) {
+  if (!is_terminal) return false;
+  if (no_color && *no_color) return false;  // https://no-color.org: set and not empty
+  return !(term && std::string_view(term) == "dumb");
+}
+
+std::shared_ptr<spdlog::sinks::sink> make_log_sink(std::FILE* out, bool json, bool colour, std::string dsn) {
+  return std::make_shared<redacting_sink>(out, json, colour, std::move(dsn));
+}
+
+void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction) {
+  static const std::pair<const char*, spdlog::level::level_enum> levels[] = {
+      {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug}, {"info", spdlog::level::info},
+      {"warn", spdlog::level::warn},   {"error", spdlog::level::err},   {"off", spdlog::level::off},
+  };
+  auto found = std::find_if(std::begin(levels), std::end(levels), [&](const auto& l) { return level == l.first; });
+  if (found == std::end(levels))
+    throw migrator::error(migrator::error_code::config,
+                          "log level '" + level + "' is not one of trace|debug|info|warn|error|off");
+  if (format != "text" && format != "json")
+    throw migrator::error(migrator::error_code::config, "log format '" + format + "' is not one of text|json");
+
+  const bool json = format == "json";
+  const bool colour = !json && use_colour(isatty(STDERR_FILENO), std::getenv("NO_COLOR"), std::getenv("TERM"));
+  auto logger = std::make_shared<spdlog::logger>("app", make_log_sink(stderr, json, colour, dsn_for_redaction));
+  logger->set_level(found->second);
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+}  // namespace app

@@ -1,0 +1,36 @@
+// The app's logging: spdlog to stderr only, as text (human-readable, coloured
+// on a terminal) or JSON (one object per line), every message and field value
+// passed through migrator::redact_secrets. Fields: migrator/log.h.
+#pragma once
+
+#include <spdlog/sinks/sink.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "migrator/log.h"
+
+namespace app {
+
+// Installs the default logger. level: trace|debug|info|warn|error|off;
+// format: text|json (anything else: migrator::error(config)). Colours only for
+// text on a terminal, never with NO_COLOR set (non-empty) or TERM=dumb.
+// `dsn_for_redaction`: the DSN whose password must never be written (may be "").
+// May be called again (e.g. once settings are known); the last call wins.
+void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction);
+
+// Whether to colour text output.
+bool use_colour(bool is_terminal, const char* no_color, const char* term);
+
+// The sink setup_logging installs, writing whole lines to `out` (not owned).
+std::shared_ptr<spdlog::sinks::sink> make_log_sink(std::FILE* out, bool json, bool colour,
+                                                   std::string dsn_for_redaction);
+
+// One rendered line, without the newline (what the sink writes).
+std::string format_log_line(const spdlog::details::log_msg& msg, const std::vector<migrator::log_field>& fields,
+                            bool json, bool colour, std::string_view dsn_for_redaction);
+
+}  // namespace app

@@ -1,0 +1,36 @@
+// `app migrate validate`: the build-time checks of tools/embed_migrations, on
+// demand and on any directory, so an author sees every problem before a build.
+#include "command.h"
+#include "exit_codes.h"
+
+namespace app {
+
+namespace {
+
+void add_options(po::options_description&, po::positional_options_description&) {}
+
+int run(command_context& ctx) {
+  const auto assembled = load_module_set(ctx.vm);
+  const std::string source = module_source_name(ctx.vm);
+  for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';
+  if (!assembled.ok()) {
+    ctx.err << "validate: " << assembled.problems.size() << " problem(s) in " << source << '\n';
+    return exit_failed;
+  }
+  ctx.out << "ok: " << assembled.set.modules.size() << " modules, " << assembled.set.migrations.size()
+          << " migrations (" << source << ")\n";
+  return exit_ok;
+}
+
+}  // namespace
+
+extern const command validate_command{
+    "validate",
+    "check the module set (manifest, namespaces, every file) without a database",
+    "app migrate validate [--modules-dir DIR]",
+    "app migrate validate --modules-dir modules",
+    add_options,
+    run,
+};
+
+}  // namespace app

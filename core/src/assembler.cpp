@@ -1,0 +1,354 @@
+#include "migrator/assembler.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace migrator {
+
+namespace {
+
+// A module's position is its namespace: p owns p*1000+1 .. p*1000+999. Past 999
+// modules the versions would need a seventh digit and stop sorting like the
+// five-digit file names beside them; 999 modules is far beyond any monolith.
+constexpr int max_position = 999;
+
+// PostgreSQL's reserved key words (and the ones reserved except as function or
+// type names): an unquoted schema with one of these names is a syntax error.
+const std::set<std::string>& reserved_words() {
+  // clang-format off
+  static const std::set<std::string> words{
+      "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
+      "binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently",
+      "constraint", "create", "cross", "current_catalog", "current_date", "current_role",
+      "current_schema", "current_time", "current_timestamp", "current_user", "default", "deferrable",
+      "desc", "distinct", "do", "else", "end", "except", "false", "fetch", "for", "foreign", "freeze",
+      "from", "full", "grant", "group", "having", "ilike", "in", "initially", "inner", "intersect",
+      "into", "is", "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
+      "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or", "order",
+      "outer", "overlaps", "placing", "primary", "references", "returning", "right", "select",
+      "session_user", "similar", "some", "symmetric", "table", "tablesample", "then", "to",
+      "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when", "where",
+      "window", "with"};
+  // clang-format on
+  return words;
+}
+
+// Why `name` cannot be used unquoted as a schema name, or "" if it can.
+std::string identifier_problem(const std::string& name) {
+  if (name.empty()) return "is empty";
+  if (name.size() > 63) return "is longer than 63 bytes (PostgreSQL truncates identifiers)";
+  if (!(name[0] == '_' || (name[0] >= 'a' && name[0] <= 'z')))
+    return "must start with a lower-case letter or '_'";
+  for (char c : name)
+    if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+      return "may contain only lower-case letters, digits and '_' (an unquoted PostgreSQL identifier)";
+  if (reserved_words().count(name)) return "is a reserved word in PostgreSQL";
+  return "";
+}
+
+int line_of(const YAML::Mark& mark) { return mark.line >= 0 ? mark.line + 1 : 0; }
+
+std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+
+struct listed_module {
+  module_spec spec;
+  int line = 0;
+  bool name_ok = true;  // a bad name is one problem, not also a missing folder
+  bool in_set = false;  // false for duplicates and positions past max_position
+};
+
+struct manifest {
+  bool usable = false;  // parsed and shaped well enough to know the module list
+  // False when an entry's name could not be read: a folder may then be that
+  // entry's, so it is not also reported as unlisted.
+  bool every_entry_named = true;
+  std::vector<listed_module> modules;
+};
+
+class manifest_reader {
+ public:
+  manifest_reader(const std::string& path, std::vector<problem>& problems)
+      : path_(path), problems_(problems) {}
+
+  manifest read(const std::string& text) {
+    manifest result;
+    std::vector<YAML::Node> documents;
+    try {
+      documents = YAML::LoadAll(text);
+    } catch (const YAML::Exception& e) {
+      report(line_of(e.mark), "is not valid YAML: " + e.msg);
+      return result;
+    }
+    if (documents.size() > 1) {
+      report(line_of(documents[1].Mark()), "holds more than one YAML document; expected one");
+      return result;
+    }
+    if (documents.empty() || documents[0].IsNull()) {
+      report(1, "is empty; expected a 'modules:' list");
+      return result;
+    }
+    const YAML::Node& root = documents[0];
+    if (!root.IsMap()) {
+      report(line_of(root.Mark()), "expected a mapping with a 'modules:' list at the top");
+      return result;
+    }
+    YAML::Node list;
+    bool found = false;
+    for (const auto& kv : root) {
+      const std::string key = key_text(kv.first);
+      if (key == "modules") {
+        if (found) {
+          report(line_of(kv.first.Mark()), "duplicate key 'modules'");
+          return result;
+        }
+        found = true;
+        list = kv.second;
+      } else {
+        report(line_of(kv.first.Mark()),
+               "unknown key " + in_quotes(key) + " (the only top-level key is 'modules')");
+      }
+    }
+    if (!found) {
+      report(line_of(root.Mark()), "has no 'modules:' list");
+      return result;
+    }
+    if (!list.IsSequence()) {
+      report(line_of(list.Mark()), "'modules' must be a list of '- name: <module>' entries");
+      return result;
+    }
+
+    result.usable = true;
+    int position = 0;
+    for (const auto& item : list) {
+      ++position;  // a malformed entry still holds its place: later namespaces must not shift
+      if (auto entry = read_entry(item, position))
+        result.modules.push_back(std::move(*entry));
+      else
+        result.every_entry_named = false;
+    }
+    return result;
+  }
+
+ private:
+  std::optional<listed_module> read_entry(const YAML::Node& item, int position) {
+    const int line = line_of(item.Mark());
+    if (!item.IsMap()) {
+      report(line, "module entry " + std::to_string(position) + " must be a mapping like '- name: billing'");
+      return std::nullopt;
+    }
+    listed_module m;
+    m.line = line;
+    m.spec.position = position;
+    std::set<std::string> seen;
+    std::optional<std::string> schema;
+    bool has_name = false;
+    for (const auto& kv : item) {
+      const std::string key = key_text(kv.first);
+      const int key_line = line_of(kv.first.Mark());
+      if (!seen.insert(key).second) {
+        report(key_line, "duplicate key " + in_quotes(key) + " in module entry " + std::to_string(position));
+        continue;
+      }
+      if (key != "name" && key != "schema" && key != "description") {
+        report(key_line, "unknown key " + in_quotes(key) + " in module entry " + std::to_string(position) +
+                             " (known keys: name, schema, description)");
+        continue;
+      }
+      if (!kv.second.IsScalar()) {
+        report(line_of(kv.second.Mark()), in_quotes(key) + " must be a string");
+        if (key == "name") return std::nullopt;
+        continue;
+      }
+      const std::string& value = kv.second.Scalar();
+      if (key == "name") {
+        has_name = true;
+        m.spec.name = value;
+        if (auto why = identifier_problem(value); !why.empty()) {
+          report(key_line, "module name " + in_quotes(value) + " " + why);
+          m.name_ok = false;
+        }
+      } else if (key == "schema") {
+        schema = value;
+        if (auto why = identifier_problem(value); !why.empty())
+          report(key_line, "schema " + in_quotes(value) + " " + why);
+        else if (value.compare(0, 3, "pg_") == 0)
+          report(key_line, "schema " + in_quotes(value) + " starts with 'pg_', which PostgreSQL reserves");
+      } else {
+        m.spec.description = value;
+      }
+    }
+    if (!has_name) {
+      report(line, "module entry " + std::to_string(position) + " has no 'name'");
+      return std::nullopt;
+    }
+    m.spec.schema = schema.value_or(m.spec.name);
+    if (!schema && m.spec.name.compare(0, 3, "pg_") == 0)
+      report(line, "module " + in_quotes(m.spec.name) +
+                       " needs a 'schema:': names starting with 'pg_' are reserved");
+    return m;
+  }
+
+  std::string key_text(const YAML::Node& key) { return key.IsScalar() ? key.Scalar() : "<non-scalar key>"; }
+
+  void report(int line, const std::string& message) { problems_.push_back({path_, line, message}); }
+
+  const std::string& path_;
+  std::vector<problem>& problems_;
+};
+
+std::string join(const std::string& root, const std::string& rest) {
+  return root == "/" ? root + rest : root + "/" + rest;
+}
+
+std::string base_name(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool tree_reported(const source_tree& tree, const std::string& path) {
+  return std::any_of(tree.problems.begin(), tree.problems.end(),
+                     [&](const problem& p) { return p.path == path; });
+}
+
+// Checks positions, duplicate names and schemas; fills set.modules in manifest order.
+void check_modules(manifest& m, const std::string& manifest_path, assembly& result) {
+  std::map<std::string, const listed_module*> by_name, by_schema;
+  for (auto& entry : m.modules) {
+    const auto& spec = entry.spec;
+    auto report = [&](const std::string& message) {
+      result.problems.push_back({manifest_path, entry.line, message});
+    };
+    if (!entry.name_ok) continue;
+    if (spec.position > max_position) {
+      report("module " + in_quotes(spec.name) + " is at position " + std::to_string(spec.position) +
+             ", past the last namespace: at most " + std::to_string(max_position) +
+             " modules fit (versions up to " +
+             std::to_string(max_position * namespace_size + namespace_size - 1) + ")");
+      continue;
+    }
+    if (auto [it, added] = by_name.emplace(spec.name, &entry); !added) {
+      report("module " + in_quotes(spec.name) + " is listed twice (first at line " +
+             std::to_string(it->second->line) + ")");
+      continue;
+    }
+    if (auto [it, added] = by_schema.emplace(spec.schema, &entry); !added)
+      report("schema " + in_quotes(spec.schema) + " of module " + in_quotes(spec.name) +
+             " is already owned by module " + in_quotes(it->second->spec.name) +
+             "; each module owns its own schema");
+    entry.in_set = true;
+    result.set.modules.push_back(spec);
+  }
+}
+
+void add_migrations(const source_folder& folder, const module_spec* owner, const module_set& set,
+                    const env_lookup& env, std::map<std::int64_t, std::string>& seen_versions,
+                    assembly& result) {
+  for (const auto& file : folder.files) {
+    auto report = [&](int line, const std::string& message) {
+      result.problems.push_back({file.path, line, message});
+    };
+    auto parts = parse_file_name(base_name(file.path));
+    if (!parts) continue;  // not a .sql file: not a migration
+    bool valid = true;
+    if (!parts->version) {
+      report(0,
+             "has no numeric version prefix (expected <version>_<title>.sql, e.g. 02001_identity_init.sql)");
+      valid = false;
+    } else if (owner) {
+      const std::int64_t version = *parts->version;
+      if (version < owner->first_version() || version > owner->last_version()) {
+        const module_spec* holder = set.module_for_version(version);
+        report(0, "version " + std::to_string(version) + " is outside module " + in_quotes(owner->name) +
+                      "'s namespace " + std::to_string(owner->first_version()) + ".." +
+                      std::to_string(owner->last_version()) +
+                      (holder ? "; it is in module " + in_quotes(holder->name) + "'s namespace"
+                              : "; it is in no module's namespace"));
+        valid = false;
+      }
+      if (auto [it, added] = seen_versions.emplace(version, file.path); !added) {
+        report(0, "duplicate version " + std::to_string(version) + ": " + it->second + " has it too");
+        valid = false;
+      }
+    }
+
+    migration m;
+    try {
+      m.body = parse_migration(file.content, file.path, env);
+    } catch (const parse_error& e) {
+      result.problems.push_back(e.where());
+      valid = false;
+    } catch (const std::exception& e) {
+      report(0, e.what());
+      valid = false;
+    }
+    if (!valid || !owner) continue;
+    m.version = *parts->version;
+    m.name = parts->name;
+    m.module = owner->name;
+    m.path = file.path;
+    m.checksum = migration_checksum(file.content);
+    result.set.migrations.push_back(std::move(m));
+  }
+}
+
+}  // namespace
+
+const module_spec* module_set::module_for_version(std::int64_t version) const {
+  for (const auto& m : modules)
+    if (version >= m.first_version() && version <= m.last_version()) return &m;
+  return nullptr;
+}
+
+assembly assemble(const source_tree& tree, const env_lookup& env) {
+  assembly result;
+  result.problems = tree.problems;
+
+  manifest listed;
+  if (tree.manifest_text) {
+    listed = manifest_reader(tree.manifest_path, result.problems).read(*tree.manifest_text);
+  } else if (!tree_reported(tree, tree.manifest_path) && !tree_reported(tree, tree.root)) {
+    result.problems.push_back(
+        {tree.manifest_path, 0, "not found: a module set lists its modules in modules.yaml"});
+  }
+  check_modules(listed, tree.manifest_path, result);
+
+  std::map<std::string, const source_folder*> folders;
+  for (const auto& f : tree.folders) folders.emplace(f.name, &f);
+  for (const auto& entry : listed.modules) {
+    if (!entry.in_set) continue;
+    auto it = folders.find(entry.spec.name);
+    const std::string dir = join(tree.root, entry.spec.name);
+    if (it == folders.end())
+      result.problems.push_back(
+          {tree.manifest_path, entry.line, "module " + in_quotes(entry.spec.name) + " has no folder " + dir});
+    else if (!it->second->has_migrations_dir && !tree_reported(tree, join(dir, "migrations")))
+      result.problems.push_back({tree.manifest_path, entry.line,
+                                 "module " + in_quotes(entry.spec.name) + " has no migrations directory " +
+                                     join(dir, "migrations") + " (create it, even empty)"});
+  }
+
+  std::map<std::int64_t, std::string> seen_versions;
+  for (const auto& folder : tree.folders) {
+    const module_spec* owner = nullptr;
+    for (const auto& spec : result.set.modules)
+      if (spec.name == folder.name) owner = &spec;
+    const bool listed_somewhere =
+        std::any_of(listed.modules.begin(), listed.modules.end(),
+                    [&](const listed_module& e) { return e.spec.name == folder.name; });
+    if (listed.usable && listed.every_entry_named && !listed_somewhere)
+      result.problems.push_back({join(tree.root, folder.name), 0,
+                                 "folder is not a module listed in " + tree.manifest_path +
+                                     "; append '- name: " + folder.name + "' to its modules list"});
+    // Files are parsed even without an owner, so every parse error shows in one run.
+    add_migrations(folder, owner, result.set, env, seen_versions, result);
+  }
+
+  std::sort(result.set.migrations.begin(), result.set.migrations.end(),
+            [](const migration& a, const migration& b) { return a.version < b.version; });
+  return result;
+}
+
+}  // namespace migrator

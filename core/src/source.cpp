@@ -1,0 +1,207 @@
+#include "migrator/source.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace migrator {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// "modules/" and "modules" display the same: paths are built as root + "/" + rest,
+// and the embed tool rebases them by that prefix.
+std::string display_root(const fs::path& dir) {
+  std::string root = dir.string();
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  return root.empty() ? "." : root;
+}
+
+std::string join(const std::string& root, const std::string& rest) {
+  return root == "/" ? root + rest : root + "/" + rest;
+}
+
+// Reads a whole regular file; nullopt (with a problem) if it cannot.
+std::optional<std::string> read_whole(const fs::path& file, const std::string& display,
+                                      std::vector<problem>& problems) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    problems.push_back(
+        {display, 0, "cannot be read: " + std::error_code(errno, std::generic_category()).message()});
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  // rdbuf of an empty file sets failbit on the output stream; only a read error matters.
+  if (in.bad()) {
+    problems.push_back({display, 0, "cannot be read"});
+    return std::nullopt;
+  }
+  return text.str();
+}
+
+// A file that is (or, through symlinks, points to) a regular file. Broken links,
+// link loops and unreadable metadata become problems instead of being skipped
+// silently: an author who sees no error would think the migration is there.
+bool is_readable_file(const fs::path& p, const std::string& display, std::vector<problem>& problems) {
+  std::error_code ec;
+  auto st = fs::status(p, ec);
+  if (ec) {
+    problems.push_back({display, 0, "cannot be read: " + ec.message()});
+    return false;
+  }
+  if (!fs::is_regular_file(st)) {
+    problems.push_back({display, 0, "is not a regular file"});
+    return false;
+  }
+  return true;
+}
+
+source_folder load_folder(const fs::path& dir, const std::string& name, const std::string& display,
+                          std::vector<problem>& problems) {
+  source_folder folder;
+  folder.name = name;
+  const fs::path migrations = dir / "migrations";
+  const std::string migrations_display = join(display, "migrations");
+  std::error_code ec;
+  auto st = fs::status(migrations, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    problems.push_back({migrations_display, 0, "cannot be read: " + ec.message()});
+    return folder;
+  }
+  if (!fs::exists(st)) return folder;
+  if (!fs::is_directory(st)) {
+    problems.push_back({migrations_display, 0, "is not a directory"});
+    return folder;
+  }
+  folder.has_migrations_dir = true;
+
+  fs::directory_iterator it(migrations, ec), end;
+  if (ec) {
+    problems.push_back({migrations_display, 0, "cannot be listed: " + ec.message()});
+    return folder;
+  }
+  std::vector<fs::path> sql_files;
+  for (; it != end; it.increment(ec)) {
+    if (ec) break;
+    const std::string file_name = it->path().filename().string();
+    if (file_name.size() >= 4 && file_name.compare(file_name.size() - 4, 4, ".sql") == 0)
+      sql_files.push_back(it->path());
+  }
+  if (ec) problems.push_back({migrations_display, 0, "cannot be listed: " + ec.message()});
+  // Sorted before reading: files and their problems come out in one order everywhere.
+  std::sort(sql_files.begin(), sql_files.end());
+  for (const auto& file : sql_files) {
+    const std::string file_display = join(migrations_display, file.filename().string());
+    if (!is_readable_file(file, file_display, problems)) continue;
+    if (auto text = read_whole(file, file_display, problems))
+      folder.files.push_back({file_display, std::move(*text)});
+  }
+  return folder;
+}
+
+source_tree load_directory(const fs::path& dir) {
+  source_tree tree;
+  tree.root = display_root(dir);
+  tree.manifest_path = join(tree.root, "modules.yaml");
+
+  std::error_code ec;
+  auto root_status = fs::status(dir, ec);
+  if (ec || !fs::is_directory(root_status)) {
+    tree.problems.push_back(
+        {tree.root, 0, ec ? "cannot be read: " + ec.message() : std::string("is not a directory")});
+    return tree;
+  }
+
+  const fs::path manifest = dir / "modules.yaml";
+  auto manifest_status = fs::status(manifest, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    tree.problems.push_back({tree.manifest_path, 0, "cannot be read: " + ec.message()});
+  } else if (fs::exists(manifest_status)) {
+    if (is_readable_file(manifest, tree.manifest_path, tree.problems))
+      tree.manifest_text = read_whole(manifest, tree.manifest_path, tree.problems);
+  }
+
+  // Sorted before reading, so problems come out in the same order on every file system.
+  std::vector<fs::directory_entry> entries;
+  fs::directory_iterator it(dir, ec), end;
+  if (ec) {
+    tree.problems.push_back({tree.root, 0, "cannot be listed: " + ec.message()});
+    return tree;
+  }
+  for (; it != end; it.increment(ec)) {
+    if (ec) break;
+    entries.push_back(*it);
+  }
+  if (ec) tree.problems.push_back({tree.root, 0, "cannot be listed: " + ec.message()});
+  std::sort(entries.begin(), entries.end());
+  for (const auto& entry : entries) {
+    const std::string name = entry.path().filename().string();
+    // Editor and VCS folders (.git, .idea) are not modules.
+    if (name.empty() || name[0] == '.' || name == "modules.yaml") continue;
+    std::error_code entry_ec;
+    const bool is_dir = entry.is_directory(entry_ec);
+    const std::string display = join(tree.root, name);
+    if (entry_ec) {
+      // A symlink loop or a dangling link is not silently dropped: it may be a module.
+      std::error_code link_ec;
+      if (entry.is_symlink(link_ec))
+        tree.problems.push_back({display, 0, "cannot be read: " + entry_ec.message()});
+      continue;
+    }
+    if (!is_dir) continue;  // loose files (README.md) sit beside the modules
+    tree.folders.push_back(load_folder(entry.path(), name, display, tree.problems));
+  }
+  return tree;
+}
+
+class directory_source final : public migration_source {
+ public:
+  explicit directory_source(fs::path dir) : dir_(std::move(dir)) {}
+
+  source_tree load() const override {
+    try {
+      return load_directory(dir_);
+    } catch (const std::exception& e) {
+      // The filesystem API is used without throwing overloads; this is for bad_alloc
+      // and the like, which still must not escape as a crash of `validate`.
+      source_tree tree;
+      tree.root = display_root(dir_);
+      tree.manifest_path = join(tree.root, "modules.yaml");
+      tree.problems.push_back({tree.root, 0, std::string("cannot be read: ") + e.what()});
+      return tree;
+    }
+  }
+
+  std::string describe() const override { return display_root(dir_); }
+
+ private:
+  fs::path dir_;
+};
+
+class memory_source final : public migration_source {
+ public:
+  memory_source(source_tree tree, std::string description)
+      : tree_(std::move(tree)), description_(std::move(description)) {}
+  source_tree load() const override { return tree_; }
+  std::string describe() const override { return description_; }
+
+ private:
+  source_tree tree_;
+  std::string description_;
+};
+
+}  // namespace
+
+std::unique_ptr<migration_source> make_directory_source(fs::path dir) {
+  return std::make_unique<directory_source>(std::move(dir));
+}
+
+std::unique_ptr<migration_source> make_memory_source(source_tree tree, std::string description) {
+  return std::make_unique<memory_source>(std::move(tree), std::move(description));
+}
+
+}  // namespace migrator

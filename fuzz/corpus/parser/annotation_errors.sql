@@ -1,0 +1,4 @@
+-- +goose Up
+  -- +goose Down
+-- +goose +goose Up
+-- +goose Sideways

@@ -1,0 +1,2 @@
+-- +goose Down
+SELECT 1;

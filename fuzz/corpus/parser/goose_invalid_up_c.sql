@@ -1,0 +1,3 @@
+-- +goose Up
+SELECT * FROM bar
+-- +goose Down

@@ -1,0 +1,3 @@
+-- +goose Up
+SELECT $$ body;
+-- +goose Down

@@ -1,0 +1,7 @@
+-- +goose Up
+   
+-- kept comment
+SELECT 1;
+-- +goose StatementBegin
+-- +goose StatementEnd
+SELECT 2;

@@ -1,0 +1,4 @@
+CREATE TABLE ssh_keys (
+    id integer NOT NULL,
+    "publicKey" text
+);

@@ -1,0 +1,1 @@
+CREATE INDEX ON public.users (user_id);

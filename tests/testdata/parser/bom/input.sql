@@ -1,0 +1,4 @@
+﻿-- +goose Up
+CREATE TABLE café (naïve text);
+-- +goose Down
+DROP TABLE café;

@@ -1,0 +1,1 @@
+CREATE TABLE arrows (c text);

@@ -1,0 +1,1 @@
+COMMENT ON TABLE arrows IS 'Look at this cool arrow -->';

@@ -1,0 +1,1 @@
+INSERT INTO arrows VALUES ('--;'), ('a -- b');

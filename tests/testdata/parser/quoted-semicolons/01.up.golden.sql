@@ -1,0 +1,3 @@
+INSERT INTO notes (body) VALUES ('first line;
+second line;
+');

@@ -1,0 +1,2 @@
+INSERT INTO notes (body) VALUES (E'it\'s;
+escaped \\';

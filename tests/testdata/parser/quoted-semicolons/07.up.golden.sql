@@ -1,0 +1,1 @@
+SELECT 2; -- it's a comment, its quote opens nothing
