@@ -2,8 +2,7 @@
 // all of them, "did you mean", and the one place that maps errors to exit codes.
 #include "cli.h"
 
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
+#include <iostream>
 
 #include <algorithm>
 #include <iomanip>
@@ -11,6 +10,8 @@
 
 #include "command.h"
 #include "exit_codes.h"
+#include "logging.h"
+#include "migrator/dsn.h"
 #include "migrator/error.h"
 #include "settings_options.h"
 
@@ -112,8 +113,22 @@ int run_command(const command& cmd, const std::string& prefix, const std::vector
     err << prefix << cmd.name << ": " << e.what() << "\nusage: " << cmd.usage << '\n';
     return exit_usage;
   }
-  command_context ctx{vm, out, err};
-  return cmd.run(ctx);
+  migrator::settings settings;
+  try {
+    settings = settings_from(vm);
+    setup_logging(settings.log_level, settings.log_format, settings.dsn, &err == &std::cerr ? nullptr : &err);
+  } catch (const migrator::error& e) {
+    err << prefix << cmd.name << ": " << e.what() << '\n';
+    return exit_code_for(e.code());
+  }
+  command_context ctx{vm, settings, out, err};
+  try {
+    return cmd.run(ctx);
+  } catch (const migrator::error& e) {
+    // The last line of defence: no message leaves with the DSN's password in it.
+    err << "error: " << migrator::redact_secrets(e.what(), settings.dsn) << '\n';
+    return exit_code_for(e.code());
+  }
 }
 
 int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -144,18 +159,11 @@ int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::os
   return run_command(**cmd, "app migrate ", own_args, out, err);
 }
 
-// Logs go to the same stream as errors (stderr for the binary; a buffer in tests).
-void setup_logging(std::ostream& err) {
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(err, true);
-  auto logger = std::make_shared<spdlog::logger>("app", sink);
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
-  spdlog::set_default_logger(logger);
-}
-
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  setup_logging(err);
+  // Until a command's settings are known: info level, text, into `err`.
+  setup_logging("info", "text", "", &err == &std::cerr ? nullptr : &err);
   try {
     if (args.empty()) {
       print_top_help(err);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "migrator/assembler.h"
+#include "migrator/settings.h"
 
 namespace app {
 
@@ -15,6 +16,7 @@ namespace po = boost::program_options;
 
 struct command_context {
   const po::variables_map& vm;  // global options + the subcommand's own
+  const migrator::settings& settings;  // flags > environment > config file > defaults
   std::ostream& out;            // data (status, inspect): stdout
   std::ostream& err;            // messages: stderr
 };
@@ -30,9 +32,9 @@ struct command {
 
 // The module set chosen by --modules-dir (a directory) or, without it, the
 // embedded one; assembled, with its problems (callers decide whether to refuse).
-migrator::assembly load_module_set(const po::variables_map& vm);
+migrator::assembly load_module_set(const migrator::settings& settings);
 
 // For messages: the directory given with --modules-dir, or "embedded modules".
-std::string module_source_name(const po::variables_map& vm);
+std::string module_source_name(const migrator::settings& settings);
 
 }  // namespace app

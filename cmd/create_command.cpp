@@ -90,9 +90,8 @@ int run(command_context& ctx) {
     return exit_usage;
   }
 
-  const bool dir_given = vm.count("modules-dir") > 0;
-  const fs::path dir =
-      dir_given ? fs::path(vm["modules-dir"].as<std::string>()) : fs::path(default_modules_dir);
+  const bool dir_given = ctx.settings.modules_dir.has_value();
+  const fs::path dir = dir_given ? fs::path(*ctx.settings.modules_dir) : fs::path(default_modules_dir);
   std::error_code ec;
   if (!fs::is_regular_file(dir / "modules.yaml", ec)) {
     ctx.err << "app migrate create: no modules.yaml in " << dir.string()

@@ -93,18 +93,29 @@ std::string text_value(const migrator::log_value& value, std::string_view dsn) {
 class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   redacting_sink(std::FILE* out, bool json, bool colour, std::string dsn)
-      : out_(out), json_(json), colour_(colour), dsn_(std::move(dsn)) {}
+      : file_(out), json_(json), colour_(colour), dsn_(std::move(dsn)) {}
+  redacting_sink(std::ostream& out, bool json, bool colour, std::string dsn)
+      : stream_(&out), json_(json), colour_(colour), dsn_(std::move(dsn)) {}
 
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     std::string line = format_log_line(msg, migrator::current_log_fields(), json_, colour_, dsn_);
     line += '\n';
-    std::fwrite(line.data(), 1, line.size(), out_);
+    if (stream_)
+      stream_->write(line.data(), static_cast<std::streamsize>(line.size()));
+    else
+      std::fwrite(line.data(), 1, line.size(), file_);
   }
-  void flush_() override { std::fflush(out_); }
+  void flush_() override {
+    if (stream_)
+      stream_->flush();
+    else
+      std::fflush(file_);
+  }
 
  private:
-  std::FILE* out_;
+  std::FILE* file_ = nullptr;
+  std::ostream* stream_ = nullptr;  // set when logging into a caller's stream (app::run in tests)
   bool json_;
   bool colour_;
   std::string dsn_;
@@ -146,7 +157,12 @@ std::shared_ptr<spdlog::sinks::sink> make_log_sink(std::FILE* out, bool json, bo
   return std::make_shared<redacting_sink>(out, json, colour, std::move(dsn));
 }
 
-void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction) {
+std::shared_ptr<spdlog::sinks::sink> make_log_sink(std::ostream& out, bool json, bool colour, std::string dsn) {
+  return std::make_shared<redacting_sink>(out, json, colour, std::move(dsn));
+}
+
+void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction,
+                   std::ostream* out) {
   static const std::pair<const char*, spdlog::level::level_enum> levels[] = {
       {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug}, {"info", spdlog::level::info},
       {"warn", spdlog::level::warn},   {"error", spdlog::level::err},   {"off", spdlog::level::off},
@@ -159,8 +175,10 @@ void setup_logging(const std::string& level, const std::string& format, const st
     throw migrator::error(migrator::error_code::config, "log format '" + format + "' is not one of text|json");
 
   const bool json = format == "json";
-  const bool colour = !json && use_colour(isatty(STDERR_FILENO), std::getenv("NO_COLOR"), std::getenv("TERM"));
-  auto logger = std::make_shared<spdlog::logger>("app", make_log_sink(stderr, json, colour, dsn_for_redaction));
+  const bool colour =
+      !json && !out && use_colour(isatty(STDERR_FILENO), std::getenv("NO_COLOR"), std::getenv("TERM"));
+  auto logger = std::make_shared<spdlog::logger>(
+      "app", out ? make_log_sink(*out, json, false, dsn_for_redaction) : make_log_sink(stderr, json, colour, dsn_for_redaction));
   logger->set_level(found->second);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));

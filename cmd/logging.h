@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,13 +21,16 @@ namespace app {
 // text on a terminal, never with NO_COLOR set (non-empty) or TERM=dumb.
 // `dsn_for_redaction`: the DSN whose password must never be written (may be "").
 // May be called again (e.g. once settings are known); the last call wins.
-void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction);
+void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction,
+                   std::ostream* out = nullptr);
 
 // Whether to colour text output.
 bool use_colour(bool is_terminal, const char* no_color, const char* term);
 
 // The sink setup_logging installs, writing whole lines to `out` (not owned).
 std::shared_ptr<spdlog::sinks::sink> make_log_sink(std::FILE* out, bool json, bool colour,
+                                                   std::string dsn_for_redaction);
+std::shared_ptr<spdlog::sinks::sink> make_log_sink(std::ostream& out, bool json, bool colour,
                                                    std::string dsn_for_redaction);
 
 // One rendered line, without the newline (what the sink writes).

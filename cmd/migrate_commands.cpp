@@ -26,8 +26,8 @@ std::string format_duration(std::chrono::microseconds d) {
 }
 
 // Refuses a module set with problems: nothing is written from a broken set.
-migrator::module_set checked_module_set(const po::variables_map& vm) {
-  auto assembled = load_module_set(vm);
+migrator::module_set checked_module_set(const migrator::settings& settings) {
+  auto assembled = load_module_set(settings);
   if (!assembled.ok()) {
     std::string msg = "the module set has problems; nothing was changed:";
     for (const auto& p : assembled.problems) msg += "\n  " + p.str();
@@ -71,8 +71,8 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
 }
 
 int run_plan(command_context& ctx, command_kind kind, const char* command_name) {
-  auto settings = settings_from(ctx.vm);
-  auto set = checked_module_set(ctx.vm);
+  const auto& settings = ctx.settings;
+  auto set = checked_module_set(settings);
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
   migrator::engine engine(settings.dsn, set, engine_options_from(settings));
@@ -224,8 +224,8 @@ const command status_command{
           "exit 0 only when nothing is pending, modified, dirty or unknown (6 otherwise)");
     },
     [](command_context& c) {
-      auto settings = settings_from(c.vm);
-      auto set = load_module_set(c.vm);
+      const auto& settings = c.settings;
+      auto set = load_module_set(settings);
       for (const auto& p : set.problems) spdlog::warn("{}", p.str());
       migrator::engine engine(settings.dsn, set.set, engine_options_from(settings));
       auto report = engine.status();
@@ -241,8 +241,8 @@ const command status_command{
 const command version_command{
     "version", "print the database's current version (the highest applied)", "app migrate version",
     "app migrate version", no_options, [](command_context& c) {
-      auto settings = settings_from(c.vm);
-      auto set = load_module_set(c.vm);
+      const auto& settings = c.settings;
+      auto set = load_module_set(settings);
       migrator::engine engine(settings.dsn, set.set, engine_options_from(settings));
       c.out << engine.status().current_version << '\n';
       return static_cast<int>(exit_ok);
@@ -267,8 +267,8 @@ const command repair_command{
         throw migrator::error(migrator::error_code::usage,
                               "repair takes either --checksums or VERSION with one of --mark-applied, "
                               "--mark-rolled-back");
-      auto settings = settings_from(c.vm);
-      auto set = checked_module_set(c.vm);
+      const auto& settings = c.settings;
+      auto set = checked_module_set(settings);
       migrator::engine engine(settings.dsn, set, engine_options_from(settings));
       if (checksums) {
         auto n = engine.repair_checksums();

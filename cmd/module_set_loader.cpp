@@ -9,18 +9,17 @@ namespace app {
 
 namespace {
 
-std::unique_ptr<migrator::migration_source> chosen_source(const po::variables_map& vm) {
-  if (vm.count("modules-dir"))
-    return migrator::make_directory_source(std::filesystem::path(vm["modules-dir"].as<std::string>()));
+std::unique_ptr<migrator::migration_source> chosen_source(const migrator::settings& settings) {
+  if (settings.modules_dir) return migrator::make_directory_source(std::filesystem::path(*settings.modules_dir));
   return migrator::make_embedded_source();
 }
 
 }  // namespace
 
-migrator::assembly load_module_set(const po::variables_map& vm) {
-  return migrator::assemble(chosen_source(vm)->load(), migrator::process_environment());
+migrator::assembly load_module_set(const migrator::settings& settings) {
+  return migrator::assemble(chosen_source(settings)->load(), migrator::process_environment());
 }
 
-std::string module_source_name(const po::variables_map& vm) { return chosen_source(vm)->describe(); }
+std::string module_source_name(const migrator::settings& settings) { return chosen_source(settings)->describe(); }
 
 }  // namespace app

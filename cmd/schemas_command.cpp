@@ -18,10 +18,10 @@ const char* const header =
 void add_options(po::options_description&, po::positional_options_description&) {}
 
 int run(command_context& ctx) {
-  const auto assembled = load_module_set(ctx.vm);
+  const auto assembled = load_module_set(ctx.settings);
   if (!assembled.ok()) {
     for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';
-    ctx.err << "schemas: " << assembled.problems.size() << " problem(s) in " << module_source_name(ctx.vm)
+    ctx.err << "schemas: " << assembled.problems.size() << " problem(s) in " << module_source_name(ctx.settings)
             << "; fix them first (app migrate validate)\n";
     return exit_failed;
   }

@@ -44,8 +44,8 @@ std::string not_current_reasons(const migrator::status_report& status) {
 }
 
 int run_start(command_context& c) {
-  auto settings = settings_from(c.vm);
-  auto assembled = load_module_set(c.vm);
+  const auto& settings = c.settings;
+  auto assembled = load_module_set(c.settings);
   if (!assembled.ok()) {
     std::string msg = "refusing to start: the module set has problems:";
     for (const auto& p : assembled.problems) msg += "\n  " + p.str();

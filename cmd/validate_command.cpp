@@ -10,8 +10,8 @@ namespace {
 void add_options(po::options_description&, po::positional_options_description&) {}
 
 int run(command_context& ctx) {
-  const auto assembled = load_module_set(ctx.vm);
-  const std::string source = module_source_name(ctx.vm);
+  const auto assembled = load_module_set(ctx.settings);
+  const std::string source = module_source_name(ctx.settings);
   for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';
   if (!assembled.ok()) {
     ctx.err << "validate: " << assembled.problems.size() << " problem(s) in " << source << '\n';

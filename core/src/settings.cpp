@@ -105,8 +105,8 @@ std::vector<std::pair<std::string, YAML::Node>> checked_entries(const YAML::Node
                                                                 const std::vector<std::string>& known) {
   std::vector<std::pair<std::string, YAML::Node>> entries;
   std::map<std::string, int> seen;
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
+  for (const auto& entry : map) {
+    const YAML::Node key = entry.first;  // copies: the iterator's pair is a temporary
     if (!key.IsScalar()) fail(where(path, line_of(key)) + ": keys must be plain words, not " + kind_of(key));
     const std::string name = key.Scalar();
     const std::string qualified = section.empty() ? name : section + "." + name;
@@ -127,7 +127,7 @@ std::vector<std::pair<std::string, YAML::Node>> checked_entries(const YAML::Node
     if (!inserted)
       fail(where(path, line_of(key)) + ": duplicate key '" + qualified + "' (first at line " +
            std::to_string(previous->second) + ")");
-    entries.emplace_back(name, it->second);
+    entries.emplace_back(name, entry.second);
   }
   return entries;
 }
@@ -280,29 +280,36 @@ std::optional<config_file> load_config_file(const settings_flags& flags, const e
   return parse_config(*text, path);
 }
 
-std::string normalized(const std::string& dsn, const std::string& origin) {
-  try {
-    return normalize_dsn(dsn);
-  } catch (const error& e) {
-    fail(origin + ": " + e.what());
-  }
-}
-
 void resolve_dsn(settings& s, const settings_flags& flags, const sources& src, const file_lookup& read_file) {
+  struct candidate {
+    std::string text;
+    std::string origin;  // for error messages
+    std::string source;  // for settings::dsn_source
+  };
+  std::optional<candidate> chosen;
   if (flags.dsn) {
-    s.dsn = normalized(*flags.dsn, "--dsn"), s.dsn_source = "--dsn";
+    chosen = candidate{*flags.dsn, "--dsn", "--dsn"};
   } else if (auto v = src.env("MIGRATE_DSN")) {
-    s.dsn = normalized(*v, "MIGRATE_DSN"), s.dsn_source = "MIGRATE_DSN";
+    chosen = candidate{*v, "MIGRATE_DSN", "MIGRATE_DSN"};
   } else if (auto v = src.env("DATABASE_URL")) {
-    s.dsn = normalized(*v, "DATABASE_URL"), s.dsn_source = "DATABASE_URL";
+    chosen = candidate{*v, "DATABASE_URL", "DATABASE_URL"};
   } else if (auto f = src.file("database.url"); f && !f->text.empty()) {
-    s.dsn = normalized(f->text, f->origin), s.dsn_source = *s.config_file + ": database.url";
+    chosen = candidate{f->text, f->origin, *s.config_file + ": database.url"};
   } else if (auto local = read_file(local_database_dsn_file);
-             local && !(s.dsn = normalized(*local, local_database_dsn_file)).empty()) {
-    s.dsn_source = "local development database (.local/db)";
-  } else {
-    s.dsn.clear(), s.dsn_source = "libpq defaults (PG* variables)";
+             local && local->find_first_not_of(" \t\r\n") != std::string::npos) {
+    chosen = candidate{*local, local_database_dsn_file, "local development database (.local/db)"};
   }
+  if (!chosen) {
+    s.dsn.clear();
+    s.dsn_source = "libpq defaults (PG* variables)";
+    return;
+  }
+  try {
+    s.dsn = normalize_dsn(chosen->text);
+  } catch (const error& e) {
+    fail(chosen->origin + ": " + e.what());
+  }
+  s.dsn_source = chosen->source;
 }
 
 }  // namespace
