@@ -114,7 +114,6 @@ void version_argument(po::options_description& o, po::positional_options_descrip
   p.add("version", 1);
 }
 
-std::string json_or_null(const std::optional<std::string>& s) { return s ? *s : ""; }
 
 void print_status_table(std::ostream& out, const migrator::status_report& r) {
   std::size_t module_width = 6, name_width = 4;

@@ -43,6 +43,11 @@ std::string describe(const migration& m) {
   return "migration " + std::to_string(m.version) + " (module " + m.module + ", " + m.path + ")";
 }
 
+// For messages that already start with "path:line: ".
+std::string describe_short(const migration& m) {
+  return "migration " + std::to_string(m.version) + " (module " + m.module + ")";
+}
+
 // The server's "LINE n:" is relative to the statement; turn it into a file line.
 int file_line_of(const statement& s, const std::string& server_message) {
   static const std::regex line_marker("\nLINE ([0-9]+):");
@@ -222,14 +227,14 @@ void engine::impl::fail_with_statement(const migration& m, const std::vector<sta
   std::ostringstream msg;
   if (index) {
     const statement& s = statements[*index];
-    msg << m.path << ":" << file_line_of(s, failure.what()) << ": " << describe(m) << " failed (" << what
+    msg << m.path << ":" << file_line_of(s, failure.what()) << ": " << describe_short(m) << " failed (" << what
         << ") at statement " << (*index + 1) << " of " << statements.size() << " (\"" << first_line(s.sql)
         << "\"): " << sqlstate_part(failure) << failure.what();
   } else {
-    msg << m.path << ": " << describe(m) << " failed (" << what << "): " << sqlstate_part(original)
+    msg << m.path << ": " << describe_short(m) << " failed (" << what << "): " << sqlstate_part(original)
         << original.what();
   }
-  msg << "\nNothing of " << describe(m) << " was applied.";
+  msg << "\nNothing of " << describe_short(m) << " was " << (dir == direction::up ? "applied." : "rolled back.");
   throw run_error(error_code::database, msg.str(), done);
 }
 
@@ -268,7 +273,7 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
     } catch (const db_failure& f) {
       const statement& s = statements[i];
       std::ostringstream msg;
-      msg << m.path << ":" << file_line_of(s, f.what()) << ": " << describe(m) << " failed ("
+      msg << m.path << ":" << file_line_of(s, f.what()) << ": " << describe_short(m) << " failed ("
           << (dir == direction::up ? "up" : "down") << ", NO TRANSACTION) at statement " << (i + 1) << " of "
           << total << " (\"" << first_line(s.sql) << "\"): " << sqlstate_part(f) << f.what() << "\n";
       if (i == 0)

@@ -1,0 +1,176 @@
+// `app migrate inspect`: goose's corpus through the CLI (--json gives exactly
+// the golden statements), the text listing, and failures (exit 1, nothing on
+// stdout, the message on stderr).
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "test_support.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using testing_support::read_file;
+using testing_support::run_app;
+
+const fs::path goose_dir = fs::path(MIGRATOR_TESTDATA_DIR) / "goose-sqlparser";
+
+// The environment of goose's TestEnvsub; inspect reads the process environment.
+void set_goose_env() {
+  ::setenv("GOOSE_ENV_REGION", "us_east_", 1);
+  ::setenv("GOOSE_ENV_SET_BUT_EMPTY_VALUE", "", 1);
+  ::setenv("GOOSE_ENV_NAME", "foo", 1);
+  ::unsetenv("ANOTHER_VAR");
+}
+
+// The NN.<direction>.golden.sql files of a directory, in statement order.
+std::vector<std::string> goldens(const fs::path& dir, const std::string& direction) {
+  static const std::regex name(R"((\d+)\.(up|down)\.golden\.sql)");
+  std::map<int, std::string> found;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::smatch m;
+    const std::string file = entry.path().filename().string();
+    if (std::regex_match(file, m, name) && m[2] == direction) found[std::stoi(m[1])] = read_file(entry.path());
+  }
+  std::vector<std::string> in_order;
+  for (const auto& [index, text] : found) in_order.push_back(text);
+  return in_order;
+}
+
+nlohmann::json inspect_json(const fs::path& file) {
+  const auto r = run_app({"migrate", "inspect", file.string(), "--json"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  return nlohmann::json::parse(r.out);  // throws unless stdout is exactly one JSON value
+}
+
+TEST(Inspect, JsonOfEveryValidGooseFileHasTheGoldenStatements) {
+  set_goose_env();
+  std::size_t checked = 0;
+  for (const char* group : {"valid-up", "envsub"}) {
+    for (const auto& entry : fs::directory_iterator(goose_dir / group)) {
+      const fs::path dir = entry.path();
+      SCOPED_TRACE(dir.string());
+      const nlohmann::json j = inspect_json(dir / "input.sql");
+      ASSERT_TRUE(j.is_object());
+      EXPECT_TRUE(j.at("version").is_null());  // "input.sql" has no version prefix
+      EXPECT_TRUE(j.at("name").is_null());
+      EXPECT_TRUE(j.at("transaction").get<bool>());
+      EXPECT_EQ(j.at("up").get<std::vector<std::string>>(), goldens(dir, "up"));
+      if (std::string(group) == "envsub") {  // goose checks down only there
+        EXPECT_EQ(j.at("down").get<std::vector<std::string>>(), goldens(dir, "down"));
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 12u);
+}
+
+TEST(Inspect, TransactionFlagOfGooseFiles) {
+  EXPECT_TRUE(inspect_json(goose_dir / "valid-txn" / "00001_create_users_table.sql").at("transaction").get<bool>());
+  const nlohmann::json j = inspect_json(goose_dir / "valid-txn" / "00003_no_transaction.sql");
+  EXPECT_FALSE(j.at("transaction").get<bool>());
+  EXPECT_EQ(j.at("version"), 3);
+  EXPECT_EQ(j.at("name"), "no_transaction");
+  EXPECT_EQ(j.at("down"), nlohmann::json::array({"DROP TABLE post;"}));
+}
+
+TEST(Inspect, EveryInvalidGooseFileFails) {
+  std::size_t checked = 0;
+  for (const auto& entry : fs::directory_iterator(goose_dir / "invalid" / "up")) {
+    const std::string path = entry.path().string();
+    const auto r = run_app({"migrate", "inspect", path, "--json"});
+    EXPECT_EQ(r.code, 1) << path;
+    EXPECT_EQ(r.out, "") << path;
+    EXPECT_NE(r.err.find(path + ":"), std::string::npos) << r.err;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4u);
+}
+
+TEST(Inspect, JsonKeysAndVersionFromTheFileName) {
+  testing_support::temp_dir dir;
+  const auto file = dir.write("04001_billing_init.sql",
+                              "-- +goose Up\r\nCREATE TABLE billing.accounts (id int);\r\n-- +goose Down\r\n"
+                              "DROP TABLE billing.accounts;\r\n");
+  const auto r = run_app({"migrate", "inspect", file.string(), "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "{\n"
+            "  \"version\": 4001,\n"
+            "  \"name\": \"billing_init\",\n"
+            "  \"transaction\": true,\n"
+            "  \"up\": [\n"
+            "    \"CREATE TABLE billing.accounts (id int);\"\n"
+            "  ],\n"
+            "  \"down\": [\n"
+            "    \"DROP TABLE billing.accounts;\"\n"
+            "  ]\n"
+            "}\n");
+}
+
+TEST(Inspect, TextListing) {
+  testing_support::temp_dir dir;
+  const auto file = dir.write("00002_prices.sql",
+                              "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i\n  ON t (a);\n");
+  const auto r = run_app({"migrate", "inspect", file.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "file:        " + file.string() +
+                       "\n"
+                       "version:     2\n"
+                       "name:        prices\n"
+                       "transaction: no (-- +goose NO TRANSACTION)\n"
+                       "up: 1 statement\n"
+                       "  [1] line 3\n"
+                       "      CREATE INDEX CONCURRENTLY i\n"
+                       "        ON t (a);\n"
+                       "down: 0 statements\n");
+}
+
+TEST(Inspect, EnvsubUsesTheProcessEnvironment) {
+  ::setenv("MIGRATOR_INSPECT_SCHEMA", "billing", 1);
+  testing_support::temp_dir dir;
+  const auto file =
+      dir.write("00001_a.sql", "-- +goose ENVSUB ON\n-- +goose Up\nCREATE SCHEMA ${MIGRATOR_INSPECT_SCHEMA};\n");
+  EXPECT_EQ(inspect_json(file).at("up"), nlohmann::json::array({"CREATE SCHEMA billing;"}));
+}
+
+TEST(Inspect, ParseErrorGoesToStderr) {
+  testing_support::temp_dir dir;
+  const auto file = dir.write("04003_prices.sql", "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n");
+  const auto r = run_app({"migrate", "inspect", file.string(), "--json"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(file.string() + ":2: StatementBegin is never closed (add \"-- +goose StatementEnd\")"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST(Inspect, UnreadableFile) {
+  const auto r = run_app({"migrate", "inspect", "/nonexistent/00001_x.sql", "--json"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("/nonexistent/00001_x.sql: cannot read: No such file or directory"), std::string::npos)
+      << r.err;
+
+  testing_support::temp_dir dir;
+  const auto d = run_app({"migrate", "inspect", dir.path().string()});
+  EXPECT_EQ(d.code, 1);
+  EXPECT_EQ(d.out, "");
+  EXPECT_NE(d.err.find(dir.path().string() + ": cannot read: Is a directory"), std::string::npos) << d.err;
+}
+
+TEST(Inspect, MissingFileArgumentIsAUsageError) {
+  const auto r = run_app({"migrate", "inspect", "--json"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("usage: app migrate inspect FILE [--json]"), std::string::npos) << r.err;
+}
+
+}  // namespace
