@@ -121,7 +121,10 @@ status_report engine::impl::status_of(const history_snapshot& snap) const {
     s.state = migration_state::pending;
     rows[m.version] = s;
   }
+  std::vector<std::int64_t> applied_versions;  // sorted: one lookup per side-table row
+  applied_versions.reserve(snap.applied.size());
   for (const auto& a : snap.applied) {
+    applied_versions.push_back(a.version);
     auto& s = rows[a.version];
     s.version = a.version;
     s.applied_at = a.applied_at;
@@ -129,6 +132,7 @@ status_report engine::impl::status_of(const history_snapshot& snap) const {
     s.state = file == by_version.end() ? migration_state::unknown : migration_state::applied;
     report.current_version = std::max(report.current_version, a.version);
   }
+  std::sort(applied_versions.begin(), applied_versions.end());
   for (const auto& [version, meta] : snap.meta) {
     auto& s = rows[version];
     s.version = version;
@@ -139,7 +143,7 @@ status_report engine::impl::status_of(const history_snapshot& snap) const {
     s.statements_total = meta.statements_total;
     s.has_checksum = meta.checksum.has_value();
     auto file = by_version.find(version);
-    const bool applied = snap.find_applied(version) != nullptr;
+    const bool applied = std::binary_search(applied_versions.begin(), applied_versions.end(), version);
     if (meta.dirty && !applied) {
       s.state = migration_state::dirty;
     } else if (!applied) {
