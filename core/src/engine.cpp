@@ -119,7 +119,7 @@ status_report engine::impl::status_of(const history_snapshot& snap) const {
     s.name = m.name;
     s.path = m.path;
     s.state = migration_state::pending;
-    rows[m.version] = s;
+    rows.insert_or_assign(rows.end(), m.version, std::move(s));  // the set is sorted by version: O(1)
   }
   std::vector<std::int64_t> applied_versions;  // sorted: one lookup per side-table row
   applied_versions.reserve(snap.applied.size());

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <unordered_set>
 
 namespace migrator::detail {
 
@@ -59,31 +61,32 @@ history_snapshot history_store::read() {
   auto rows = session_.exec(
       "SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " + table_ +
       " ORDER BY id");
-  std::map<std::int64_t, applied_row> latest;
-  for (const auto& r : rows) {
-    auto version = r[1].as<std::int64_t>();
-    if (version == 0) continue;
-    if (r[2].as<bool>())
-      latest[version] = applied_row{version, r[0].as<std::int64_t>(), r[3].c_str()};
-    else
-      latest.erase(version);
+  // Newest row first: the first row seen of a version is its latest (O(n), no tree).
+  std::unordered_set<std::int64_t> decided;
+  decided.reserve(rows.size());
+  snap.applied.reserve(rows.size());
+  for (auto i = rows.size(); i-- > 0;) {
+    const auto r = rows[i];
+    const auto version = r[1].as<std::int64_t>();
+    if (version == 0 || !decided.insert(version).second) continue;
+    if (r[2].as<bool>()) snap.applied.push_back(applied_row{version, r[0].as<std::int64_t>(), r[3].c_str()});
   }
-  for (auto& [version, row] : latest) snap.applied.push_back(row);
-  std::sort(snap.applied.begin(), snap.applied.end(),
-            [](const applied_row& a, const applied_row& b) { return a.id < b.id; });
+  std::reverse(snap.applied.begin(), snap.applied.end());  // by id, as goose applied them
 
   if (meta_exists) {
     auto meta = session_.exec(
-        "SELECT version_id, module, name, checksum, state, statements_done, statements_total FROM " + meta_);
+        "SELECT version_id, module, name, checksum, state, statements_done, statements_total FROM " + meta_ +
+        " ORDER BY version_id");
     for (const auto& r : meta) {
       meta_row m;
       m.module = optional_text(r[1]);
       m.name = optional_text(r[2]);
       m.checksum = optional_text(r[3]);
-      m.dirty = std::string(r[4].c_str()) == "dirty";
+      m.dirty = std::strcmp(r[4].c_str(), "dirty") == 0;
       m.statements_done = optional_int(r[5]);
       m.statements_total = optional_int(r[6]);
-      snap.meta[r[0].as<std::int64_t>()] = m;
+      // In key order: each insert goes at the end without a search.
+      snap.meta.emplace_hint(snap.meta.end(), r[0].as<std::int64_t>(), std::move(m));
     }
   }
   return snap;

@@ -1,11 +1,14 @@
 #include "migrator/source.h"
 
-#include <algorithm>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <memory>
+#include <string_view>
 #include <system_error>
 
 namespace migrator {
@@ -67,6 +70,8 @@ std::optional<std::string> read_regular_file(int dir_fd, const char* name, const
     }
     if (n == 0) break;
     size += static_cast<std::size_t>(n);
+    // Short at the size fstat gave: the file ends here, no read() just to see EOF.
+    if (size == static_cast<std::size_t>(st.st_size) && size < text.size()) break;
   }
   text.resize(size);
   return text;
@@ -91,30 +96,42 @@ source_folder load_folder(const fs::path& dir, const std::string& name, const st
   }
   folder.has_migrations_dir = true;
 
-  fs::directory_iterator it(migrations, ec), end;
-  if (ec) {
-    problems.push_back({migrations_display, 0, "cannot be listed: " + ec.message()});
+  // readdir, not fs::directory_iterator, which builds and parses a path per entry;
+  // the folder's fd then opens each file by name (one path component).
+  const auto cannot_list = [&](int err) {
+    problems.push_back(
+        {migrations_display, 0, "cannot be listed: " + std::error_code(err, std::generic_category()).message()});
+  };
+  const int dir_fd = ::open(migrations.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) {
+    cannot_list(errno);
+    return folder;
+  }
+  const std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(dir_fd), &::closedir);  // owns dir_fd
+  if (!listing) {
+    cannot_list(errno);
+    ::close(dir_fd);
     return folder;
   }
   std::vector<std::string> sql_files;  // names in `migrations`
-  for (; it != end; it.increment(ec)) {
-    if (ec) break;
-    std::string file_name = it->path().filename().string();
+  for (;;) {
+    errno = 0;
+    const dirent* entry = ::readdir(listing.get());
+    if (!entry) {
+      if (errno != 0) cannot_list(errno);
+      break;
+    }
+    const std::string_view file_name(entry->d_name);
     if (file_name.size() >= 4 && file_name.compare(file_name.size() - 4, 4, ".sql") == 0)
-      sql_files.push_back(std::move(file_name));
+      sql_files.emplace_back(file_name);
   }
-  if (ec) problems.push_back({migrations_display, 0, "cannot be listed: " + ec.message()});
   // Sorted before reading: files and their problems come out in one order everywhere.
   std::sort(sql_files.begin(), sql_files.end());
-  // Files are opened relative to the folder; by full path if it cannot be opened itself.
-  const int dir_fd = ::open(migrations.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   for (const auto& file_name : sql_files) {
     const std::string file_display = join(migrations_display, file_name);
-    auto text = dir_fd >= 0 ? read_regular_file(dir_fd, file_name.c_str(), file_display, problems)
-                            : read_regular_file(AT_FDCWD, (migrations / file_name).c_str(), file_display, problems);
-    if (text) folder.files.push_back({file_display, std::move(*text)});
+    if (auto text = read_regular_file(dir_fd, file_name.c_str(), file_display, problems))
+      folder.files.push_back({file_display, std::move(*text)});
   }
-  if (dir_fd >= 0) ::close(dir_fd);
   return folder;
 }
 
