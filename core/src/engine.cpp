@@ -309,7 +309,7 @@ step_result engine::impl::execute(const plan_step& step, run_report& done) {
   const auto& statements = step.dir == direction::up ? m.body.up : m.body.down;
   if (m.body.use_transaction) {
     const std::string bookkeeping =
-        step.dir == direction::up ? history.record_applied_sql(m, static_cast<int>(statements.size()))
+        step.dir == direction::up ? history.record_applied_batch_sql(m, static_cast<int>(statements.size()))
                                   : history.record_rolled_back_sql(m.version);
     execute_in_transaction(m, statements, bookkeeping, step.dir, done);
   } else {
@@ -369,6 +369,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     });
     report.waited_for_lock = lock.waited();
     impl_->history.ensure();
+    impl_->history.prepare_recording();
     // Another runner may have done the work while we waited: plan again under the lock.
     auto snap = impl_->history.read();
     impl_->check_guards(impl_->status_of(snap));

@@ -123,6 +123,34 @@ void history_store::ensure() {
   session_.exec(sql);
 }
 
+namespace {
+const char* const record_statement = "migrator_record_applied";
+}  // namespace
+
+void history_store::prepare_recording() {
+  if (prepared_) return;
+  // The same two rows as the plain SQL below, in one statement ($1 version, $2 module,
+  // $3 name, $4 checksum, $5 statements, $6 host).
+  session_.exec(std::string("PREPARE ") + record_statement +
+                "(bigint, text, text, text, integer, text) AS\n"
+                "WITH goose AS (INSERT INTO " + table_ + " (version_id, is_applied) VALUES ($1, true))\n"
+                "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, "
+                "statements_total, duration_ms, applied_host) VALUES ($1, $2, $3, $4, 'applied', $5, $5, "
+                "1000 * extract(epoch FROM clock_timestamp() - statement_timestamp()), $6)\n"
+                " ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
+                "checksum = EXCLUDED.checksum, state = 'applied', statements_done = EXCLUDED.statements_done, "
+                "statements_total = EXCLUDED.statements_total, duration_ms = EXCLUDED.duration_ms, "
+                "applied_by = current_user, applied_host = EXCLUDED.applied_host, recorded_at = now()");
+  prepared_ = true;
+}
+
+std::string history_store::record_applied_batch_sql(const migration& m, int statements) {
+  if (!prepared_) return record_applied_sql(m, statements);
+  return std::string("EXECUTE ") + record_statement + "(" + std::to_string(m.version) + ", " +
+         session_.quote(m.module) + ", " + session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", " +
+         std::to_string(statements) + ", " + session_.quote(host_) + ");\n";
+}
+
 std::string history_store::record_applied_sql(const migration& m, int statements) {
   const std::string v = std::to_string(m.version);
   // statement_timestamp() is when the batch arrived: the server-side duration of this migration.
