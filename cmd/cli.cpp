@@ -2,6 +2,8 @@
 // all of them, "did you mean", and the one place that maps errors to exit codes.
 #include "cli.h"
 
+#include <spdlog/spdlog.h>
+
 #include <iostream>
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include "logging.h"
 #include "migrator/dsn.h"
 #include "migrator/error.h"
+#include "migrator/suggest.h"
 #include "settings_options.h"
 
 namespace app {
@@ -42,31 +45,6 @@ po::options_description global_options() {
   add_settings_options(global);
   global.add_options()("help,h", "show help");
   return global;
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-std::optional<std::string> closest(const std::string& name, const std::vector<std::string>& candidates) {
-  std::optional<std::string> best;
-  std::size_t best_distance = std::max<std::size_t>(3, name.size() / 3);  // farther is not a typo
-  for (const auto& c : candidates) {
-    std::size_t d = edit_distance(name, c);
-    if (d < best_distance || (c.rfind(name, 0) == 0 && !name.empty())) best_distance = std::min(d, best_distance), best = c;
-  }
-  return best;
 }
 
 void print_command_list(std::ostream& out) {
@@ -121,6 +99,7 @@ int run_command(const command& cmd, const std::string& prefix, const std::vector
     err << prefix << cmd.name << ": " << e.what() << '\n';
     return exit_code_for(e.code());
   }
+  spdlog::debug("database {} (from {})", migrator::redact_dsn(settings.dsn), settings.dsn_source);
   command_context ctx{vm, settings, out, err};
   try {
     return cmd.run(ctx);
@@ -150,7 +129,7 @@ int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::os
     std::vector<std::string> names;
     for (const command* c : migrate_commands()) names.push_back(c->name);
     err << "app migrate: unknown command '" << name << "'";
-    if (auto guess = closest(name, names)) err << "; did you mean '" << *guess << "'?";
+    if (auto guess = migrator::closest_match(name, names)) err << "; did you mean '" << *guess << "'?";
     err << "\nRun 'app migrate --help' for the list of commands.\n";
     return exit_usage;
   }
@@ -181,7 +160,7 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (args[0] == "migrate") return run_migrate(rest, out, err);
     if (args[0] == "start") return run_command(start_command, "app ", rest, out, err);
     err << "app: unknown command '" << args[0] << "'";
-    if (auto guess = closest(args[0], {"start", "migrate"})) err << "; did you mean '" << *guess << "'?";
+    if (auto guess = migrator::closest_match(args[0], {"start", "migrate"})) err << "; did you mean '" << *guess << "'?";
     err << "\nRun 'app --help' for the list of commands.\n";
     return exit_usage;
   } catch (const migrator::error& e) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "migrator/assembler.h"
+#include "migrator/engine.h"
 #include "migrator/settings.h"
 
 namespace app {
@@ -36,5 +37,15 @@ migrator::assembly load_module_set(const migrator::settings& settings);
 
 // For messages: the directory given with --modules-dir, or "embedded modules".
 std::string module_source_name(const migrator::settings& settings);
+
+// The engine's options, from the resolved settings.
+migrator::engine_options engine_options_from(const migrator::settings& settings);
+
+// Logs each applied or rolled-back migration (with its duration) and lock waits.
+class logging_observer : public migrator::run_observer {
+ public:
+  void waiting_for_lock() override;
+  void step_finished(const migrator::step_result& result) override;
+};
 
 }  // namespace app

@@ -122,7 +122,7 @@ int run(command_context& ctx) {
     ctx.err << "app migrate create: module '" << module->name << "' has used its whole namespace "
             << module->first_version() << ".." << module->last_version()
             << "; no version is left (versions are never reused)\n";
-    return exit_refused;
+    return exit_failed;  // a module-layout limit, not a bad argument (docs/cli.md)
   }
   const std::string version = padded(highest + 1);
   const std::string file_name = version + "_" + title + ".sql";

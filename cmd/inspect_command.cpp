@@ -49,8 +49,10 @@ void print_json(std::ostream& out, const std::optional<migrator::file_name_parts
   out << j.dump(2) << '\n';
 }
 
-void print_statements(std::ostream& out, const char* direction, const std::vector<migrator::statement>& statements) {
-  out << direction << ": " << statements.size() << (statements.size() == 1 ? " statement\n" : " statements\n");
+void print_statements(std::ostream& out, const char* direction,
+                      const std::vector<migrator::statement>& statements) {
+  out << direction << ": " << statements.size()
+      << (statements.size() == 1 ? " statement\n" : " statements\n");
   for (std::size_t i = 0; i < statements.size(); ++i) {
     out << "  [" << i + 1 << "] line " << statements[i].line << '\n';
     std::size_t start = 0;
@@ -64,8 +66,8 @@ void print_statements(std::ostream& out, const char* direction, const std::vecto
   }
 }
 
-void print_text(std::ostream& out, const std::string& path, const std::optional<migrator::file_name_parts>& parts,
-                const migrator::migration_body& body) {
+void print_text(std::ostream& out, const std::string& path,
+                const std::optional<migrator::file_name_parts>& parts, const migrator::migration_body& body) {
   out << "file:        " << path << '\n';
   if (parts && parts->version)
     out << "version:     " << *parts->version << "\nname:        " << parts->name << '\n';
@@ -79,9 +81,11 @@ void print_text(std::ostream& out, const std::string& path, const std::optional<
 }
 
 void add_inspect_options(po::options_description& options, po::positional_options_description& positional) {
+  // clang-format off
   options.add_options()
       ("file", po::value<std::string>()->value_name("FILE"), "the migration file (.sql) to inspect")
       ("json", po::bool_switch(), "print one JSON object: version, name, transaction, up, down");
+  // clang-format on
   positional.add("file", 1);
 }
 
@@ -92,7 +96,8 @@ int run_inspect(command_context& ctx) {
   const std::string path = ctx.vm["file"].as<std::string>();
   const std::string text = read_migration_file(path);
   // Parse before printing anything: on error stdout stays empty.
-  const migrator::migration_body body = migrator::parse_migration(text, path, migrator::process_environment());
+  const migrator::migration_body body =
+      migrator::parse_migration(text, path, migrator::process_environment());
   const auto parts = migrator::parse_file_name(path);
   if (ctx.vm["json"].as<bool>())
     print_json(ctx.out, parts, body);

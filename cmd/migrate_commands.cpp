@@ -10,6 +10,7 @@
 #include "command.h"
 #include "exit_codes.h"
 #include "migrator/engine.h"
+#include "migrator/log.h"
 #include "settings_options.h"
 
 namespace app {
@@ -35,25 +36,6 @@ migrator::module_set checked_module_set(const migrator::settings& settings) {
   }
   return std::move(assembled.set);
 }
-
-migrator::engine_options engine_options_from(const migrator::settings& s) {
-  migrator::engine_options o;
-  o.table = s.table;
-  o.lock_timeout = s.lock_timeout;
-  o.statement_timeout = s.statement_timeout;
-  o.db_lock_timeout = s.db_lock_timeout;
-  o.allow_drift = s.allow_drift;
-  return o;
-}
-
-class logging_observer : public migrator::run_observer {
- public:
-  void waiting_for_lock() override { spdlog::info("another runner holds the migration lock; waiting"); }
-  void step_finished(const migrator::step_result& r) override {
-    spdlog::info("{} {} {} {} ({})", r.dir == direction::up ? "applied    " : "rolled back", r.module, r.version,
-                 r.name, format_duration(r.duration));
-  }
-};
 
 void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& plan, const char* command) {
   out << "-- dry run of '" << command << "': " << plan.size() << " step(s); nothing was changed\n";
@@ -293,6 +275,24 @@ const command repair_command{
     }};
 
 }  // namespace
+
+migrator::engine_options engine_options_from(const migrator::settings& s) {
+  migrator::engine_options o;
+  o.table = s.table;
+  o.lock_timeout = s.lock_timeout;
+  o.statement_timeout = s.statement_timeout;
+  o.db_lock_timeout = s.db_lock_timeout;
+  o.allow_drift = s.allow_drift;
+  return o;
+}
+
+void logging_observer::waiting_for_lock() { spdlog::info("another runner holds the migration lock; waiting"); }
+
+void logging_observer::step_finished(const migrator::step_result& r) {
+  migrator::log_scope scope({{"module", r.module}, {"version", r.version}});
+  spdlog::info("{} {} {} {} ({})", r.dir == direction::up ? "applied" : "rolled back", r.module, r.version, r.name,
+               format_duration(r.duration));
+}
 
 extern const command* const engine_commands[] = {&up_command,    &up_by_one_command, &up_to_command,
                                                  &down_command,  &down_to_command,   &redo_command,

@@ -7,20 +7,13 @@
 #include "command.h"
 #include "exit_codes.h"
 #include "migrator/application.h"
+#include "migrator/dsn.h"
 #include "migrator/engine.h"
 #include "settings_options.h"
 
 namespace app {
 
 namespace {
-
-class startup_observer : public migrator::run_observer {
- public:
-  void waiting_for_lock() override { spdlog::info("another replica is migrating; waiting for the migration lock"); }
-  void step_finished(const migrator::step_result& r) override {
-    spdlog::info("applied {} {} {} ({:.2f} ms)", r.module, r.version, r.name, r.duration.count() / 1000.0);
-  }
-};
 
 std::string not_current_reasons(const migrator::status_report& status) {
   std::string why;
@@ -53,21 +46,15 @@ int run_start(command_context& c) {
   }
   const auto& set = assembled.set;
 
+  spdlog::info("database {} (from {})", settings.dsn.empty() ? "(libpq defaults)" : migrator::redact_dsn(settings.dsn),
+               settings.dsn_source);
   migrator::wait_for_database(settings.dsn, settings.wait_timeout, [](int attempt, const std::string& reason) {
     spdlog::info("waiting for the database (attempt {}): {}", attempt, reason);
   });
 
-  migrator::engine engine(settings.dsn, set, [&] {
-    migrator::engine_options o;
-    o.table = settings.table;
-    o.lock_timeout = settings.lock_timeout;
-    o.statement_timeout = settings.statement_timeout;
-    o.db_lock_timeout = settings.db_lock_timeout;
-    o.allow_drift = settings.allow_drift;
-    return o;
-  }());
+  migrator::engine engine(settings.dsn, set, engine_options_from(settings));
   if (settings.migrate_on_start) {
-    startup_observer observer;
+    logging_observer observer;
     auto report = engine.run({migrator::command_kind::up, 0}, &observer);
     spdlog::info(report.steps.empty() ? "migrations: nothing to apply" : "migrations: applied {}",
                  report.steps.size());

@@ -95,7 +95,10 @@ struct engine::impl {
   std::map<std::int64_t, const migration*> by_version;
 
   status_report status_of(const history_snapshot& snap) const;
-  void check_guards(const status_report& status) const;
+  // `include_dirty` false: a dirty version is not refused here. Only for the look
+  // before the lock: there, dirty may be another runner's NO TRANSACTION
+  // migration in progress, which the lock holder clears when it finishes.
+  void check_guards(const status_report& status, bool include_dirty = true) const;
   std::vector<plan_step> plan_from(const history_snapshot& snap, const plan_request& request) const {
     return make_plan(set.migrations, snap.for_planner(), request);
   }
@@ -169,7 +172,7 @@ status_report engine::impl::status_of(const history_snapshot& snap) const {
   return report;
 }
 
-void engine::impl::check_guards(const status_report& status) const {
+void engine::impl::check_guards(const status_report& status, bool include_dirty) const {
   if (!status.namespace_conflicts.empty()) {
     std::string msg = "refusing to write: the module order changed since these migrations were applied:\n";
     for (const auto& c : status.namespace_conflicts) msg += "  " + c + "\n";
@@ -179,7 +182,8 @@ void engine::impl::check_guards(const status_report& status) const {
   }
   std::vector<const migration_status*> drift;
   for (const auto& s : status.migrations)
-    if (s.state == migration_state::modified || s.state == migration_state::dirty) drift.push_back(&s);
+    if (s.state == migration_state::modified || (include_dirty && s.state == migration_state::dirty))
+      drift.push_back(&s);
   if (drift.empty() || options.allow_drift) return;
   std::string msg = "refusing to migrate: the database does not match its migrations:\n";
   for (const auto* s : drift) {
@@ -356,9 +360,11 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
   run_report report;
   // Like goose: look before taking the lock, so replicas with nothing to do never
   // queue behind a long migration.
+  // A dirty version is judged under the lock only: a dirty version is pending to
+  // the planner, so it always leads there.
   bool work = translated("reading the migration history", [&] {
     auto snap = impl_->history.read();
-    impl_->check_guards(impl_->status_of(snap));
+    impl_->check_guards(impl_->status_of(snap), /*include_dirty=*/false);
     return !impl_->plan_from(snap, request).empty();
   });
   if (!work) return report;

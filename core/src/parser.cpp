@@ -204,7 +204,8 @@ std::string replace_all(std::string_view s, std::string_view from, std::string_v
 std::variant<annotation, std::string> extract_annotation(std::string_view line) {
   // goose rejects only a leading space or tab; other whitespace passes.
   if (line[0] == ' ' || line[0] == '\t')
-    return std::string("annotation must start at the beginning of the line: remove the whitespace before \"--\"");
+    return std::string(
+        "annotation must start at the beginning of the line: remove the whitespace before \"--\"");
   std::string cmd = replace_all(line, "--", "");
   cmd.erase(cmd.find("+goose"), 6);  // present: "--" removal cannot touch "+goose"
   if (cmd.find("+goose") != std::string::npos) return std::string("two \"+goose\" annotations on one line");
@@ -322,14 +323,15 @@ class interpolator {
 
   std::string identifier(const char* after) {
     if (pos_ >= in_.size() || !is_letter_at(pos_)) {
-      const std::string got = pos_ >= in_.size() ? "the end of the line"
-                                                 : "\"" + std::string(in_.substr(pos_, rune_len(pos_))) + "\"";
+      const std::string got = pos_ >= in_.size()
+                                  ? "the end of the line"
+                                  : "\"" + std::string(in_.substr(pos_, rune_len(pos_))) + "\"";
       throw envsub_failure{"\"" + std::string(after) + "\" must be followed by a variable name, got " + got +
                            " (write \"\\$\" or \"$$\" for a literal \"$\", or turn ENVSUB off)"};
     }
     const std::size_t start = pos_;
-    while (pos_ < in_.size() && (is_letter_at(pos_) || is_digit(static_cast<unsigned char>(in_[pos_])) ||
-                                 in_[pos_] == '_'))
+    while (pos_ < in_.size() &&
+           (is_letter_at(pos_) || is_digit(static_cast<unsigned char>(in_[pos_])) || in_[pos_] == '_'))
       pos_ += rune_len(pos_);
     return std::string(in_.substr(start, pos_ - start));
   }
@@ -364,7 +366,8 @@ class interpolator {
 
   // interpolate's SubstringExpansion, with saturating arithmetic where Go
   // would overflow.
-  static std::string substring(const std::string& v, std::int64_t offset, std::optional<std::int64_t> length) {
+  static std::string substring(const std::string& v, std::int64_t offset,
+                               std::optional<std::int64_t> length) {
     const auto len = static_cast<std::int64_t>(v.size());
     std::int64_t from = offset;
     if (from < 0) from += len;
@@ -439,9 +442,9 @@ class statement_end_scanner {
     const char* p = line.data();
     const char* const end = p + line.size();
     bool in_word = false;
-    bool ends = false;         // the last non-space byte so far is an unquoted ';'
-    bool prev_ident = false;   // the previous byte continues an identifier
-    bool prev_e_start = false; // the previous byte is an 'E' that starts a token
+    bool ends = false;          // the last non-space byte so far is an unquoted ';'
+    bool prev_ident = false;    // the previous byte continues an identifier
+    bool prev_e_start = false;  // the previous byte is an 'E' that starts a token
     while (p < end) {
       if (const std::size_t n = space_len(p, end)) {
         in_word = prev_ident = prev_e_start = escape_pending_ = false;
@@ -555,7 +558,8 @@ class statement_end_scanner {
   std::string open_construct() const {
     switch (state_) {
       case lexical::string:
-      case lexical::escape_string: return "a string opened on line " + std::to_string(open_line_) + " is never closed";
+      case lexical::escape_string:
+        return "a string opened on line " + std::to_string(open_line_) + " is never closed";
       case lexical::identifier:
         return "a double-quoted identifier opened on line " + std::to_string(open_line_) + " is never closed";
       case lexical::dollar:
@@ -564,7 +568,8 @@ class statement_end_scanner {
       case lexical::block_comment:
         return "a /* comment opened on line " + std::to_string(open_line_) + " is never closed";
       case lexical::code:
-      case lexical::line_comment: break;
+      case lexical::line_comment:
+        break;
     }
     return "";
   }
@@ -664,7 +669,8 @@ class migration_parser {
       const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + bad, '\n'));
       const std::size_t nl = bad == 0 ? std::string_view::npos : text.rfind('\n', bad - 1);
       const std::size_t column = bad - (nl == std::string_view::npos ? 0 : nl + 1) + 1;
-      if (text[bad] == '\0') fail(line, "NUL byte at column " + std::to_string(column) + " (a migration is text)");
+      if (text[bad] == '\0')
+        fail(line, "NUL byte at column " + std::to_string(column) + " (a migration is text)");
       fail(line, "invalid UTF-8 at column " + std::to_string(column) + " (save the file as UTF-8)");
     }
 
@@ -733,12 +739,14 @@ class migration_parser {
         return;
       case annotation::down:
         if (section_ == section::none)
-          fail(line_no_, "\"-- +goose Down\" before \"-- +goose Up\" (a migration starts with \"-- +goose Up\")");
+          fail(line_no_,
+               "\"-- +goose Down\" before \"-- +goose Up\" (a migration starts with \"-- +goose Up\")");
         if (in_block_)
           fail(line_no_, "\"-- +goose Down\" inside the StatementBegin block opened on line " +
                              std::to_string(block_line_) + " (add \"-- +goose StatementEnd\" before it)");
         if (section_ == section::down)
-          fail(line_no_, "second \"-- +goose Down\" (the first is on line " + std::to_string(down_line_) + ")");
+          fail(line_no_,
+               "second \"-- +goose Down\" (the first is on line " + std::to_string(down_line_) + ")");
         require_terminated("\"-- +goose Down\" on line " + std::to_string(line_no_));
         pending_.clear();
         scanner_.reset();
@@ -777,7 +785,8 @@ class migration_parser {
   void emit() {
     const std::string_view sql = trim_space(pending_.text());
     if (!sql.empty())
-      (section_ == section::up ? body_.up : body_.down).push_back(statement{std::string(sql), pending_.text_line()});
+      (section_ == section::up ? body_.up : body_.down)
+          .push_back(statement{std::string(sql), pending_.text_line()});
     pending_.clear();
     scanner_.reset();
   }
@@ -822,7 +831,8 @@ std::optional<file_name_parts> parse_file_name(std::string_view file_name) {
   if (const std::size_t slash = file_name.rfind('/'); slash != std::string_view::npos)
     file_name.remove_prefix(slash + 1);
   constexpr std::string_view ext = ".sql";
-  if (file_name.size() < ext.size() || file_name.substr(file_name.size() - ext.size()) != ext) return std::nullopt;
+  if (file_name.size() < ext.size() || file_name.substr(file_name.size() - ext.size()) != ext)
+    return std::nullopt;
   const std::string_view stem = file_name.substr(0, file_name.size() - ext.size());
 
   file_name_parts parts;
@@ -864,7 +874,8 @@ std::string migration_checksum(std::string_view text) {
   }
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (!ok || EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1) throw std::runtime_error("SHA-256 failed (OpenSSL)");
+  if (!ok || EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1)
+    throw std::runtime_error("SHA-256 failed (OpenSSL)");
   static constexpr char hex[] = "0123456789abcdef";
   std::string r;
   r.reserve(size * 2);

@@ -28,9 +28,11 @@ pqxx::result pg_session::exec(const std::string& sql) {
   } catch (const pqxx::broken_connection& e) {
     throw db_failure(clean_server_message(e.what()), "", true);
   } catch (const pqxx::sql_error& e) {
-    // libpqxx reports a connection that died mid-query as an sql_error without SQLSTATE.
-    bool lost = e.sqlstate().empty() && !conn_->is_open();
-    throw db_failure(clean_server_message(e.what()), e.sqlstate(), lost);
+    // A backend terminated by the server (shutdown, pg_terminate_backend) answers
+    // with SQLSTATE 57P01..57P03 and closes; a connection that just died has none.
+    const std::string& state = e.sqlstate();
+    bool lost = !conn_->is_open() || state.rfind("57P0", 0) == 0 || state.rfind("08", 0) == 0;
+    throw db_failure(clean_server_message(e.what()), state, lost);
   } catch (const pqxx::failure& e) {
     throw db_failure(clean_server_message(e.what()), "", !conn_->is_open());
   }

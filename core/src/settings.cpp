@@ -11,6 +11,7 @@
 
 #include "migrator/dsn.h"
 #include "migrator/error.h"
+#include "migrator/suggest.h"
 
 namespace migrator {
 
@@ -46,30 +47,10 @@ std::string lowercase(std::string s) {
   return s;
 }
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // " (did you mean 'x'?)" for a near miss among `candidates`, else "".
 std::string suggestion(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_distance = 3;  // farther than 2 edits is not a typo
-  for (const std::string& c : candidates) {
-    std::size_t d = edit_distance(lowercase(word), c);
-    if (d < best_distance && d < c.size()) best_distance = d, best = c;
-  }
-  return best.empty() ? "" : " (did you mean '" + best + "'?)";
+  auto best = closest_match(word, candidates);
+  return best ? " (did you mean '" + *best + "'?)" : "";
 }
 
 // ---- the configuration file ------------------------------------------------

@@ -36,7 +36,8 @@ std::vector<std::string> goldens(const fs::path& dir, const std::string& directi
   for (const auto& entry : fs::directory_iterator(dir)) {
     std::smatch m;
     const std::string file = entry.path().filename().string();
-    if (std::regex_match(file, m, name) && m[2] == direction) found[std::stoi(m[1])] = read_file(entry.path());
+    if (std::regex_match(file, m, name) && m[2] == direction)
+      found[std::stoi(m[1])] = read_file(entry.path());
   }
   std::vector<std::string> in_order;
   for (const auto& [index, text] : found) in_order.push_back(text);
@@ -73,7 +74,8 @@ TEST(Inspect, JsonOfEveryValidGooseFileHasTheGoldenStatements) {
 }
 
 TEST(Inspect, TransactionFlagOfGooseFiles) {
-  EXPECT_TRUE(inspect_json(goose_dir / "valid-txn" / "00001_create_users_table.sql").at("transaction").get<bool>());
+  EXPECT_TRUE(
+      inspect_json(goose_dir / "valid-txn" / "00001_create_users_table.sql").at("transaction").get<bool>());
   const nlohmann::json j = inspect_json(goose_dir / "valid-txn" / "00003_no_transaction.sql");
   EXPECT_FALSE(j.at("transaction").get<bool>());
   EXPECT_EQ(j.at("version"), 3);
@@ -117,8 +119,9 @@ TEST(Inspect, JsonKeysAndVersionFromTheFileName) {
 
 TEST(Inspect, TextListing) {
   testing_support::temp_dir dir;
-  const auto file = dir.write("00002_prices.sql",
-                              "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i\n  ON t (a);\n");
+  const auto file =
+      dir.write("00002_prices.sql",
+                "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY i\n  ON t (a);\n");
   const auto r = run_app({"migrate", "inspect", file.string()});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, "file:        " + file.string() +
@@ -136,8 +139,8 @@ TEST(Inspect, TextListing) {
 TEST(Inspect, EnvsubUsesTheProcessEnvironment) {
   ::setenv("MIGRATOR_INSPECT_SCHEMA", "billing", 1);
   testing_support::temp_dir dir;
-  const auto file =
-      dir.write("00001_a.sql", "-- +goose ENVSUB ON\n-- +goose Up\nCREATE SCHEMA ${MIGRATOR_INSPECT_SCHEMA};\n");
+  const auto file = dir.write(
+      "00001_a.sql", "-- +goose ENVSUB ON\n-- +goose Up\nCREATE SCHEMA ${MIGRATOR_INSPECT_SCHEMA};\n");
   EXPECT_EQ(inspect_json(file).at("up"), nlohmann::json::array({"CREATE SCHEMA billing;"}));
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 
 #include "test_support.h"
 
@@ -182,6 +183,46 @@ TEST_F(safety_test, status_json_has_a_per_module_summary) {
   EXPECT_EQ(j["modules"][0]["applied"], 1);
   EXPECT_EQ(j["modules"][1]["pending"], 1);
   EXPECT_EQ(j["current"], false);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(safety_test, a_migration_waiting_on_a_busy_table_fails_at_the_lock_timeout) {
+  write_module_set(modules, {{"alpha", {{"01001_a.sql", migration_text("CREATE TABLE a (id int);")}}}});
+  ASSERT_EQ(migrate({"up"}).code, 0);
+  modules.write("alpha/migrations/01002_b.sql", migration_text("ALTER TABLE a ADD COLUMN b int;"));
+  // Another session holds the table, as a long transaction of the application would.
+  pqxx::connection blocker(db.dsn());
+  pqxx::work hold(blocker);
+  hold.exec("LOCK TABLE a IN ACCESS SHARE MODE");
+  auto r = migrate({"up", "--db-lock-timeout", "200ms"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("SQLSTATE 55P03"));
+  EXPECT_THAT(r.err, HasSubstr("lock timeout"));
+  EXPECT_THAT(r.err, HasSubstr("01002_b.sql"));
+  hold.abort();
+  EXPECT_EQ(migrate({"up"}).code, 0);
+}
+
+TEST_F(safety_test, a_slow_statement_fails_at_the_statement_timeout) {
+  write_module_set(modules, {{"alpha", {{"01001_slow.sql", migration_text("SELECT pg_sleep(5);")}}}});
+  auto r = migrate({"up", "--statement-timeout", "100ms"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("SQLSTATE 57014"));
+  EXPECT_THAT(r.err, HasSubstr("statement timeout"));
+}
+
+TEST_F(safety_test, the_migration_lock_times_out_when_another_runner_holds_it) {
+  write_module_set(modules, {{"alpha", {{"01001_a.sql", migration_text("CREATE TABLE a (id int);")}}}});
+  pqxx::connection other(db.dsn());
+  pqxx::nontransaction n(other);
+  n.exec("SELECT pg_advisory_lock(4097083626)");
+  auto r = migrate({"up", "--lock-timeout", "300ms"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_THAT(r.err, HasSubstr("migration lock"));
+  EXPECT_EQ(db.scalar("SELECT to_regclass('a') IS NULL"), "t");
 }
 
 }  // namespace

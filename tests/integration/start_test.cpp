@@ -5,7 +5,9 @@
 
 #include <csignal>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
 #include "test_support.h"
 
@@ -131,6 +133,61 @@ TEST(start_wait_test, gives_up_after_the_wait_timeout) {
                             "--wait-timeout", "1s"});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("did not accept connections within"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(start_test, the_application_connection_takes_the_configured_role) {
+  db.exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ibex_app') THEN "
+          "CREATE ROLE ibex_app; END IF; END $$; GRANT ibex_app TO postgres");
+  auto r = run_app(start_args({"--once", "--app-role", "ibex_app"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("role ibex_app"));
+}
+
+TEST_F(start_test, json_logs_are_one_object_per_line) {
+  auto r = run_app(start_args({"--once", "--log-format", "json"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream lines(r.err);
+  std::string line;
+  int ready = 0;
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);  // throws (fails the test) when a line is not JSON
+    EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("message")) << line;
+    if (j["message"].get<std::string>().rfind("ready", 0) == 0) ++ready;
+  }
+  EXPECT_EQ(ready, 1);
+}
+
+TEST_F(start_test, configuration_file_environment_and_flags_in_order_of_precedence) {
+  temp_dir config;
+  auto file = config.write("app.yaml", "database:\n  table: from_file\nlog:\n  level: info\n");
+  // Each case starts on an empty database and looks at which version table it got.
+  auto table_used = [&](std::vector<std::string> extra, std::map<std::string, std::string> env) {
+    test_database fresh;
+    std::vector<std::string> args{"start", "--once", "--dsn", fresh.dsn(), "--modules-dir", modules.path().string(),
+                                  "--config", file.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto r = run_app_process(args, env);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return fresh.scalar("SELECT string_agg(tablename, ',') FROM pg_tables WHERE tablename LIKE 'from_%' "
+                        "AND tablename NOT LIKE '%_meta'");
+  };
+  EXPECT_EQ(table_used({}, {}), "from_file");
+  EXPECT_EQ(table_used({}, {{"APP_TABLE", "from_env"}}), "from_env");
+  EXPECT_EQ(table_used({"--table", "from_flag"}, {{"APP_TABLE", "from_env"}}), "from_flag");
+}
+
+TEST_F(start_test, an_unknown_key_in_the_configuration_file_is_an_error) {
+  temp_dir config;
+  auto file = config.write("app.yaml", "database:\n  tabel: x\n");
+  auto r = run_app(start_args({"--once", "--config", file.string()}));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("app.yaml:2"));
+  EXPECT_THAT(r.err, HasSubstr("tabel"));
+  EXPECT_EQ(db.scalar("SELECT to_regclass('goose_db_version') IS NULL"), "t");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include "migrator/assembler.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -553,18 +554,39 @@ INSTANTIATE_TEST_SUITE_P(
 // clang-format on
 
 TEST(directory_source, unreadable_file_and_folder_are_problems) {
-  if (geteuid() == 0) GTEST_SKIP() << "root reads files whatever their permissions";
   testing_support::temp_dir dir;
   dir.write("modules.yaml", "modules:\n  - name: db\n  - name: identity\n");
   const auto file = dir.write("db/migrations/01001_a.sql", create_table);
   fs::create_directories(dir.path() / "identity/migrations");
+  const auto traversable = fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                           fs::perms::others_read | fs::perms::others_exec;
+  for (const char* d : {"", "db", "db/migrations", "identity"}) fs::permissions(dir.path() / d, traversable);
+  fs::permissions(dir.path() / "modules.yaml", traversable);
   fs::permissions(file, fs::perms::none);
   fs::permissions(dir.path() / "identity/migrations", fs::perms::none);
-  const auto tree = migrator::make_directory_source(dir.path())->load();
   const std::string root = dir.path().string();
-  ASSERT_EQ(tree.problems.size(), 2u) << render(tree.problems);
-  EXPECT_EQ(tree.problems[0].path, root + "/db/migrations/01001_a.sql");
-  EXPECT_EQ(tree.problems[1].path, root + "/identity/migrations");
+  auto load_and_check = [&]() -> bool {
+    const auto tree = migrator::make_directory_source(dir.path())->load();
+    const bool ok = tree.problems.size() == 2 && tree.problems[0].path == root + "/db/migrations/01001_a.sql" &&
+                    tree.problems[1].path == root + "/identity/migrations";
+    if (!ok) std::cerr << render(tree.problems) << '\n';
+    return ok;
+  };
+  if (geteuid() != 0) {
+    EXPECT_TRUE(load_and_check());
+    return;
+  }
+  // Root reads whatever the permissions say: check as the unprivileged user "nobody".
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
+    _exit(load_and_check() ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "(2: could not drop privileges; 1: wrong problems, see stderr)";
 }
 
 // ---------------------------------------------------------------------------

@@ -42,7 +42,8 @@ std::map<int, std::string> goldens(const fs::path& dir, const std::string& direc
   for (const auto& entry : fs::directory_iterator(dir)) {
     std::smatch m;
     const std::string file = entry.path().filename().string();
-    if (std::regex_match(file, m, name) && m[2] == direction) found[std::stoi(m[1]) - 1] = read_file(entry.path());
+    if (std::regex_match(file, m, name) && m[2] == direction)
+      found[std::stoi(m[1]) - 1] = read_file(entry.path());
   }
   return found;
 }
@@ -68,16 +69,25 @@ void PrintTo(const valid_case& c, std::ostream* os) { *os << c.dir; }
 
 std::string case_name(const testing::TestParamInfo<valid_case>& info) {
   std::string s = info.param.dir;
-  std::replace_if(s.begin(), s.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
+  std::replace_if(
+      s.begin(), s.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
   return s;
 }
 
 // The table of goose's TestValidUp and TestEnvsub.
 const std::vector<valid_case> goose_valid = {
-    {"valid-up/test01", 3, std::nullopt}, {"valid-up/test02", 1, std::nullopt}, {"valid-up/test03", 1, std::nullopt},
-    {"valid-up/test04", 3, std::nullopt}, {"valid-up/test05", 2, std::nullopt}, {"valid-up/test06", 5, std::nullopt},
-    {"valid-up/test07", 1, std::nullopt}, {"valid-up/test08", 6, std::nullopt}, {"valid-up/test09", 1, std::nullopt},
-    {"envsub/test01", 4, 1},              {"envsub/test02", 3, 0},              {"envsub/test03", 1, 0},
+    {"valid-up/test01", 3, std::nullopt},
+    {"valid-up/test02", 1, std::nullopt},
+    {"valid-up/test03", 1, std::nullopt},
+    {"valid-up/test04", 3, std::nullopt},
+    {"valid-up/test05", 2, std::nullopt},
+    {"valid-up/test06", 5, std::nullopt},
+    {"valid-up/test07", 1, std::nullopt},
+    {"valid-up/test08", 6, std::nullopt},
+    {"valid-up/test09", 1, std::nullopt},
+    {"envsub/test01", 4, 1},
+    {"envsub/test02", 3, 0},
+    {"envsub/test03", 1, 0},
 };
 
 class GooseValid : public testing::TestWithParam<valid_case> {};
@@ -85,7 +95,8 @@ class GooseValid : public testing::TestWithParam<valid_case> {};
 TEST_P(GooseValid, SplitsLikeGoose) {
   const valid_case& c = GetParam();
   const fs::path dir = goose_dir / c.dir;
-  const auto body = migrator::parse_migration(read_file(dir / "input.sql"), (dir / "input.sql").string(), golden_env());
+  const auto body =
+      migrator::parse_migration(read_file(dir / "input.sql"), (dir / "input.sql").string(), golden_env());
   ASSERT_EQ(body.up.size(), c.up);
   expect_matches_goldens(dir, body.up, "up");
   if (c.down) {
@@ -137,7 +148,8 @@ std::vector<valid_case> our_valid() {
     cases.push_back({entry.path().filename().string(), goldens(entry.path(), "up").size(),
                      goldens(entry.path(), "down").size()});
   }
-  std::sort(cases.begin(), cases.end(), [](const valid_case& a, const valid_case& b) { return a.dir < b.dir; });
+  std::sort(cases.begin(), cases.end(),
+            [](const valid_case& a, const valid_case& b) { return a.dir < b.dir; });
   return cases;
 }
 
@@ -145,7 +157,8 @@ class OurGolden : public testing::TestWithParam<valid_case> {};
 
 TEST_P(OurGolden, SplitsAsTheGoldenFilesSay) {
   const fs::path dir = our_dir / GetParam().dir;
-  const auto body = migrator::parse_migration(read_file(dir / "input.sql"), (dir / "input.sql").string(), golden_env());
+  const auto body =
+      migrator::parse_migration(read_file(dir / "input.sql"), (dir / "input.sql").string(), golden_env());
   expect_matches_goldens(dir, body.up, "up");
   expect_matches_goldens(dir, body.down, "down");
   EXPECT_GT(body.up.size() + body.down.size(), 0u);

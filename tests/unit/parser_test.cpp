@@ -62,34 +62,64 @@ void expect_statements(const std::vector<migrator::statement>& got, const std::v
 
 const std::vector<split_case> split_cases = {
     // --- Sections and simple statements -------------------------------------------
-    {"up and down", "-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n",
-     {{"CREATE TABLE t (id int);", 2}}, {{"DROP TABLE t;", 4}}},
+    {"up and down",
+     "-- +goose Up\nCREATE TABLE t (id int);\n-- +goose Down\nDROP TABLE t;\n",
+     {{"CREATE TABLE t (id int);", 2}},
+     {{"DROP TABLE t;", 4}}},
     {"down is optional", "-- +goose Up\nSELECT 1;\n", {{"SELECT 1;", 2}}, {}},
     {"only a comment after up (goose emptySQL)", "-- +goose Up\n-- This is just a comment", {}, {}},
-    {"blank sections (goose emptySQL2)", "\n\n-- comment\n-- +goose Up\n\n-- comment\n-- +goose Down\n\n", {}, {}},
-    {"blank and whitespace lines before up are skipped", "    \n\n\t\n-- +goose Up\nSELECT 1;\n", {{"SELECT 1;", 5}}, {}},
-    {"multi-line statement", "-- +goose Up\nCREATE TABLE t (\n  id int\n);\n", {{"CREATE TABLE t (\n  id int\n);", 2}}, {}},
-    {"two statements on one line are one statement (goose)", "-- +goose Up\nSELECT 1; SELECT 2;\n",
-     {{"SELECT 1; SELECT 2;", 2}}, {}},
-    {"comment after the semicolon is kept", "-- +goose Up\nSELECT 1;   -- first\nSELECT 2;\n",
-     {{"SELECT 1;   -- first", 2}, {"SELECT 2;", 3}}, {}},
+    {"blank sections (goose emptySQL2)",
+     "\n\n-- comment\n-- +goose Up\n\n-- comment\n-- +goose Down\n\n",
+     {},
+     {}},
+    {"blank and whitespace lines before up are skipped",
+     "    \n\n\t\n-- +goose Up\nSELECT 1;\n",
+     {{"SELECT 1;", 5}},
+     {}},
+    {"multi-line statement",
+     "-- +goose Up\nCREATE TABLE t (\n  id int\n);\n",
+     {{"CREATE TABLE t (\n  id int\n);", 2}},
+     {}},
+    {"two statements on one line are one statement (goose)",
+     "-- +goose Up\nSELECT 1; SELECT 2;\n",
+     {{"SELECT 1; SELECT 2;", 2}},
+     {}},
+    {"comment after the semicolon is kept",
+     "-- +goose Up\nSELECT 1;   -- first\nSELECT 2;\n",
+     {{"SELECT 1;   -- first", 2}, {"SELECT 2;", 3}},
+     {}},
     {"a semicolon inside the trailing comment does not end the statement",
-     "-- +goose Up\nSELECT 1 -- not the end;\n, 2;\n", {{"SELECT 1 -- not the end;\n, 2;", 2}}, {}},
+     "-- +goose Up\nSELECT 1 -- not the end;\n, 2;\n",
+     {{"SELECT 1 -- not the end;\n, 2;", 2}},
+     {}},
     {"goose words: ';--' glued to the semicolon does not end the statement",
-     "-- +goose Up\nSELECT 1;--glued\nSELECT 2;\n", {{"SELECT 1;--glued\nSELECT 2;", 2}}, {}},
-    {"goose words: a space before the semicolon still ends it", "-- +goose Up\nEND   ; -- comment\n",
-     {{"END   ; -- comment", 2}}, {}},
+     "-- +goose Up\nSELECT 1;--glued\nSELECT 2;\n",
+     {{"SELECT 1;--glued\nSELECT 2;", 2}},
+     {}},
+    {"goose words: a space before the semicolon still ends it",
+     "-- +goose Up\nEND   ; -- comment\n",
+     {{"END   ; -- comment", 2}},
+     {}},
     {"a lone semicolon line is a statement", "-- +goose Up\n;\n", {{";", 2}}, {}},
     {"leading comments and blank lines are dropped, inner ones kept",
-     "-- +goose Up\n\n-- about t\n  -- indented\n\nCREATE TABLE t (\n  -- the key\n\n  id int\n);\n-- after\n",
-     {{"CREATE TABLE t (\n  -- the key\n\n  id int\n);", 6}}, {}},
+     "-- +goose Up\n\n-- about t\n  -- indented\n\nCREATE TABLE t (\n  -- the key\n\n  id int\n);\n-- "
+     "after\n",
+     {{"CREATE TABLE t (\n  -- the key\n\n  id int\n);", 6}},
+     {}},
     {"a whitespace-only line starts the statement, so the comments after it are kept (goose)",
-     "-- +goose Up\n   \n-- kept\nSELECT 1;\n", {{"-- kept\nSELECT 1;", 3}}, {}},
+     "-- +goose Up\n   \n-- kept\nSELECT 1;\n",
+     {{"-- kept\nSELECT 1;", 3}},
+     {}},
     {"statements are trimmed of Unicode whitespace like Go's TrimSpace",
-     "-- +goose Up\n\xC2\xA0 SELECT 1;\xE3\x80\x80\n", {{"SELECT 1;", 2}}, {}},
+     "-- +goose Up\n\xC2\xA0 SELECT 1;\xE3\x80\x80\n",
+     {{"SELECT 1;", 2}},
+     {}},
     {"a Unicode space separates words like bufio.ScanWords",
-     "-- +goose Up\nSELECT 1\xC2\xA0;\xE2\x80\x83-- c\n", {{"SELECT 1\xC2\xA0;\xE2\x80\x83-- c", 2}}, {}},
-    {"goose multilineSQL", R"sql(-- +goose Up
+     "-- +goose Up\nSELECT 1\xC2\xA0;\xE2\x80\x83-- c\n",
+     {{"SELECT 1\xC2\xA0;\xE2\x80\x83-- c", 2}},
+     {}},
+    {"goose multilineSQL",
+     R"sql(-- +goose Up
 CREATE TABLE post (
 		id int NOT NULL,
 		title text,
@@ -106,14 +136,17 @@ SELECT 4;           -- 4th stmt
 -- comment
 DROP TABLE post;    -- 1st stmt
 )sql",
-     {{"CREATE TABLE post (\n\t\tid int NOT NULL,\n\t\ttitle text,\n\t\tbody text,\n\t\tPRIMARY KEY(id)\n);                  -- 1st stmt", 2},
+     {{"CREATE TABLE post (\n\t\tid int NOT NULL,\n\t\ttitle text,\n\t\tbody text,\n\t\tPRIMARY KEY(id)\n);  "
+       "                -- 1st stmt",
+       2},
       {"SELECT 2;           -- 2nd stmt", 10},
       {"SELECT 3; SELECT 3; -- 3rd stmt", 11},
       {"SELECT 4;           -- 4th stmt", 12}},
      {{"DROP TABLE post;    -- 1st stmt", 16}}},
 
     // --- StatementBegin / StatementEnd --------------------------------------------
-    {"a block is one statement", R"sql(-- +goose Up
+    {"a block is one statement",
+     R"sql(-- +goose Up
 -- +goose StatementBegin
 CREATE FUNCTION f() RETURNS int AS $$
 BEGIN
@@ -122,23 +155,33 @@ END;
 $$ LANGUAGE plpgsql;
 -- +goose StatementEnd
 )sql",
-     {{"CREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN 1;\nEND;\n$$ LANGUAGE plpgsql;", 3}}, {}},
+     {{"CREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN 1;\nEND;\n$$ LANGUAGE plpgsql;", 3}},
+     {}},
     {"a block needs no semicolon (goose plpgsqlSyntax down)",
-     "-- +goose Up\nSELECT 1;\n-- +goose Down\n-- +goose StatementBegin\nDROP TRIGGER t\n-- +goose StatementEnd\n"
+     "-- +goose Up\nSELECT 1;\n-- +goose Down\n-- +goose StatementBegin\nDROP TRIGGER t\n-- +goose "
+     "StatementEnd\n"
      "-- +goose StatementBegin\nDROP FUNCTION f()\n-- +goose StatementEnd\n",
-     {{"SELECT 1;", 2}}, {{"DROP TRIGGER t", 5}, {"DROP FUNCTION f()", 8}}},
+     {{"SELECT 1;", 2}},
+     {{"DROP TRIGGER t", 5}, {"DROP FUNCTION f()", 8}}},
     {"leading comments in a block are dropped, trailing ones kept",
      "-- +goose Up\n-- +goose StatementBegin\n\n-- dropped\nSELECT 1;\n-- kept\n\n-- +goose StatementEnd\n",
-     {{"SELECT 1;\n-- kept", 5}}, {}},
+     {{"SELECT 1;\n-- kept", 5}},
+     {}},
     {"a block keeps an unterminated string (COPY data, goose copyFromStdin)",
-     "-- +goose Up\n-- +goose StatementBegin\nCOPY t (a, b) FROM stdin;\n1\tit's\n\\.\n-- +goose StatementEnd\n",
-     {{"COPY t (a, b) FROM stdin;\n1\tit's\n\\.", 3}}, {}},
+     "-- +goose Up\n-- +goose StatementBegin\nCOPY t (a, b) FROM stdin;\n1\tit's\n\\.\n-- +goose "
+     "StatementEnd\n",
+     {{"COPY t (a, b) FROM stdin;\n1\tit's\n\\.", 3}},
+     {}},
     {"unterminated lines before StatementBegin join the block (goose)",
-     "-- +goose Up\nSELECT 1\n-- +goose StatementBegin\n, 2;\n-- +goose StatementEnd\n", {{"SELECT 1\n, 2;", 2}}, {}},
+     "-- +goose Up\nSELECT 1\n-- +goose StatementBegin\n, 2;\n-- +goose StatementEnd\n",
+     {{"SELECT 1\n, 2;", 2}},
+     {}},
     {"an empty block yields no statement and the next line is parsed (goose would drop it)",
      "-- +goose Up\n-- +goose StatementBegin\n-- only a comment\n-- +goose StatementEnd\nSELECT 1;\n",
-     {{"SELECT 1;", 5}}, {}},
-    {"blocks and simple statements mix (goose plpgsqlSyntaxMixedStatements)", R"sql(
+     {{"SELECT 1;", 5}},
+     {}},
+    {"blocks and simple statements mix (goose plpgsqlSyntaxMixedStatements)",
+     R"sql(
 -- +goose Up
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION update_updated_at_column()
@@ -159,96 +202,164 @@ FOR EACH ROW EXECUTE PROCEDURE  update_updated_at_column();
 DROP TRIGGER update_properties_updated_at;
 DROP FUNCTION update_updated_at_column();
 )sql",
-     {{"CREATE OR REPLACE FUNCTION update_updated_at_column()\nRETURNS TRIGGER AS $$\nBEGIN\n    NEW.updated_at = now();\n"
-       "    RETURN NEW;\nEND;\n$$ language 'plpgsql';", 4},
+     {{"CREATE OR REPLACE FUNCTION update_updated_at_column()\nRETURNS TRIGGER AS $$\nBEGIN\n    "
+       "NEW.updated_at = now();\n"
+       "    RETURN NEW;\nEND;\n$$ language 'plpgsql';",
+       4},
       {"CREATE TRIGGER update_properties_updated_at\nBEFORE UPDATE\nON properties \n"
-       "FOR EACH ROW EXECUTE PROCEDURE  update_updated_at_column();", 13}},
+       "FOR EACH ROW EXECUTE PROCEDURE  update_updated_at_column();",
+       13}},
      {{"DROP TRIGGER update_properties_updated_at;", 19}, {"DROP FUNCTION update_updated_at_column();", 20}}},
 
     // --- Annotation spelling (goose's extractAnnotation) ---------------------------
     {"annotations are case-insensitive",
      "-- +goose UP\n-- +goose statementbegin\nSELECT 1\n-- +goose STATEMENTEND\n-- +goose down\nSELECT 2;\n",
-     {{"SELECT 1", 3}}, {{"SELECT 2;", 6}}},
+     {{"SELECT 1", 3}},
+     {{"SELECT 2;", 6}}},
     {"spacing around the annotation is free, trailing whitespace too",
-     "--+goose   Up \t\n--    +goose Down\n", {}, {}},
+     "--+goose   Up \t\n--    +goose Down\n",
+     {},
+     {}},
     {"the dashes are removed wherever they are, as goose does", "---- +goose Up--\n-- +gooseDown\n", {}, {}},
-    {"Go's case folding: long s matches s", "-- +goose NO TRAN\xC5\xBF" "ACTION\n-- +goose Up\n", {}, {}, false},
-    {"+GOOSE in capitals is not an annotation, just a comment", "-- +goose Up\n-- +GOOSE Down\nSELECT 1;\n",
-     {{"SELECT 1;", 3}}, {}},
+    {"Go's case folding: long s matches s",
+     "-- +goose NO TRAN\xC5\xBF"
+     "ACTION\n-- +goose Up\n",
+     {},
+     {},
+     false},
+    {"+GOOSE in capitals is not an annotation, just a comment",
+     "-- +goose Up\n-- +GOOSE Down\nSELECT 1;\n",
+     {{"SELECT 1;", 3}},
+     {}},
 
     // --- NO TRANSACTION -------------------------------------------------------------
-    {"NO TRANSACTION before Up", "-- +goose NO TRANSACTION\n-- +goose Up\nSELECT 1;\n", {{"SELECT 1;", 3}}, {}, false},
-    {"NO TRANSACTION at the end", "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n-- +goose NO TRANSACTION\n",
-     {{"SELECT 1;", 2}}, {{"SELECT 2;", 4}}, false},
+    {"NO TRANSACTION before Up",
+     "-- +goose NO TRANSACTION\n-- +goose Up\nSELECT 1;\n",
+     {{"SELECT 1;", 3}},
+     {},
+     false},
+    {"NO TRANSACTION at the end",
+     "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n-- +goose NO TRANSACTION\n",
+     {{"SELECT 1;", 2}},
+     {{"SELECT 2;", 4}},
+     false},
     {"NO TRANSACTION inside a statement is not part of it",
      "-- +goose Up\nCREATE INDEX CONCURRENTLY i\n-- +goose no transaction\nON t (a);\n",
-     {{"CREATE INDEX CONCURRENTLY i\nON t (a);", 2}}, {}, false},
+     {{"CREATE INDEX CONCURRENTLY i\nON t (a);", 2}},
+     {},
+     false},
 
     // --- The intended difference: PostgreSQL quoting -------------------------------
-    {"semicolon at a line end inside a string", "-- +goose Up\nINSERT INTO t VALUES ('a;\nb;\n');\nSELECT 2;\n",
-     {{"INSERT INTO t VALUES ('a;\nb;\n');", 2}, {"SELECT 2;", 5}}, {}},
-    {"doubled quotes stay inside the string", "-- +goose Up\nSELECT 'it''s;\nstill';\n",
-     {{"SELECT 'it''s;\nstill';", 2}}, {}},
-    {"E'' string with backslash-escaped quote", "-- +goose Up\nSELECT E'it\\'s;\nstill', e'\\\\';\n",
-     {{"SELECT E'it\\'s;\nstill', e'\\\\';", 2}}, {}},
-    {"a backslash ends an ordinary string's quote normally", "-- +goose Up\nSELECT 'C:\\';\nSELECT 2;\n",
-     {{"SELECT 'C:\\';", 2}, {"SELECT 2;", 3}}, {}},
-    {"an identifier ending in e before a quote is not E''", "-- +goose Up\nSELECT some'\\';\nSELECT 2;\n",
-     {{"SELECT some'\\';", 2}, {"SELECT 2;", 3}}, {}},
+    {"semicolon at a line end inside a string",
+     "-- +goose Up\nINSERT INTO t VALUES ('a;\nb;\n');\nSELECT 2;\n",
+     {{"INSERT INTO t VALUES ('a;\nb;\n');", 2}, {"SELECT 2;", 5}},
+     {}},
+    {"doubled quotes stay inside the string",
+     "-- +goose Up\nSELECT 'it''s;\nstill';\n",
+     {{"SELECT 'it''s;\nstill';", 2}},
+     {}},
+    {"E'' string with backslash-escaped quote",
+     "-- +goose Up\nSELECT E'it\\'s;\nstill', e'\\\\';\n",
+     {{"SELECT E'it\\'s;\nstill', e'\\\\';", 2}},
+     {}},
+    {"a backslash ends an ordinary string's quote normally",
+     "-- +goose Up\nSELECT 'C:\\';\nSELECT 2;\n",
+     {{"SELECT 'C:\\';", 2}, {"SELECT 2;", 3}},
+     {}},
+    {"an identifier ending in e before a quote is not E''",
+     "-- +goose Up\nSELECT some'\\';\nSELECT 2;\n",
+     {{"SELECT some'\\';", 2}, {"SELECT 2;", 3}},
+     {}},
     {"dollar-quoted body without StatementBegin",
      "-- +goose Up\nDO $$\nBEGIN\n  PERFORM 1;\nEND;\n$$;\nSELECT 2;\n",
-     {{"DO $$\nBEGIN\n  PERFORM 1;\nEND;\n$$;", 2}, {"SELECT 2;", 7}}, {}},
-    {"tagged dollar body ignores other tags", "-- +goose Up\nSELECT $fn$ a;\n$x$;\n$$;\n$fn$;\n",
-     {{"SELECT $fn$ a;\n$x$;\n$$;\n$fn$;", 2}}, {}},
-    {"a $ inside an identifier does not open a body", "-- +goose Up\nSELECT a$b$ FROM t;\nSELECT 2;\n",
-     {{"SELECT a$b$ FROM t;", 2}, {"SELECT 2;", 3}}, {}},
-    {"a parameter $1 does not open a body", "-- +goose Up\nPREPARE p AS SELECT $1;\nSELECT 2;\n",
-     {{"PREPARE p AS SELECT $1;", 2}, {"SELECT 2;", 3}}, {}},
-    {"semicolon inside a quoted identifier", "-- +goose Up\nCREATE TABLE \"a;\nb\"\"c;\n\" (id int);\n",
-     {{"CREATE TABLE \"a;\nb\"\"c;\n\" (id int);", 2}}, {}},
-    {"nested block comments", "-- +goose Up\nSELECT /* a; /* b;\n*/ c;\n*/ 1;\nSELECT 2;\n",
-     {{"SELECT /* a; /* b;\n*/ c;\n*/ 1;", 2}, {"SELECT 2;", 5}}, {}},
+     {{"DO $$\nBEGIN\n  PERFORM 1;\nEND;\n$$;", 2}, {"SELECT 2;", 7}},
+     {}},
+    {"tagged dollar body ignores other tags",
+     "-- +goose Up\nSELECT $fn$ a;\n$x$;\n$$;\n$fn$;\n",
+     {{"SELECT $fn$ a;\n$x$;\n$$;\n$fn$;", 2}},
+     {}},
+    {"a $ inside an identifier does not open a body",
+     "-- +goose Up\nSELECT a$b$ FROM t;\nSELECT 2;\n",
+     {{"SELECT a$b$ FROM t;", 2}, {"SELECT 2;", 3}},
+     {}},
+    {"a parameter $1 does not open a body",
+     "-- +goose Up\nPREPARE p AS SELECT $1;\nSELECT 2;\n",
+     {{"PREPARE p AS SELECT $1;", 2}, {"SELECT 2;", 3}},
+     {}},
+    {"semicolon inside a quoted identifier",
+     "-- +goose Up\nCREATE TABLE \"a;\nb\"\"c;\n\" (id int);\n",
+     {{"CREATE TABLE \"a;\nb\"\"c;\n\" (id int);", 2}},
+     {}},
+    {"nested block comments",
+     "-- +goose Up\nSELECT /* a; /* b;\n*/ c;\n*/ 1;\nSELECT 2;\n",
+     {{"SELECT /* a; /* b;\n*/ c;\n*/ 1;", 2}, {"SELECT 2;", 5}},
+     {}},
     {"dashes inside a string are not a comment (goose #699)",
      "-- +goose Up\nCOMMENT ON TABLE t IS 'cool arrow -->';\nSELECT '-- no';\n",
-     {{"COMMENT ON TABLE t IS 'cool arrow -->';", 2}, {"SELECT '-- no';", 3}}, {}},
+     {{"COMMENT ON TABLE t IS 'cool arrow -->';", 2}, {"SELECT '-- no';", 3}},
+     {}},
     {"dashes inside a multi-line string are not a comment",
-     "-- +goose Up\nINSERT INTO t VALUES ('a\n-- b', 1);\nSELECT 2;\n", {{"INSERT INTO t VALUES ('a\n-- b', 1);", 2}, {"SELECT 2;", 4}}, {}},
-    {"a quote inside a line comment opens nothing", "-- +goose Up\nSELECT 1 -- it's\n, 2;\nSELECT 3;\n",
-     {{"SELECT 1 -- it's\n, 2;", 2}, {"SELECT 3;", 4}}, {}},
-    {"a quote inside a block comment opens nothing", "-- +goose Up\nSELECT 1 /* it's */;\nSELECT 2;\n",
-     {{"SELECT 1 /* it's */;", 2}, {"SELECT 2;", 3}}, {}},
+     "-- +goose Up\nINSERT INTO t VALUES ('a\n-- b', 1);\nSELECT 2;\n",
+     {{"INSERT INTO t VALUES ('a\n-- b', 1);", 2}, {"SELECT 2;", 4}},
+     {}},
+    {"a quote inside a line comment opens nothing",
+     "-- +goose Up\nSELECT 1 -- it's\n, 2;\nSELECT 3;\n",
+     {{"SELECT 1 -- it's\n, 2;", 2}, {"SELECT 3;", 4}},
+     {}},
+    {"a quote inside a block comment opens nothing",
+     "-- +goose Up\nSELECT 1 /* it's */;\nSELECT 2;\n",
+     {{"SELECT 1 /* it's */;", 2}, {"SELECT 2;", 3}},
+     {}},
 
     // --- Encodings -----------------------------------------------------------------
-    {"UTF-8 BOM is dropped", "\xEF\xBB\xBF-- +goose Up\nSELECT 'caf\xC3\xA9';\n", {{"SELECT 'caf\xC3\xA9';", 2}}, {}},
+    {"UTF-8 BOM is dropped",
+     "\xEF\xBB\xBF-- +goose Up\nSELECT 'caf\xC3\xA9';\n",
+     {{"SELECT 'caf\xC3\xA9';", 2}},
+     {}},
     {"CRLF lines give the statements of the LF file",
-     "-- +goose Up\r\nCREATE TABLE t (\r\n  id int\r\n);\r\n-- +goose StatementBegin\r\nSELECT 1;\r\nSELECT 2;\r\n"
+     "-- +goose Up\r\nCREATE TABLE t (\r\n  id int\r\n);\r\n-- +goose StatementBegin\r\nSELECT 1;\r\nSELECT "
+     "2;\r\n"
      "-- +goose StatementEnd\r\n-- +goose Down\r\nDROP TABLE t;\r\n",
-     {{"CREATE TABLE t (\n  id int\n);", 2}, {"SELECT 1;\nSELECT 2;", 6}}, {{"DROP TABLE t;", 10}}},
+     {{"CREATE TABLE t (\n  id int\n);", 2}, {"SELECT 1;\nSELECT 2;", 6}},
+     {{"DROP TABLE t;", 10}}},
     {"a CR inside a line is kept", "-- +goose Up\nSELECT 'a\rb';\n", {{"SELECT 'a\rb';", 2}}, {}},
     {"the last line needs no newline", "-- +goose Up\nSELECT 1;", {{"SELECT 1;", 2}}, {}},
 
     // --- ENVSUB (mfridman/interpolate, as goose) ------------------------------------
-    {"envsub forms", R"sql(-- +goose Up
+    {"envsub forms",
+     R"sql(-- +goose Up
 -- +goose ENVSUB ON
 SELECT '$NAME', '${NAME}', '${UNSET:-d1}', '${EMPTY:-d2}', '${UNSET-d3}', '${EMPTY-d4}', '${NAME?set}';
 -- +goose ENVSUB OFF
 SELECT '$NAME';
 )sql",
-     {{"SELECT 'foo', 'foo', 'd1', 'd2', 'd3', '', 'foo';", 3}, {"SELECT '$NAME';", 5}}, {}},
+     {{"SELECT 'foo', 'foo', 'd1', 'd2', 'd3', '', 'foo';", 3}, {"SELECT '$NAME';", 5}},
+     {}},
     {"envsub escapes: \\$ and $$ give $, \\\\ stays, $( stays",
      "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '\\$NAME', '$$NAME', '\\\\', '$(x)';\nSELECT 'a', 'b$\n';\n",
-     {{"SELECT '$NAME', '$NAME', '\\\\', '$(x)';", 3}, {"SELECT 'a', 'b$\n';", 4}}, {}},
+     {{"SELECT '$NAME', '$NAME', '\\\\', '$(x)';", 3}, {"SELECT 'a', 'b$\n';", 4}},
+     {}},
     {"envsub substrings and nested defaults",
-     "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${LONG:2}', '${LONG:1:3}', '${LONG: -3}', '${LONG:2:-2}', '${UNSET:-${NAME}x}';\n",
-     {{"SELECT 'cdefgh', 'bcd', 'fgh', 'cdef', 'foox';", 3}}, {}},
-    {"an unused default is not evaluated", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${NAME:-${UNSET?never}}';\n",
-     {{"SELECT 'foo';", 3}}, {}},
+     "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${LONG:2}', '${LONG:1:3}', '${LONG: -3}', '${LONG:2:-2}', "
+     "'${UNSET:-${NAME}x}';\n",
+     {{"SELECT 'cdefgh', 'bcd', 'fgh', 'cdef', 'foox';", 3}},
+     {}},
+    {"an unused default is not evaluated",
+     "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${NAME:-${UNSET?never}}';\n",
+     {{"SELECT 'foo';", 3}},
+     {}},
     {"envsub skips comments before a statement and the annotation lines",
-     "-- +goose ENVSUB ON\n-- +goose Up\n-- ${UNSET?not checked in a dropped comment}\nSELECT 1;\n", {{"SELECT 1;", 4}}, {}},
-    {"a substituted ';' ends the statement, as in goose", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT ${SEMI}\nSELECT 2;\n",
-     {{"SELECT x;", 3}, {"SELECT 2;", 4}}, {}},
-    {"envsub in a block", "-- +goose Up\n-- +goose StatementBegin\n-- +goose ENVSUB ON\nSELECT '$NAME';\n-- +goose StatementEnd\n",
-     {{"SELECT 'foo';", 4}}, {}},
+     "-- +goose ENVSUB ON\n-- +goose Up\n-- ${UNSET?not checked in a dropped comment}\nSELECT 1;\n",
+     {{"SELECT 1;", 4}},
+     {}},
+    {"a substituted ';' ends the statement, as in goose",
+     "-- +goose ENVSUB ON\n-- +goose Up\nSELECT ${SEMI}\nSELECT 2;\n",
+     {{"SELECT x;", 3}, {"SELECT 2;", 4}},
+     {}},
+    {"envsub in a block",
+     "-- +goose Up\n-- +goose StatementBegin\n-- +goose ENVSUB ON\nSELECT '$NAME';\n-- +goose StatementEnd\n",
+     {{"SELECT 'foo';", 4}},
+     {}},
 };
 
 class Split : public testing::TestWithParam<split_case> {};
@@ -285,7 +396,8 @@ struct error_case {
 
 void PrintTo(const error_case& c, std::ostream* os) { *os << c.name; }
 
-const std::string expected_list = "Up, Down, StatementBegin, StatementEnd, NO TRANSACTION, ENVSUB ON, ENVSUB OFF";
+const std::string expected_list =
+    "Up, Down, StatementBegin, StatementEnd, NO TRANSACTION, ENVSUB ON, ENVSUB OFF";
 
 const std::vector<error_case> error_cases = {
     // --- Sections -------------------------------------------------------------------
@@ -293,7 +405,8 @@ const std::vector<error_case> error_cases = {
     {"only comments", "-- hello\n\n-- world\n",
      "f.sql:1: no \"-- +goose Up\" annotation: a migration starts with \"-- +goose Up\""},
     {"SQL before Up (goose noUpDownAnnotations)", "\nCREATE TABLE post (\n    id int\n);\n",
-     "f.sql:2: SQL before \"-- +goose Up\": \"CREATE TABLE post (\" (a migration starts with \"-- +goose Up\")"},
+     "f.sql:2: SQL before \"-- +goose Up\": \"CREATE TABLE post (\" (a migration starts with \"-- +goose "
+     "Up\")"},
     {"second Up (goose multiUpDown)",
      "-- +goose Up\nSELECT 1;\n\n-- +goose Down\nSELECT 2;\n\n-- +goose Up\nSELECT 3;\n",
      "f.sql:7: second \"-- +goose Up\" (the first is on line 1)"},
@@ -307,31 +420,40 @@ const std::vector<error_case> error_cases = {
      "f.sql:1: StatementBegin before \"-- +goose Up\" (a migration starts with \"-- +goose Up\")"},
     {"StatementBegin never closed", "-- +goose Up\nSELECT 1;\n-- +goose StatementBegin\nSELECT 2;\n",
      "f.sql:3: StatementBegin is never closed (add \"-- +goose StatementEnd\")"},
-    {"StatementBegin inside a block", "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementBegin\n",
+    {"StatementBegin inside a block",
+     "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementBegin\n",
      "f.sql:4: StatementBegin inside the block opened on line 2 (add \"-- +goose StatementEnd\" before it)"},
     {"Down inside a block (goose statementBeginNoStatementEnd)",
-     "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS void AS $$\n$$ LANGUAGE sql;\n\n-- +goose Down\n",
-     "f.sql:6: \"-- +goose Down\" inside the StatementBegin block opened on line 2 (add \"-- +goose StatementEnd\" "
+     "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS void AS $$\n$$ LANGUAGE sql;\n\n-- "
+     "+goose Down\n",
+     "f.sql:6: \"-- +goose Down\" inside the StatementBegin block opened on line 2 (add \"-- +goose "
+     "StatementEnd\" "
      "before it)"},
     {"StatementEnd without StatementBegin", "-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n",
      "f.sql:3: StatementEnd without a StatementBegin before it"},
 
     // --- Unterminated statements ----------------------------------------------------
     {"no semicolon before Down (goose unfinishedSQL)", "\n-- +goose Up\nALTER TABLE post\n\n-- +goose Down\n",
-     "f.sql:3: statement \"ALTER TABLE post\" is not terminated before \"-- +goose Down\" on line 5: end it with "
+     "f.sql:3: statement \"ALTER TABLE post\" is not terminated before \"-- +goose Down\" on line 5: end it "
+     "with "
      "\";\" or wrap it in \"-- +goose StatementBegin\" / \"-- +goose StatementEnd\""},
-    {"no semicolon at the end of the file", "-- +goose Up\nSELECT 1;\n-- +goose Down\nDROP TABLE a;\nDROP TABLE b\n  -- x\n",
-     "f.sql:5: statement \"DROP TABLE b...\" is not terminated before the end of the file: end it with \";\" or wrap it "
+    {"no semicolon at the end of the file",
+     "-- +goose Up\nSELECT 1;\n-- +goose Down\nDROP TABLE a;\nDROP TABLE b\n  -- x\n",
+     "f.sql:5: statement \"DROP TABLE b...\" is not terminated before the end of the file: end it with \";\" "
+     "or wrap it "
      "in \"-- +goose StatementBegin\" / \"-- +goose StatementEnd\""},
     {"the statement is quoted by its first line only",
      "-- +goose Up\n   \n-- a comment\nCREATE TABLE t (\n  id int\n)\n",
-     "f.sql:3: statement \"-- a comment...\" is not terminated before the end of the file: end it with \";\" or "
+     "f.sql:3: statement \"-- a comment...\" is not terminated before the end of the file: end it with \";\" "
+     "or "
      "wrap it in \"-- +goose StatementBegin\" / \"-- +goose StatementEnd\""},
     {"a string that is never closed", "-- +goose Up\nINSERT INTO t VALUES ('it;\n);\n",
-     "f.sql:2: statement \"INSERT INTO t VALUES ('it;...\" is not terminated before the end of the file: a string "
+     "f.sql:2: statement \"INSERT INTO t VALUES ('it;...\" is not terminated before the end of the file: a "
+     "string "
      "opened on line 2 is never closed"},
     {"a dollar body that is never closed", "-- +goose Up\nDO $body$\nBEGIN END;\n$$;\n-- +goose Down\n",
-     "f.sql:2: statement \"DO $body$...\" is not terminated before \"-- +goose Down\" on line 5: the dollar-quoted "
+     "f.sql:2: statement \"DO $body$...\" is not terminated before \"-- +goose Down\" on line 5: the "
+     "dollar-quoted "
      "body $body$ opened on line 2 is never closed"},
     {"a quoted identifier that is never closed", "-- +goose Up\nSELECT 1 AS \"x;\n",
      "f.sql:2: statement \"SELECT 1 AS \"x;\" is not terminated before the end of the file: a double-quoted "
@@ -340,7 +462,8 @@ const std::vector<error_case> error_cases = {
      "f.sql:3: statement \"SELECT /* a /* b */;\" is not terminated before the end of the file: a /* comment "
      "opened on line 3 is never closed"},
     {"goose TestSemicolons: a semicolon after -- is a comment", "-- +goose Up\nEND -- comment ;\n",
-     "f.sql:2: statement \"END -- comment ;\" is not terminated before the end of the file: end it with \";\" or "
+     "f.sql:2: statement \"END -- comment ;\" is not terminated before the end of the file: end it with "
+     "\";\" or "
      "wrap it in \"-- +goose StatementBegin\" / \"-- +goose StatementEnd\""},
 
     // --- Annotation syntax ----------------------------------------------------------
@@ -355,44 +478,52 @@ const std::vector<error_case> error_cases = {
      "f.sql:1: unknown annotation \"Up  create the table\": expected one of " + expected_list},
     {"empty annotation", "-- +goose Up\n-- +goose\n",
      "f.sql:2: empty annotation \"-- +goose\": expected one of " + expected_list},
-    {"a comment that mentions +goose is a malformed annotation (goose)", "-- +goose Up\n-- see the +goose docs\n",
+    {"a comment that mentions +goose is a malformed annotation (goose)",
+     "-- +goose Up\n-- see the +goose docs\n",
      "f.sql:2: unknown annotation \"see the  docs\": expected one of " + expected_list},
-    {"an annotation inside a string is still an annotation",
-     "-- +goose Up\nSELECT '\n-- +goose Down\n';\n",
-     "f.sql:2: statement \"SELECT '\" is not terminated before \"-- +goose Down\" on line 3: a string opened on line 2 "
+    {"an annotation inside a string is still an annotation", "-- +goose Up\nSELECT '\n-- +goose Down\n';\n",
+     "f.sql:2: statement \"SELECT '\" is not terminated before \"-- +goose Down\" on line 3: a string opened "
+     "on line 2 "
      "is never closed"},
 
     // --- ENVSUB ---------------------------------------------------------------------
     {"required variable unset (goose TestEnvsubError)",
-     "\n-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE post (\n\tid int NOT NULL,\n\t${SOME_UNSET_VAR?required env var "
+     "\n-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE post (\n\tid int NOT "
+     "NULL,\n\t${SOME_UNSET_VAR?required env var "
      "not set} text\n);\n",
      "f.sql:6: variable substitution failed: $SOME_UNSET_VAR: required env var not set"},
     {"required variable unset, no message", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${UNSET?}';\n",
      "f.sql:3: variable substitution failed: $UNSET: not set"},
     {"a $ not followed by a name", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT $1;\n",
-     "f.sql:3: variable substitution failed: \"$\" must be followed by a variable name, got \"1\" (write \"\\$\" or "
+     "f.sql:3: variable substitution failed: \"$\" must be followed by a variable name, got \"1\" (write "
+     "\"\\$\" or "
      "\"$$\" for a literal \"$\", or turn ENVSUB off)"},
     {"an unclosed ${", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${NAME:-x';\n",
      "f.sql:3: variable substitution failed: \"${NAME\" is never closed (add \"}\")"},
     {"a bad operator", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${NAME+x}';\n",
-     "f.sql:3: variable substitution failed: unexpected \"+\" after \"${NAME\": expected \"}\", \":-\", \"-\", \"?\" or "
+     "f.sql:3: variable substitution failed: unexpected \"+\" after \"${NAME\": expected \"}\", \":-\", "
+     "\"-\", \"?\" or "
      "\":\""},
     {"a bad substring offset", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${NAME:x}';\n",
      "f.sql:3: variable substitution failed: \"${NAME:...}\" needs a whole number, got \"x\""},
-    {"the syntax of an unused default is still checked", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${NAME:-$1}';\n",
-     "f.sql:3: variable substitution failed: \"$\" must be followed by a variable name, got \"1\" (write \"\\$\" or "
+    {"the syntax of an unused default is still checked",
+     "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${NAME:-$1}';\n",
+     "f.sql:3: variable substitution failed: \"$\" must be followed by a variable name, got \"1\" (write "
+     "\"\\$\" or "
      "\"$$\" for a literal \"$\", or turn ENVSUB off)"},
 
     // --- Bytes ----------------------------------------------------------------------
     {"NUL byte", "-- +goose Up\nSELECT '\0';\n"s, "f.sql:2: NUL byte at column 9 (a migration is text)"},
     {"invalid UTF-8: Latin-1 byte", "-- +goose Up\nSELECT 'caf\xE9';\n",
      "f.sql:2: invalid UTF-8 at column 12 (save the file as UTF-8)"},
-    {"invalid UTF-8: overlong encoding", "-- +goose Up\n\xC0\x80;\n", "f.sql:2: invalid UTF-8 at column 1 (save the file as UTF-8)"},
+    {"invalid UTF-8: overlong encoding", "-- +goose Up\n\xC0\x80;\n",
+     "f.sql:2: invalid UTF-8 at column 1 (save the file as UTF-8)"},
     {"invalid UTF-8: surrogate", "-- +goose Up\nSELECT 1;\n-- \xED\xA0\x80\n",
      "f.sql:3: invalid UTF-8 at column 4 (save the file as UTF-8)"},
     {"invalid UTF-8: truncated at the end", "-- +goose Up\nSELECT 1; -- \xE2\x82",
      "f.sql:2: invalid UTF-8 at column 14 (save the file as UTF-8)"},
-    {"invalid UTF-8: stray continuation byte", "-- +goose Up\n\x80", "f.sql:2: invalid UTF-8 at column 1 (save the file as UTF-8)"},
+    {"invalid UTF-8: stray continuation byte", "-- +goose Up\n\x80",
+     "f.sql:2: invalid UTF-8 at column 1 (save the file as UTF-8)"},
 };
 
 class Error : public testing::TestWithParam<error_case> {};
@@ -414,13 +545,15 @@ INSTANTIATE_TEST_SUITE_P(Parser, Error, testing::ValuesIn(error_cases),
 
 TEST(Parser, ErrorLineIsTheLineOfTheProblem) {
   try {
-    parse_migration("-- +goose Up\nSELECT 1;\n-- +goose Sideways\n", "modules/billing/migrations/04003_prices.sql",
-                    test_env);
+    parse_migration("-- +goose Up\nSELECT 1;\n-- +goose Sideways\n",
+                    "modules/billing/migrations/04003_prices.sql", test_env);
     FAIL();
   } catch (const migrator::parse_error& e) {
     EXPECT_EQ(e.where().path, "modules/billing/migrations/04003_prices.sql");
     EXPECT_EQ(e.where().line, 3);
-    EXPECT_EQ(std::string(e.what()).rfind("modules/billing/migrations/04003_prices.sql:3: unknown annotation", 0), 0u);
+    EXPECT_EQ(
+        std::string(e.what()).rfind("modules/billing/migrations/04003_prices.sql:3: unknown annotation", 0),
+        0u);
   }
 }
 
@@ -443,7 +576,8 @@ TEST(ProcessEnvironment, ReadsTheEnvironment) {
   const auto env = migrator::process_environment();
   EXPECT_EQ(env("MIGRATOR_PARSER_TEST_VAR"), std::optional<std::string>("hello"));
   EXPECT_EQ(env("MIGRATOR_PARSER_TEST_UNSET"), std::nullopt);
-  const auto body = parse_migration("-- +goose ENVSUB ON\n-- +goose Up\nSELECT '$MIGRATOR_PARSER_TEST_VAR';\n", "f.sql", env);
+  const auto body = parse_migration(
+      "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '$MIGRATOR_PARSER_TEST_VAR';\n", "f.sql", env);
   ASSERT_EQ(body.up.size(), 1u);
   EXPECT_EQ(body.up[0].sql, "SELECT 'hello';");
 }
@@ -496,8 +630,10 @@ TEST(FileName, Table) {
 // --- Checksums ------------------------------------------------------------------------
 
 TEST(Checksum, IsHexSha256) {
-  EXPECT_EQ(migrator::migration_checksum(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(migrator::migration_checksum("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(migrator::migration_checksum(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(migrator::migration_checksum("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(Checksum, IgnoresBomAndCrlf) {
