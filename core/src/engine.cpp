@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "advisory_lock.h"
@@ -362,9 +363,16 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
   // queue behind a long migration.
   // A dirty version is judged under the lock only: a dirty version is pending to
   // the planner, so it always leads there.
+  auto applied_versions = [](const detail::history_snapshot& snap) {
+    std::set<std::int64_t> applied;
+    for (const auto& a : snap.applied) applied.insert(a.version);
+    return applied;
+  };
+  auto highest = [](const std::set<std::int64_t>& v) { return v.empty() ? std::int64_t{0} : *v.rbegin(); };
   bool work = translated("reading the migration history", [&] {
     auto snap = impl_->history.read();
     impl_->check_guards(impl_->status_of(snap), /*include_dirty=*/false);
+    report.current_version = highest(applied_versions(snap));
     return !impl_->plan_from(snap, request).empty();
   });
   if (!work) return report;
@@ -379,9 +387,14 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     // Another runner may have done the work while we waited: plan again under the lock.
     auto snap = impl_->history.read();
     impl_->check_guards(impl_->status_of(snap));
+    auto applied = applied_versions(snap);
+    report.current_version = highest(applied);
     for (const auto& step : impl_->plan_from(snap, request)) {
       if (observer) observer->step_started(step);
       report.steps.push_back(impl_->execute(step, report));
+      if (step.dir == direction::up) applied.insert(step.version);
+      else applied.erase(step.version);
+      report.current_version = highest(applied);
       if (observer) observer->step_finished(report.steps.back());
     }
   } catch (const db_failure& e) {
