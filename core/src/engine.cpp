@@ -207,12 +207,6 @@ void engine::impl::check_guards(const status_report& status, bool include_dirty)
 void engine::impl::fail_with_statement(const migration& m, const std::vector<statement>& statements,
                                        direction dir, const db_failure& original, run_report& done) {
   const char* what = dir == direction::up ? "up" : "down";
-  if (original.connection_lost)
-    throw run_error(error_code::database,
-                    describe(m) + ": the connection was lost while running its " + what +
-                        " statements; it was not applied (the server rolls back an open transaction "
-                        "when its connection drops): " + original.what(),
-                    done);
   // The batch ran as one query: find the failing statement by replaying them
   // one at a time in a transaction that is rolled back.
   std::optional<std::size_t> index;
@@ -249,24 +243,20 @@ void engine::impl::fail_with_statement(const migration& m, const std::vector<sta
 
 void engine::impl::execute_in_transaction(const migration& m, const std::vector<statement>& statements,
                                           const std::string& bookkeeping, direction dir, run_report& done) {
+  // One round trip: the statements, the history rows and COMMIT in one simple
+  // query. On an error the server skips the rest, COMMIT included, and leaves the
+  // transaction aborted (fail_with_statement rolls it back).
   try {
-    session.exec("BEGIN;\n" + batch_of(statements) + bookkeeping);
-  } catch (const db_failure& f) {
-    fail_with_statement(m, statements, dir, f, done);
-  }
-  try {
-    session.exec("COMMIT");
+    session.exec("BEGIN;\n" + batch_of(statements) + bookkeeping + "COMMIT;");
   } catch (const db_failure& f) {
     if (f.connection_lost)
       throw run_error(error_code::in_doubt,
-                      describe(m) + ": the connection was lost during COMMIT, so whether it was " +
-                          (dir == direction::up ? "applied" : "rolled back") +
-                          " is unknown. Run 'app migrate status' once the database is reachable: the "
-                          "history row and the change were committed together or not at all.",
+                      describe(m) + ": the connection was lost while its statements and COMMIT were running (" +
+                          f.what() + "), so whether it was " + (dir == direction::up ? "applied" : "rolled back") +
+                          " is unknown. The change and its history row are committed together or not at all: "
+                          "run 'app migrate status' once the database is reachable, then run the command again.",
                       done);
-    throw run_error(error_code::database,
-                    describe(m) + ": COMMIT failed: " + sqlstate_part(f) + f.what() + "\nNothing of it was applied.",
-                    done);
+    fail_with_statement(m, statements, dir, f, done);
   }
 }
 
