@@ -68,13 +68,12 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
   try {
     auto report = engine.run(request, &observer);
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
-    auto status = engine.status();
     if (report.steps.empty())
-      spdlog::info("nothing to do; the database is at version {}", status.current_version);
+      spdlog::info("nothing to do; the database is at version {}", report.current_version);
     else
       spdlog::info("{} {} migration(s) in {}; the database is at version {}",
                    report.steps.front().dir == direction::up ? "applied" : "rolled back", report.steps.size(),
-                   format_duration(elapsed), status.current_version);
+                   format_duration(elapsed), report.current_version);
     return exit_ok;
   } catch (const migrator::run_error& e) {
     if (!e.done().steps.empty())

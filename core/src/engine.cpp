@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "advisory_lock.h"
@@ -122,9 +123,12 @@ status_report engine::impl::status_of(const history_snapshot& snap) const {
     s.name = m.name;
     s.path = m.path;
     s.state = migration_state::pending;
-    rows[m.version] = s;
+    rows.insert_or_assign(rows.end(), m.version, std::move(s));  // the set is sorted by version: O(1)
   }
+  std::vector<std::int64_t> applied_versions;  // sorted: one lookup per side-table row
+  applied_versions.reserve(snap.applied.size());
   for (const auto& a : snap.applied) {
+    applied_versions.push_back(a.version);
     auto& s = rows[a.version];
     s.version = a.version;
     s.applied_at = a.applied_at;
@@ -132,6 +136,7 @@ status_report engine::impl::status_of(const history_snapshot& snap) const {
     s.state = file == by_version.end() ? migration_state::unknown : migration_state::applied;
     report.current_version = std::max(report.current_version, a.version);
   }
+  std::sort(applied_versions.begin(), applied_versions.end());
   for (const auto& [version, meta] : snap.meta) {
     auto& s = rows[version];
     s.version = version;
@@ -142,7 +147,7 @@ status_report engine::impl::status_of(const history_snapshot& snap) const {
     s.statements_total = meta.statements_total;
     s.has_checksum = meta.checksum.has_value();
     auto file = by_version.find(version);
-    const bool applied = snap.find_applied(version) != nullptr;
+    const bool applied = std::binary_search(applied_versions.begin(), applied_versions.end(), version);
     if (meta.dirty && !applied) {
       s.state = migration_state::dirty;
     } else if (!applied) {
@@ -202,12 +207,6 @@ void engine::impl::check_guards(const status_report& status, bool include_dirty)
 void engine::impl::fail_with_statement(const migration& m, const std::vector<statement>& statements,
                                        direction dir, const db_failure& original, run_report& done) {
   const char* what = dir == direction::up ? "up" : "down";
-  if (original.connection_lost)
-    throw run_error(error_code::database,
-                    describe(m) + ": the connection was lost while running its " + what +
-                        " statements; it was not applied (the server rolls back an open transaction "
-                        "when its connection drops): " + original.what(),
-                    done);
   // The batch ran as one query: find the failing statement by replaying them
   // one at a time in a transaction that is rolled back.
   std::optional<std::size_t> index;
@@ -244,24 +243,20 @@ void engine::impl::fail_with_statement(const migration& m, const std::vector<sta
 
 void engine::impl::execute_in_transaction(const migration& m, const std::vector<statement>& statements,
                                           const std::string& bookkeeping, direction dir, run_report& done) {
+  // One round trip: the statements, the history rows and COMMIT in one simple
+  // query. On an error the server skips the rest, COMMIT included, and leaves the
+  // transaction aborted (fail_with_statement rolls it back).
   try {
-    session.exec("BEGIN;\n" + batch_of(statements) + bookkeeping);
-  } catch (const db_failure& f) {
-    fail_with_statement(m, statements, dir, f, done);
-  }
-  try {
-    session.exec("COMMIT");
+    session.exec("BEGIN;\n" + batch_of(statements) + bookkeeping + "COMMIT;");
   } catch (const db_failure& f) {
     if (f.connection_lost)
       throw run_error(error_code::in_doubt,
-                      describe(m) + ": the connection was lost during COMMIT, so whether it was " +
-                          (dir == direction::up ? "applied" : "rolled back") +
-                          " is unknown. Run 'app migrate status' once the database is reachable: the "
-                          "history row and the change were committed together or not at all.",
+                      describe(m) + ": the connection was lost while its statements and COMMIT were running (" +
+                          f.what() + "), so whether it was " + (dir == direction::up ? "applied" : "rolled back") +
+                          " is unknown. The change and its history row are committed together or not at all: "
+                          "run 'app migrate status' once the database is reachable, then run the command again.",
                       done);
-    throw run_error(error_code::database,
-                    describe(m) + ": COMMIT failed: " + sqlstate_part(f) + f.what() + "\nNothing of it was applied.",
-                    done);
+    fail_with_statement(m, statements, dir, f, done);
   }
 }
 
@@ -312,7 +307,7 @@ step_result engine::impl::execute(const plan_step& step, run_report& done) {
   const auto& statements = step.dir == direction::up ? m.body.up : m.body.down;
   if (m.body.use_transaction) {
     const std::string bookkeeping =
-        step.dir == direction::up ? history.record_applied_sql(m, static_cast<int>(statements.size()))
+        step.dir == direction::up ? history.record_applied_batch_sql(m, static_cast<int>(statements.size()))
                                   : history.record_rolled_back_sql(m.version);
     execute_in_transaction(m, statements, bookkeeping, step.dir, done);
   } else {
@@ -361,9 +356,16 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
   // queue behind a long migration.
   // A dirty version is judged under the lock only: a dirty version is pending to
   // the planner, so it always leads there.
+  auto applied_versions = [](const detail::history_snapshot& snap) {
+    std::set<std::int64_t> applied;
+    for (const auto& a : snap.applied) applied.insert(a.version);
+    return applied;
+  };
+  auto highest = [](const std::set<std::int64_t>& v) { return v.empty() ? std::int64_t{0} : *v.rbegin(); };
   bool work = translated("reading the migration history", [&] {
     auto snap = impl_->history.read();
     impl_->check_guards(impl_->status_of(snap), /*include_dirty=*/false);
+    report.current_version = highest(applied_versions(snap));
     return !impl_->plan_from(snap, request).empty();
   });
   if (!work) return report;
@@ -374,12 +376,18 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     });
     report.waited_for_lock = lock.waited();
     impl_->history.ensure();
+    impl_->history.prepare_recording();
     // Another runner may have done the work while we waited: plan again under the lock.
     auto snap = impl_->history.read();
     impl_->check_guards(impl_->status_of(snap));
+    auto applied = applied_versions(snap);
+    report.current_version = highest(applied);
     for (const auto& step : impl_->plan_from(snap, request)) {
       if (observer) observer->step_started(step);
       report.steps.push_back(impl_->execute(step, report));
+      if (step.dir == direction::up) applied.insert(step.version);
+      else applied.erase(step.version);
+      report.current_version = highest(applied);
       if (observer) observer->step_finished(report.steps.back());
     }
   } catch (const db_failure& e) {

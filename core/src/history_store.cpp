@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <unordered_set>
 
 namespace migrator::detail {
 
@@ -59,31 +61,32 @@ history_snapshot history_store::read() {
   auto rows = session_.exec(
       "SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " + table_ +
       " ORDER BY id");
-  std::map<std::int64_t, applied_row> latest;
-  for (const auto& r : rows) {
-    auto version = r[1].as<std::int64_t>();
-    if (version == 0) continue;
-    if (r[2].as<bool>())
-      latest[version] = applied_row{version, r[0].as<std::int64_t>(), r[3].c_str()};
-    else
-      latest.erase(version);
+  // Newest row first: the first row seen of a version is its latest (O(n), no tree).
+  std::unordered_set<std::int64_t> decided;
+  decided.reserve(rows.size());
+  snap.applied.reserve(rows.size());
+  for (auto i = rows.size(); i-- > 0;) {
+    const auto r = rows[i];
+    const auto version = r[1].as<std::int64_t>();
+    if (version == 0 || !decided.insert(version).second) continue;
+    if (r[2].as<bool>()) snap.applied.push_back(applied_row{version, r[0].as<std::int64_t>(), r[3].c_str()});
   }
-  for (auto& [version, row] : latest) snap.applied.push_back(row);
-  std::sort(snap.applied.begin(), snap.applied.end(),
-            [](const applied_row& a, const applied_row& b) { return a.id < b.id; });
+  std::reverse(snap.applied.begin(), snap.applied.end());  // by id, as goose applied them
 
   if (meta_exists) {
     auto meta = session_.exec(
-        "SELECT version_id, module, name, checksum, state, statements_done, statements_total FROM " + meta_);
+        "SELECT version_id, module, name, checksum, state, statements_done, statements_total FROM " + meta_ +
+        " ORDER BY version_id");
     for (const auto& r : meta) {
       meta_row m;
       m.module = optional_text(r[1]);
       m.name = optional_text(r[2]);
       m.checksum = optional_text(r[3]);
-      m.dirty = std::string(r[4].c_str()) == "dirty";
+      m.dirty = std::strcmp(r[4].c_str(), "dirty") == 0;
       m.statements_done = optional_int(r[5]);
       m.statements_total = optional_int(r[6]);
-      snap.meta[r[0].as<std::int64_t>()] = m;
+      // In key order: each insert goes at the end without a search.
+      snap.meta.emplace_hint(snap.meta.end(), r[0].as<std::int64_t>(), std::move(m));
     }
   }
   return snap;
@@ -118,6 +121,34 @@ void history_store::ensure() {
          "  applied_host text,\n"
          "  recorded_at timestamptz NOT NULL DEFAULT now());\n";
   session_.exec(sql);
+}
+
+namespace {
+const char* const record_statement = "migrator_record_applied";
+}  // namespace
+
+void history_store::prepare_recording() {
+  if (prepared_) return;
+  // The same two rows as the plain SQL below, in one statement ($1 version, $2 module,
+  // $3 name, $4 checksum, $5 statements, $6 host).
+  session_.exec(std::string("PREPARE ") + record_statement +
+                "(bigint, text, text, text, integer, text) AS\n"
+                "WITH goose AS (INSERT INTO " + table_ + " (version_id, is_applied) VALUES ($1, true))\n"
+                "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, "
+                "statements_total, duration_ms, applied_host) VALUES ($1, $2, $3, $4, 'applied', $5, $5, "
+                "1000 * extract(epoch FROM clock_timestamp() - statement_timestamp()), $6)\n"
+                " ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
+                "checksum = EXCLUDED.checksum, state = 'applied', statements_done = EXCLUDED.statements_done, "
+                "statements_total = EXCLUDED.statements_total, duration_ms = EXCLUDED.duration_ms, "
+                "applied_by = current_user, applied_host = EXCLUDED.applied_host, recorded_at = now()");
+  prepared_ = true;
+}
+
+std::string history_store::record_applied_batch_sql(const migration& m, int statements) {
+  if (!prepared_) return record_applied_sql(m, statements);
+  return std::string("EXECUTE ") + record_statement + "(" + std::to_string(m.version) + ", " +
+         session_.quote(m.module) + ", " + session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", " +
+         std::to_string(statements) + ", " + session_.quote(host_) + ");\n";
 }
 
 std::string history_store::record_applied_sql(const migration& m, int statements) {

@@ -50,8 +50,14 @@ class history_store {
   // Creates goose's table with its version-0 row, and the side table, when missing.
   void ensure();
 
+  // Prepares the "record applied" statement for this session (once; after ensure()).
+  // From then on record_applied_batch_sql is one EXECUTE: parsing and planning the
+  // two INSERTs in every migration's batch cost about 55 us a migration.
+  void prepare_recording();
   // SQL fragments the runner puts in the same transaction as the migration itself.
   std::string record_applied_sql(const migration& m, int statements);
+  // The same, as an EXECUTE of the prepared statement once prepare_recording() ran.
+  std::string record_applied_batch_sql(const migration& m, int statements);
   std::string record_rolled_back_sql(std::int64_t version);
   // Outside a transaction (NO TRANSACTION migrations): dirty bookkeeping.
   void mark_dirty(const migration& m, int statements_done, int statements_total);
@@ -67,6 +73,7 @@ class history_store {
   std::string table_;        // quoted
   std::string meta_;         // quoted side table
   std::string host_;         // this machine's name, recorded with each row
+  bool prepared_ = false;    // prepare_recording() ran on this session
 };
 
 }  // namespace migrator::detail

@@ -78,6 +78,8 @@ TEST_F(engine_test, allow_missing_applies_a_later_file_in_an_earlier_module) {
   auto r = migrate({"up"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002", "2001", "1003"}));
+  EXPECT_THAT(r.err, HasSubstr("applied 1 migration(s)"));
+  EXPECT_THAT(r.err, HasSubstr("the database is at version 2001"));
   // down undoes the most recently applied (1003), not the highest version (2001).
   ASSERT_EQ(migrate({"down"}).code, 0);
   EXPECT_FALSE(table_exists("db.late"));

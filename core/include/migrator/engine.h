@@ -72,6 +72,7 @@ struct step_result {
 struct run_report {
   std::vector<step_result> steps;  // what was applied or rolled back, in order
   bool waited_for_lock = false;
+  std::int64_t current_version = 0;  // the highest applied version after these steps
 };
 
 // A run that stopped at a failing migration: what did get done stays done.
