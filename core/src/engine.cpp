@@ -292,13 +292,16 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
     } catch (const db_failure& f) {
       const statement& s = statements[i];
       std::ostringstream msg;
-      msg << m.path << ":" << file_line_of(s, f.what()) << ": " << describe_short(m) << " failed ("
+      msg << m.path << ":" << file_line_of(s, f.what()) << ": " << describe_short(m)
+          << (f.connection_lost ? " lost the connection to the database (" : " failed (")
           << (dir == direction::up ? "up" : "down") << ", NO TRANSACTION) at statement " << (i + 1) << " of "
           << total << " (\"" << first_line(s.sql) << "\"): " << sqlstate_part(f) << f.what() << "\n";
-      if (i == 0)
+      if (i > 0) msg << "Statements 1.." << i << " ran and stay applied.";
+      // The statement (or the progress update after it) was in flight: it may have run.
+      if (f.connection_lost)
+        msg << (i > 0 ? " " : "") << "Whether statement " << (i + 1) << " ran is unknown.";
+      else if (i == 0)
         msg << "No statement of it ran.";
-      else
-        msg << "Statements 1.." << i << " ran and stay applied.";
       msg << " The version is marked dirty: fix the database by hand, then run 'app migrate repair "
           << m.version << " --mark-applied' or '--mark-rolled-back'.";
       throw run_error(error_code::database, msg.str(), done);
@@ -411,7 +414,10 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       if (observer) observer->step_finished(report.steps.back());
     }
   } catch (const db_failure& e) {
-    throw run_error(error_code::database, std::string("migration run failed: ") + sqlstate_part(e) + e.what(),
+    throw run_error(error_code::database,
+                    std::string("migration run failed: ") +
+                        (e.connection_lost ? "the connection to the database was lost: " : "") + sqlstate_part(e) +
+                        e.what(),
                     report);
   }
   return report;

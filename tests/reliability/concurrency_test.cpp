@@ -1,0 +1,131 @@
+// Many replicas racing: 16 processes of `app migrate up` (and of `app start
+// --once`) started at once on an empty database, with the example modules and
+// with a generated set of 500+ migrations. Every process exits 0, every version
+// is recorded exactly once, and the schema is the one a single process makes.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "reliability.h"
+
+using namespace reliability;
+using namespace std::chrono_literals;
+using testing_support::app_process;
+using testing_support::test_database;
+
+namespace {
+
+struct race_setup {
+  std::string name;
+  bool start_command;   // `app start --once` instead of `app migrate up`
+  bool generated;       // the generated 500+ set instead of the example modules
+  bool embedded;        // no --modules-dir: the set compiled into the binary
+};
+
+
+std::vector<std::string> command_for(const race_setup& s, const std::string& dsn, const std::string& dir) {
+  std::vector<std::string> args = s.start_command ? std::vector<std::string>{"start", "--once"}
+                                                  : std::vector<std::string>{"migrate", "up"};
+  args.insert(args.end(), {"--dsn", dsn});
+  if (!s.embedded) args.insert(args.end(), {"--modules-dir", dir});
+  return args;
+}
+
+void race(const race_setup& setup) {
+  ensure_secret_role(testing_support::admin_dsn());
+  const int processes = long_mode() ? 32 : 16;
+  const int rounds = long_mode() ? 3 : 1;
+  temp_dir generated_dir;
+  std::string dir = example_modules_dir();
+  std::size_t migrations = 0;
+  if (setup.generated) {
+    auto g = write_generated_set(generated_dir, {});
+    migrations = g.size();
+    dir = generated_dir.path().string();
+  }
+
+  // The reference: one process alone.
+  test_database reference;
+  const auto single_start = std::chrono::steady_clock::now();
+  auto single = cli(command_for(setup, secret_dsn(reference.dsn(), 0), dir));
+  const double single_seconds = seconds_since(single_start);
+  ASSERT_EQ(single.code, 0) << single.err;
+  const std::string expected_schema = schema_dump(reference.dsn());
+  const std::string expected_history = history(reference.dsn());
+  const auto expected_versions = applied_counts(reference.dsn());
+  if (!setup.generated) migrations = expected_versions.size();
+  ASSERT_GT(expected_versions.size(), 0u);
+  const std::string first_module = value(reference.dsn(), "SELECT module FROM goose_db_version_meta WHERE version_id = " +
+                                                              std::to_string(expected_versions.begin()->first));
+
+  double worst_seconds = 0;
+  int appliers_total = 0, waited_total = 0;
+  for (int round = 0; round < rounds; ++round) {
+    test_database db;
+    std::vector<std::unique_ptr<app_process>> running;
+    const auto start = std::chrono::steady_clock::now();
+    // Both DSN forms race: half keyword, half URI.
+    for (int i = 0; i < processes; ++i)
+      running.push_back(std::make_unique<app_process>(command_for(setup, secret_dsn(db.dsn(), i), dir)));
+    int appliers = 0, waited = 0;  // waited: logged that it waits for the lock
+    for (int i = 0; i < processes; ++i) {
+      auto r = wait_at_most(*running[i], 300s);
+      scan(r, setup.name + " process " + std::to_string(i));
+      EXPECT_EQ(r.code, 0) << "process " << i << " of " << processes << ":\n" << r.err;
+      // The first migration is applied by exactly one of them.
+      if (logged_applied(r.err, first_module, expected_versions.begin()->first)) ++appliers;
+      if (r.err.find("waiting for the migration lock") != std::string::npos ||
+          r.err.find("holds the migration lock") != std::string::npos)
+        ++waited;
+    }
+    worst_seconds = std::max(worst_seconds, seconds_since(start));
+    EXPECT_EQ(appliers, 1) << "processes whose log says they applied the first migration";
+    appliers_total += appliers;
+    waited_total += waited;
+
+    // Every version exactly once, nothing else.
+    auto counts = applied_counts(db.dsn());
+    EXPECT_EQ(counts.size(), expected_versions.size());
+    for (const auto& [version, n] : counts) {
+      EXPECT_EQ(n, 1) << "version " << version << " recorded " << n << " times";
+      EXPECT_TRUE(expected_versions.count(version)) << "unexpected version " << version;
+    }
+    EXPECT_EQ(value(db.dsn(), "SELECT count(*) FROM goose_db_version WHERE version_id = 0"), "1");
+    EXPECT_EQ(first_difference(expected_history, history(db.dsn())), "") << "history";
+    EXPECT_EQ(first_difference(expected_schema, schema_dump(db.dsn())), "") << "schema (pg_dump) vs one process";
+    EXPECT_EQ(value(db.dsn(), "SELECT count(*) FROM pg_index WHERE NOT indisvalid"), "0");
+    // Whoever applied, migrations were applied by one runner at a time: the ids follow the versions.
+    EXPECT_EQ(value(db.dsn(), "SELECT count(*) FROM (SELECT version_id, lag(version_id) OVER (ORDER BY id) AS "
+                              "before FROM goose_db_version) x WHERE before > version_id"),
+              "0");
+  }
+
+  report("concurrency", {{"case", setup.name},
+                         {"processes", std::to_string(processes)},
+                         {"rounds", std::to_string(rounds)},
+                         {"migrations", std::to_string(migrations)},
+                         {"processes_that_applied", std::to_string(appliers_total)},
+                         {"processes_that_waited", std::to_string(waited_total)},
+                         {"single_s", std::to_string(single_seconds)},
+                         {"race_s", std::to_string(worst_seconds)}});
+}
+
+TEST(reliability_concurrency, sixteen_migrate_up_on_the_example_modules) {
+  race({"migrate_up_example_modules", false, false, false});
+}
+
+TEST(reliability_concurrency, sixteen_start_once_on_the_embedded_example_modules) {
+  race({"start_once_example_modules_embedded", true, false, true});
+}
+
+TEST(reliability_concurrency, sixteen_migrate_up_on_a_generated_set_of_520) {
+  race({"migrate_up_generated_set", false, true, false});
+}
+
+TEST(reliability_concurrency, sixteen_start_once_on_a_generated_set_of_520) {
+  race({"start_once_generated_set", true, true, false});
+}
+
+}  // namespace
