@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <future>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -37,6 +39,10 @@ migrator::assembly load_module_set(const migrator::settings& settings);
 
 // For messages: the directory given with --modules-dir, or "embedded modules".
 std::string module_source_name(const migrator::settings& settings);
+
+// Opens the migration connection on another thread, so that the server's
+// connection start-up overlaps with loading the module set.
+std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn);
 
 // The engine's options, from the resolved settings.
 migrator::engine_options engine_options_from(const migrator::settings& settings);

@@ -54,10 +54,11 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
 
 int run_plan(command_context& ctx, command_kind kind, const char* command_name) {
   const auto& settings = ctx.settings;
+  auto connecting = connect_in_background(settings.dsn);
   auto set = checked_module_set(settings);
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
-  migrator::engine engine(settings.dsn, set, engine_options_from(settings));
+  migrator::engine engine(connecting.get(), set, engine_options_from(settings));
   if (settings.allow_drift) spdlog::warn("--allow-drift: applying even if applied migrations were modified or are dirty");
   if (ctx.vm.count("dry-run") && ctx.vm["dry-run"].as<bool>()) {
     print_dry_run(ctx.out, engine.plan(request), command_name);
@@ -205,9 +206,10 @@ const command status_command{
     },
     [](command_context& c) {
       const auto& settings = c.settings;
+      auto connecting = connect_in_background(settings.dsn);
       auto set = load_module_set(settings);
       for (const auto& p : set.problems) spdlog::warn("{}", p.str());
-      migrator::engine engine(settings.dsn, set.set, engine_options_from(settings));
+      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings));
       auto report = engine.status();
       if (c.vm["json"].as<bool>())
         c.out << status_json(report).dump(2) << '\n';
@@ -222,8 +224,9 @@ const command version_command{
     "version", "print the database's current version (the highest applied)", "app migrate version",
     "app migrate version", no_options, [](command_context& c) {
       const auto& settings = c.settings;
+      auto connecting = connect_in_background(settings.dsn);
       auto set = load_module_set(settings);
-      migrator::engine engine(settings.dsn, set.set, engine_options_from(settings));
+      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings));
       c.out << engine.status().current_version << '\n';
       return static_cast<int>(exit_ok);
     }};
@@ -274,6 +277,10 @@ const command repair_command{
     }};
 
 }  // namespace
+
+std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn) {
+  return std::async(std::launch::async, [dsn] { return std::make_unique<migrator::connection>(dsn); });
+}
 
 migrator::engine_options engine_options_from(const migrator::settings& s) {
   migrator::engine_options o;

@@ -77,9 +77,28 @@ std::string batch_of(const std::vector<statement>& statements) {
 
 }  // namespace
 
+struct connection::impl {
+  explicit impl(const std::string& dsn) : session(dsn) {}
+  detail::pg_session session;
+};
+
+connection::connection(const std::string& dsn) {
+  try {
+    impl_ = std::make_unique<impl>(dsn);
+  } catch (const db_failure& f) {
+    throw error(error_code::database, std::string("cannot connect to the database: ") + f.what());
+  }
+}
+
+connection::~connection() = default;
+
 struct engine::impl {
-  impl(const std::string& dsn, const module_set& set, engine_options options)
-      : session(dsn), history(session, options.table), set(set), options(std::move(options)) {
+  impl(std::unique_ptr<connection> conn, const module_set& set, engine_options options)
+      : conn(std::move(conn)),
+        session(this->conn->impl_->session),
+        history(session, options.table),
+        set(set),
+        options(std::move(options)) {
     for (const auto& m : set.migrations) by_version[m.version] = &m;
     std::string setup;
     if (this->options.statement_timeout)
@@ -89,7 +108,8 @@ struct engine::impl {
     if (!setup.empty()) session.exec(setup);
   }
 
-  detail::pg_session session;
+  std::unique_ptr<connection> conn;
+  detail::pg_session& session;
   detail::history_store history;
   const module_set& set;
   engine_options options;
@@ -327,11 +347,14 @@ step_result engine::impl::execute(const plan_step& step, run_report& done) {
                      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)};
 }
 
-engine::engine(const std::string& dsn, const module_set& set, engine_options options) {
+engine::engine(const std::string& dsn, const module_set& set, engine_options options)
+    : engine(std::make_unique<connection>(dsn), set, std::move(options)) {}
+
+engine::engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options) {
   try {
-    impl_ = std::make_unique<impl>(dsn, set, std::move(options));
+    impl_ = std::make_unique<impl>(std::move(conn), set, std::move(options));
   } catch (const db_failure& f) {
-    throw error(error_code::database, std::string("cannot connect to the database: ") + f.what());
+    throw error(error_code::database, std::string("setting up the migration session: ") + f.what());
   }
 }
 

@@ -20,12 +20,7 @@ class engine_test : public ::testing::Test {
   test_database db;
   temp_dir modules;
 
-  run_result migrate(std::vector<std::string> args) {
-    std::vector<std::string> full{"migrate"};
-    full.insert(full.end(), args.begin(), args.end());
-    full.insert(full.end(), {"--dsn", db.dsn(), "--modules-dir", modules.path().string()});
-    return run_app(full);
-  }
+  run_result migrate(const std::vector<std::string>& args) { return migrate_in(db.dsn(), modules.path(), args); }
 
   std::vector<std::string> applied_versions() {
     return db.query("SELECT version_id::text FROM goose_db_version WHERE version_id > 0 ORDER BY id");

@@ -23,6 +23,14 @@ run_result run_app(const std::vector<std::string>& args) {
   return r;
 }
 
+run_result migrate_in(const std::string& dsn, const std::filesystem::path& modules_dir,
+                      const std::vector<std::string>& args) {
+  std::vector<std::string> full{"migrate"};
+  full.insert(full.end(), args.begin(), args.end());
+  full.insert(full.end(), {"--dsn", dsn, "--modules-dir", modules_dir.string()});
+  return run_app(full);
+}
+
 namespace {
 
 // Spawns the built app with stdout/stderr redirected to files; returns its pid.

@@ -120,6 +120,13 @@ void write_module_set(const temp_dir& dir, const std::vector<module_files>& modu
   dir.write("modules.yaml", manifest);
 }
 
+scoped_env::scoped_env(std::string name, const char* value) : name_(std::move(name)) {
+  if (const char* old = std::getenv(name_.c_str())) old_ = old;
+  value ? setenv(name_.c_str(), value, 1) : unsetenv(name_.c_str());
+}
+
+scoped_env::~scoped_env() { old_ ? setenv(name_.c_str(), old_->c_str(), 1) : unsetenv(name_.c_str()); }
+
 std::string migration_text(const std::string& up, const std::string& down) {
   std::string text = "-- +goose Up\n" + up + "\n";
   if (!down.empty()) text += "-- +goose Down\n" + down + "\n";

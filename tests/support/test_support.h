@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,10 @@ struct run_result {
 // `app ARGS...` through app::run in this process.
 run_result run_app(const std::vector<std::string>& args);
 
+// `app migrate ARGS... --dsn DB --modules-dir DIR` through app::run in this process.
+run_result migrate_in(const std::string& dsn, const std::filesystem::path& modules_dir,
+                      const std::vector<std::string>& args);
+
 // `app ARGS...` as a child process (the built binary), with extra environment.
 run_result run_app_process(const std::vector<std::string>& args,
                            const std::map<std::string, std::string>& env = {});
@@ -76,6 +81,19 @@ struct module_files {
   std::vector<std::pair<std::string, std::string>> files;  // {file name, content}
 };
 void write_module_set(const temp_dir& dir, const std::vector<module_files>& modules);
+
+// Sets (or unsets) an environment variable for the scope.
+class scoped_env {
+ public:
+  scoped_env(std::string name, const char* value);
+  ~scoped_env();
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
 
 // "-- +goose Up\n<up>\n-- +goose Down\n<down>\n"
 std::string migration_text(const std::string& up, const std::string& down = "");

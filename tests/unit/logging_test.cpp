@@ -16,6 +16,9 @@
 
 #include "migrator/error.h"
 #include "migrator/log.h"
+#include "test_support.h"
+
+using testing_support::scoped_env;
 
 namespace {
 
@@ -85,18 +88,6 @@ class captured_stderr {
   int saved_;
 };
 
-class scoped_env {
- public:
-  scoped_env(std::string name, const char* value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    value ? setenv(name_.c_str(), value, 1) : unsetenv(name_.c_str());
-  }
-  ~scoped_env() { old_ ? setenv(name_.c_str(), old_->c_str(), 1) : unsetenv(name_.c_str()); }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
 
 const std::regex iso_time(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
 

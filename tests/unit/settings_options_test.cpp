@@ -11,6 +11,8 @@
 #include "migrator/error.h"
 #include "test_support.h"
 
+using testing_support::scoped_env;
+
 namespace {
 
 namespace po = boost::program_options;
@@ -25,19 +27,6 @@ po::variables_map parse(const std::vector<std::string>& args) {
   return vm;
 }
 
-// Sets (or unsets) an environment variable for the scope.
-class scoped_env {
- public:
-  scoped_env(std::string name, const char* value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) old_ = old;
-    value ? setenv(name_.c_str(), value, 1) : unsetenv(name_.c_str());
-  }
-  ~scoped_env() { old_ ? setenv(name_.c_str(), old_->c_str(), 1) : unsetenv(name_.c_str()); }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
 
 // Runs the scope in another current directory.
 class scoped_cwd {

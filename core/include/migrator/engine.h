@@ -95,8 +95,26 @@ class run_observer {
   virtual void waiting_for_lock() {}
 };
 
+// The plain migration connection, opened from the DSN as given. Opening it
+// first lets a caller overlap the server's connection start-up (a process
+// fork on the server) with loading the module set.
+class connection {
+ public:
+  // Throws error(database); the message never holds the DSN.
+  explicit connection(const std::string& dsn);
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+ private:
+  friend class engine;
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
 class engine {
  public:
+  engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options);
   // Connects (error_code::database on failure; the message never holds the DSN).
   // `set` must outlive the engine: plans point into it.
   engine(const std::string& dsn, const module_set& set, engine_options options);
