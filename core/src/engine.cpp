@@ -313,10 +313,20 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
   try {
     session.exec("BEGIN;\n" + bookkeeping + "COMMIT;");
   } catch (const db_failure& f) {
+    const std::string repair = "'app migrate repair " + std::to_string(m.version) +
+                               (dir == direction::up ? " --mark-applied'" : " --mark-rolled-back'");
+    // The history rows and their COMMIT were in flight: they may have been recorded.
+    if (f.connection_lost)
+      throw run_error(error_code::in_doubt,
+                      describe(m) + ": every statement ran, but the connection to the database was lost while "
+                          "recording it (" + f.what() + "), so whether it is recorded as " +
+                          (dir == direction::up ? "applied" : "rolled back") +
+                          " is unknown. Run 'app migrate status' once the database is reachable: if the version "
+                          "is dirty, run " + repair + ".",
+                      done);
     throw run_error(error_code::database,
-                    describe(m) + ": every statement ran but recording it failed: " + f.what() +
-                        "\nThe version stays dirty; check it, then run 'app migrate repair " +
-                        std::to_string(m.version) + " --mark-applied'.",
+                    describe(m) + ": every statement ran but recording it failed: " + sqlstate_part(f) + f.what() +
+                        "\nThe version stays dirty; check it, then run " + repair + ".",
                     done);
   }
 }

@@ -240,4 +240,71 @@ TEST(reliability_restart, connection_lost_during_commit_is_in_doubt) {
                       {"rerun_exit_code", std::to_string(again.code)}});
 }
 
+// The last step of a NO TRANSACTION migration records it (history rows and
+// COMMIT in one batch). A connection lost there: every statement ran, whether it
+// is recorded is unknown (exit 5), and the repair the message names sorts it out.
+TEST(reliability_restart, connection_lost_while_recording_a_no_transaction_migration) {
+  ensure_secret_role(testing_support::admin_dsn());
+  test_database db;
+  temp_dir modules;
+  testing_support::write_module_set(
+      modules, {{"core", {{"01001_table.sql", migration_text("CREATE TABLE rec (id int);", "DROP TABLE rec;")},
+                          {"01002_index.sql", "-- +goose NO TRANSACTION\n" +
+                                                  migration_text("CREATE INDEX CONCURRENTLY IF NOT EXISTS rec_id ON rec (id);",
+                                                                 "DROP INDEX CONCURRENTLY IF EXISTS rec_id;")}}}});
+  const std::string dir = modules.path().string();
+  const std::string secret = secret_dsn(db.dsn(), 0);
+  ASSERT_EQ(migrate(secret, dir, {"up-to", "1001"}).code, 0);
+  // Recording 1002 now sleeps: a trigger on goose's table (the test's, not the tool's).
+  exec(db.dsn(),
+       "CREATE FUNCTION rec_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$;"
+       "CREATE TRIGGER rec_slow AFTER INSERT ON goose_db_version FOR EACH ROW EXECUTE FUNCTION rec_slow()");
+  std::atomic<bool> stop{false};
+  std::atomic<int> terminated{0};
+  std::thread killer([&] {
+    pqxx::connection c(db.dsn());
+    while (!stop) {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+          "AND pid <> pg_backend_pid() AND state = 'active' AND wait_event = 'PgSleep'");
+      if (!r.empty()) {
+        terminated += static_cast<int>(r.size());
+        return;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  auto lost = migrate(secret, dir, {"up"});
+  stop = true;
+  killer.join();
+  exec(db.dsn(), "DROP TRIGGER rec_slow ON goose_db_version");
+  ASSERT_EQ(terminated.load(), 1) << lost.err;
+  EXPECT_EQ(lost.code, 5) << lost.err;
+  EXPECT_THAT(lost.err, HasSubstr("every statement ran"));
+  EXPECT_THAT(lost.err, HasSubstr("connection"));
+  EXPECT_THAT(lost.err, HasSubstr("unknown"));
+  EXPECT_THAT(lost.err, HasSubstr("repair 1002 --mark-applied"));
+  std::cout << "recording cut: " << error_text(lost) << std::endl;
+
+  // The server rolled the recording back: dirty, all statements done; the named repair, then current.
+  auto status = migrate(secret, dir, {"status", "--json"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  const auto parsed = nlohmann::json::parse(status.out);
+  std::string state;
+  for (const auto& m : parsed["migrations"])
+    if (m["version"] == 1002) state = m["state"];
+  EXPECT_EQ(state, "dirty");
+  auto repaired = repair_like_a_human(db.dsn(), secret, dir);
+  EXPECT_TRUE(repaired.marked_applied);
+  auto current = migrate(secret, dir, {"status", "--exit-code"});
+  EXPECT_EQ(current.code, 0) << current.out << current.err;
+  EXPECT_EQ(value(db.dsn(), "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                            "WHERE c.relname = 'rec_id' AND i.indisvalid"),
+            "1");
+  report("recording_cut", {{"exit_code", std::to_string(lost.code)},
+                           {"state_after", state},
+                           {"repaired_mark_applied", repaired.marked_applied ? "1" : "0"}});
+}
+
 }  // namespace
