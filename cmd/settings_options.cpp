@@ -81,13 +81,6 @@ migrator::settings_flags settings_flags_from(const po::variables_map& vm) {
   return f;
 }
 
-migrator::env_lookup process_env() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    const char* value = std::getenv(name.c_str());
-    return value ? std::optional<std::string>(value) : std::nullopt;
-  };
-}
-
 migrator::file_lookup disk_files() {
   return [](const std::string& path) -> std::optional<std::string> {
     namespace fs = std::filesystem;
@@ -106,7 +99,7 @@ migrator::file_lookup disk_files() {
 }
 
 migrator::settings settings_from(const po::variables_map& vm) {
-  return migrator::resolve_settings(settings_flags_from(vm), process_env(), disk_files());
+  return migrator::resolve_settings(settings_flags_from(vm), migrator::process_environment(), disk_files());
 }
 
 }  // namespace app

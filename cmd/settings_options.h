@@ -25,8 +25,6 @@ migrator::settings_flags settings_flags_from(const po::variables_map& vm);
 // relative to the current directory. Throws migrator::error(config).
 migrator::settings settings_from(const po::variables_map& vm);
 
-// getenv.
-migrator::env_lookup process_env();
 
 // Reads files relative to the current directory: nullopt when absent; throws
 // migrator::error(config) for a directory or an unreadable file.

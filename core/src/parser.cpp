@@ -820,13 +820,6 @@ class migration_parser {
 
 }  // namespace
 
-env_lookup process_environment() {
-  return [](const std::string& name) -> std::optional<std::string> {
-    if (const char* v = std::getenv(name.c_str())) return std::string(v);
-    return std::nullopt;
-  };
-}
-
 std::optional<file_name_parts> parse_file_name(std::string_view file_name) {
   if (const std::size_t slash = file_name.rfind('/'); slash != std::string_view::npos)
     file_name.remove_prefix(slash + 1);

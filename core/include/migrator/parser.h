@@ -21,16 +21,11 @@
 #include <string>
 #include <string_view>
 
+#include "migrator/environment.h"
 #include "migrator/error.h"
 #include "migrator/migration.h"
 
 namespace migrator {
-
-// Looks a variable up for "-- +goose ENVSUB ON"; nullopt = unset.
-using env_lookup = std::function<std::optional<std::string>(const std::string& name)>;
-
-// Reads the process environment (getenv).
-env_lookup process_environment();
 
 struct file_name_parts {
   std::optional<std::int64_t> version;  // nullopt: the name has no numeric prefix

@@ -10,10 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace migrator {
+#include "migrator/environment.h"
 
-// Looks an environment variable up; nullopt = unset. (The same type as in parser.h.)
-using env_lookup = std::function<std::optional<std::string>(const std::string& name)>;
+namespace migrator {
 
 // Reads a whole file, the path relative to the current directory; nullopt when
 // it does not exist. Throws migrator::error when it exists but cannot be read.
