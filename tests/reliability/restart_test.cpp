@@ -33,6 +33,40 @@ std::string lower(std::string s) {
   return s;
 }
 
+// Terminates, once, the first backend of the database that sleeps in pg_sleep
+// and matches `also` (extra SQL conditions); runs until then or until destroyed.
+class backend_killer {
+ public:
+  backend_killer(const std::string& dsn, const std::string& also) {
+    thread_ = std::thread([this, dsn, also] {
+      pqxx::connection c(dsn);
+      while (!stop_) {
+        pqxx::nontransaction tx(c);
+        auto r = tx.exec(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND state = 'active' AND wait_event = 'PgSleep'" + also);
+        if (!r.empty()) {
+          terminated_ += static_cast<int>(r.size());
+          return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+  }
+  ~backend_killer() { join(); }
+  // Stops looking; returns how many backends were terminated.
+  int join() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    return terminated_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> terminated_{0};
+  std::thread thread_;
+};
+
 // The last "error: ..." line block, for the figures and failure messages.
 std::string error_text(const run_result& r) {
   auto at = r.err.rfind("error: ");
@@ -185,29 +219,11 @@ TEST(reliability_restart, connection_lost_during_commit_is_in_doubt) {
   // The killer: terminates the backend while it sleeps in the deferred trigger,
   // which runs only at COMMIT (whether COMMIT is sent alone or at the end of the
   // migration's batch).
-  std::atomic<bool> stop{false};
-  std::atomic<int> terminated{0};
-  std::thread killer([&] {
-    pqxx::connection c(db.dsn());
-    while (!stop) {
-      pqxx::nontransaction tx(c);
-      auto r = tx.exec(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-          "AND pid <> pg_backend_pid() AND state = 'active' AND wait_event = 'PgSleep' "
-          "AND query LIKE '%COMMIT%'");
-      if (!r.empty()) {
-        terminated += static_cast<int>(r.size());
-        return;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-  });
+  backend_killer killer(db.dsn(), " AND query LIKE '%COMMIT%'");
   const auto start = std::chrono::steady_clock::now();
   auto lost = migrate(secret, dir, {"up"});
   const double lost_s = seconds_since(start);
-  stop = true;
-  killer.join();
-  ASSERT_EQ(terminated.load(), 1) << "the COMMIT was never seen:\n" << lost.err;
+  ASSERT_EQ(killer.join(), 1) << "the COMMIT was never seen:\n" << lost.err;
   EXPECT_EQ(lost.code, 5) << lost.err;
   EXPECT_THAT(lost.err, HasSubstr("COMMIT"));
   EXPECT_THAT(lost.err, HasSubstr("unknown"));
@@ -259,27 +275,11 @@ TEST(reliability_restart, connection_lost_while_recording_a_no_transaction_migra
   exec(db.dsn(),
        "CREATE FUNCTION rec_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$;"
        "CREATE TRIGGER rec_slow AFTER INSERT ON goose_db_version FOR EACH ROW EXECUTE FUNCTION rec_slow()");
-  std::atomic<bool> stop{false};
-  std::atomic<int> terminated{0};
-  std::thread killer([&] {
-    pqxx::connection c(db.dsn());
-    while (!stop) {
-      pqxx::nontransaction tx(c);
-      auto r = tx.exec(
-          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-          "AND pid <> pg_backend_pid() AND state = 'active' AND wait_event = 'PgSleep'");
-      if (!r.empty()) {
-        terminated += static_cast<int>(r.size());
-        return;
-      }
-      std::this_thread::sleep_for(10ms);
-    }
-  });
+  backend_killer killer(db.dsn(), "");
   auto lost = migrate(secret, dir, {"up"});
-  stop = true;
-  killer.join();
+  const int terminated = killer.join();
   exec(db.dsn(), "DROP TRIGGER rec_slow ON goose_db_version");
-  ASSERT_EQ(terminated.load(), 1) << lost.err;
+  ASSERT_EQ(terminated, 1) << lost.err;
   EXPECT_EQ(lost.code, 5) << lost.err;
   EXPECT_THAT(lost.err, HasSubstr("every statement ran"));
   EXPECT_THAT(lost.err, HasSubstr("connection"));
