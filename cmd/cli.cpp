@@ -91,7 +91,7 @@ int run_command(const command& cmd, const std::string& prefix, const std::vector
     err << prefix << cmd.name << ": " << e.what() << "\nusage: " << cmd.usage << '\n';
     return exit_usage;
   }
-  migrator::settings settings;
+  app::settings settings;
   try {
     settings = settings_from(vm);
     setup_logging(settings.log_level, settings.log_format, settings.dsn, &err == &std::cerr ? nullptr : &err);

@@ -11,7 +11,7 @@
 
 #include "migrator/assembler.h"
 #include "migrator/engine.h"
-#include "migrator/settings.h"
+#include "settings.h"
 
 namespace app {
 
@@ -19,7 +19,7 @@ namespace po = boost::program_options;
 
 struct command_context {
   const po::variables_map& vm;  // global options + the subcommand's own
-  const migrator::settings& settings;  // flags > environment > config file > defaults
+  const app::settings& settings;  // flags > environment > config file > defaults
   std::ostream& out;            // data (status, inspect): stdout
   std::ostream& err;            // messages: stderr
 };
@@ -35,17 +35,17 @@ struct command {
 
 // The module set chosen by --modules-dir (a directory) or, without it, the
 // embedded one; assembled, with its problems (callers decide whether to refuse).
-migrator::assembly load_module_set(const migrator::settings& settings);
+migrator::assembly load_module_set(const app::settings& settings);
 
 // For messages: the directory given with --modules-dir, or "embedded modules".
-std::string module_source_name(const migrator::settings& settings);
+std::string module_source_name(const app::settings& settings);
 
 // Opens the migration connection on another thread, so that the server's
 // connection start-up overlaps with loading the module set.
 std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn);
 
 // The engine's options, from the resolved settings.
-migrator::engine_options engine_options_from(const migrator::settings& settings);
+migrator::engine_options engine_options_from(const app::settings& settings);
 
 // Logs each applied or rolled-back migration (with its duration) and lock waits.
 class logging_observer : public migrator::run_observer {

@@ -27,7 +27,7 @@ std::string format_duration(std::chrono::microseconds d) {
 }
 
 // Refuses a module set with problems: nothing is written from a broken set.
-migrator::module_set checked_module_set(const migrator::settings& settings) {
+migrator::module_set checked_module_set(const app::settings& settings) {
   auto assembled = load_module_set(settings);
   if (!assembled.ok()) {
     std::string msg = "the module set has problems; nothing was changed:";
@@ -282,7 +282,7 @@ std::future<std::unique_ptr<migrator::connection>> connect_in_background(const s
   return std::async(std::launch::async, [dsn] { return std::make_unique<migrator::connection>(dsn); });
 }
 
-migrator::engine_options engine_options_from(const migrator::settings& s) {
+migrator::engine_options engine_options_from(const app::settings& s) {
   migrator::engine_options o;
   o.table = s.table;
   o.lock_timeout = s.lock_timeout;

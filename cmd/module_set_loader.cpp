@@ -9,17 +9,17 @@ namespace app {
 
 namespace {
 
-std::unique_ptr<migrator::migration_source> chosen_source(const migrator::settings& settings) {
+std::unique_ptr<migrator::migration_source> chosen_source(const app::settings& settings) {
   if (settings.modules_dir) return migrator::make_directory_source(std::filesystem::path(*settings.modules_dir));
   return migrator::make_embedded_source();
 }
 
 }  // namespace
 
-migrator::assembly load_module_set(const migrator::settings& settings) {
+migrator::assembly load_module_set(const app::settings& settings) {
   return migrator::assemble(chosen_source(settings)->load(), migrator::process_environment());
 }
 
-std::string module_source_name(const migrator::settings& settings) { return chosen_source(settings)->describe(); }
+std::string module_source_name(const app::settings& settings) { return chosen_source(settings)->describe(); }
 
 }  // namespace app

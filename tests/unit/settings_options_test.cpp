@@ -41,32 +41,22 @@ class scoped_cwd {
 };
 
 TEST(SettingsOptions, NothingGivenIsNothingGiven) {
-  migrator::settings_flags f = app::settings_flags_from(parse({}));
-  EXPECT_FALSE(f.dsn || f.config || f.modules_dir || f.table || f.lock_timeout || f.statement_timeout ||
-               f.db_lock_timeout || f.wait_timeout || f.app_role || f.log_level || f.log_format);
-  EXPECT_FALSE(f.no_migrate);
-  EXPECT_FALSE(f.allow_drift);
+  EXPECT_TRUE(app::settings_flags_from(parse({})).empty());
 }
 
 TEST(SettingsOptions, EveryFlagReachesItsField) {
-  migrator::settings_flags f = app::settings_flags_from(parse({
+  app::settings_flags f = app::settings_flags_from(parse({
       "--dsn", "host=h", "--config", "c.yaml", "--modules-dir", "mods", "--table", "s.t", "--lock-timeout", "1m",
       "--statement-timeout", "2s", "--db-lock-timeout", "3s", "--wait-timeout", "4s", "--no-migrate",
       "--app-role", "r", "--log-level", "debug", "--log-format", "json", "--allow-drift",
   }));
-  EXPECT_EQ(f.dsn, "host=h");
-  EXPECT_EQ(f.config, "c.yaml");
-  EXPECT_EQ(f.modules_dir, "mods");
-  EXPECT_EQ(f.table, "s.t");
-  EXPECT_EQ(f.lock_timeout, "1m");
-  EXPECT_EQ(f.statement_timeout, "2s");
-  EXPECT_EQ(f.db_lock_timeout, "3s");
-  EXPECT_EQ(f.wait_timeout, "4s");
-  EXPECT_TRUE(f.no_migrate);
-  EXPECT_EQ(f.app_role, "r");
-  EXPECT_EQ(f.log_level, "debug");
-  EXPECT_EQ(f.log_format, "json");
-  EXPECT_TRUE(f.allow_drift);
+  const app::settings_flags expected = {
+      {"dsn", "host=h"},         {"config", "c.yaml"},  {"modules-dir", "mods"},       {"table", "s.t"},
+      {"lock-timeout", "1m"},    {"statement-timeout", "2s"}, {"db-lock-timeout", "3s"}, {"wait-timeout", "4s"},
+      {"no-migrate", ""},        {"app-role", "r"},     {"log-level", "debug"},       {"log-format", "json"},
+      {"allow-drift", ""},
+  };
+  EXPECT_EQ(f, expected);
 }
 
 TEST(SettingsOptions, FlagsOfAnotherOptionSetAreIgnored) {
@@ -74,7 +64,7 @@ TEST(SettingsOptions, FlagsOfAnotherOptionSetAreIgnored) {
   other.add_options()("json", "");
   po::variables_map vm;
   po::store(po::command_line_parser(std::vector<std::string>{"--json"}).options(other).run(), vm);
-  EXPECT_FALSE(app::settings_flags_from(vm).dsn);
+  EXPECT_TRUE(app::settings_flags_from(vm).empty());
 }
 
 TEST(SettingsOptions, HelpStatesDefaultsAndNeverADsn) {
@@ -109,7 +99,7 @@ TEST(SettingsOptions, ResolvesAgainstTheRealEnvironmentAndDisk) {
   scoped_env level("APP_LOG_LEVEL", "error");
   scoped_env lock("APP_LOCK_TIMEOUT", nullptr);
 
-  migrator::settings s = app::settings_from(parse({"--log-format", "text"}));
+  app::settings s = app::settings_from(parse({"--log-format", "text"}));
   EXPECT_EQ(s.config_file, "config/app.yaml");
   EXPECT_EQ(s.log_level, "error");  // environment over file
   EXPECT_EQ(s.log_format, "text");  // flag over file

@@ -1,8 +1,14 @@
-#include "migrator/settings.h"
+#include "settings.h"
+
+#include "duration.h"
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <functional>
+#include <set>
+#include <sstream>
 #include <map>
 #include <string>
 
@@ -10,8 +16,8 @@
 
 namespace {
 
-using migrator::settings;
-using migrator::settings_flags;
+using app::settings;
+using app::settings_flags;
 using namespace std::chrono_literals;
 
 // An environment and a disk in memory.
@@ -20,7 +26,7 @@ struct world {
   std::map<std::string, std::string> files;
 
   settings resolve(const settings_flags& flags = {}) const {
-    return migrator::resolve_settings(
+    return app::resolve_settings(
         flags,
         [this](const std::string& name) -> std::optional<std::string> {
           auto it = env.find(name);
@@ -46,7 +52,7 @@ struct world {
 };
 
 std::string show(const std::optional<std::chrono::milliseconds>& d) {
-  return d ? migrator::format_duration(*d) : "none";
+  return d ? app::format_duration(*d) : "none";
 }
 
 std::string show(const std::optional<std::string>& s) { return s ? *s : "none"; }
@@ -85,35 +91,35 @@ struct precedence_case {
 
 TEST(Settings, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
   const precedence_case cases[] = {
-      {"modules_dir", [](settings_flags& f) { f.modules_dir = "flag/modules"; }, "APP_MODULES_DIR", "env/modules",
+      {"modules_dir", [](settings_flags& f) { f["modules-dir"] = "flag/modules"; }, "APP_MODULES_DIR", "env/modules",
        "migrations: {modules_dir: file/modules}", [](const settings& s) { return show(s.modules_dir); },
        "flag/modules", "env/modules", "file/modules", "none"},
-      {"table", [](settings_flags& f) { f.table = "flag_versions"; }, "APP_TABLE", "env.versions",
+      {"table", [](settings_flags& f) { f["table"] = "flag_versions"; }, "APP_TABLE", "env.versions",
        "database: {table: file_versions}", [](const settings& s) { return s.table; }, "flag_versions",
        "env.versions", "file_versions", "goose_db_version"},
-      {"lock_timeout", [](settings_flags& f) { f.lock_timeout = "10s"; }, "APP_LOCK_TIMEOUT", "2m",
+      {"lock_timeout", [](settings_flags& f) { f["lock-timeout"] = "10s"; }, "APP_LOCK_TIMEOUT", "2m",
        "migrations: {lock_timeout: 1h}", [](const settings& s) { return show(s.lock_timeout); }, "10s", "2m", "1h",
        "5m"},
-      {"statement_timeout", [](settings_flags& f) { f.statement_timeout = "1s"; }, "APP_STATEMENT_TIMEOUT", "2s",
+      {"statement_timeout", [](settings_flags& f) { f["statement-timeout"] = "1s"; }, "APP_STATEMENT_TIMEOUT", "2s",
        "migrations: {statement_timeout: 3s}", [](const settings& s) { return show(s.statement_timeout); }, "1s",
        "2s", "3s", "none"},
-      {"db_lock_timeout", [](settings_flags& f) { f.db_lock_timeout = "100ms"; }, "APP_DB_LOCK_TIMEOUT", "200ms",
+      {"db_lock_timeout", [](settings_flags& f) { f["db-lock-timeout"] = "100ms"; }, "APP_DB_LOCK_TIMEOUT", "200ms",
        "migrations: {db_lock_timeout: 300ms}", [](const settings& s) { return show(s.db_lock_timeout); }, "100ms",
        "200ms", "300ms", "none"},
-      {"wait_timeout", [](settings_flags& f) { f.wait_timeout = "5s"; }, "APP_WAIT_TIMEOUT", "1m30s",
+      {"wait_timeout", [](settings_flags& f) { f["wait-timeout"] = "5s"; }, "APP_WAIT_TIMEOUT", "1m30s",
        "startup: {wait_timeout: 2m}", [](const settings& s) { return show(s.wait_timeout); }, "5s", "1m30s", "2m",
        "1m"},
-      {"on_start", [](settings_flags& f) { f.no_migrate = true; }, "APP_MIGRATE_ON_START", "true",
+      {"on_start", [](settings_flags& f) { f["no-migrate"] = ""; }, "APP_MIGRATE_ON_START", "true",
        "migrations: {on_start: false}", [](const settings& s) { return s.migrate_on_start ? "true" : "false"; },
        "false", "true", "false", "true"},
-      {"app_role", [](settings_flags& f) { f.app_role = "flag_role"; }, "APP_ROLE", "env_role",
+      {"app_role", [](settings_flags& f) { f["app-role"] = "flag_role"; }, "APP_ROLE", "env_role",
        "database: {app_role: file_role}", [](const settings& s) { return show(s.app_role); }, "flag_role",
        "env_role", "file_role", "none"},
-      {"log_level", [](settings_flags& f) { f.log_level = "trace"; }, "APP_LOG_LEVEL", "debug",
+      {"log_level", [](settings_flags& f) { f["log-level"] = "trace"; }, "APP_LOG_LEVEL", "debug",
        "log: {level: warn}", [](const settings& s) { return s.log_level; }, "trace", "debug", "warn", "info"},
-      {"log_format", [](settings_flags& f) { f.log_format = "json"; }, "APP_LOG_FORMAT", "text",
+      {"log_format", [](settings_flags& f) { f["log-format"] = "json"; }, "APP_LOG_FORMAT", "text",
        "log: {format: json}", [](const settings& s) { return s.log_format; }, "json", "text", "json", "text"},
-      {"allow_drift", [](settings_flags& f) { f.allow_drift = true; }, "APP_ALLOW_DRIFT", "false",
+      {"allow_drift", [](settings_flags& f) { f["allow-drift"] = ""; }, "APP_ALLOW_DRIFT", "false",
        "migrations: {allow_drift: true}", [](const settings& s) { return s.allow_drift ? "true" : "false"; },
        "true", "false", "true", "false"},
   };
@@ -146,8 +152,8 @@ TEST(Settings, EmptyFlagClearsModulesDirAndRole) {
   world w;
   w.files["config/app.yaml"] = "migrations: {modules_dir: mods}\ndatabase: {app_role: r}";
   settings_flags flags;
-  flags.modules_dir = "";
-  flags.app_role = "";
+  flags["modules-dir"] = "";
+  flags["app-role"] = "";
   settings s = w.resolve(flags);
   EXPECT_FALSE(s.modules_dir);
   EXPECT_FALSE(s.app_role);
@@ -239,7 +245,7 @@ TEST(SettingsFile, ExplicitFileReplacesTheDefault) {
   w.files["/etc/app/prod.yaml"] = "log: {level: warn}";
   w.files["env.yaml"] = "log: {level: debug}";
   settings_flags flags;
-  flags.config = "/etc/app/prod.yaml";
+  flags["config"] = "/etc/app/prod.yaml";
   EXPECT_EQ(w.resolve(flags).log_level, "warn");
   EXPECT_EQ(w.resolve(flags).config_file, "/etc/app/prod.yaml");
   w.env["APP_CONFIG"] = "env.yaml";
@@ -250,7 +256,7 @@ TEST(SettingsFile, ExplicitFileReplacesTheDefault) {
 TEST(SettingsFile, ExplicitFileMustExist) {
   world w;
   settings_flags flags;
-  flags.config = "missing.yaml";
+  flags["config"] = "missing.yaml";
   EXPECT_EQ(w.error(flags), "--config: missing.yaml: no such file");
   w.env["APP_CONFIG"] = "gone.yaml";
   EXPECT_EQ(w.error(), "APP_CONFIG: gone.yaml: no such file");
@@ -277,7 +283,7 @@ TEST(SettingsDsn, ResolutionOrder) {
   EXPECT_EQ(w.resolve().dsn_source, "MIGRATE_DSN");
 
   settings_flags flags;
-  flags.dsn = "host=flag";
+  flags["dsn"] = "host=flag";
   EXPECT_EQ(w.resolve(flags).dsn, "host=flag");
   EXPECT_EQ(w.resolve(flags).dsn_source, "--dsn");
 }
@@ -294,7 +300,7 @@ TEST(SettingsDsn, EverySourceIsNormalised) {
   w.env["DATABASE_URL"] = "postgresql+asyncpg://ibex:ibex@localhost:5432/ibex?ssl=require";
   EXPECT_EQ(w.resolve().dsn, "postgresql://ibex:ibex@localhost:5432/ibex?sslmode=require");
   settings_flags flags;
-  flags.dsn = "pgx5://u@h/db";
+  flags["dsn"] = "pgx5://u@h/db";
   EXPECT_EQ(w.resolve(flags).dsn, "postgresql://u@h/db");
 }
 
@@ -355,21 +361,21 @@ TEST(SettingsErrors, EnvironmentAndFlagErrorsNameTheirSource) {
   EXPECT_EQ(w.error(), "APP_ALLOW_DRIFT: expected true or false, got 'sure'");
   w.env.clear();
   settings_flags flags;
-  flags.wait_timeout = "1.5s";
+  flags["wait-timeout"] = "1.5s";
   EXPECT_EQ(w.error(flags),
             "--wait-timeout: bad duration '1.5s': use e.g. 500ms, 30s, 5m, 1h or 1m30s (at most 596h)");
   flags = {};
-  flags.table = "";
+  flags["table"] = "";
   EXPECT_EQ(w.error(flags),
             "--table: bad table name '': expected NAME or SCHEMA.NAME (letters, digits and _, not starting with a "
             "digit, at most 63 each)");
   flags = {};
-  flags.dsn = "jdbc:postgresql://h/db?password=hunter2";
+  flags["dsn"] = "jdbc:postgresql://h/db?password=hunter2";
   EXPECT_EQ(w.error(flags),
             "--dsn: unsupported DSN scheme 'jdbc:...://': use postgresql://, postgres:// or the keyword/value form "
             "(host=... dbname=...)");
   flags = {};
-  flags.app_role = std::string("bad\nrole");
+  flags["app-role"] = std::string("bad\nrole");
   EXPECT_EQ(w.error(flags), "--app-role: bad role name: at most 63 bytes, no control characters");
 }
 
@@ -400,30 +406,47 @@ TEST(SettingsErrors, NoMessageHoldsAPassword) {
 
 // ---- durations -----------------------------------------------------------------
 
-TEST(Durations, Parse) {
-  const std::pair<const char*, long long> good[] = {
-      {"0", 0},         {"0s", 0},           {"1ms", 1},      {"500ms", 500},           {"30s", 30'000},
-      {"5m", 300'000},  {"1h", 3'600'000},   {"1m30s", 90'000}, {"1h30m", 5'400'000}, {"2s500ms", 2'500},
-      {"596h", 2'145'600'000},
-  };
-  for (const auto& [text, ms] : good) {
-    auto d = migrator::parse_duration(text);
-    ASSERT_TRUE(d) << text;
-    EXPECT_EQ(d->count(), ms) << text;
+}  // namespace
+
+namespace {
+
+// The key table of docs/configuration.md is rendered from setting_table(); with
+// UPDATE_DOCS=1 in the environment this test rewrites it instead of failing.
+TEST(SettingsDocs, KeyTableInDocsIsCurrent) {
+  const std::string path = std::string(MIGRATOR_SOURCE_DIR) + "/docs/configuration.md";
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string doc = text.str();
+  const std::string begin = "<!-- BEGIN settings table -->\n", end = "<!-- END settings table -->";
+  const std::size_t from = doc.find(begin), to = doc.find(end);
+  ASSERT_NE(from, std::string::npos) << path << ": no '" << begin << "' marker";
+  ASSERT_NE(to, std::string::npos) << path << ": no '" << end << "' marker";
+  const std::string current = doc.substr(from + begin.size(), to - from - begin.size());
+  const std::string wanted = app::settings_markdown_table();
+  if (current != wanted && std::getenv("UPDATE_DOCS")) {
+    doc.replace(from + begin.size(), current.size(), wanted);
+    std::ofstream(path) << doc;
+    return;
   }
-  for (const char* bad : {"", "30", "5x", "m", "1.5s", "-1s", "+1s", " 1s", "1s ", "1 s", "1S", "1sec", "597h",
-                          "99999999999999999999ms", "1d"})
-    EXPECT_FALSE(migrator::parse_duration(bad)) << bad;
+  EXPECT_EQ(current, wanted) << path << " is stale: run this test with UPDATE_DOCS=1";
 }
 
-TEST(Durations, FormatReadsBack) {
-  const std::pair<long long, const char*> cases[] = {
-      {0, "0"}, {1, "1ms"}, {250, "250ms"}, {1000, "1s"}, {90'000, "1m30s"}, {300'000, "5m"},
-      {3'600'000, "1h"}, {3'723'004, "1h2m3s4ms"},
-  };
-  for (const auto& [ms, text] : cases) {
-    EXPECT_EQ(migrator::format_duration(std::chrono::milliseconds(ms)), text);
-    EXPECT_EQ(migrator::parse_duration(text)->count(), ms);
+TEST(SettingsDocs, EverySettingHasItsSourcesAndADefault) {
+  std::set<std::string> flags, envs, keys;
+  for (const app::setting_spec& spec : app::setting_table()) {
+    SCOPED_TRACE(std::string(spec.flag));
+    EXPECT_TRUE(flags.insert(std::string(spec.flag)).second) << "duplicate flag";
+    if (!spec.env.empty()) {
+      EXPECT_TRUE(envs.insert(std::string(spec.env)).second) << "duplicate variable";
+    }
+    if (!spec.file_key.empty()) {
+      EXPECT_TRUE(keys.insert(std::string(spec.file_key)).second) << "duplicate key";
+      EXPECT_NE(spec.file_key.find('.'), std::string_view::npos) << "file keys are section.key";
+    }
+    EXPECT_FALSE(spec.help.empty());
+    EXPECT_FALSE(spec.show(app::settings{}).empty());
+    EXPECT_EQ(spec.value_name.empty(), !spec.switch_sets.empty()) << "a switch, and only a switch, sets a value";
   }
 }
 

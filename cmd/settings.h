@@ -1,18 +1,26 @@
 // The application's configuration, resolved from command-line flags, the
 // environment, a YAML file and defaults (in that order of precedence).
-// Pure: the environment and the disk come in as functions, so tests need
-// neither. Every key, its flag, variable and default: docs/configuration.md.
+//
+// Every setting is described once, in setting_table(): its flag, environment
+// variable, file key, help text and how its value is read. That one table
+// drives the resolution below, the flags and their --help
+// (settings_options.cpp), the configuration file's schema (config_file.cpp)
+// and the key table in docs/configuration.md (checked by a test).
+//
+// Pure: the environment and the disk come in as functions, so tests need neither.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "migrator/environment.h"
 
-namespace migrator {
+namespace app {
 
 // Reads a whole file, the path relative to the current directory; nullopt when
 // it does not exist. Throws migrator::error when it exists but cannot be read.
@@ -57,24 +65,34 @@ struct settings {
   bool allow_drift = false;
 };
 
-// The global command-line flags as given; nullopt / false = not given. Values are
-// the raw text (durations are parsed by resolve_settings, so every source gets
-// the same checks and messages).
-struct settings_flags {
-  std::optional<std::string> dsn;                // --dsn
-  std::optional<std::string> config;             // --config
-  std::optional<std::string> modules_dir;        // --modules-dir ("" = embedded)
-  std::optional<std::string> table;              // --table
-  std::optional<std::string> lock_timeout;       // --lock-timeout
-  std::optional<std::string> statement_timeout;  // --statement-timeout ("0"/"none" = none)
-  std::optional<std::string> db_lock_timeout;    // --db-lock-timeout ("0"/"none" = none)
-  std::optional<std::string> wait_timeout;       // --wait-timeout
-  bool no_migrate = false;                       // --no-migrate
-  std::optional<std::string> app_role;           // --app-role ("" = none)
-  std::optional<std::string> log_level;          // --log-level
-  std::optional<std::string> log_format;         // --log-format
-  bool allow_drift = false;                      // --allow-drift
+// A value as one source gave it, with where it came from for messages:
+// "--table", "APP_TABLE", "config/app.yaml:3: database.table".
+struct raw_value {
+  std::string text;
+  std::string origin;
 };
+
+// One setting, described once.
+struct setting_spec {
+  std::string_view file_key;    // "migrations.lock_timeout"; empty: not in the file
+  std::string_view flag;        // "lock-timeout" (without dashes)
+  std::string_view value_name;  // "DURATION"; empty: a switch that takes no value
+  std::string_view switch_sets; // a switch stands for this value ("false" for --no-migrate)
+  std::string_view env;         // "APP_LOCK_TIMEOUT"; empty: none
+  std::string_view help;        // what it does, one sentence, no default
+  // The value in `s`, as the user would write it ("5m", "none"): with settings{} it is the default.
+  std::function<std::string(const settings& s)> show;
+  // Reads a value into `s`; throws migrator::error(config) naming v.origin. Empty for
+  // the settings resolved by hand (the DSN's chain of sources, the file itself).
+  std::function<void(settings& s, const raw_value& v)> read;
+};
+
+// Every setting, in the order of --help and the documentation.
+const std::vector<setting_spec>& setting_table();
+
+// The flags given on the command line: flag name (no dashes) -> value as
+// typed; a switch maps to "". Flags not in setting_table() are ignored.
+using settings_flags = std::map<std::string, std::string>;
 
 // Resolves every setting: flag > environment > configuration file > default; the
 // DSN: --dsn, MIGRATE_DSN, DATABASE_URL, the file's database.url, the local
@@ -84,14 +102,9 @@ struct settings_flags {
 // Throws migrator::error(config) with a located message ("config/app.yaml:3:
 // unknown key 'databse' (did you mean 'database'?)", "APP_LOCK_TIMEOUT: bad
 // duration ..."); no message ever holds a password.
-settings resolve_settings(const settings_flags& flags, const env_lookup& env, const file_lookup& read_file);
+settings resolve_settings(const settings_flags& flags, const migrator::env_lookup& env, const file_lookup& read_file);
 
-// "500ms", "30s", "5m", "1h", and sums such as "1h30m" or "1m30s"; "0" alone.
-// nullopt for anything else (a number without a unit, fractions, signs, spaces)
-// and for more than 596h (PostgreSQL's limit for timeouts, 2^31-1 ms).
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+// The "## Keys" table of docs/configuration.md, rendered from setting_table().
+std::string settings_markdown_table();
 
-// The shortest text parse_duration reads back as `d`: "5m", "1m30s", "250ms", "0".
-std::string format_duration(std::chrono::milliseconds d);
-
-}  // namespace migrator
+}  // namespace app

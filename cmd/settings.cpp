@@ -1,0 +1,291 @@
+#include "settings.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "config_file.h"
+#include "duration.h"
+#include "migrator/dsn.h"
+#include "migrator/error.h"
+#include "migrator/suggest.h"
+
+namespace app {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+[[noreturn]] void fail(const std::string& message) {
+  // Values are echoed in messages: hide anything that looks like a password.
+  throw migrator::error(migrator::error_code::config, migrator::redact_secrets(message, ""));
+}
+
+std::string lowercase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// ---- value readers: each names the value's origin in its error ---------------
+
+milliseconds duration_value(const raw_value& v) {
+  if (auto d = parse_duration(v.text)) return *d;
+  bool digits_only =
+      !v.text.empty() && std::all_of(v.text.begin(), v.text.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (digits_only) fail(v.origin + ": bad duration '" + v.text + "': add a unit (ms, s, m or h), e.g. " + v.text + "s");
+  fail(v.origin + ": bad duration '" + v.text + "': use e.g. 500ms, 30s, 5m, 1h or 1m30s (at most 596h)");
+}
+
+std::optional<milliseconds> optional_duration_value(const raw_value& v) {
+  if (lowercase(v.text) == "none") return std::nullopt;
+  milliseconds d = duration_value(v);
+  if (d.count() == 0) return std::nullopt;
+  return d;
+}
+
+bool bool_value(const raw_value& v) {
+  std::string t = lowercase(v.text);
+  if (t == "true" || t == "yes" || t == "on" || t == "1") return true;
+  if (t == "false" || t == "no" || t == "off" || t == "0") return false;
+  fail(v.origin + ": expected true or false, got '" + v.text + "'");
+}
+
+std::string choice_value(const raw_value& v, const std::vector<std::string>& choices) {
+  std::string t = lowercase(v.text);
+  if (std::find(choices.begin(), choices.end(), t) != choices.end()) return t;
+  std::string list;
+  for (const std::string& c : choices) list += (list.empty() ? "" : "|") + c;
+  std::string hint;
+  if (auto best = migrator::closest_match(t, choices)) hint = " (did you mean '" + *best + "'?)";
+  fail(v.origin + ": '" + v.text + "' is not one of " + list + hint);
+}
+
+bool is_identifier(const std::string& s) {
+  if (s.empty() || s.size() > 63 || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
+}
+
+std::string table_value(const raw_value& v) {
+  std::size_t dot = v.text.find('.');
+  bool ok = dot == std::string::npos ? is_identifier(v.text)
+                                     : is_identifier(v.text.substr(0, dot)) && is_identifier(v.text.substr(dot + 1));
+  if (!ok)
+    fail(v.origin + ": bad table name '" + v.text +
+         "': expected NAME or SCHEMA.NAME (letters, digits and _, not starting with a digit, at most 63 each)");
+  return v.text;
+}
+
+std::optional<std::string> role_value(const raw_value& v) {
+  if (v.text.empty()) return std::nullopt;
+  bool ok = v.text.size() <= 63 &&
+            std::none_of(v.text.begin(), v.text.end(), [](unsigned char c) { return std::iscntrl(c); });
+  if (!ok) fail(v.origin + ": bad role name: at most 63 bytes, no control characters");
+  return v.text;
+}
+
+std::string show(const std::optional<std::string>& s) { return s ? *s : "none"; }
+std::string show(const std::optional<milliseconds>& d) { return d ? format_duration(*d) : "none"; }
+std::string show(bool b) { return b ? "true" : "false"; }
+
+std::vector<setting_spec> make_table() {
+  return {
+      {"database.url", "dsn", "DSN", "", "MIGRATE_DSN, DATABASE_URL",
+       "PostgreSQL connection string: a URI (postgresql://user@host/db; postgresql+asyncpg://, pgx5://... are "
+       "accepted) or keyword/value (\"host=... dbname=...\")",
+       [](const settings&) {
+         return std::string("$MIGRATE_DSN, else $DATABASE_URL, else database.url of the config file, else the local "
+                            "development database .local/db, else libpq's PG* variables");
+       },
+       {}},
+      {"database.table", "table", "NAME", "", "APP_TABLE",
+       "the version table, NAME or SCHEMA.NAME (letters, digits, _; at most 63 each)",
+       [](const settings& s) { return s.table; }, [](settings& s, const raw_value& v) { s.table = table_value(v); }},
+      {"database.app_role", "app-role", "ROLE", "", "APP_ROLE",
+       "SET ROLE for the application's own connection (migrations run as the connecting user); \"\" = none",
+       [](const settings& s) { return show(s.app_role); },
+       [](settings& s, const raw_value& v) { s.app_role = role_value(v); }},
+      {"migrations.on_start", "no-migrate", "", "false", "APP_MIGRATE_ON_START",
+       "migrate when the application starts (--no-migrate sets false)",
+       [](const settings& s) { return show(s.migrate_on_start); },
+       [](settings& s, const raw_value& v) { s.migrate_on_start = bool_value(v); }},
+      {"migrations.modules_dir", "modules-dir", "DIR", "", "APP_MODULES_DIR",
+       "read DIR/modules.yaml and DIR/<name>/migrations/*.sql instead of the modules compiled in (the embedded "
+       "set); \"\" = embedded. Relative to the current directory",
+       [](const settings& s) { return show(s.modules_dir); },
+       [](settings& s, const raw_value& v) {
+         s.modules_dir = v.text.empty() ? std::nullopt : std::optional<std::string>(v.text);
+       }},
+      {"migrations.lock_timeout", "lock-timeout", "DURATION", "", "APP_LOCK_TIMEOUT",
+       "how long to wait for the migration lock held by another runner, e.g. 30s, 5m, 1h30m; 0 = try once",
+       [](const settings& s) { return format_duration(s.lock_timeout); },
+       [](settings& s, const raw_value& v) { s.lock_timeout = duration_value(v); }},
+      {"migrations.statement_timeout", "statement-timeout", "DURATION", "", "APP_STATEMENT_TIMEOUT",
+       "PostgreSQL statement_timeout of migration sessions; 0 or none = none (the server's setting)",
+       [](const settings& s) { return show(s.statement_timeout); },
+       [](settings& s, const raw_value& v) { s.statement_timeout = optional_duration_value(v); }},
+      {"migrations.db_lock_timeout", "db-lock-timeout", "DURATION", "", "APP_DB_LOCK_TIMEOUT",
+       "PostgreSQL lock_timeout of migration sessions (how long one statement waits for a table lock); 0 or none = "
+       "none",
+       [](const settings& s) { return show(s.db_lock_timeout); },
+       [](settings& s, const raw_value& v) { s.db_lock_timeout = optional_duration_value(v); }},
+      {"migrations.allow_drift", "allow-drift", "", "true", "APP_ALLOW_DRIFT",
+       "proceed although applied migrations differ from their files (--allow-drift sets true)",
+       [](const settings& s) { return show(s.allow_drift); },
+       [](settings& s, const raw_value& v) { s.allow_drift = bool_value(v); }},
+      {"startup.wait_timeout", "wait-timeout", "DURATION", "", "APP_WAIT_TIMEOUT",
+       "at application start, how long to wait for the database to accept connections",
+       [](const settings& s) { return format_duration(s.wait_timeout); },
+       [](settings& s, const raw_value& v) { s.wait_timeout = duration_value(v); }},
+      {"log.level", "log-level", "LEVEL", "", "APP_LOG_LEVEL", "trace, debug, info, warn (or warning), error, off",
+       [](const settings& s) { return s.log_level; },
+       [](settings& s, const raw_value& v) {
+         raw_value level = v;
+         if (lowercase(level.text) == "warning") level.text = "warn";  // spdlog's name for it
+         s.log_level = choice_value(level, {"trace", "debug", "info", "warn", "error", "off"});
+       }},
+      {"log.format", "log-format", "FORMAT", "", "APP_LOG_FORMAT",
+       "text (human-readable) or json (one object per line)", [](const settings& s) { return s.log_format; },
+       [](settings& s, const raw_value& v) { s.log_format = choice_value(v, {"text", "json"}); }},
+      {"", "config", "FILE", "", "APP_CONFIG", "the configuration file",
+       [](const settings&) { return std::string(default_config_file) + " when it exists"; }, {}},
+  };
+}
+
+config_schema schema_of(const std::vector<setting_spec>& table) {
+  config_schema schema;
+  for (const setting_spec& spec : table) {
+    if (spec.file_key.empty()) continue;
+    const std::size_t dot = spec.file_key.find('.');
+    const std::string section(spec.file_key.substr(0, dot)), key(spec.file_key.substr(dot + 1));
+    auto it = std::find_if(schema.sections.begin(), schema.sections.end(),
+                           [&](const auto& s) { return s.first == section; });
+    if (it == schema.sections.end()) it = schema.sections.insert(schema.sections.end(), {section, {}});
+    it->second.push_back(key);
+  }
+  return schema;
+}
+
+// VAR= counts as unset, as in scripts/run.
+std::optional<std::string> env_value(const migrator::env_lookup& env, const std::string& name) {
+  std::optional<std::string> v = env(name);
+  if (v && v->empty()) return std::nullopt;
+  return v;
+}
+
+std::optional<raw_value> file_value(const std::optional<config_file>& file, const std::string& key) {
+  if (!file) return std::nullopt;
+  auto it = file->values.find(key);
+  if (it == file->values.end()) return std::nullopt;
+  return raw_value{it->second.text, where(file->path, it->second.line) + ": " + key};
+}
+
+std::optional<config_file> load_config_file(const settings_flags& flags, const migrator::env_lookup& env,
+                                            const file_lookup& read_file) {
+  std::string path = default_config_file, origin;
+  if (auto it = flags.find("config"); it != flags.end()) {
+    path = it->second, origin = "--config";
+  } else if (auto v = env_value(env, "APP_CONFIG")) {
+    path = *v, origin = "APP_CONFIG";
+  }
+  if (path.empty()) fail(origin + ": empty file name");
+  std::optional<std::string> text = read_file(path);
+  if (!text) {
+    if (origin.empty()) return std::nullopt;  // the default file is optional
+    fail(origin + ": " + path + ": no such file");
+  }
+  return parse_config_file(*text, path, schema_of(setting_table()));
+}
+
+void resolve_dsn(settings& s, const settings_flags& flags, const migrator::env_lookup& env,
+                 const std::optional<config_file>& file, const file_lookup& read_file) {
+  struct candidate {
+    std::string text;
+    std::string origin;  // for error messages
+    std::string source;  // for settings::dsn_source
+  };
+  std::optional<candidate> chosen;
+  if (auto it = flags.find("dsn"); it != flags.end()) {
+    chosen = candidate{it->second, "--dsn", "--dsn"};
+  } else if (auto v = env_value(env, "MIGRATE_DSN")) {
+    chosen = candidate{*v, "MIGRATE_DSN", "MIGRATE_DSN"};
+  } else if (auto v = env_value(env, "DATABASE_URL")) {
+    chosen = candidate{*v, "DATABASE_URL", "DATABASE_URL"};
+  } else if (auto f = file_value(file, "database.url"); f && !f->text.empty()) {
+    chosen = candidate{f->text, f->origin, *s.config_file + ": database.url"};
+  } else if (auto local = read_file(local_database_dsn_file);
+             local && local->find_first_not_of(" \t\r\n") != std::string::npos) {
+    chosen = candidate{*local, local_database_dsn_file, "local development database (.local/db)"};
+  }
+  if (!chosen) {
+    s.dsn.clear();
+    s.dsn_source = "libpq defaults (PG* variables)";
+    return;
+  }
+  try {
+    s.dsn = migrator::normalize_dsn(chosen->text);
+  } catch (const migrator::error& e) {
+    fail(chosen->origin + ": " + e.what());
+  }
+  s.dsn_source = chosen->source;
+}
+
+// "`A`, then `B`" from "A, B".
+std::string markdown_env(std::string_view env) {
+  if (env.empty()) return "—";
+  std::string out;
+  std::size_t start = 0;
+  while (start <= env.size()) {
+    std::size_t comma = env.find(", ", start);
+    std::string_view name = env.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    out += (out.empty() ? "`" : ", then `") + std::string(name) + "`";
+    if (comma == std::string_view::npos) break;
+    start = comma + 2;
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<setting_spec>& setting_table() {
+  static const std::vector<setting_spec> table = make_table();
+  return table;
+}
+
+settings resolve_settings(const settings_flags& flags, const migrator::env_lookup& env, const file_lookup& read_file) {
+  const std::optional<config_file> file = load_config_file(flags, env, read_file);
+  settings s;
+  if (file) s.config_file = file->path;
+  resolve_dsn(s, flags, env, file, read_file);
+  for (const setting_spec& spec : setting_table()) {
+    if (!spec.read) continue;
+    const std::string flag(spec.flag);
+    std::optional<raw_value> chosen;  // flag > environment > file
+    if (auto it = flags.find(flag); it != flags.end())
+      chosen = raw_value{spec.value_name.empty() ? std::string(spec.switch_sets) : it->second, "--" + flag};
+    else if (auto v = spec.env.empty() ? std::nullopt : env_value(env, std::string(spec.env)))
+      chosen = raw_value{*v, std::string(spec.env)};
+    else if (!spec.file_key.empty())
+      chosen = file_value(file, std::string(spec.file_key));
+    if (chosen) spec.read(s, *chosen);
+  }
+  return s;
+}
+
+std::string settings_markdown_table() {
+  std::string out = "| File key | Flag | Environment | Default | Meaning |\n|---|---|---|---|---|\n";
+  const settings defaults;
+  for (const setting_spec& spec : setting_table()) {
+    const std::string key = spec.file_key.empty() ? "—" : "`" + std::string(spec.file_key) + "`";
+    std::string flag = "`--" + std::string(spec.flag) +
+                       (spec.value_name.empty() ? "`" : " " + std::string(spec.value_name) + "`");
+    if (spec.value_name.empty()) flag += " (sets " + std::string(spec.switch_sets) + ")";
+    const std::string shown = spec.show(defaults);
+    const std::string fallback = spec.flag == "dsn" ? "see [The DSN](#the-dsn)"
+                                 : shown == "none" || shown.find(' ') != std::string::npos ? shown
+                                                                                           : "`" + shown + "`";
+    out += "| " + key + " | " + flag + " | " + markdown_env(spec.env) + " | " + fallback + " | " +
+           std::string(spec.help) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace app
