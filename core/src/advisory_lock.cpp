@@ -1,25 +1,26 @@
 #include "advisory_lock.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "migrator/error.h"
+#include "migrator/postgres.h"
 
 namespace migrator::detail {
 
-advisory_lock::advisory_lock(pg_session& session, std::int64_t key, std::chrono::milliseconds timeout,
-                             const std::function<void()>& on_wait)
-    : session_(session), key_(key) {
+bool advisory_lock::acquire(std::chrono::milliseconds timeout, const std::function<void()>& on_wait) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   const std::string try_lock = "SELECT pg_try_advisory_lock(" + std::to_string(key_) + ")";
   // Short first pauses so replicas queued behind a quick migration go on at once;
   // longer ones later so a long migration is not polled hard.
   auto pause = std::chrono::milliseconds(10);
+  bool waited = false;
   for (;;) {
-    if (session_.exec(try_lock)[0][0].as<bool>()) return;
-    if (!waited_) {
-      waited_ = true;
+    if (session_.exec(try_lock).boolean(0, 0)) return waited;
+    if (!waited) {
+      waited = true;
       if (on_wait) on_wait();
     }
     auto now = std::chrono::steady_clock::now();
@@ -33,7 +34,7 @@ advisory_lock::advisory_lock(pg_session& session, std::int64_t key, std::chrono:
   }
 }
 
-advisory_lock::~advisory_lock() {
+void advisory_lock::release() noexcept {
   try {
     session_.exec("SELECT pg_advisory_unlock(" + std::to_string(key_) + ")");
   } catch (...) {
@@ -42,3 +43,11 @@ advisory_lock::~advisory_lock() {
 }
 
 }  // namespace migrator::detail
+
+namespace migrator {
+
+std::unique_ptr<migration_lock> make_advisory_lock(session& s, std::int64_t key) {
+  return std::make_unique<detail::advisory_lock>(s, key);
+}
+
+}  // namespace migrator

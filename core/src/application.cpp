@@ -7,7 +7,6 @@
 
 namespace migrator {
 
-using detail::db_failure;
 using detail::pg_session;
 
 void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout,
@@ -20,10 +19,11 @@ void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout
       pg_session session(dsn);
       session.exec("SELECT 1");
       return;
-    } catch (const db_failure& f) {
+    } catch (const database_error& f) {
       reason = f.what();
       // A server that answers but refuses us (bad password, no such database) will not get better.
-      if (!f.connection_lost && !f.sqlstate.empty() && f.sqlstate.rfind("57P0", 0) != 0)
+      const std::string& sqlstate = f.details().sqlstate;
+      if (!f.connection_lost() && !sqlstate.empty() && sqlstate.rfind("57P0", 0) != 0)
         throw error(error_code::database, "cannot connect to the database: " + reason);
     }
     const auto now = std::chrono::steady_clock::now();
@@ -56,8 +56,8 @@ application_connection::application_connection(const std::string& dsn, const mod
     std::string setup = "SET search_path TO " + path + "public;";
     if (role) setup += "SET ROLE " + impl_->session.quote_name(*role) + ";";
     impl_->session.exec(setup);
-  } catch (const db_failure& f) {
-    throw error(error_code::database, std::string("opening the application connection: ") + f.what());
+  } catch (const database_error& f) {
+    throw error(error_code::database, std::string("opening the application connection: ") + f.what(), f.details());
   }
 }
 
@@ -65,17 +65,17 @@ application_connection::~application_connection() = default;
 
 std::string application_connection::search_path() {
   try {
-    return impl_->session.exec("SHOW search_path")[0][0].c_str();
-  } catch (const db_failure& f) {
-    throw error(error_code::database, f.what());
+    return impl_->session.exec("SHOW search_path").text(0, 0);
+  } catch (const database_error& f) {
+    throw error(error_code::database, f.what(), f.details());
   }
 }
 
 std::string application_connection::current_role() {
   try {
-    return impl_->session.exec("SELECT current_user")[0][0].c_str();
-  } catch (const db_failure& f) {
-    throw error(error_code::database, f.what());
+    return impl_->session.exec("SELECT current_user").text(0, 0);
+  } catch (const database_error& f) {
+    throw error(error_code::database, f.what(), f.details());
   }
 }
 

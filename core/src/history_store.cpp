@@ -4,11 +4,16 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <unordered_set>
+
+#include "migrator/postgres.h"
 
 namespace migrator::detail {
 
 namespace {
+
+const char* const record_statement = "migrator_record_applied";
 
 std::string this_host() {
   char name[256] = {0};
@@ -16,44 +21,26 @@ std::string this_host() {
   return name;
 }
 
-std::optional<std::string> optional_text(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return std::string(f.c_str());
-}
-
-std::optional<int> optional_int(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return f.as<int>();
+std::optional<int> optional_int(const field& f) {
+  if (!f) return std::nullopt;
+  return std::stoi(*f);
 }
 
 }  // namespace
 
-std::vector<applied_version> history_snapshot::for_planner() const {
-  std::vector<applied_version> out;
-  out.reserve(applied.size());
-  for (const auto& row : applied) out.push_back({row.version, row.id});
-  return out;
-}
-
-const applied_row* history_snapshot::find_applied(std::int64_t version) const {
-  for (const auto& row : applied)
-    if (row.version == version) return &row;
-  return nullptr;
-}
-
-history_store::history_store(pg_session& session, const std::string& table)
+goose_history_store::goose_history_store(session& session, const std::string& table)
     : session_(session),
       table_name_(table),
       table_(session.quote_qualified(table)),
       meta_(session.quote_qualified(table + "_meta")),
       host_(this_host()) {}
 
-history_snapshot history_store::read() {
+history_snapshot goose_history_store::read() {
   history_snapshot snap;
   auto exists = session_.exec("SELECT to_regclass(" + session_.quote(table_) + ") IS NOT NULL, to_regclass(" +
                               session_.quote(meta_) + ") IS NOT NULL");
-  snap.exists = exists[0][0].as<bool>();
-  const bool meta_exists = exists[0][1].as<bool>();
+  snap.exists = exists.boolean(0, 0);
+  const bool meta_exists = exists.boolean(0, 1);
   if (!snap.exists) return snap;
 
   // goose v3 deletes the row on down; goose v2 appended is_applied=false rows.
@@ -66,10 +53,9 @@ history_snapshot history_store::read() {
   decided.reserve(rows.size());
   snap.applied.reserve(rows.size());
   for (auto i = rows.size(); i-- > 0;) {
-    const auto r = rows[i];
-    const auto version = r[1].as<std::int64_t>();
+    const auto version = rows.integer(i, 1);
     if (version == 0 || !decided.insert(version).second) continue;
-    if (r[2].as<bool>()) snap.applied.push_back(applied_row{version, r[0].as<std::int64_t>(), r[3].c_str()});
+    if (rows.boolean(i, 2)) snap.applied.push_back(applied_row{version, rows.integer(i, 0), rows.text(i, 3)});
   }
   std::reverse(snap.applied.begin(), snap.applied.end());  // by id, as goose applied them
 
@@ -77,22 +63,23 @@ history_snapshot history_store::read() {
     auto meta = session_.exec(
         "SELECT version_id, module, name, checksum, state, statements_done, statements_total FROM " + meta_ +
         " ORDER BY version_id");
-    for (const auto& r : meta) {
+    for (std::size_t i = 0; i < meta.size(); ++i) {
+      auto& r = meta.rows[i];
       meta_row m;
-      m.module = optional_text(r[1]);
-      m.name = optional_text(r[2]);
-      m.checksum = optional_text(r[3]);
-      m.dirty = std::strcmp(r[4].c_str(), "dirty") == 0;
+      m.module = std::move(r[1]);
+      m.name = std::move(r[2]);
+      m.checksum = std::move(r[3]);
+      m.dirty = r[4] == std::string("dirty");
       m.statements_done = optional_int(r[5]);
       m.statements_total = optional_int(r[6]);
       // In key order: each insert goes at the end without a search.
-      snap.meta.emplace_hint(snap.meta.end(), r[0].as<std::int64_t>(), std::move(m));
+      snap.meta.emplace_hint(snap.meta.end(), meta.integer(i, 0), std::move(m));
     }
   }
   return snap;
 }
 
-void history_store::ensure() {
+void goose_history_store::ensure() {
   std::string sql;
   auto dot = table_name_.find('.');
   if (dot != std::string::npos)
@@ -120,18 +107,23 @@ void history_store::ensure() {
          "  applied_by text NOT NULL DEFAULT current_user,\n"
          "  applied_host text,\n"
          "  recorded_at timestamptz NOT NULL DEFAULT now());\n";
+  // Last, so it runs only when the tables exist; in the same round trip.
+  if (!prepared_) sql += prepare_recording_sql();
   session_.exec(sql);
+  prepared_ = true;
 }
 
-namespace {
-const char* const record_statement = "migrator_record_applied";
-}  // namespace
+std::optional<std::string> goose_history_store::record_applied_sql(const migration& m, int statements) {
+  if (!prepared_) return applied_rows_sql(m, statements);
+  return std::string("EXECUTE ") + record_statement + "(" + std::to_string(m.version) + ", " +
+         session_.quote(m.module) + ", " + session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", " +
+         std::to_string(statements) + ", " + session_.quote(host_) + ");\n";
+}
 
-void history_store::prepare_recording() {
-  if (prepared_) return;
-  // The same two rows as the plain SQL below, in one statement ($1 version, $2 module,
+std::string goose_history_store::prepare_recording_sql() const {
+  // The same two rows as applied_rows_sql, in one statement ($1 version, $2 module,
   // $3 name, $4 checksum, $5 statements, $6 host).
-  session_.exec(std::string("PREPARE ") + record_statement +
+  return std::string("PREPARE ") + record_statement +
                 "(bigint, text, text, text, integer, text) AS\n"
                 "WITH goose AS (INSERT INTO " + table_ + " (version_id, is_applied) VALUES ($1, true))\n"
                 "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, "
@@ -140,18 +132,10 @@ void history_store::prepare_recording() {
                 " ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
                 "checksum = EXCLUDED.checksum, state = 'applied', statements_done = EXCLUDED.statements_done, "
                 "statements_total = EXCLUDED.statements_total, duration_ms = EXCLUDED.duration_ms, "
-                "applied_by = current_user, applied_host = EXCLUDED.applied_host, recorded_at = now()");
-  prepared_ = true;
+                "applied_by = current_user, applied_host = EXCLUDED.applied_host, recorded_at = now();\n";
 }
 
-std::string history_store::record_applied_batch_sql(const migration& m, int statements) {
-  if (!prepared_) return record_applied_sql(m, statements);
-  return std::string("EXECUTE ") + record_statement + "(" + std::to_string(m.version) + ", " +
-         session_.quote(m.module) + ", " + session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", " +
-         std::to_string(statements) + ", " + session_.quote(host_) + ");\n";
-}
-
-std::string history_store::record_applied_sql(const migration& m, int statements) {
+std::string goose_history_store::applied_rows_sql(const migration& m, int statements) {
   const std::string v = std::to_string(m.version);
   // statement_timestamp() is when the batch arrived: the server-side duration of this migration.
   return "INSERT INTO " + table_ + " (version_id, is_applied) VALUES (" + v + ", true);\n"
@@ -166,13 +150,23 @@ std::string history_store::record_applied_sql(const migration& m, int statements
          "applied_by = current_user, applied_host = EXCLUDED.applied_host, recorded_at = now();\n";
 }
 
-std::string history_store::record_rolled_back_sql(std::int64_t version) {
+std::string goose_history_store::rolled_back_rows_sql(std::int64_t version) {
   const std::string v = std::to_string(version);
   return "DELETE FROM " + table_ + " WHERE version_id = " + v + ";\n"
          "DELETE FROM " + meta_ + " WHERE version_id = " + v + ";\n";
 }
 
-void history_store::mark_dirty(const migration& m, int statements_done, int statements_total) {
+std::optional<std::string> goose_history_store::record_rolled_back_sql(std::int64_t version) {
+  return rolled_back_rows_sql(version);
+}
+
+void goose_history_store::record_applied(const migration& m, int statements) {
+  session_.exec(applied_rows_sql(m, statements));
+}
+
+void goose_history_store::record_rolled_back(std::int64_t version) { session_.exec(rolled_back_rows_sql(version)); }
+
+void goose_history_store::mark_dirty(const migration& m, int statements_done, int statements_total) {
   session_.exec(
       "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, statements_total, "
       "applied_host) VALUES (" + std::to_string(m.version) + ", " + session_.quote(m.module) + ", " +
@@ -184,12 +178,12 @@ void history_store::mark_dirty(const migration& m, int statements_done, int stat
       "applied_host = EXCLUDED.applied_host, recorded_at = now()");
 }
 
-void history_store::update_progress(std::int64_t version, int statements_done) {
+void goose_history_store::update_progress(std::int64_t version, int statements_done) {
   session_.exec("UPDATE " + meta_ + " SET statements_done = " + std::to_string(statements_done) +
                 ", recorded_at = now() WHERE version_id = " + std::to_string(version));
 }
 
-void history_store::record_checksum(const migration& m) {
+void goose_history_store::record_checksum(const migration& m) {
   session_.exec("INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, applied_host) VALUES (" +
                 std::to_string(m.version) + ", " + session_.quote(m.module) + ", " + session_.quote(m.name) +
                 ", " + session_.quote(m.checksum) + ", 'applied', " + session_.quote(host_) +
@@ -197,11 +191,11 @@ void history_store::record_checksum(const migration& m) {
                 "checksum = EXCLUDED.checksum");
 }
 
-void history_store::force_applied(const migration* m, std::int64_t version) {
+void goose_history_store::force_applied(const migration* m, std::int64_t version) {
   const std::string v = std::to_string(version);
   std::string sql = "BEGIN;\nDELETE FROM " + table_ + " WHERE version_id = " + v + ";\n";
   if (m) {
-    sql += record_applied_sql(*m, static_cast<int>(m->body.up.size()));
+    sql += applied_rows_sql(*m, static_cast<int>(m->body.up.size()));
   } else {
     sql += "INSERT INTO " + table_ + " (version_id, is_applied) VALUES (" + v + ", true);\n"
            "UPDATE " + meta_ + " SET state = 'applied' WHERE version_id = " + v + ";\n";
@@ -209,8 +203,16 @@ void history_store::force_applied(const migration* m, std::int64_t version) {
   session_.exec(sql + "COMMIT;");
 }
 
-void history_store::force_rolled_back(std::int64_t version) {
-  session_.exec("BEGIN;\n" + record_rolled_back_sql(version) + "COMMIT;");
+void goose_history_store::force_rolled_back(std::int64_t version) {
+  session_.exec("BEGIN;\n" + rolled_back_rows_sql(version) + "COMMIT;");
 }
 
 }  // namespace migrator::detail
+
+namespace migrator {
+
+std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table) {
+  return std::make_unique<detail::goose_history_store>(s, table);
+}
+
+}  // namespace migrator

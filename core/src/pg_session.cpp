@@ -1,5 +1,11 @@
 #include "pg_session.h"
 
+#include <libpq-fe.h>
+
+#include <memory>
+
+#include "migrator/postgres.h"
+
 namespace migrator::detail {
 
 std::string clean_server_message(const std::string& what) {
@@ -10,38 +16,147 @@ std::string clean_server_message(const std::string& what) {
   return m;
 }
 
-pg_session::pg_session(const std::string& dsn) {
-  try {
-    conn_ = std::make_unique<pqxx::connection>(dsn);
-  } catch (const pqxx::broken_connection& e) {
-    throw db_failure(clean_server_message(e.what()), "", true);
-  } catch (const std::exception& e) {
-    // e.g. an invalid connection string: libpq's message does not echo the password.
-    throw db_failure(clean_server_message(e.what()), "", false);
-  }
+namespace {
+
+using result_ptr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+std::string diag(const PGresult* r, int code) {
+  const char* v = PQresultErrorField(r, code);
+  return v ? v : "";
 }
 
-pqxx::result pg_session::exec(const std::string& sql) {
-  try {
-    pqxx::nontransaction tx(*conn_);
-    return tx.exec(sql);
-  } catch (const pqxx::broken_connection& e) {
-    throw db_failure(clean_server_message(e.what()), "", true);
-  } catch (const pqxx::sql_error& e) {
+// The message the engine shows: the primary message, then the server's other
+// fields under their usual labels. The statement's "LINE n:" excerpt is left
+// out: the engine turns the position into a file line.
+std::string render(const error_details& d) {
+  std::string m = d.server_message;
+  if (!d.detail.empty()) m += "\nDETAIL:  " + d.detail;
+  if (!d.hint.empty()) m += "\nHINT:  " + d.hint;
+  if (!d.context.empty()) m += "\nCONTEXT:  " + d.context;
+  return m;
+}
+
+// Notices (e.g. "relation already exists, skipping") are not errors and would
+// otherwise go to stderr unformatted.
+void ignore_notice(void*, const PGresult*) {}
+
+}  // namespace
+
+pg_session::pg_session(const std::string& dsn) {
+  conn_ = PQconnectdb(dsn.c_str());
+  if (!conn_) throw database_error("out of memory opening a connection", {}, true);
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    // libpq's message never echoes the password.
+    std::string message = clean_server_message(PQerrorMessage(conn_));
+    PQfinish(conn_);
+    conn_ = nullptr;
+    error_details d;
+    d.server_message = message;
+    throw database_error(message, d, true);
+  }
+  PQsetNoticeReceiver(conn_, ignore_notice, nullptr);
+}
+
+pg_session::~pg_session() {
+  if (conn_) PQfinish(conn_);
+}
+
+namespace {
+
+query_result take(pg_conn* conn, PGresult* raw) {
+  result_ptr r(raw, &PQclear);
+  const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
+    // COPY from or to the client has no data source here: end it and drain the rest.
+    if (status == PGRES_COPY_IN) {
+      PQputCopyEnd(conn, "COPY FROM STDIN is not supported by the migration runner");
+    } else {
+      char* buffer = nullptr;
+      while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
+    }
+    r.reset();
+    while (PGresult* rest = PQgetResult(conn)) r.reset(rest);
+    if (!r || PQresultStatus(r.get()) != PGRES_FATAL_ERROR)
+      throw database_error("COPY to or from the client is not supported by the migration runner", {}, false);
+  }
+  if (!r || PQresultStatus(r.get()) == PGRES_FATAL_ERROR || PQresultStatus(r.get()) == PGRES_BAD_RESPONSE ||
+      PQresultStatus(r.get()) == PGRES_NONFATAL_ERROR) {
+    error_details d;
+    if (r) {
+      d.sqlstate = diag(r.get(), PG_DIAG_SQLSTATE);
+      d.server_message = diag(r.get(), PG_DIAG_MESSAGE_PRIMARY);
+      d.detail = diag(r.get(), PG_DIAG_MESSAGE_DETAIL);
+      d.hint = diag(r.get(), PG_DIAG_MESSAGE_HINT);
+      d.context = diag(r.get(), PG_DIAG_CONTEXT);
+      const std::string position = diag(r.get(), PG_DIAG_STATEMENT_POSITION);
+      if (!position.empty()) d.position = std::stoi(position);
+    }
+    // Errors libpq makes itself (a lost connection) have no fields, only a message.
+    if (d.server_message.empty())
+      d.server_message = clean_server_message(r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn));
+    if (d.server_message.empty()) d.server_message = clean_server_message(PQerrorMessage(conn));
     // A backend terminated by the server (shutdown, pg_terminate_backend) answers
     // with SQLSTATE 57P01..57P03 and closes; a connection that just died has none.
-    const std::string& state = e.sqlstate();
-    bool lost = !conn_->is_open() || state.rfind("57P0", 0) == 0 || state.rfind("08", 0) == 0;
-    throw db_failure(clean_server_message(e.what()), state, lost);
-  } catch (const pqxx::failure& e) {
-    throw db_failure(clean_server_message(e.what()), "", !conn_->is_open());
+    const bool lost = PQstatus(conn) == CONNECTION_BAD || d.sqlstate.rfind("57P0", 0) == 0 ||
+                      d.sqlstate.rfind("08", 0) == 0;
+    throw database_error(render(d), d, lost);
   }
+  query_result out;
+  const int columns = PQnfields(r.get());
+  out.columns.reserve(columns);
+  for (int c = 0; c < columns; ++c) out.columns.emplace_back(PQfname(r.get(), c));
+  const int rows = PQntuples(r.get());
+  out.rows.reserve(rows);
+  for (int i = 0; i < rows; ++i) {
+    row values;
+    values.reserve(columns);
+    for (int c = 0; c < columns; ++c) {
+      if (PQgetisnull(r.get(), i, c)) values.emplace_back(std::nullopt);
+      else values.emplace_back(std::string(PQgetvalue(r.get(), i, c), PQgetlength(r.get(), i, c)));
+    }
+    out.rows.push_back(std::move(values));
+  }
+  const char* affected = PQcmdTuples(r.get());
+  if (affected && *affected) out.affected = std::stoll(affected);
+  return out;
 }
 
-std::string pg_session::quote_qualified(const std::string& name) {
-  auto dot = name.find('.');
-  if (dot == std::string::npos) return quote_name(name);
-  return quote_name(name.substr(0, dot)) + "." + quote_name(name.substr(dot + 1));
+}  // namespace
+
+query_result pg_session::exec(const std::string& sql) {
+  if (!conn_) throw database_error("the connection is closed", {}, true);
+  // PQexec returns the last statement's result, or the first error.
+  return take(conn_, PQexec(conn_, sql.c_str()));
+}
+
+query_result pg_session::exec_params(const std::string& sql, const std::vector<field>& params) {
+  if (!conn_) throw database_error("the connection is closed", {}, true);
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return take(conn_, PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                  nullptr, nullptr, 0));
+}
+
+std::string pg_session::quote(const std::string& value) {
+  std::unique_ptr<char, decltype(&PQfreemem)> q(PQescapeLiteral(conn_, value.data(), value.size()), &PQfreemem);
+  if (!q) throw database_error("cannot quote a value: " + clean_server_message(PQerrorMessage(conn_)), {}, false);
+  return q.get();
+}
+
+std::string pg_session::quote_name(const std::string& identifier) {
+  std::unique_ptr<char, decltype(&PQfreemem)> q(PQescapeIdentifier(conn_, identifier.data(), identifier.size()),
+                                                &PQfreemem);
+  if (!q) throw database_error("cannot quote a name: " + clean_server_message(PQerrorMessage(conn_)), {}, false);
+  return q.get();
 }
 
 }  // namespace migrator::detail
+
+namespace migrator {
+
+std::unique_ptr<session> connect_postgres(const std::string& dsn) {
+  return std::make_unique<detail::pg_session>(dsn);
+}
+
+}  // namespace migrator

@@ -1,39 +1,33 @@
-// The migration connection: one plain libpqxx connection opened from the DSN
-// as given (never with a custom search_path). libpqxx exceptions stop here:
-// every failure becomes a db_failure with the facts the engine reports.
+// The PostgreSQL session on libpq: the only file that runs SQL on PostgreSQL
+// for the engine, the history store and the lock. libpq is used directly
+// (not libpqxx) because its result carries the server's diagnostic fields
+// (PQresultErrorField), which libpqxx 6 reduces to the SQLSTATE.
 #pragma once
 
-#include <memory>
-#include <optional>
-#include <pqxx/pqxx>
-#include <stdexcept>
 #include <string>
+#include <vector>
+
+#include "migrator/session.h"
+
+struct pg_conn;
 
 namespace migrator::detail {
 
-struct db_failure : std::runtime_error {
-  db_failure(const std::string& message, std::string sqlstate, bool connection_lost)
-      : std::runtime_error(message), sqlstate(std::move(sqlstate)), connection_lost(connection_lost) {}
-  std::string sqlstate;  // empty when the server sent none
-  bool connection_lost;  // the connection broke: whatever was in flight may or may not have happened
-};
-
-class pg_session {
+class pg_session : public session {
  public:
-  // Throws db_failure when the server cannot be reached.
+  // Throws database_error (connection_lost) when the server cannot be reached.
   explicit pg_session(const std::string& dsn);
+  ~pg_session() override;
+  pg_session(const pg_session&) = delete;
+  pg_session& operator=(const pg_session&) = delete;
 
-  // Runs SQL with the simple query protocol (several statements allowed);
-  // returns the last statement's result. Throws db_failure.
-  pqxx::result exec(const std::string& sql);
-
-  std::string quote(const std::string& value) { return conn_->quote(value); }
-  std::string quote_name(const std::string& identifier) { return conn_->quote_name(identifier); }
-  // A possibly schema-qualified name ("ops.goose_db_version") quoted part by part.
-  std::string quote_qualified(const std::string& name);
+  query_result exec(const std::string& sql) override;
+  query_result exec_params(const std::string& sql, const std::vector<field>& params) override;
+  std::string quote(const std::string& value) override;
+  std::string quote_name(const std::string& identifier) override;
 
  private:
-  std::unique_ptr<pqxx::connection> conn_;
+  pg_conn* conn_ = nullptr;
 };
 
 // The server's message without libpq's "ERROR:  " prefix and trailing newline.

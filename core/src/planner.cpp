@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <unordered_set>
 
 #include "migrator/error.h"
 
@@ -33,6 +34,8 @@ class planner {
  public:
   planner(const std::vector<migration>& available, const std::vector<applied_version>& applied)
       : applied_(applied_latest_first(applied)) {
+    applied_versions_.reserve(applied_.size());
+    for (const auto& a : applied_) applied_versions_.insert(a.version);
     for (const auto& m : available)
       if (m.version != 0) files_.emplace(m.version, &m);
   }
@@ -75,12 +78,10 @@ class planner {
   }
 
  private:
-  bool is_applied(std::int64_t version) const {
-    return std::any_of(applied_.begin(), applied_.end(),
-                       [&](const applied_version& a) { return a.version == version; });
-  }
+  bool is_applied(std::int64_t version) const { return applied_versions_.count(version) != 0; }
 
   std::vector<applied_version> applied_;            // most recent first
+  std::unordered_set<std::int64_t> applied_versions_;
   std::map<std::int64_t, const migration*> files_;  // ascending by version
 };
 

@@ -1,9 +1,9 @@
-// The migration engine: applies an assembled module set to PostgreSQL.
-//
-// One engine = one plain connection opened from the DSN as given (never with
-// the application's search_path). History lives in goose v3's table (so goose
-// can still read it) plus a side table for what goose lacks; runners exclude
-// each other with goose's session-level advisory lock.
+// The migration engine: applies an assembled module set through three seams
+// it is given: a session (session.h), a history store (history.h) and a lock
+// (lock.h). The convenience constructors build the PostgreSQL ones
+// (postgres.h): one plain connection opened from the DSN as given (never with
+// the application's search_path), goose v3's history table plus a side table,
+// and goose's session-level advisory lock.
 #pragma once
 
 #include <chrono>
@@ -15,11 +15,17 @@
 
 #include "migrator/assembler.h"
 #include "migrator/error.h"
+#include "migrator/history.h"
+#include "migrator/lock.h"
 #include "migrator/planner.h"
+#include "migrator/session.h"
+#include "migrator/status.h"
 
 namespace migrator {
 
 struct engine_options {
+  // Used only by the constructors that build the PostgreSQL seams (table,
+  // lock_key, statement_timeout, db_lock_timeout).
   // goose's version table; may be schema-qualified ("ops.goose_db_version").
   // The side table is the same name with "_meta" appended. Default: goose_db_version
   std::string table = "goose_db_version";
@@ -32,33 +38,6 @@ struct engine_options {
   std::optional<std::chrono::milliseconds> db_lock_timeout;
   // Apply even when applied migrations are modified or dirty (logged as a warning). Default: false.
   bool allow_drift = false;
-};
-
-enum class migration_state { applied, pending, modified, dirty, unknown };
-const char* to_string(migration_state state) noexcept;
-
-struct migration_status {
-  std::string module;  // from the module set, or as recorded for unknown versions
-  std::int64_t version = 0;
-  std::string name;
-  std::string path;  // empty for unknown versions
-  migration_state state = migration_state::pending;
-  std::optional<std::string> applied_at;  // "YYYY-MM-DD HH:MM:SS" (goose's tstamp, UTC)
-  bool has_checksum = false;              // false for rows written by goose itself
-  std::optional<int> statements_done;     // dirty: how many statements ran before it stopped
-  std::optional<int> statements_total;
-  std::optional<std::string> recorded_module;  // the module the history row names, if any
-};
-
-struct status_report {
-  bool history_exists = false;
-  std::int64_t current_version = 0;  // highest applied version (0 when none)
-  std::vector<migration_status> migrations;  // ascending by version
-  std::size_t without_checksum = 0;          // applied rows adopted from goose with no checksum yet
-  // "version 3001 was recorded by module 'billing' but the current set gives it to 'organization'"
-  std::vector<std::string> namespace_conflicts;
-
-  bool current() const;  // nothing pending, modified, dirty or unknown
 };
 
 struct step_result {
@@ -76,10 +55,11 @@ struct run_report {
 };
 
 // A run that stopped at a failing migration: what did get done stays done.
+// details() names the migration, the statement and what the server said.
 class run_error : public error {
  public:
-  run_error(error_code code, const std::string& message, run_report done)
-      : error(code, message), done_(std::move(done)) {}
+  run_error(error_code code, const std::string& message, run_report done, error_details details = {})
+      : error(code, message, std::move(details)), done_(std::move(done)) {}
   const run_report& done() const noexcept { return done_; }
 
  private:
@@ -108,12 +88,16 @@ class connection {
 
  private:
   friend class engine;
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  std::unique_ptr<session> session_;
 };
 
 class engine {
  public:
+  // The seams, owned by the caller, who keeps them alive as long as the engine.
+  // The engine sends no session settings of its own: configure the session first.
+  engine(session& db, history_store& history, migration_lock& lock, const module_set& set,
+         engine_options options);
+  // The PostgreSQL seams on `conn` (options.table, lock_key and the timeouts apply).
   engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options);
   // Connects (error_code::database on failure; the message never holds the DSN).
   // `set` must outlive the engine: plans point into it.

@@ -1,0 +1,78 @@
+// Seam: where history lives. The engine reads a snapshot, then records each
+// step through a history_store. The goose table store (postgres.h,
+// core/src/history_store.cpp) is one implementation: goose v3's
+// goose_db_version exactly as goose writes it, plus a "<table>_meta" side table
+// for what goose lacks. A SQLite store implements the same interface.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrator/migration.h"
+#include "migrator/planner.h"
+
+namespace migrator {
+
+struct applied_row {
+  std::int64_t version = 0;
+  std::int64_t id = 0;     // application order (goose's id); higher = later
+  std::string applied_at;  // "YYYY-MM-DD HH:MM:SS"
+};
+
+// What the store knows beyond goose's row.
+struct meta_row {
+  std::optional<std::string> module;
+  std::optional<std::string> name;
+  std::optional<std::string> checksum;  // nullopt for rows written by goose itself
+  bool dirty = false;                   // a NO TRANSACTION migration started and did not finish
+  std::optional<int> statements_done;
+  std::optional<int> statements_total;
+};
+
+struct history_snapshot {
+  bool exists = false;                    // the history table exists
+  std::vector<applied_row> applied;       // currently applied versions (never 0), by id
+  std::map<std::int64_t, meta_row> meta;  // side rows by version
+
+  std::vector<applied_version> for_planner() const;
+};
+
+class history_store {
+ public:
+  virtual ~history_store() = default;
+
+  // Reads everything; a missing table is an empty history (nothing is created).
+  virtual history_snapshot read() = 0;
+  // Creates the tables when missing. Called under the migration lock.
+  virtual void ensure() = 0;
+
+  // Record a transactional migration's step inside the transaction the engine
+  // opened on the same session, after its statements ran and before COMMIT:
+  // the change and its history row commit together or not at all.
+  virtual void record_applied(const migration& m, int statements) = 0;
+  virtual void record_rolled_back(std::int64_t version) = 0;
+
+  // Optional capability: the same records as SQL in the session's dialect, which
+  // the engine appends to the migration's statements so BEGIN, statements,
+  // history rows and COMMIT travel in one request (one round trip per
+  // migration). nullopt: not offered; the engine then calls record_* above.
+  virtual std::optional<std::string> record_applied_sql(const migration&, int /*statements*/) { return std::nullopt; }
+  virtual std::optional<std::string> record_rolled_back_sql(std::int64_t /*version*/) { return std::nullopt; }
+
+  // NO TRANSACTION migrations, each call committed on its own: dirty before the
+  // first statement, progress after each one. record_* then clears the mark.
+  virtual void mark_dirty(const migration& m, int statements_done, int statements_total) = 0;
+  virtual void update_progress(std::int64_t version, int statements_done) = 0;
+
+  // Repair, each in its own transaction: adopt a checksum for an applied row
+  // that has none; record a version as applied (m may be null when no file has
+  // it) or as not applied.
+  virtual void record_checksum(const migration& m) = 0;
+  virtual void force_applied(const migration* m, std::int64_t version) = 0;
+  virtual void force_rolled_back(std::int64_t version) = 0;
+};
+
+}  // namespace migrator

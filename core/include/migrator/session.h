@@ -1,0 +1,52 @@
+// Seam: how the engine talks to a database. The PostgreSQL session
+// (postgres.h, core/src/pg_session.cpp on libpq) is one implementation; a
+// SQLite or test-harness session is another. Results come back in our own
+// types; failures are database_error (error.h) with the server's fields.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrator/error.h"
+
+namespace migrator {
+
+// One value as text; nullopt is SQL NULL.
+using field = std::optional<std::string>;
+using row = std::vector<field>;
+
+struct query_result {
+  std::vector<std::string> columns;  // column names of the last statement (empty for commands)
+  std::vector<row> rows;
+  std::int64_t affected = 0;  // rows the last command inserted, updated or deleted
+
+  bool empty() const noexcept { return rows.empty(); }
+  std::size_t size() const noexcept { return rows.size(); }
+  // The text of a non-NULL value; throws error(database) when it is NULL or out of range.
+  const std::string& text(std::size_t row_index, std::size_t column) const;
+  // true for PostgreSQL's "t" and SQLite's "1".
+  bool boolean(std::size_t row_index, std::size_t column) const;
+  std::int64_t integer(std::size_t row_index, std::size_t column) const;
+};
+
+class session {
+ public:
+  virtual ~session() = default;
+
+  // Runs SQL as one request (several ';'-separated statements allowed, no
+  // parameters; PostgreSQL's simple query protocol): one round trip. Returns the
+  // last statement's result; stops at the first error. Throws database_error.
+  virtual query_result exec(const std::string& sql) = 0;
+  // Runs one statement with text parameters ($1, $2, ... for PostgreSQL); nullopt is NULL.
+  virtual query_result exec_params(const std::string& sql, const std::vector<field>& params) = 0;
+
+  // A string literal / an identifier quoted for this session's dialect.
+  virtual std::string quote(const std::string& value) = 0;
+  virtual std::string quote_name(const std::string& identifier) = 0;
+  // A possibly schema-qualified name ("ops.goose_db_version") quoted part by part.
+  std::string quote_qualified(const std::string& name);
+};
+
+}  // namespace migrator

@@ -1,0 +1,51 @@
+// Pure: the state of every migration, from the module set and a history
+// snapshot. No database: status, the engine's guards and tests share it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migrator/assembler.h"
+#include "migrator/history.h"
+
+namespace migrator {
+
+enum class migration_state { applied, pending, modified, dirty, unknown };
+const char* to_string(migration_state state) noexcept;
+
+struct migration_status {
+  std::string module;  // from the module set, or as recorded for unknown versions
+  std::int64_t version = 0;
+  std::string name;
+  std::string path;  // empty for unknown versions
+  migration_state state = migration_state::pending;
+  std::optional<std::string> applied_at;  // "YYYY-MM-DD HH:MM:SS" (goose's tstamp, UTC)
+  bool has_checksum = false;              // false for rows written by goose itself
+  std::optional<int> statements_done;     // dirty: how many statements ran before it stopped
+  std::optional<int> statements_total;
+  std::optional<std::string> recorded_module;  // the module the history row names, if any
+};
+
+struct status_report {
+  bool history_exists = false;
+  std::int64_t current_version = 0;  // highest applied version (0 when none)
+  std::vector<migration_status> migrations;  // ascending by version
+  std::size_t without_checksum = 0;          // applied rows adopted from goose with no checksum yet
+  // "version 3001 was recorded by module 'billing' but the current set gives it to 'organization'"
+  std::vector<std::string> namespace_conflicts;
+
+  bool current() const;  // nothing pending, modified, dirty or unknown
+};
+
+// - applied: in the history and in the set, checksum equal or not recorded;
+// - pending: in the set, not in the history (also a side row left without goose's row);
+// - modified: applied, but the recorded checksum differs from the file's;
+// - dirty: a NO TRANSACTION migration marked dirty and not recorded as applied;
+// - unknown: applied, but no file in the set has the version.
+// A side row naming another module than the one modules.yaml now gives the
+// version's namespace to is a namespace conflict.
+status_report compute_status(const module_set& set, const history_snapshot& history);
+
+}  // namespace migrator

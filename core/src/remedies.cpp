@@ -1,0 +1,55 @@
+#include "remedies.h"
+
+namespace migrator::detail {
+
+std::string namespace_shift_refusal(const std::vector<std::string>& conflicts) {
+  std::string msg = "refusing to write: the module order changed since these migrations were applied:\n";
+  for (const auto& c : conflicts) msg += "  " + c + "\n";
+  msg += "A module was inserted, removed or moved in modules.yaml; modules are append-only. "
+         "Restore the previous order in modules.yaml and add new modules at the end.";
+  return msg;
+}
+
+std::string drift_refusal(const std::vector<const migration_status*>& drift) {
+  std::string msg = "refusing to migrate: the database does not match its migrations:";
+  for (const auto* s : drift) {
+    msg += "\n  " + s->module + " " + std::to_string(s->version) + " " + (s->path.empty() ? s->name : s->path);
+    if (s->state == migration_state::modified) {
+      msg += ": modified since it was applied. Revert the file and put the change in a new migration "
+             "(app migrate create " + s->module + " <title>), or pass --allow-drift to go on anyway.";
+    } else {
+      msg += ": dirty: a NO TRANSACTION migration stopped after statement " +
+             std::to_string(s->statements_done.value_or(0)) + " of " +
+             std::to_string(s->statements_total.value_or(0)) +
+             ". Fix the database by hand, then run 'app migrate repair " + std::to_string(s->version) +
+             " --mark-applied' or 'app migrate repair " + std::to_string(s->version) + " --mark-rolled-back'.";
+    }
+  }
+  return msg;
+}
+
+std::string repair_command(std::int64_t version, direction dir) {
+  return "'app migrate repair " + std::to_string(version) +
+         (dir == direction::up ? " --mark-applied'" : " --mark-rolled-back'");
+}
+
+std::string dirty_after_failure_remedy(std::int64_t version) {
+  return "The version is marked dirty: fix the database by hand, then run 'app migrate repair " +
+         std::to_string(version) + " --mark-applied' or '--mark-rolled-back'.";
+}
+
+std::string in_doubt_commit_remedy() {
+  return "The change and its history row are committed together or not at all: "
+         "run 'app migrate status' once the database is reachable, then run the command again.";
+}
+
+std::string in_doubt_recording_remedy(std::int64_t version, direction dir) {
+  return "Run 'app migrate status' once the database is reachable: if the version is dirty, run " +
+         repair_command(version, dir) + ".";
+}
+
+std::string failed_recording_remedy(std::int64_t version, direction dir) {
+  return "The version stays dirty; check it, then run " + repair_command(version, dir) + ".";
+}
+
+}  // namespace migrator::detail

@@ -1,0 +1,33 @@
+#include "migrator/session.h"
+
+#include <string>
+
+namespace migrator {
+
+const std::string& query_result::text(std::size_t row_index, std::size_t column) const {
+  if (row_index >= rows.size() || column >= rows[row_index].size())
+    throw error(error_code::database, "the query returned no value at row " + std::to_string(row_index) +
+                                          ", column " + std::to_string(column));
+  const field& f = rows[row_index][column];
+  if (!f)
+    throw error(error_code::database, "the query returned NULL at row " + std::to_string(row_index) +
+                                          ", column " + std::to_string(column));
+  return *f;
+}
+
+bool query_result::boolean(std::size_t row_index, std::size_t column) const {
+  const std::string& v = text(row_index, column);
+  return v == "t" || v == "true" || v == "1";
+}
+
+std::int64_t query_result::integer(std::size_t row_index, std::size_t column) const {
+  return std::stoll(text(row_index, column));
+}
+
+std::string session::quote_qualified(const std::string& name) {
+  auto dot = name.find('.');
+  if (dot == std::string::npos) return quote_name(name);
+  return quote_name(name.substr(0, dot)) + "." + quote_name(name.substr(dot + 1));
+}
+
+}  // namespace migrator

@@ -1,0 +1,102 @@
+#include "migrator/status.h"
+
+#include <algorithm>
+#include <map>
+
+namespace migrator {
+
+const char* to_string(migration_state state) noexcept {
+  switch (state) {
+    case migration_state::applied: return "applied";
+    case migration_state::pending: return "pending";
+    case migration_state::modified: return "modified";
+    case migration_state::dirty: return "dirty";
+    case migration_state::unknown: return "unknown";
+  }
+  return "?";
+}
+
+bool status_report::current() const {
+  return std::all_of(migrations.begin(), migrations.end(),
+                     [](const migration_status& m) { return m.state == migration_state::applied; });
+}
+
+std::vector<applied_version> history_snapshot::for_planner() const {
+  std::vector<applied_version> out;
+  out.reserve(applied.size());
+  for (const auto& row : applied) out.push_back({row.version, row.id});
+  return out;
+}
+
+namespace {
+
+// The set is sorted by version (the assembler's contract): a binary search, no index to build.
+const migration* file_of(const module_set& set, std::int64_t version) {
+  auto it = std::lower_bound(set.migrations.begin(), set.migrations.end(), version,
+                             [](const migration& m, std::int64_t v) { return m.version < v; });
+  return it != set.migrations.end() && it->version == version ? &*it : nullptr;
+}
+
+}  // namespace
+
+status_report compute_status(const module_set& set, const history_snapshot& snap) {
+  status_report report;
+  report.history_exists = snap.exists;
+  std::map<std::int64_t, migration_status> rows;
+  for (const auto& m : set.migrations) {
+    migration_status s;
+    s.module = m.module;
+    s.version = m.version;
+    s.name = m.name;
+    s.path = m.path;
+    s.state = migration_state::pending;
+    rows.insert_or_assign(rows.end(), m.version, std::move(s));  // sorted by version: O(1)
+  }
+  std::vector<std::int64_t> applied_versions;  // sorted: one lookup per side-table row
+  applied_versions.reserve(snap.applied.size());
+  for (const auto& a : snap.applied) {
+    applied_versions.push_back(a.version);
+    auto& s = rows[a.version];
+    s.version = a.version;
+    s.applied_at = a.applied_at;
+    s.state = file_of(set, a.version) ? migration_state::applied : migration_state::unknown;
+    report.current_version = std::max(report.current_version, a.version);
+  }
+  std::sort(applied_versions.begin(), applied_versions.end());
+  for (const auto& [version, meta] : snap.meta) {
+    auto& s = rows[version];
+    s.version = version;
+    s.recorded_module = meta.module;
+    if (s.module.empty() && meta.module) s.module = *meta.module;
+    if (s.name.empty() && meta.name) s.name = *meta.name;
+    s.statements_done = meta.statements_done;
+    s.statements_total = meta.statements_total;
+    s.has_checksum = meta.checksum.has_value();
+    const migration* file = file_of(set, version);
+    const bool applied = std::binary_search(applied_versions.begin(), applied_versions.end(), version);
+    if (meta.dirty && !applied) {
+      s.state = migration_state::dirty;
+    } else if (!applied) {
+      // A side-table row left without goose's row (goose rolled it back): pending again.
+      s.has_checksum = false;
+    } else if (file && meta.checksum && *meta.checksum != file->checksum) {
+      s.state = migration_state::modified;
+    }
+    if (meta.module) {
+      const module_spec* owner = set.module_for_version(version);
+      if (owner && owner->name != *meta.module)
+        report.namespace_conflicts.push_back(
+            "version " + std::to_string(version) + " was applied by module '" + *meta.module +
+            "' but modules.yaml now gives namespace " + std::to_string(owner->first_version()) + "-" +
+            std::to_string(owner->last_version()) + " to module '" + owner->name + "'");
+    }
+  }
+  for (auto& [version, s] : rows) {
+    if ((s.state == migration_state::applied || s.state == migration_state::modified) && !s.has_checksum)
+      ++report.without_checksum;
+    report.migrations.push_back(std::move(s));
+  }
+  return report;
+}
+
+}  // namespace migrator

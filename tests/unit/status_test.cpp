@@ -1,0 +1,181 @@
+// compute_status: a table of {module set, history snapshot} -> every
+// migration's state, the namespace conflicts, the rows without checksum and
+// current(). No database: the snapshot is what a history store would read.
+#include "migrator/status.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+using migrator::history_snapshot;
+using migrator::meta_row;
+using migrator::migration;
+using migrator::migration_state;
+using migrator::module_set;
+using migrator::module_spec;
+
+// Modules "identity" (position 1: 1001..1999) and "billing" (position 2: 2001..2999);
+// the file of version v has checksum "c<v>".
+module_set set_of(const std::vector<std::int64_t>& versions) {
+  module_set set;
+  set.modules = {module_spec{"identity", "identity", "", 1}, module_spec{"billing", "billing", "", 2}};
+  for (auto v : versions) {
+    migration m;
+    m.version = v;
+    m.module = v < 2000 ? "identity" : "billing";
+    m.name = "m" + std::to_string(v);
+    m.path = "modules/" + m.module + "/migrations/" + std::to_string(v) + "_m.sql";
+    m.checksum = "c" + std::to_string(v);
+    set.migrations.push_back(m);
+  }
+  return set;
+}
+
+// One side row. `checksum` "" = none (a row goose wrote, adopted without checksum).
+struct side {
+  std::int64_t version;
+  std::string module;
+  std::string checksum;
+  bool dirty = false;
+};
+
+history_snapshot history_of(const std::vector<std::int64_t>& applied, const std::vector<side>& meta) {
+  history_snapshot snap;
+  snap.exists = true;
+  std::int64_t id = 1;  // goose's version-0 row has id 1
+  for (auto v : applied) snap.applied.push_back({v, ++id, "2026-01-01 00:00:00"});
+  for (const auto& s : meta) {
+    meta_row row;
+    row.module = s.module;
+    row.name = "m" + std::to_string(s.version);
+    if (!s.checksum.empty()) row.checksum = s.checksum;
+    row.dirty = s.dirty;
+    if (s.dirty) row.statements_done = 1, row.statements_total = 3;
+    snap.meta[s.version] = row;
+  }
+  return snap;
+}
+
+struct status_case {
+  const char* label;
+  std::vector<std::int64_t> files;
+  std::vector<std::int64_t> applied;
+  std::vector<side> meta;
+  std::map<std::int64_t, migration_state> expected;  // every row of the report
+  std::int64_t current_version;
+  std::size_t without_checksum;
+  std::size_t namespace_conflicts;
+  bool current;
+};
+
+class status_cases : public testing::TestWithParam<status_case> {};
+
+TEST_P(status_cases, computes_every_state) {
+  const auto& c = GetParam();
+  const auto set = set_of(c.files);
+  const auto report = migrator::compute_status(set, history_of(c.applied, c.meta));
+  std::map<std::int64_t, migration_state> states;
+  std::int64_t previous = 0;
+  for (const auto& m : report.migrations) {
+    EXPECT_GT(m.version, previous) << "rows ascend by version";
+    previous = m.version;
+    states[m.version] = m.state;
+  }
+  EXPECT_EQ(states, c.expected);
+  EXPECT_EQ(report.current_version, c.current_version);
+  EXPECT_EQ(report.without_checksum, c.without_checksum);
+  EXPECT_EQ(report.namespace_conflicts.size(), c.namespace_conflicts);
+  EXPECT_EQ(report.current(), c.current);
+  EXPECT_TRUE(report.history_exists);
+}
+
+constexpr auto applied = migration_state::applied;
+constexpr auto pending = migration_state::pending;
+constexpr auto modified = migration_state::modified;
+constexpr auto dirty = migration_state::dirty;
+constexpr auto unknown = migration_state::unknown;
+
+// clang-format off
+INSTANTIATE_TEST_SUITE_P(
+    table, status_cases,
+    testing::Values(
+        status_case{"empty_history_everything_pending", {1001, 2001}, {}, {},
+                    {{1001, pending}, {2001, pending}}, 0, 0, 0, false},
+        status_case{"all_applied_with_checksums_is_current", {1001, 2001}, {1001, 2001},
+                    {{1001, "identity", "c1001"}, {2001, "billing", "c2001"}},
+                    {{1001, applied}, {2001, applied}}, 2001, 0, 0, true},
+        status_case{"lower_version_pending_below_the_current_one", {1001, 1002, 2001}, {1001, 2001},
+                    {{1001, "identity", "c1001"}, {2001, "billing", "c2001"}},
+                    {{1001, applied}, {1002, pending}, {2001, applied}}, 2001, 0, 0, false},
+        status_case{"changed_checksum_is_modified", {1001}, {1001}, {{1001, "identity", "other"}},
+                    {{1001, modified}}, 1001, 0, 0, false},
+        status_case{"dirty_mark_without_goose_row_is_dirty", {1001, 1002}, {1001},
+                    {{1001, "identity", "c1001"}, {1002, "identity", "c1002", true}},
+                    {{1001, applied}, {1002, dirty}}, 1001, 0, 0, false},
+        status_case{"applied_version_without_file_is_unknown", {1001}, {1001, 1005},
+                    {{1001, "identity", "c1001"}, {1005, "identity", "c1005"}},
+                    {{1001, applied}, {1005, unknown}}, 1005, 0, 0, false},
+        status_case{"goose_rows_without_side_rows_count_as_without_checksum", {1001, 1002}, {1001, 1002}, {},
+                    {{1001, applied}, {1002, applied}}, 1002, 2, 0, true},
+        status_case{"side_row_without_checksum_counts_too", {1001}, {1001}, {{1001, "identity", ""}},
+                    {{1001, applied}}, 1001, 1, 0, true},
+        status_case{"side_row_left_after_goose_rolled_back_is_pending", {1001}, {},
+                    {{1001, "identity", "c1001"}}, {{1001, pending}}, 0, 0, 0, false},
+        status_case{"module_recorded_differs_from_namespace_owner", {1001, 2001}, {1001, 2001},
+                    {{1001, "identity", "c1001"}, {2001, "organization", "c2001"}},
+                    {{1001, applied}, {2001, applied}}, 2001, 0, 1, true},
+        status_case{"unknown_version_outside_every_namespace_is_no_conflict", {1001}, {1001, 5001},
+                    {{1001, "identity", "c1001"}, {5001, "fleet", "c5001"}},
+                    {{1001, applied}, {5001, unknown}}, 5001, 0, 0, false}),
+    [](const testing::TestParamInfo<status_case>& info) { return info.param.label; });
+// clang-format on
+
+TEST(status, missing_history_is_all_pending_and_not_current) {
+  const auto report = migrator::compute_status(set_of({1001}), history_snapshot{});
+  EXPECT_FALSE(report.history_exists);
+  ASSERT_EQ(report.migrations.size(), 1u);
+  EXPECT_EQ(report.migrations[0].state, pending);
+  EXPECT_FALSE(report.current());
+}
+
+TEST(status, empty_set_and_empty_history_is_current) {
+  EXPECT_TRUE(migrator::compute_status(module_set{}, history_snapshot{}).current());
+}
+
+TEST(status, rows_carry_what_the_history_recorded) {
+  auto snap = history_of({1001}, {{1001, "identity", "c1001"}, {1002, "identity", "c1002", true}, {7001, "ops", "x"}});
+  snap.applied.push_back({7001, 9, "2026-02-02 00:00:00"});
+  const auto report = migrator::compute_status(set_of({1001, 1002}), snap);
+  ASSERT_EQ(report.migrations.size(), 3u);
+  const auto& applied_row = report.migrations[0];
+  EXPECT_EQ(applied_row.applied_at, "2026-01-01 00:00:00");
+  EXPECT_TRUE(applied_row.has_checksum);
+  EXPECT_EQ(applied_row.path, "modules/identity/migrations/1001_m.sql");
+  const auto& dirty_row = report.migrations[1];
+  EXPECT_EQ(dirty_row.statements_done, 1);
+  EXPECT_EQ(dirty_row.statements_total, 3);
+  EXPECT_FALSE(dirty_row.applied_at.has_value());
+  const auto& unknown_row = report.migrations[2];
+  EXPECT_EQ(unknown_row.state, unknown);
+  EXPECT_EQ(unknown_row.module, "ops") << "an unknown version takes its module from the history";
+  EXPECT_EQ(unknown_row.name, "m7001");
+  EXPECT_TRUE(unknown_row.path.empty());
+  EXPECT_EQ(report.current_version, 7001);
+}
+
+TEST(status, namespace_conflict_names_both_modules_and_the_range) {
+  const auto report =
+      migrator::compute_status(set_of({2001}), history_of({2001}, {{2001, "organization", "c2001"}}));
+  ASSERT_EQ(report.namespace_conflicts.size(), 1u);
+  const auto& text = report.namespace_conflicts[0];
+  EXPECT_NE(text.find("version 2001"), std::string::npos) << text;
+  EXPECT_NE(text.find("'organization'"), std::string::npos) << text;
+  EXPECT_NE(text.find("2001-2999"), std::string::npos) << text;
+  EXPECT_NE(text.find("'billing'"), std::string::npos) << text;
+}
+
+}  // namespace
