@@ -1,15 +1,25 @@
-#include "migrator/dsn.h"
+// redact_dsn and redact_secrets (migrator/dsn.h): passwords out of everything
+// that is printed. Where libpq can say what a password is (PQconninfoParse on
+// a DSN it accepts), its answer is used too; the hand-written scanning below
+// finds where passwords are written, so that the rest stays as written, and
+// covers the strings libpq rejects.
+#include <libpq-fe.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <memory>
 #include <vector>
 
+#include "dsn_syntax.h"
+#include "migrator/dsn.h"
 #include "migrator/error.h"
 
 namespace migrator {
 
 namespace {
+
+using namespace dsn_syntax;
 
 constexpr std::string_view mask = "***";
 
@@ -25,37 +35,6 @@ constexpr std::array<std::string_view, 48> libpq_keywords = {
     "ssl_max_protocol_version", "gssencmode", "krbsrvname", "gsslib", "gssdelegation", "service",
     "target_session_attrs", "load_balance_hosts", "requiressl", "authtype", "tty",
     "min_protocol_version", "max_protocol_version", "ssl", "sslpasswd"};
-
-constexpr std::array<std::string_view, 6> ssl_modes = {"disable", "allow",     "prefer",
-                                                       "require", "verify-ca", "verify-full"};
-
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower(x) == lower(y);
-         });
-}
-
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -97,21 +76,6 @@ std::string percent_encode(std::string_view s) {
     }
   }
   return out;
-}
-
-// The text before "://" when `s` starts like a URI ("postgresql+asyncpg",
-// "jdbc:postgresql"); empty for keyword/value strings, whose first token always
-// holds '=' before any "://".
-std::string_view uri_prefix(std::string_view s) {
-  std::size_t sep = s.find("://");
-  if (sep == std::string_view::npos || sep == 0 || !std::isalpha(static_cast<unsigned char>(s[0])))
-    return {};
-  for (std::size_t i = 0; i < sep; ++i) {
-    char c = s[i];
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.' && c != ':')
-      return {};
-  }
-  return s.substr(0, sep);
 }
 
 bool is_secret_key(std::string_view key) { return iequals(key, "password") || iequals(key, "sslpassword"); }
@@ -263,6 +227,29 @@ std::vector<span> embedded_secret_spans(std::string_view s) {
   return spans;
 }
 
+
+// The password values libpq itself would use for `dsn` (after normalisation),
+// decoded from the URI's percent-encoding or the keyword/value quoting. None
+// when libpq rejects the string or its scheme is not one we accept.
+std::vector<std::string> libpq_secrets(std::string_view dsn) {
+  std::string normalized;
+  try {
+    normalized = normalize_dsn(dsn);
+  } catch (const error&) {
+    return {};
+  }
+  if (normalized.empty()) return {};
+  char* message = nullptr;
+  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
+      PQconninfoParse(normalized.c_str(), &message), &PQconninfoFree);
+  PQfreemem(message);  // may quote the DSN: never shown
+  std::vector<std::string> values;
+  if (!options) return values;
+  for (const PQconninfoOption* o = options.get(); o->keyword; ++o)
+    if (o->val && is_secret_key(o->keyword)) values.emplace_back(o->val);
+  return values;
+}
+
 // Every form in which the passwords of `dsn` could show up in a message.
 std::vector<std::string> secrets_of(std::string_view dsn) {
   std::vector<std::string> secrets;
@@ -288,6 +275,7 @@ std::vector<std::string> secrets_of(std::string_view dsn) {
       add(ks.value);
     }
   }
+  for (const std::string& value : libpq_secrets(dsn)) add(value);
   std::sort(secrets.begin(), secrets.end(),
             [](const std::string& a, const std::string& b) { return a.size() != b.size() ? a.size() > b.size() : a < b; });
   secrets.erase(std::unique(secrets.begin(), secrets.end()), secrets.end());
@@ -295,57 +283,6 @@ std::vector<std::string> secrets_of(std::string_view dsn) {
 }
 
 }  // namespace
-
-std::string normalize_dsn(std::string_view dsn) {
-  std::string_view s = trim(dsn);
-  std::string_view prefix = uri_prefix(s);
-  if (prefix.empty()) return std::string(s);
-
-  std::string scheme = lowercase(prefix);
-  std::string_view rest = s.substr(prefix.size() + 3);
-  if (scheme == "postgresql" || scheme == "postgres") return scheme + "://" + std::string(rest);
-
-  std::size_t plus = scheme.find('+');
-  bool driver_suffix = plus != std::string::npos && plus + 1 < scheme.size() &&
-                       (scheme.substr(0, plus) == "postgresql" || scheme.substr(0, plus) == "postgres") &&
-                       scheme.find(':') == std::string::npos;
-  if (!driver_suffix && scheme != "pgx" && scheme != "pgx4" && scheme != "pgx5") {
-    // Name only the scheme: whatever follows may hold a password.
-    std::string shown(prefix.substr(0, prefix.find(':')));
-    if (prefix.find(':') != std::string_view::npos) shown += ":...";
-    throw error(error_code::config,
-                "unsupported DSN scheme '" + shown +
-                    "://': use postgresql://, postgres:// or the keyword/value form (host=... dbname=...)");
-  }
-
-  // asyncpg spells sslmode "ssl"; translate only where no password can be (after the last '@').
-  std::string out = "postgresql://";
-  std::size_t at = rest.rfind('@');
-  std::size_t query = rest.find('?', at == std::string_view::npos ? 0 : at + 1);
-  if (query == std::string_view::npos) return out + std::string(rest);
-  out.append(rest.substr(0, query + 1));
-  std::string_view params = rest.substr(query + 1);
-  bool first = true;
-  while (true) {
-    std::size_t amp = params.find('&');
-    std::string_view param = params.substr(0, amp);
-    if (!first) out += '&';
-    first = false;
-    bool translated = false;
-    if (starts_with(param, "ssl=")) {
-      std::string_view value = param.substr(4);
-      if (std::find(ssl_modes.begin(), ssl_modes.end(), value) != ssl_modes.end()) {
-        out += "sslmode=";
-        out.append(value);
-        translated = true;
-      }
-    }
-    if (!translated) out.append(param);
-    if (amp == std::string_view::npos) break;
-    params.remove_prefix(amp + 1);
-  }
-  return out;
-}
 
 std::string redact_dsn(std::string_view dsn) {
   std::string_view prefix = uri_prefix(trim(dsn));
