@@ -139,8 +139,8 @@ TEST(RedactSecrets, HidesThePasswordLibpqReads) {
       "postgresql://clerk@db.internal/ledger?password=one&application_name=x",
       "host=db.internal dbname=ledger password=simple",
       "host=db.internal password='with space' dbname=ledger",
-      R"(host=db.internal password='it's' dbname=ledger)",
-      R"(host=db.internal password=back\slash dbname=ledger)",
+      R"(host=db.internal password='it\'s' dbname=ledger)",
+      R"(host=db.internal password=back\\slash dbname=ledger)",
       "host=db.internal password = spaced dbname=ledger",
       "  password=leading-blank host=db.internal",
   };
