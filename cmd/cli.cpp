@@ -110,19 +110,38 @@ int run_command(const command& cmd, const std::string& prefix, const std::vector
   }
 }
 
+// Index in the command line of the first token that the global options did not
+// take, as an option or as an option's value, and that is not itself an option.
+std::optional<std::size_t> subcommand_index(const std::vector<std::string>& args,
+                                            const po::parsed_options& parsed) {
+  std::size_t index = 0;  // of the option's first token in `args`
+  for (const auto& option : parsed.options) {
+    const bool ours = !option.unregistered && option.position_key < 0;
+    for (std::size_t k = 0; k < option.original_tokens.size(); ++k) {
+      const std::string& token = option.original_tokens[k];
+      if (ours || (!token.empty() && token[0] == '-')) continue;
+      // Tokens the parser drops (a "--" separator) only move it further right.
+      for (std::size_t i = index + k; i < args.size(); ++i)
+        if (args[i] == token) return i;
+      return std::nullopt;
+    }
+    index += option.original_tokens.size();
+  }
+  return std::nullopt;
+}
+
 int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   // The subcommand is the first token that is neither an option nor an option's value.
   auto pre = po::command_line_parser(args).options(global_options()).allow_unregistered().run();
-  std::vector<std::string> rest = po::collect_unrecognized(pre.options, po::include_positional);
-  auto name_it = std::find_if(rest.begin(), rest.end(), [](const std::string& a) { return a.empty() || a[0] != '-'; });
-  if (name_it == rest.end()) {
+  const std::optional<std::size_t> name_index = subcommand_index(args, pre);
+  if (!name_index) {
     const bool asked = std::find_if(args.begin(), args.end(), [](const std::string& a) {
                          return a == "--help" || a == "-h";
                        }) != args.end();
     print_migrate_help(asked ? out : err);
     return asked ? exit_ok : exit_usage;
   }
-  const std::string name = *name_it;
+  const std::string name = args[*name_index];
   auto cmd = std::find_if(migrate_commands().begin(), migrate_commands().end(),
                           [&](const command* c) { return name == c->name; });
   if (cmd == migrate_commands().end()) {
@@ -133,8 +152,10 @@ int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::os
     err << "\nRun 'app migrate --help' for the list of commands.\n";
     return exit_usage;
   }
+  // Removed by position: the same word may come earlier as an option's value
+  // ("--table status status").
   std::vector<std::string> own_args = args;
-  own_args.erase(std::find(own_args.begin(), own_args.end(), name));
+  own_args.erase(own_args.begin() + static_cast<std::ptrdiff_t>(*name_index));
   return run_command(**cmd, "app migrate ", own_args, out, err);
 }
 

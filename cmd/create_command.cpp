@@ -42,12 +42,12 @@ std::string file_text(const migrator::module_spec& module, const std::string& ve
          "\n"
          "-- +goose Up\n"
          "-- +goose StatementBegin\n"
-         "SELECT 'up SQL query';\n"
+         "SELECT 'write the change here';\n"
          "-- +goose StatementEnd\n"
          "\n"
          "-- +goose Down\n"
          "-- +goose StatementBegin\n"
-         "SELECT 'down SQL query';\n"
+         "SELECT 'undo the change here';\n"
          "-- +goose StatementEnd\n";
 }
 

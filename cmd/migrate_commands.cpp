@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "command.h"
 #include "exit_codes.h"
@@ -82,6 +83,25 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
                     e.done().steps.size());
     throw;
   }
+}
+
+// What `repair --checksums` would record. Refuses as the real repair would when
+// the module order changed (a checksum must not be recorded for another module's file).
+void print_checksums_dry_run(std::ostream& out, const migrator::status_report& status) {
+  if (!status.namespace_conflicts.empty()) {
+    std::string msg = "repair --checksums would refuse: the module order changed since these migrations were "
+                      "applied:";
+    for (const auto& conflict : status.namespace_conflicts) msg += "\n  " + conflict;
+    throw migrator::error(migrator::error_code::refused, msg);
+  }
+  std::vector<const migrator::migration_status*> missing;
+  for (const auto& m : status.migrations)
+    if (m.state == migrator::migration_state::applied && !m.has_checksum) missing.push_back(&m);
+  out << "-- dry run of 'repair --checksums': " << missing.size()
+      << " checksum(s) would be recorded; nothing was changed\n";
+  for (const auto* m : missing)
+    out << "-- record the checksum of " << m->module << " " << m->version << " " << m->name << " (" << m->path
+        << ")\n";
 }
 
 void no_options(po::options_description&, po::positional_options_description&) {}
@@ -233,10 +253,11 @@ const command version_command{
 
 const command repair_command{
     "repair", "fix the history after a human fixed the database (dirty versions, missing checksums)",
-    "app migrate repair --checksums | app migrate repair VERSION (--mark-applied | --mark-rolled-back)",
+    "app migrate repair --checksums | app migrate repair VERSION (--mark-applied | --mark-rolled-back) "
+    "[--dry-run]",
     "app migrate repair 7002 --mark-rolled-back",
     [](po::options_description& o, po::positional_options_description& p) {
-      o.add_options()("checksums", po::bool_switch(), "record the checksums of applied migrations that have none")(
+      o.add_options()("dry-run", po::bool_switch(), "print what would be recorded; change nothing")("checksums", po::bool_switch(), "record the checksums of applied migrations that have none")(
           "mark-applied", po::bool_switch(), "record VERSION as applied (its statements all ran)")(
           "mark-rolled-back", po::bool_switch(), "record VERSION as not applied (its effects were undone)")(
           "version", po::value<std::int64_t>()->value_name("VERSION"), "the dirty version to repair");
@@ -253,6 +274,11 @@ const command repair_command{
       const auto& settings = c.settings;
       auto set = checked_module_set(settings);
       migrator::engine engine(settings.dsn, set, engine_options_from(settings));
+      const bool dry_run = c.vm["dry-run"].as<bool>();
+      if (checksums && dry_run) {
+        print_checksums_dry_run(c.out, engine.status());
+        return static_cast<int>(exit_ok);
+      }
       if (checksums) {
         auto n = engine.repair_checksums();
         spdlog::info("recorded {} checksum(s)", n);
@@ -269,6 +295,14 @@ const command repair_command{
                                                                  : std::string(" (it is ") +
                                                                        migrator::to_string(it->state) + ")") +
                                   "; repair VERSION only clears a dirty version");
+      if (dry_run) {
+        c.out << "-- dry run of 'repair " << version << (applied ? " --mark-applied" : " --mark-rolled-back")
+              << "': nothing was changed\n-- " << it->module << " " << version << " " << it->name << " ("
+              << it->path << ") is dirty after statement " << it->statements_done.value_or(0) << " of "
+              << it->statements_total.value_or(0) << "\n-- would record version " << version << " as "
+              << (applied ? "applied" : "rolled back") << "\n";
+        return static_cast<int>(exit_ok);
+      }
       if (applied) engine.repair_mark_applied(version);
       else engine.repair_mark_rolled_back(version);
       spdlog::info("version {} ({} {}) is now recorded as {}", version, it->module, it->name,
@@ -279,7 +313,20 @@ const command repair_command{
 }  // namespace
 
 std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn) {
-  return std::async(std::launch::async, [dsn] { return std::make_unique<migrator::connection>(dsn); });
+  // Not std::async: its future waits for the thread when destroyed, so a broken
+  // module set would be reported only once the connection attempt ended (after
+  // connect_timeout for an unreachable host). This future can be dropped at once;
+  // the detached thread then closes whatever it opened.
+  std::promise<std::unique_ptr<migrator::connection>> promise;
+  auto future = promise.get_future();
+  std::thread([dsn, promise = std::move(promise)]() mutable {
+    try {
+      promise.set_value(std::make_unique<migrator::connection>(dsn));
+    } catch (...) {
+      promise.set_exception(std::current_exception());
+    }
+  }).detach();
+  return future;
 }
 
 migrator::engine_options engine_options_from(const app::settings& s) {

@@ -36,12 +36,6 @@ void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout
   }
 }
 
-std::string application_search_path(const module_set& set) {
-  std::string path;
-  for (const auto& m : set.modules) path += m.schema + ", ";
-  return path + "public";
-}
-
 struct application_connection::impl {
   explicit impl(const std::string& dsn) : session(dsn) {}
   pg_session session;

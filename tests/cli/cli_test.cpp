@@ -1,7 +1,14 @@
 // The command line without a database: help with an example on every command,
 // --version, "did you mean", usage errors and their exit code.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
 
 #include "test_support.h"
 
@@ -93,6 +100,81 @@ TEST(cli, help_never_shows_the_dsn_from_the_environment) {
   auto r = run_app_process({"migrate", "up", "--help"}, {{"DATABASE_URL", "postgresql://u:hunter2secret@h/db"}});
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out + r.err, ::testing::Not(HasSubstr("hunter2secret")));
+}
+
+// Regression: the subcommand was removed from the arguments by value, so a
+// global option's value spelled like it was removed instead.
+TEST(cli, the_command_is_taken_from_its_position_not_by_its_name) {
+  const std::string file = std::string(MIGRATOR_TESTDATA_DIR) + "/parser/transaction/00001_default_transaction.sql";
+  auto inspect = run_app({"migrate", "--table", "inspect", "--json", "inspect", file});
+  EXPECT_EQ(inspect.code, 0) << inspect.err;
+  EXPECT_THAT(inspect.out, HasSubstr("\"transaction\": true"));
+  auto equals_form = run_app({"migrate", "--table=inspect", "inspect", "--json", file});
+  EXPECT_EQ(equals_form.code, 0) << equals_form.err;
+  EXPECT_EQ(equals_form.out, inspect.out);
+  for (const std::vector<std::string>& args : {std::vector<std::string>{"migrate", "--table", "status", "--help", "status"},
+                                               std::vector<std::string>{"migrate", "--table", "status", "status", "--help"},
+                                               std::vector<std::string>{"migrate", "status", "--table", "status", "--help"}}) {
+    auto help = run_app(args);
+    EXPECT_EQ(help.code, 0) << help.err;
+    EXPECT_THAT(help.out, HasSubstr("usage: app migrate status"));
+  }
+}
+
+// A TCP server on 127.0.0.1 that accepts connections (the kernel completes the
+// handshake) and never answers: to the client, a database that does not respond
+// until its connect_timeout runs out.
+class silent_server {
+ public:
+  silent_server() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 || ::listen(fd_, 16) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+      throw std::runtime_error("silent_server: cannot listen on 127.0.0.1");
+    port_ = ntohs(address.sin_port);
+  }
+  ~silent_server() { close(); }
+  silent_server(const silent_server&) = delete;
+  silent_server& operator=(const silent_server&) = delete;
+  int port() const { return port_; }
+  // Resets the waiting connections: a client still connecting fails at once.
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+  int port_ = 0;
+};
+
+// Regression: the connection is opened on another thread while the module set
+// loads, and a broken set was reported only once that attempt gave up (after
+// connect_timeout when the host does not answer). Here the server never answers
+// while the app runs: the report must not depend on it.
+TEST(cli, a_broken_module_set_is_reported_without_waiting_for_the_connection) {
+  temp_dir dir;
+  write_module_set(dir, {{"alpha", {{"01001_a.sql", "SELECT 1;\n"}}}});  // no "-- +goose Up"
+  silent_server server;
+  const std::string dsn = "host=127.0.0.1 port=" + std::to_string(server.port()) + " connect_timeout=600";
+  for (const char* command : {"up", "down", "redo", "reset"}) {
+    SCOPED_TRACE(command);
+    auto running = std::async(std::launch::async, [&] {
+      return run_app({"migrate", command, "--dsn", dsn, "--modules-dir", dir.path().string()});
+    });
+    // A bound on the wait so that a regression fails instead of hanging for
+    // connect_timeout; the app needs no server to find the problem.
+    const bool finished = running.wait_for(std::chrono::seconds(120)) == std::future_status::ready;
+    if (!finished) server.close();
+    ASSERT_TRUE(finished) << "the app waited for the silent server";
+    auto r = running.get();
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("the module set has problems; nothing was changed"));
+    EXPECT_THAT(r.err, HasSubstr("01001_a.sql:1: SQL before \"-- +goose Up\""));
+  }
 }
 
 }  // namespace

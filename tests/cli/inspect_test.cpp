@@ -1,6 +1,6 @@
-// `app migrate inspect`: goose's corpus through the CLI (--json gives exactly
-// the golden statements), the text listing, and failures (exit 1, nothing on
-// stdout, the message on stderr).
+// `app migrate inspect`: the parser's corpus (tests/testdata/parser) through the
+// CLI (--json gives exactly the golden statements), the text listing, and
+// failures (exit 1, nothing on stdout, the message on stderr).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -19,14 +19,15 @@ namespace fs = std::filesystem;
 using testing_support::read_file;
 using testing_support::run_app;
 
-const fs::path goose_dir = fs::path(MIGRATOR_TESTDATA_DIR) / "goose-sqlparser";
+const fs::path corpus = fs::path(MIGRATOR_TESTDATA_DIR) / "parser";
 
-// The environment of goose's TestEnvsub; inspect reads the process environment.
-void set_goose_env() {
-  ::setenv("GOOSE_ENV_REGION", "us_east_", 1);
-  ::setenv("GOOSE_ENV_SET_BUT_EMPTY_VALUE", "", 1);
-  ::setenv("GOOSE_ENV_NAME", "foo", 1);
-  ::unsetenv("ANOTHER_VAR");
+// The corpus's environment (tests/unit/parser_corpus_test.cpp); inspect reads
+// the process environment.
+void set_corpus_env() {
+  ::setenv("LEDGER_SCHEMA", "ledger", 1);
+  ::setenv("LEDGER_OWNER", "treasurer", 1);
+  ::setenv("LEDGER_BLANK", "", 1);
+  ::unsetenv("LEDGER_MISSING");
 }
 
 // The NN.<direction>.golden.sql files of a directory, in statement order.
@@ -51,11 +52,11 @@ nlohmann::json inspect_json(const fs::path& file) {
   return nlohmann::json::parse(r.out);  // throws unless stdout is exactly one JSON value
 }
 
-TEST(Inspect, JsonOfEveryValidGooseFileHasTheGoldenStatements) {
-  set_goose_env();
+TEST(Inspect, JsonOfEveryValidCorpusFileHasTheGoldenStatements) {
+  set_corpus_env();
   std::size_t checked = 0;
-  for (const char* group : {"valid-up", "envsub"}) {
-    for (const auto& entry : fs::directory_iterator(goose_dir / group)) {
+  for (const char* group : {"valid", "envsub"}) {
+    for (const auto& entry : fs::directory_iterator(corpus / group)) {
       const fs::path dir = entry.path();
       SCOPED_TRACE(dir.string());
       const nlohmann::json j = inspect_json(dir / "input.sql");
@@ -64,28 +65,29 @@ TEST(Inspect, JsonOfEveryValidGooseFileHasTheGoldenStatements) {
       EXPECT_TRUE(j.at("name").is_null());
       EXPECT_TRUE(j.at("transaction").get<bool>());
       EXPECT_EQ(j.at("up").get<std::vector<std::string>>(), goldens(dir, "up"));
-      if (std::string(group) == "envsub") {  // goose checks down only there
-        EXPECT_EQ(j.at("down").get<std::vector<std::string>>(), goldens(dir, "down"));
-      }
+      EXPECT_EQ(j.at("down").get<std::vector<std::string>>(), goldens(dir, "down"));
       ++checked;
     }
   }
-  EXPECT_EQ(checked, 12u);
+  EXPECT_EQ(checked, 16u);
 }
 
-TEST(Inspect, TransactionFlagOfGooseFiles) {
-  EXPECT_TRUE(
-      inspect_json(goose_dir / "valid-txn" / "00001_create_users_table.sql").at("transaction").get<bool>());
-  const nlohmann::json j = inspect_json(goose_dir / "valid-txn" / "00003_no_transaction.sql");
+TEST(Inspect, TransactionFlagOfCorpusFiles) {
+  EXPECT_TRUE(inspect_json(corpus / "transaction" / "00001_default_transaction.sql")
+                  .at("transaction")
+                  .get<bool>());
+  const nlohmann::json j = inspect_json(corpus / "transaction" / "00003_no_transaction.sql");
   EXPECT_FALSE(j.at("transaction").get<bool>());
   EXPECT_EQ(j.at("version"), 3);
   EXPECT_EQ(j.at("name"), "no_transaction");
-  EXPECT_EQ(j.at("down"), nlohmann::json::array({"DROP TABLE post;"}));
+  EXPECT_EQ(j.at("down"), nlohmann::json::array({"DROP INDEX CONCURRENTLY couriers_display_name_idx;"}));
 }
 
-TEST(Inspect, EveryInvalidGooseFileFails) {
+TEST(Inspect, EveryRejectedCorpusFileFails) {
+  set_corpus_env();
   std::size_t checked = 0;
-  for (const auto& entry : fs::directory_iterator(goose_dir / "invalid" / "up")) {
+  for (const auto& entry : fs::directory_iterator(corpus / "rejected")) {
+    if (entry.path().extension() != ".sql") continue;
     const std::string path = entry.path().string();
     const auto r = run_app({"migrate", "inspect", path, "--json"});
     EXPECT_EQ(r.code, 1) << path;
@@ -93,7 +95,7 @@ TEST(Inspect, EveryInvalidGooseFileFails) {
     EXPECT_NE(r.err.find(path + ":"), std::string::npos) << r.err;
     ++checked;
   }
-  EXPECT_EQ(checked, 4u);
+  EXPECT_EQ(checked, 21u);
 }
 
 TEST(Inspect, JsonKeysAndVersionFromTheFileName) {

@@ -175,6 +175,12 @@ TEST_F(engine_test, a_goose_written_history_is_adopted) {
   EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002", "2001"}));
   // goose reads its table as before: one row per version, latest applied.
   EXPECT_EQ(db.scalar("SELECT max(version_id) FROM goose_db_version"), "2001");
+  const std::string recorded = db.scalar("SELECT count(checksum) FROM goose_db_version_meta");
+  auto dry = migrate({"repair", "--checksums", "--dry-run"});
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  EXPECT_THAT(dry.out, HasSubstr("1 checksum(s) would be recorded; nothing was changed"));
+  EXPECT_THAT(dry.out, HasSubstr("-- record the checksum of db 1001 "));
+  EXPECT_EQ(db.scalar("SELECT count(checksum) FROM goose_db_version_meta"), recorded);
   ASSERT_EQ(migrate({"repair", "--checksums"}).code, 0);
   EXPECT_EQ(db.scalar("SELECT count(checksum) FROM goose_db_version_meta"), "3");
 }
@@ -185,6 +191,19 @@ TEST_F(engine_test, schema_qualified_table_option) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(db.scalar("SELECT count(*) FROM ops.migrations WHERE version_id > 0"), "3");
   EXPECT_FALSE(table_exists("goose_db_version"));
+}
+
+// Regression: the subcommand was removed from the arguments by value, so a global
+// option's value spelled like it ("--table up ... up") was removed instead.
+TEST_F(engine_test, a_table_named_like_the_command_before_it) {
+  write_two_modules();
+  auto r = migrate({"--table", "up", "--lock-timeout", "5s", "up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM up WHERE version_id > 0"), "3");
+  EXPECT_FALSE(table_exists("goose_db_version"));
+  auto status = migrate({"--table", "status", "status", "--json"});
+  ASSERT_EQ(status.code, 0) << status.err;
+  EXPECT_TRUE(table_exists("up"));
 }
 
 TEST_F(engine_test, eight_processes_running_up_at_once_record_each_migration_once) {

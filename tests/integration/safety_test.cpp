@@ -120,6 +120,17 @@ TEST_F(safety_test, repair_mark_applied_clears_a_dirty_version) {
   EXPECT_EQ(state_of(1001), "dirty");
   auto wrong = migrate({"repair", "1001"});
   EXPECT_EQ(wrong.code, 2);
+  for (const char* mark : {"--mark-applied", "--mark-rolled-back"}) {
+    auto dry = migrate({"repair", "1001", mark, "--dry-run"});
+    ASSERT_EQ(dry.code, 0) << dry.err;
+    EXPECT_THAT(dry.out, HasSubstr("nothing was changed"));
+    EXPECT_THAT(dry.out, HasSubstr("alpha 1001 nt"));
+    EXPECT_THAT(dry.out, HasSubstr("is dirty after statement 1 of 2"));
+    EXPECT_THAT(dry.out, HasSubstr(std::string("would record version 1001 as ") +
+                                   (std::string(mark) == "--mark-applied" ? "applied" : "rolled back")));
+    EXPECT_EQ(state_of(1001), "dirty");
+  }
+  EXPECT_EQ(migrate({"repair", "1002", "--mark-applied", "--dry-run"}).code, 2);  // checked as for real
   ASSERT_EQ(migrate({"repair", "1001", "--mark-applied"}).code, 0);
   EXPECT_EQ(state_of(1001), "applied");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id = 1001"), "1");

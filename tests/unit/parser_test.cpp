@@ -67,9 +67,9 @@ const std::vector<split_case> split_cases = {
      {{"CREATE TABLE t (id int);", 2}},
      {{"DROP TABLE t;", 4}}},
     {"down is optional", "-- +goose Up\nSELECT 1;\n", {{"SELECT 1;", 2}}, {}},
-    {"only a comment after up (goose emptySQL)", "-- +goose Up\n-- This is just a comment", {}, {}},
-    {"blank sections (goose emptySQL2)",
-     "\n\n-- comment\n-- +goose Up\n\n-- comment\n-- +goose Down\n\n",
+    {"only a comment after up gives no statement", "-- +goose Up\n-- nothing to do yet", {}, {}},
+    {"blank sections give no statements",
+     "\n\n-- header\n-- +goose Up\n\n-- later\n-- +goose Down\n\n",
      {},
      {}},
     {"blank and whitespace lines before up are skipped",
@@ -97,8 +97,8 @@ const std::vector<split_case> split_cases = {
      {{"SELECT 1;--glued\nSELECT 2;", 2}},
      {}},
     {"goose words: a space before the semicolon still ends it",
-     "-- +goose Up\nEND   ; -- comment\n",
-     {{"END   ; -- comment", 2}},
+     "-- +goose Up\nCOMMIT   ; -- done\n",
+     {{"COMMIT   ; -- done", 2}},
      {}},
     {"a lone semicolon line is a statement", "-- +goose Up\n;\n", {{";", 2}}, {}},
     {"leading comments and blank lines are dropped, inner ones kept",
@@ -118,31 +118,30 @@ const std::vector<split_case> split_cases = {
      "-- +goose Up\nSELECT 1\xC2\xA0;\xE2\x80\x83-- c\n",
      {{"SELECT 1\xC2\xA0;\xE2\x80\x83-- c", 2}},
      {}},
-    {"goose multilineSQL",
+    {"statements with trailing comments, tabs and a two-statement line",
      R"sql(-- +goose Up
-CREATE TABLE post (
-		id int NOT NULL,
-		title text,
-		body text,
-		PRIMARY KEY(id)
-);                  -- 1st stmt
+CREATE TABLE parcels (
+	parcel_id bigint NOT NULL,
+	weight_g int,
+	PRIMARY KEY (parcel_id)
+);              -- the table
 
--- comment
-SELECT 2;           -- 2nd stmt
-SELECT 3; SELECT 3; -- 3rd stmt
-SELECT 4;           -- 4th stmt
+-- about the next ones
+SELECT 1;       -- one
+SELECT 2; SELECT 3;  -- two on a line
+SELECT 4;       -- four
 
 -- +goose Down
--- comment
-DROP TABLE post;    -- 1st stmt
+-- undo
+DROP TABLE parcels;  -- the only one
 )sql",
-     {{"CREATE TABLE post (\n\t\tid int NOT NULL,\n\t\ttitle text,\n\t\tbody text,\n\t\tPRIMARY KEY(id)\n);  "
-       "                -- 1st stmt",
+     {{"CREATE TABLE parcels (\n\tparcel_id bigint NOT NULL,\n\tweight_g int,\n\tPRIMARY KEY (parcel_id)\n);  "
+       "            -- the table",
        2},
-      {"SELECT 2;           -- 2nd stmt", 10},
-      {"SELECT 3; SELECT 3; -- 3rd stmt", 11},
-      {"SELECT 4;           -- 4th stmt", 12}},
-     {{"DROP TABLE post;    -- 1st stmt", 16}}},
+      {"SELECT 1;       -- one", 9},
+      {"SELECT 2; SELECT 3;  -- two on a line", 10},
+      {"SELECT 4;       -- four", 11}},
+     {{"DROP TABLE parcels;  -- the only one", 15}}},
 
     // --- StatementBegin / StatementEnd --------------------------------------------
     {"a block is one statement",
@@ -157,7 +156,7 @@ $$ LANGUAGE plpgsql;
 )sql",
      {{"CREATE FUNCTION f() RETURNS int AS $$\nBEGIN\n  RETURN 1;\nEND;\n$$ LANGUAGE plpgsql;", 3}},
      {}},
-    {"a block needs no semicolon (goose plpgsqlSyntax down)",
+    {"a block needs no semicolon",
      "-- +goose Up\nSELECT 1;\n-- +goose Down\n-- +goose StatementBegin\nDROP TRIGGER t\n-- +goose "
      "StatementEnd\n"
      "-- +goose StatementBegin\nDROP FUNCTION f()\n-- +goose StatementEnd\n",
@@ -167,7 +166,7 @@ $$ LANGUAGE plpgsql;
      "-- +goose Up\n-- +goose StatementBegin\n\n-- dropped\nSELECT 1;\n-- kept\n\n-- +goose StatementEnd\n",
      {{"SELECT 1;\n-- kept", 5}},
      {}},
-    {"a block keeps an unterminated string (COPY data, goose copyFromStdin)",
+    {"a block keeps an unterminated string (COPY data)",
      "-- +goose Up\n-- +goose StatementBegin\nCOPY t (a, b) FROM stdin;\n1\tit's\n\\.\n-- +goose "
      "StatementEnd\n",
      {{"COPY t (a, b) FROM stdin;\n1\tit's\n\\.", 3}},
@@ -180,36 +179,36 @@ $$ LANGUAGE plpgsql;
      "-- +goose Up\n-- +goose StatementBegin\n-- only a comment\n-- +goose StatementEnd\nSELECT 1;\n",
      {{"SELECT 1;", 5}},
      {}},
-    {"blocks and simple statements mix (goose plpgsqlSyntaxMixedStatements)",
+    {"blocks and simple statements mix",
      R"sql(
 -- +goose Up
 -- +goose StatementBegin
-CREATE OR REPLACE FUNCTION update_updated_at_column()
-RETURNS TRIGGER AS $$
+CREATE FUNCTION parcels_touch()
+RETURNS trigger AS $$
 BEGIN
-    NEW.updated_at = now();
+    NEW.weighed_at = now();
     RETURN NEW;
 END;
-$$ language 'plpgsql';
+$$ LANGUAGE plpgsql;
 -- +goose StatementEnd
 
-CREATE TRIGGER update_properties_updated_at
+CREATE TRIGGER parcels_touch
 BEFORE UPDATE
-ON properties 
-FOR EACH ROW EXECUTE PROCEDURE  update_updated_at_column();
+ON parcels 
+FOR EACH ROW EXECUTE FUNCTION  parcels_touch();
 
 -- +goose Down
-DROP TRIGGER update_properties_updated_at;
-DROP FUNCTION update_updated_at_column();
+DROP TRIGGER parcels_touch ON parcels;
+DROP FUNCTION parcels_touch();
 )sql",
-     {{"CREATE OR REPLACE FUNCTION update_updated_at_column()\nRETURNS TRIGGER AS $$\nBEGIN\n    "
-       "NEW.updated_at = now();\n"
-       "    RETURN NEW;\nEND;\n$$ language 'plpgsql';",
+     {{"CREATE FUNCTION parcels_touch()\nRETURNS trigger AS $$\nBEGIN\n    "
+       "NEW.weighed_at = now();\n"
+       "    RETURN NEW;\nEND;\n$$ LANGUAGE plpgsql;",
        4},
-      {"CREATE TRIGGER update_properties_updated_at\nBEFORE UPDATE\nON properties \n"
-       "FOR EACH ROW EXECUTE PROCEDURE  update_updated_at_column();",
+      {"CREATE TRIGGER parcels_touch\nBEFORE UPDATE\nON parcels \n"
+       "FOR EACH ROW EXECUTE FUNCTION  parcels_touch();",
        13}},
-     {{"DROP TRIGGER update_properties_updated_at;", 19}, {"DROP FUNCTION update_updated_at_column();", 20}}},
+     {{"DROP TRIGGER parcels_touch ON parcels;", 19}, {"DROP FUNCTION parcels_touch();", 20}}},
 
     // --- Annotation spelling (goose's extractAnnotation) ---------------------------
     {"annotations are case-insensitive",
@@ -294,9 +293,9 @@ DROP FUNCTION update_updated_at_column();
      "-- +goose Up\nSELECT /* a; /* b;\n*/ c;\n*/ 1;\nSELECT 2;\n",
      {{"SELECT /* a; /* b;\n*/ c;\n*/ 1;", 2}, {"SELECT 2;", 5}},
      {}},
-    {"dashes inside a string are not a comment (goose #699)",
-     "-- +goose Up\nCOMMENT ON TABLE t IS 'cool arrow -->';\nSELECT '-- no';\n",
-     {{"COMMENT ON TABLE t IS 'cool arrow -->';", 2}, {"SELECT '-- no';", 3}},
+    {"dashes inside a string are not a comment (as in goose since its issue 699)",
+     "-- +goose Up\nCOMMENT ON TABLE t IS 'depot --> door';\nSELECT '-- no';\n",
+     {{"COMMENT ON TABLE t IS 'depot --> door';", 2}, {"SELECT '-- no';", 3}},
      {}},
     {"dashes inside a multi-line string are not a comment",
      "-- +goose Up\nINSERT INTO t VALUES ('a\n-- b', 1);\nSELECT 2;\n",
@@ -404,13 +403,13 @@ const std::vector<error_case> error_cases = {
     {"empty file", "", "f.sql:1: no \"-- +goose Up\" annotation: a migration starts with \"-- +goose Up\""},
     {"only comments", "-- hello\n\n-- world\n",
      "f.sql:1: no \"-- +goose Up\" annotation: a migration starts with \"-- +goose Up\""},
-    {"SQL before Up (goose noUpDownAnnotations)", "\nCREATE TABLE post (\n    id int\n);\n",
-     "f.sql:2: SQL before \"-- +goose Up\": \"CREATE TABLE post (\" (a migration starts with \"-- +goose "
+    {"SQL before Up", "\nCREATE TABLE parcels (\n    id int\n);\n",
+     "f.sql:2: SQL before \"-- +goose Up\": \"CREATE TABLE parcels (\" (a migration starts with \"-- +goose "
      "Up\")"},
-    {"second Up (goose multiUpDown)",
+    {"second Up",
      "-- +goose Up\nSELECT 1;\n\n-- +goose Down\nSELECT 2;\n\n-- +goose Up\nSELECT 3;\n",
      "f.sql:7: second \"-- +goose Up\" (the first is on line 1)"},
-    {"Down before Up (goose downFirst)", "-- +goose Down\nDROP TABLE fancier_post;\n",
+    {"Down before Up", "-- +goose Down\nDROP TABLE parcels;\n",
      "f.sql:1: \"-- +goose Down\" before \"-- +goose Up\" (a migration starts with \"-- +goose Up\")"},
     {"second Down", "-- +goose Up\n-- +goose Down\nSELECT 1;\n-- +goose Down\n",
      "f.sql:4: second \"-- +goose Down\" (the first is on line 2)"},
@@ -423,7 +422,7 @@ const std::vector<error_case> error_cases = {
     {"StatementBegin inside a block",
      "-- +goose Up\n-- +goose StatementBegin\nSELECT 1;\n-- +goose StatementBegin\n",
      "f.sql:4: StatementBegin inside the block opened on line 2 (add \"-- +goose StatementEnd\" before it)"},
-    {"Down inside a block (goose statementBeginNoStatementEnd)",
+    {"Down inside a block",
      "-- +goose Up\n-- +goose StatementBegin\nCREATE FUNCTION f() RETURNS void AS $$\n$$ LANGUAGE sql;\n\n-- "
      "+goose Down\n",
      "f.sql:6: \"-- +goose Down\" inside the StatementBegin block opened on line 2 (add \"-- +goose "
@@ -433,8 +432,8 @@ const std::vector<error_case> error_cases = {
      "f.sql:3: StatementEnd without a StatementBegin before it"},
 
     // --- Unterminated statements ----------------------------------------------------
-    {"no semicolon before Down (goose unfinishedSQL)", "\n-- +goose Up\nALTER TABLE post\n\n-- +goose Down\n",
-     "f.sql:3: statement \"ALTER TABLE post\" is not terminated before \"-- +goose Down\" on line 5: end it "
+    {"no semicolon before Down", "\n-- +goose Up\nALTER TABLE parcels\n\n-- +goose Down\n",
+     "f.sql:3: statement \"ALTER TABLE parcels\" is not terminated before \"-- +goose Down\" on line 5: end it "
      "with "
      "\";\" or wrap it in \"-- +goose StatementBegin\" / \"-- +goose StatementEnd\""},
     {"no semicolon at the end of the file",
@@ -461,8 +460,8 @@ const std::vector<error_case> error_cases = {
     {"a block comment that is never closed", "-- +goose Up\nSELECT 1;\nSELECT /* a /* b */;\n",
      "f.sql:3: statement \"SELECT /* a /* b */;\" is not terminated before the end of the file: a /* comment "
      "opened on line 3 is never closed"},
-    {"goose TestSemicolons: a semicolon after -- is a comment", "-- +goose Up\nEND -- comment ;\n",
-     "f.sql:2: statement \"END -- comment ;\" is not terminated before the end of the file: end it with "
+    {"a semicolon after -- is part of the comment", "-- +goose Up\nCOMMIT -- done ;\n",
+     "f.sql:2: statement \"COMMIT -- done ;\" is not terminated before the end of the file: end it with "
      "\";\" or "
      "wrap it in \"-- +goose StatementBegin\" / \"-- +goose StatementEnd\""},
 
@@ -487,11 +486,10 @@ const std::vector<error_case> error_cases = {
      "is never closed"},
 
     // --- ENVSUB ---------------------------------------------------------------------
-    {"required variable unset (goose TestEnvsubError)",
-     "\n-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE post (\n\tid int NOT "
-     "NULL,\n\t${SOME_UNSET_VAR?required env var "
-     "not set} text\n);\n",
-     "f.sql:6: variable substitution failed: $SOME_UNSET_VAR: required env var not set"},
+    {"required variable unset",
+     "\n-- +goose ENVSUB ON\n-- +goose Up\nCREATE TABLE parcels (\n\tid int NOT "
+     "NULL,\n\t${PARCEL_COLUMN?name the weight column} int\n);\n",
+     "f.sql:6: variable substitution failed: $PARCEL_COLUMN: name the weight column"},
     {"required variable unset, no message", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT '${UNSET?}';\n",
      "f.sql:3: variable substitution failed: $UNSET: not set"},
     {"a $ not followed by a name", "-- +goose ENVSUB ON\n-- +goose Up\nSELECT $1;\n",

@@ -19,12 +19,11 @@ namespace migrator {
 void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout,
                        const std::function<void(int attempt, const std::string& reason)>& on_retry);
 
-// "identity, organization, billing, public": every module's schema in manifest order, then public.
-std::string application_search_path(const module_set& set);
-
 class application_connection {
  public:
-  // Connects, sets the search_path above and, when `role` is given, SET ROLE.
+  // Connects, sets the search_path to every module's schema in manifest order,
+  // then public ("identity", "organization", "billing", public), and, when
+  // `role` is given, SET ROLE.
   application_connection(const std::string& dsn, const module_set& set, const std::optional<std::string>& role);
   ~application_connection();
   application_connection(const application_connection&) = delete;

@@ -1,1 +1,0 @@
-DROP TABLE us_east_post;    -- 1st stmt

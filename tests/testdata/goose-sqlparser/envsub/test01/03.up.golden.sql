@@ -1,1 +1,0 @@
-SELECT 3; SELECT 3; -- 3rd stmt

@@ -1,1 +1,0 @@
-SELECT 4;           -- 4th stmt

@@ -1,4 +1,0 @@
--- +goose Up
-SELECT * FROM bar
--- +goose Down
-SELECT * FROM baz;

@@ -1,3 +1,0 @@
--- +goose Up
-SELECT * FROM bar
--- +goose Down

@@ -1,6 +1,0 @@
-CREATE TABLE emp (
-    empname text,
-    salary integer,
-    last_date timestamp,
-    last_user text
-);

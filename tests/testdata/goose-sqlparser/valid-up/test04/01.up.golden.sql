@@ -1,4 +1,0 @@
-CREATE TABLE ssh_keys (
-    id integer NOT NULL,
-    "publicKey" text
-);

@@ -1,3 +1,0 @@
-CREATE TABLE article (
-    id text,
-            content text);

@@ -1,5 +1,0 @@
-INSERT INTO article (id, content) VALUES ('id_0001',  E'# My markdown doc
-
-first paragraph
-
-second paragraph');

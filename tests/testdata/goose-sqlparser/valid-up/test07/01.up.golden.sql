@@ -1,1 +1,0 @@
-CREATE INDEX ON public.users (user_id);

@@ -1,1 +1,0 @@
-/*!80031 ALTER TABLE `table_b` MODIFY `column_2` TEXT NOT NULL */;

@@ -1,1 +1,0 @@
-CREATE TABLE arrows (c text);

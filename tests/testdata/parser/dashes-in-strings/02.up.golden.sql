@@ -1,1 +1,0 @@
-COMMENT ON TABLE arrows IS 'Look at this cool arrow -->';

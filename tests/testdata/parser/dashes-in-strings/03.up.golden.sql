@@ -1,1 +1,0 @@
-INSERT INTO arrows VALUES ('--;'), ('a -- b');

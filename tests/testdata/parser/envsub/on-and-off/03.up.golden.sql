@@ -1,0 +1,5 @@
+CREATE FUNCTION posting_notice() RETURNS void AS $$
+BEGIN
+    RAISE NOTICE 'treasurer $LEDGER_OWNER $LEDGER_OWNER';
+END;
+$$ LANGUAGE plpgsql;

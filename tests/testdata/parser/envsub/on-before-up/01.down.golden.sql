@@ -1,0 +1,1 @@
+DROP TABLE ledger_accounts;  -- the only one

@@ -1,0 +1,1 @@
+SELECT 3; SELECT 4;  -- third: one line, one statement

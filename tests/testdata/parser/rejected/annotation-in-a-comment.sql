@@ -1,0 +1,2 @@
+-- +goose Up
+-- the +goose format is explained in the docs

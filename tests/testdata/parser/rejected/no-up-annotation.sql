@@ -1,0 +1,4 @@
+
+CREATE TABLE fx_rates (
+  currency text PRIMARY KEY
+);

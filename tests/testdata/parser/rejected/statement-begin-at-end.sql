@@ -1,0 +1,3 @@
+-- +goose Up
+-- +goose StatementBegin
+SELECT 1;

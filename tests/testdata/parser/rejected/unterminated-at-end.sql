@@ -1,0 +1,2 @@
+-- +goose Up
+SELECT count(*) FROM stock_moves

@@ -1,0 +1,4 @@
+-- +goose Up
+SELECT count(*) FROM stock_moves
+-- +goose Down
+SELECT 1;

@@ -1,0 +1,5 @@
+
+-- +goose Up
+ALTER TABLE stock_moves
+
+-- +goose Down

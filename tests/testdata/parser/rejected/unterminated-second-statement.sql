@@ -1,0 +1,5 @@
+-- +goose Up
+SELECT count(*) FROM stock_items;
+SELECT count(*) FROM stock_moves
+-- +goose Down
+SELECT 1;

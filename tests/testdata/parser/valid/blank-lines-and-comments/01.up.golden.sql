@@ -1,0 +1,3 @@
+CREATE TABLE help_pages (
+    slug text,
+        body text);

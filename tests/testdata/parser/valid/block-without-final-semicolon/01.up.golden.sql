@@ -1,0 +1,2 @@
+CREATE TABLE audit_marks ( mark_id int );
+INSERT INTO audit_marks VALUES (1) -- no semicolon: the block still ends at StatementEnd

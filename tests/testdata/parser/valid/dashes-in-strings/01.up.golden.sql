@@ -1,0 +1,1 @@
+CREATE TABLE route_legs (hop text);

@@ -1,0 +1,1 @@
+COMMENT ON TABLE route_legs IS 'depot --> customer';

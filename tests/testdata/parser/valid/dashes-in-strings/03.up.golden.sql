@@ -1,0 +1,1 @@
+INSERT INTO route_legs VALUES ('--;'), ('a -- b');

@@ -1,0 +1,4 @@
+CREATE TABLE `parcels` (
+    `parcel_id` BIGINT NOT NULL,
+    `weighed_at` DATETIME DEFAULT NOW()
+) ENGINE = InnoDB;

@@ -1,0 +1,3 @@
+CREATE TABLE `couriers` (
+    `courier_id` BIGINT NOT NULL
+) ENGINE = InnoDB;

@@ -1,0 +1,1 @@
+/*!80013 ALTER TABLE `parcels` ADD COLUMN `courier_id` BIGINT */;

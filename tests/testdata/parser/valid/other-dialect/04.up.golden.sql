@@ -1,0 +1,1 @@
+/*!80013 ALTER TABLE `couriers` ADD COLUMN `courier_name` TEXT */;

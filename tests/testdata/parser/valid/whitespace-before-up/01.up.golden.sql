@@ -1,0 +1,1 @@
+CREATE INDEX ON ledger_entries (booked_at);
