@@ -66,7 +66,8 @@ bool standby_cluster::catch_up(const std::string& primary_dsn, int timeout_ms) c
   {
     pqxx::connection primary(primary_dsn);
     pqxx::nontransaction tx(primary);
-    target = tx.exec("SELECT pg_current_wal_lsn()::text")[0][0].c_str();
+    // The insert position: with synchronous_commit=off (scripts/pg) a commit may not be written yet.
+    target = tx.exec("SELECT pg_current_wal_insert_lsn()::text")[0][0].c_str();
   }
   pqxx::connection standby(dsn_);
   const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
