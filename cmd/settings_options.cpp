@@ -60,7 +60,11 @@ void add_settings_options(po::options_description& options) {
       ("log-level", po::value<std::string>()->value_name("LEVEL"), level.c_str())
       ("log-format", po::value<std::string>()->value_name("FORMAT"), format.c_str())
       ("allow-drift", "proceed although applied migrations differ from their files (env APP_ALLOW_DRIFT; "
-                      "default: refuse)");
+                      "default: refuse)")
+      ("on-unknown", po::value<std::string>()->value_name("POLICY"),
+       "warn|refuse: at application start, versions in the database that this build does not know (applied by "
+       "a newer build): warn starts when every known migration is applied, refuse does not start (env "
+       "APP_ON_UNKNOWN; default: warn)");
 }
 
 migrator::settings_flags settings_flags_from(const po::variables_map& vm) {
@@ -78,6 +82,7 @@ migrator::settings_flags settings_flags_from(const po::variables_map& vm) {
   f.log_level = given(vm, "log-level");
   f.log_format = given(vm, "log-format");
   f.allow_drift = vm.count("allow-drift") > 0;
+  f.on_unknown = given(vm, "on-unknown");
   return f;
 }
 

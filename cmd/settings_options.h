@@ -13,7 +13,7 @@ namespace po = boost::program_options;
 
 // Declares --dsn, --config, --modules-dir, --table, --lock-timeout,
 // --statement-timeout, --db-lock-timeout, --wait-timeout, --no-migrate,
-// --app-role, --log-level, --log-format and --allow-drift. None has a
+// --app-role, --log-level, --log-format, --allow-drift and --on-unknown. None has a
 // program_options default (a given flag must be told from an absent one); the
 // help texts state the defaults, and never a DSN.
 void add_settings_options(po::options_description& options);

@@ -29,7 +29,7 @@ const std::array<section_spec, 4>& file_schema() {
   static const std::array<section_spec, 4> schema = {{
       {"database", {"url", "table", "app_role"}},
       {"migrations",
-       {"on_start", "modules_dir", "lock_timeout", "statement_timeout", "db_lock_timeout", "allow_drift"}},
+       {"on_start", "modules_dir", "lock_timeout", "statement_timeout", "db_lock_timeout", "allow_drift", "on_unknown"}},
       {"startup", {"wait_timeout"}},
       {"log", {"level", "format"}},
   }};
@@ -331,6 +331,8 @@ settings resolve_settings(const settings_flags& flags, const env_lookup& env, co
   if (flags.allow_drift) allow_drift = "true";
   if (auto v = src.pick(allow_drift, "--allow-drift", "APP_ALLOW_DRIFT", "migrations.allow_drift"))
     s.allow_drift = bool_value(*v);
+  if (auto v = src.pick(flags.on_unknown, "--on-unknown", "APP_ON_UNKNOWN", "migrations.on_unknown"))
+    s.on_unknown = choice_value(*v, {"warn", "refuse"});
   return s;
 }
 

@@ -43,7 +43,7 @@ class scoped_cwd {
 TEST(SettingsOptions, NothingGivenIsNothingGiven) {
   migrator::settings_flags f = app::settings_flags_from(parse({}));
   EXPECT_FALSE(f.dsn || f.config || f.modules_dir || f.table || f.lock_timeout || f.statement_timeout ||
-               f.db_lock_timeout || f.wait_timeout || f.app_role || f.log_level || f.log_format);
+               f.db_lock_timeout || f.wait_timeout || f.app_role || f.log_level || f.log_format || f.on_unknown);
   EXPECT_FALSE(f.no_migrate);
   EXPECT_FALSE(f.allow_drift);
 }
@@ -53,6 +53,7 @@ TEST(SettingsOptions, EveryFlagReachesItsField) {
       "--dsn", "host=h", "--config", "c.yaml", "--modules-dir", "mods", "--table", "s.t", "--lock-timeout", "1m",
       "--statement-timeout", "2s", "--db-lock-timeout", "3s", "--wait-timeout", "4s", "--no-migrate",
       "--app-role", "r", "--log-level", "debug", "--log-format", "json", "--allow-drift",
+      "--on-unknown", "refuse",
   }));
   EXPECT_EQ(f.dsn, "host=h");
   EXPECT_EQ(f.config, "c.yaml");
@@ -67,6 +68,7 @@ TEST(SettingsOptions, EveryFlagReachesItsField) {
   EXPECT_EQ(f.log_level, "debug");
   EXPECT_EQ(f.log_format, "json");
   EXPECT_TRUE(f.allow_drift);
+  EXPECT_EQ(f.on_unknown, "refuse");
 }
 
 TEST(SettingsOptions, FlagsOfAnotherOptionSetAreIgnored) {

@@ -55,6 +55,8 @@ struct settings {
   std::string log_format = "text";
   // Proceed although applied migrations differ from their files. Default: false.
   bool allow_drift = false;
+  // warn|refuse: at application start, versions applied by a newer build. Default: warn.
+  std::string on_unknown = "warn";
 };
 
 // The global command-line flags as given; nullopt / false = not given. Values are
@@ -74,6 +76,7 @@ struct settings_flags {
   std::optional<std::string> log_level;          // --log-level
   std::optional<std::string> log_format;         // --log-format
   bool allow_drift = false;                      // --allow-drift
+  std::optional<std::string> on_unknown;         // --on-unknown
 };
 
 // Resolves every setting: flag > environment > configuration file > default; the
