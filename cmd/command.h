@@ -11,6 +11,7 @@
 
 #include "migrator/assembler.h"
 #include "migrator/engine.h"
+#include "migrator/startup.h"
 #include "settings.h"
 
 namespace app {
@@ -47,11 +48,10 @@ std::future<std::unique_ptr<migrator::connection>> connect_in_background(const s
 // The engine's options, from the resolved settings.
 migrator::engine_options engine_options_from(const app::settings& settings);
 
+// `app start`'s options for migrator::migrate_on_startup, from the resolved settings.
+migrator::startup_options startup_options_from(const app::settings& settings);
+
 // Logs each applied or rolled-back migration (with its duration) and lock waits.
-class logging_observer : public migrator::run_observer {
- public:
-  void waiting_for_lock() override;
-  void step_finished(const migrator::step_result& result) override;
-};
+using logging_observer = migrator::logging_run_observer;
 
 }  // namespace app

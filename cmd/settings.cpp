@@ -131,6 +131,12 @@ std::vector<setting_spec> make_table() {
        "proceed although applied migrations differ from their files (--allow-drift sets true)",
        [](const settings& s) { return show(s.allow_drift); },
        [](settings& s, const raw_value& v) { s.allow_drift = bool_value(v); }},
+      {"migrations.on_unknown", "on-unknown", "POLICY", "", "APP_ON_UNKNOWN",
+       "at application start, versions in the database that this build does not know (applied by a newer "
+       "build during a rolling deploy): warn = start when every known migration is applied and unmodified, "
+       "with one warning naming them; refuse = do not start (exit 6)",
+       [](const settings& s) { return s.on_unknown; },
+       [](settings& s, const raw_value& v) { s.on_unknown = choice_value(v, {"warn", "refuse"}); }},
       {"startup.wait_timeout", "wait-timeout", "DURATION", "", "APP_WAIT_TIMEOUT",
        "at application start, how long to wait for the database to accept connections",
        [](const settings& s) { return format_duration(s.wait_timeout); },

@@ -73,6 +73,7 @@ TEST(Settings, DefaultsWithNothingConfigured) {
   EXPECT_EQ(s.log_level, "info");
   EXPECT_EQ(s.log_format, "text");
   EXPECT_FALSE(s.allow_drift);
+  EXPECT_EQ(s.on_unknown, "warn");
 }
 
 // Each key set in all three sources, then removed from the highest one at a time.
@@ -122,6 +123,9 @@ TEST(Settings, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
       {"allow_drift", [](settings_flags& f) { f["allow-drift"] = ""; }, "APP_ALLOW_DRIFT", "false",
        "migrations: {allow_drift: true}", [](const settings& s) { return s.allow_drift ? "true" : "false"; },
        "true", "false", "true", "false"},
+      {"on_unknown", [](settings_flags& f) { f["on-unknown"] = "refuse"; }, "APP_ON_UNKNOWN", "warn",
+       "migrations: {on_unknown: refuse}", [](const settings& s) { return s.on_unknown; }, "refuse", "warn",
+       "refuse", "warn"},
   };
   for (const precedence_case& c : cases) {
     SCOPED_TRACE(c.key);
