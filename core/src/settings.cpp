@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "migrator/lint.h"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -25,13 +27,21 @@ struct section_spec {
   std::vector<const char*> keys;
 };
 
-const std::array<section_spec, 4>& file_schema() {
-  static const std::array<section_spec, 4> schema = {{
+// The `lint` section's keys are the lint rule ids (values off|warn|error).
+std::vector<const char*> lint_rule_keys() {
+  std::vector<const char*> keys;
+  for (const auto& rule : lint_rules()) keys.push_back(rule.id);
+  return keys;
+}
+
+const std::array<section_spec, 5>& file_schema() {
+  static const std::array<section_spec, 5> schema = {{
       {"database", {"url", "table", "app_role"}},
       {"migrations",
        {"on_start", "modules_dir", "lock_timeout", "statement_timeout", "db_lock_timeout", "allow_drift"}},
       {"startup", {"wait_timeout"}},
       {"log", {"level", "format"}},
+      {"lint", lint_rule_keys()},
   }};
   return schema;
 }
@@ -128,7 +138,7 @@ config_file parse_config(const std::string& text, const std::string& path) {
   std::vector<std::string> sections;
   for (const section_spec& s : file_schema()) sections.emplace_back(s.name);
   if (!root.IsMap())
-    fail(where(path, line_of(root)) + ": the file must be a mapping of sections (database, migrations, startup, log), not " +
+    fail(where(path, line_of(root)) + ": the file must be a mapping of sections (database, migrations, startup, log, lint), not " +
          kind_of(root));
 
   for (const auto& [name, body] : checked_entries(root, path, "", sections)) {
@@ -331,6 +341,8 @@ settings resolve_settings(const settings_flags& flags, const env_lookup& env, co
   if (flags.allow_drift) allow_drift = "true";
   if (auto v = src.pick(allow_drift, "--allow-drift", "APP_ALLOW_DRIFT", "migrations.allow_drift"))
     s.allow_drift = bool_value(*v);
+  for (const auto& rule : lint_rules())
+    if (auto v = src.file(std::string("lint.") + rule.id)) s.lint[rule.id] = choice_value(*v, {"off", "warn", "error"});
   return s;
 }
 

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,8 @@ struct settings {
   std::string log_format = "text";
   // Proceed although applied migrations differ from their files. Default: false.
   bool allow_drift = false;
+  // Lint rule id -> "off" | "warn" | "error" (config file section `lint`). Default: each rule's own.
+  std::map<std::string, std::string> lint;
 };
 
 // The global command-line flags as given; nullopt / false = not given. Values are
