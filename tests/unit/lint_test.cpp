@@ -255,3 +255,31 @@ TEST(lint, severity_names) {
 }
 
 }  // namespace
+
+namespace {
+
+lint_report lint_directory(const std::string& dir) {
+  const auto tree = migrator::make_directory_source(dir)->load();
+  const auto assembled = migrator::assemble(tree, [](const std::string&) { return std::nullopt; });
+  EXPECT_TRUE(assembled.ok()) << (assembled.problems.empty() ? "" : assembled.problems.front().str());
+  return migrator::lint_module_set(assembled.set, tree, {});
+}
+
+// Goose files as real projects write them: the last statement of a block without
+// ';', PL/pgSQL and SQL function bodies, DO blocks, enums, quoted CamelCase
+// identifiers, NO TRANSACTION concurrent index builds.
+TEST(lint_goose_files, parse_without_a_single_syntax_error_and_follow_every_rule) {
+  const auto r = lint_directory(MIGRATOR_TESTDATA_DIR "/lint-goose");
+  for (const auto& f : r.findings) ADD_FAILURE() << f.str();
+  EXPECT_EQ(r.migrations, 5u);
+  EXPECT_EQ(r.statements, 37u);
+}
+
+TEST(lint_goose_files, the_example_modules_have_no_error) {
+  const auto r = lint_directory(MIGRATOR_SOURCE_DIR "/modules");
+  EXPECT_EQ(r.count(lint_severity::error), 0u);
+  for (const auto& f : r.findings) EXPECT_NE(f.severity, lint_severity::error) << f.str();
+  EXPECT_EQ(r.migrations, 9u);
+}
+
+}  // namespace
