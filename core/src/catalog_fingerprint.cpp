@@ -19,6 +19,8 @@ WITH ignored_tables AS (
   UNION
   SELECT d.objid FROM pg_depend d JOIN ignored_tables t ON d.refobjid = t.oid
   WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+  UNION
+  SELECT i.indexrelid FROM pg_index i JOIN ignored_tables t ON i.indrelid = t.oid
 ), ns AS (
   SELECT oid, nspname, nspacl FROM pg_namespace
   WHERE nspname NOT IN ('pg_catalog', 'information_schema')
@@ -33,7 +35,7 @@ SELECT 'schema ' || quote_ident(nspname), 'acl=' || coalesce(nspacl::text, '') F
 UNION ALL
 SELECT CASE relkind WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' WHEN 'f' THEN 'foreign table '
                     WHEN 'c' THEN 'type ' ELSE 'table ' END || qname,
-       concat_ws(' ', 'relkind=' || relkind, 'persistence=' || relpersistence, 'rls=' || relrowsecurity,
+       concat_ws(' ', 'relkind=' || relkind::text, 'persistence=' || relpersistence::text, 'rls=' || relrowsecurity,
                  'force_rls=' || relforcerowsecurity, 'options=' || coalesce(reloptions::text, ''),
                  'acl=' || coalesce(relacl::text, ''),
                  CASE WHEN relkind IN ('v', 'm') THEN 'definition=' || pg_get_viewdef(oid) END,
@@ -44,8 +46,8 @@ SELECT 'column ' || r.qname || '.' || quote_ident(a.attname),
        concat_ws(' ', format_type(a.atttypid, a.atttypmod),
                  CASE WHEN a.attnotnull THEN 'not null' END,
                  'default ' || pg_get_expr(ad.adbin, ad.adrelid),
-                 CASE WHEN a.attidentity <> '' THEN 'identity=' || a.attidentity END,
-                 CASE WHEN a.attgenerated <> '' THEN 'generated=' || a.attgenerated END,
+                 CASE WHEN a.attidentity <> ''::"char" THEN 'identity=' || a.attidentity::text END,
+                 CASE WHEN a.attgenerated <> ''::"char" THEN 'generated=' || a.attgenerated::text END,
                  CASE WHEN a.attcollation <> 0 THEN 'collation=' || a.attcollation::regcollation::text END,
                  'acl=' || a.attacl::text)
 FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -73,15 +75,15 @@ FROM rel r JOIN pg_sequence s ON s.seqrelid = r.oid
 UNION ALL
 SELECT 'function ' || quote_ident(ns.nspname) || '.' || quote_ident(p.proname) || '(' ||
          pg_get_function_identity_arguments(p.oid) || ')',
-       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE 'prokind=' || p.prokind END ||
+       CASE WHEN p.prokind IN ('f', 'p') THEN pg_get_functiondef(p.oid) ELSE 'prokind=' || p.prokind::text END ||
          ' acl=' || coalesce(p.proacl::text, '')
 FROM pg_proc p JOIN ns ON ns.oid = p.pronamespace
 UNION ALL
-SELECT 'trigger ' || r.qname || '.' || quote_ident(tg.tgname), pg_get_triggerdef(tg.oid) || ' enabled=' || tg.tgenabled
+SELECT 'trigger ' || r.qname || '.' || quote_ident(tg.tgname), pg_get_triggerdef(tg.oid) || ' enabled=' || tg.tgenabled::text
 FROM pg_trigger tg JOIN rel r ON r.oid = tg.tgrelid WHERE NOT tg.tgisinternal
 UNION ALL
 SELECT 'type ' || quote_ident(ns.nspname) || '.' || quote_ident(t.typname),
-       concat_ws(' ', 'typtype=' || t.typtype,
+       concat_ws(' ', 'typtype=' || t.typtype::text,
                  CASE WHEN t.typtype = 'e' THEN 'labels=' || (SELECT string_agg(quote_literal(e.enumlabel), ','
                                                               ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid) END,
                  CASE WHEN t.typtype = 'd' THEN 'base=' || format_type(t.typbasetype, t.typtypmod) ||
@@ -90,14 +92,14 @@ SELECT 'type ' || quote_ident(ns.nspname) || '.' || quote_ident(t.typname),
 FROM pg_type t JOIN ns ON ns.oid = t.typnamespace WHERE t.typtype IN ('e', 'd', 'r')
 UNION ALL
 SELECT 'policy ' || r.qname || '.' || quote_ident(po.polname),
-       concat_ws(' ', 'cmd=' || po.polcmd, 'permissive=' || po.polpermissive,
+       concat_ws(' ', 'cmd=' || po.polcmd::text, 'permissive=' || po.polpermissive,
                  'roles=' || (SELECT string_agg(CASE WHEN x = 0 THEN 'public' ELSE pg_get_userbyid(x)::text END, ','
                                                 ORDER BY x) FROM unnest(po.polroles) AS x),
                  'using=' || pg_get_expr(po.polqual, po.polrelid), 'check=' || pg_get_expr(po.polwithcheck, po.polrelid))
 FROM pg_policy po JOIN rel r ON r.oid = po.polrelid
 UNION ALL
 SELECT 'default privileges ' || coalesce(quote_ident(n.nspname), '*') || ' ' || pg_get_userbyid(d.defaclrole) || ' ' ||
-         d.defaclobjtype, d.defaclacl::text
+         d.defaclobjtype::text, d.defaclacl::text
 FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace
 UNION ALL
 SELECT 'extension ' || quote_ident(extname), extversion FROM pg_extension
