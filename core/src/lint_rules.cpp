@@ -130,7 +130,8 @@ class checker {
   void unqualified_relations(const json& node) {
     if (node.is_object() && node.contains("relname") && node.contains("relpersistence")) {
       const std::string rel = text(node, "relname");
-      if (text(node, "schemaname").empty() && !ctes_.count(rel))
+      // pg_catalog is searched first whatever the search_path: pg_class needs no schema.
+      if (text(node, "schemaname").empty() && !ctes_.count(rel) && rel.rfind("pg_", 0) != 0)
         hit("unqualified-name", location_in(node, -1),
             "'" + rel + "' has no schema; write " + ctx_.schema + "." + rel);
       return;
