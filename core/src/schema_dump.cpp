@@ -1,6 +1,7 @@
 #include "migrator/schema_dump.h"
 
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +33,33 @@ std::string read_all(int fd) {
     else if (n == 0 || errno != EINTR) break;
   }
   return out;
+}
+
+// The DSN without its password (keyword/value form) and the password: pg_dump
+// gets the password through PGPASSWORD, so it never shows in the process list.
+std::pair<std::string, std::string> split_password(const std::string& dsn) {
+  char* message = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &message);
+  if (!options) {
+    if (message) PQfreemem(message);
+    throw error(error_code::config, "the DSN cannot be parsed");
+  }
+  std::string rest, password;
+  for (PQconninfoOption* o = options; o->keyword; ++o) {
+    if (!o->val) continue;
+    if (std::string(o->keyword) == "password") {
+      password = o->val;
+      continue;
+    }
+    std::string value = "'";
+    for (const char* c = o->val; *c; ++c) {
+      if (*c == '\'' || *c == '\\') value += '\\';
+      value += *c;
+    }
+    rest += (rest.empty() ? "" : " ") + std::string(o->keyword) + "=" + value + "'";
+  }
+  PQconninfoFree(options);
+  return {rest, password};
 }
 
 }  // namespace
@@ -66,12 +94,22 @@ std::string normalize_schema_dump(std::string_view raw) {
 }
 
 std::string dump_schema(const std::string& dsn, const std::string& schema, const std::string& pg_dump) {
+  const auto [conninfo, password] = dsn.empty() ? std::pair<std::string, std::string>{} : split_password(dsn);
   const std::vector<std::string> args{pg_dump,       "--schema-only", "--no-owner",           "--no-tablespaces",
-                                      "--schema=" + schema, "--dbname=" + (dsn.empty() ? std::string() : dsn)};
+                                      "--schema=" + schema, "--dbname=" + conninfo};
+  std::vector<std::string> environment;
+  for (char** e = environ; *e; ++e) {
+    const bool replaced = !password.empty() && std::string_view(*e).rfind("PGPASSWORD=", 0) == 0;
+    if (!replaced) environment.emplace_back(*e);
+  }
+  if (!password.empty()) environment.push_back("PGPASSWORD=" + password);
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  if (dsn.empty()) argv.erase(argv.end() - 2);  // libpq defaults (PG* variables)
+  if (conninfo.empty()) argv.erase(argv.end() - 2);  // libpq defaults (PG* variables)
 
   int out_pipe[2], err_pipe[2];
   if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0) throw error(error_code::io, "cannot create a pipe for pg_dump");
@@ -82,7 +120,7 @@ std::string dump_schema(const std::string& dsn, const std::string& schema, const
   posix_spawn_file_actions_addclose(&actions, out_pipe[0]);
   posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
   pid_t pid = 0;
-  const int spawned = ::posix_spawnp(&pid, pg_dump.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawned = ::posix_spawnp(&pid, pg_dump.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);

@@ -8,7 +8,8 @@
 
 namespace migrator {
 
-// Runs `pg_dump` (a program name looked up in PATH, or a path) for `schema`
+// Runs `pg_dump` (a program name looked up in PATH, or a path; no shell; the
+// password, if the DSN has one, goes in PGPASSWORD, never on its command line) for `schema`
 // of the database at `dsn` and returns normalize_schema_dump of its output.
 // Throws error(io) when pg_dump cannot be run or fails (its stderr in the
 // message, redacted).
