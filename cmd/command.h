@@ -4,6 +4,8 @@
 
 #include <boost/program_options.hpp>
 #include <future>
+#include <optional>
+#include <set>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -11,6 +13,7 @@
 
 #include "migrator/assembler.h"
 #include "migrator/engine.h"
+#include "migrator/source.h"
 #include "migrator/startup.h"
 #include "settings.h"
 
@@ -37,6 +40,19 @@ struct command {
 // The module set chosen by --modules-dir (a directory) or, without it, the
 // embedded one; assembled, with its problems (callers decide whether to refuse).
 migrator::assembly load_module_set(const app::settings& settings);
+
+// The source tree as read (files' text, for lint) and its assembly.
+struct module_sources {
+  migrator::source_tree tree;
+  migrator::assembly assembled;
+};
+module_sources load_module_sources(const app::settings& settings);
+
+// Lints `sources` with the settings' rule configuration, prints the findings
+// (text or JSON) and returns exit_failed when any has severity error.
+// `pending`: versions not yet applied on the target (nullopt: not asked).
+int lint_and_print(command_context& ctx, const module_sources& sources, bool json,
+                   const std::optional<std::set<std::int64_t>>& pending = std::nullopt);
 
 // For messages: the directory given with --modules-dir, or "embedded modules".
 std::string module_source_name(const app::settings& settings);
