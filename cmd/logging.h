@@ -24,6 +24,12 @@ namespace app {
 void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction,
                    std::ostream* out = nullptr);
 
+// A status line kept below the log on a terminal (fleet progress): log lines
+// written to stderr while it is shown clear it first and redraw it after.
+// Writes to stderr; the caller decides whether stderr is a terminal.
+void show_status_line(const std::string& line);
+void clear_status_line();
+
 // Whether to colour text output.
 bool use_colour(bool is_terminal, const char* no_color, const char* term);
 

@@ -34,6 +34,11 @@ void add_settings_options(po::options_description& options) {
   const std::string level = "trace|debug|info|warn|error|off (env APP_LOG_LEVEL; default: " + defaults.log_level + ")";
   const std::string format = "text|json: json writes one JSON object per line (env APP_LOG_FORMAT; default: " +
                              defaults.log_format + ")";
+  const std::string jobs = "fleet: how many targets run at the same time; 1 = one at a time in file order "
+                          "(env APP_JOBS; default: " + std::to_string(defaults.jobs) + ")";
+  const std::string connect = "fleet: libpq connect_timeout of each target that sets none, so a server that is "
+                              "down fails its targets quickly (env APP_CONNECT_TIMEOUT; default: " +
+                              format_duration(defaults.connect_timeout) + ")";
   options.add_options()
       ("dsn", po::value<std::string>()->value_name("DSN"),
        "PostgreSQL connection string, a URI (postgresql://user@host/db; postgresql+asyncpg://, pgx5://... are "
@@ -60,7 +65,14 @@ void add_settings_options(po::options_description& options) {
       ("log-level", po::value<std::string>()->value_name("LEVEL"), level.c_str())
       ("log-format", po::value<std::string>()->value_name("FORMAT"), format.c_str())
       ("allow-drift", "proceed although applied migrations differ from their files (env APP_ALLOW_DRIFT; "
-                      "default: refuse)");
+                      "default: refuse)")
+      ("targets", po::value<std::string>()->value_name("FILE"),
+       "run over the databases of the fleet file FILE (docs/fleet.md) instead of one DSN (env APP_TARGETS; "
+       "default: none)")
+      ("jobs", po::value<std::string>()->value_name("N"),
+       jobs.c_str())
+      ("connect-timeout", po::value<std::string>()->value_name("DURATION"),
+       connect.c_str());
 }
 
 migrator::settings_flags settings_flags_from(const po::variables_map& vm) {
@@ -78,6 +90,9 @@ migrator::settings_flags settings_flags_from(const po::variables_map& vm) {
   f.log_level = given(vm, "log-level");
   f.log_format = given(vm, "log-format");
   f.allow_drift = vm.count("allow-drift") > 0;
+  f.targets = given(vm, "targets");
+  f.jobs = given(vm, "jobs");
+  f.connect_timeout = given(vm, "connect-timeout");
   return f;
 }
 

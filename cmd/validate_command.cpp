@@ -10,6 +10,7 @@ namespace {
 void add_options(po::options_description&, po::positional_options_description&) {}
 
 int run(command_context& ctx) {
+  if (ctx.settings.targets) return validate_fleet(ctx);
   const auto assembled = load_module_set(ctx.settings);
   const std::string source = module_source_name(ctx.settings);
   for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';

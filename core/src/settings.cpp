@@ -25,13 +25,14 @@ struct section_spec {
   std::vector<const char*> keys;
 };
 
-const std::array<section_spec, 4>& file_schema() {
-  static const std::array<section_spec, 4> schema = {{
+const std::array<section_spec, 5>& file_schema() {
+  static const std::array<section_spec, 5> schema = {{
       {"database", {"url", "table", "app_role"}},
       {"migrations",
        {"on_start", "modules_dir", "lock_timeout", "statement_timeout", "db_lock_timeout", "allow_drift"}},
       {"startup", {"wait_timeout"}},
       {"log", {"level", "format"}},
+      {"fleet", {"targets", "jobs", "connect_timeout"}},
   }};
   return schema;
 }
@@ -128,7 +129,7 @@ config_file parse_config(const std::string& text, const std::string& path) {
   std::vector<std::string> sections;
   for (const section_spec& s : file_schema()) sections.emplace_back(s.name);
   if (!root.IsMap())
-    fail(where(path, line_of(root)) + ": the file must be a mapping of sections (database, migrations, startup, log), not " +
+    fail(where(path, line_of(root)) + ": the file must be a mapping of sections (database, migrations, startup, log, fleet), not " +
          kind_of(root));
 
   for (const auto& [name, body] : checked_entries(root, path, "", sections)) {
@@ -236,6 +237,14 @@ std::string table_value(const raw_value& v) {
   return v.text;
 }
 
+std::size_t jobs_value(const raw_value& v) {
+  const bool digits = !v.text.empty() && v.text.size() <= 4 &&
+                      std::all_of(v.text.begin(), v.text.end(), [](unsigned char c) { return std::isdigit(c); });
+  const int n = digits ? std::stoi(v.text) : 0;
+  if (n < 1 || n > 256) fail(v.origin + ": bad job count '" + v.text + "': expected a number from 1 to 256");
+  return static_cast<std::size_t>(n);
+}
+
 std::optional<std::string> role_value(const raw_value& v) {
   if (v.text.empty()) return std::nullopt;
   bool ok = v.text.size() <= 63 &&
@@ -331,6 +340,14 @@ settings resolve_settings(const settings_flags& flags, const env_lookup& env, co
   if (flags.allow_drift) allow_drift = "true";
   if (auto v = src.pick(allow_drift, "--allow-drift", "APP_ALLOW_DRIFT", "migrations.allow_drift"))
     s.allow_drift = bool_value(*v);
+  if (auto v = src.pick(flags.targets, "--targets", "APP_TARGETS", "fleet.targets"))
+    s.targets = v->text.empty() ? std::nullopt : std::optional<std::string>(v->text);
+  if (auto v = src.pick(flags.jobs, "--jobs", "APP_JOBS", "fleet.jobs")) s.jobs = jobs_value(*v);
+  if (auto v = src.pick(flags.connect_timeout, "--connect-timeout", "APP_CONNECT_TIMEOUT", "fleet.connect_timeout")) {
+    s.connect_timeout = duration_value(*v);
+    if (s.connect_timeout.count() < 1000)
+      fail(v->origin + ": the connect timeout must be at least 1s (libpq counts whole seconds)");
+  }
   return s;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -55,6 +56,12 @@ struct settings {
   std::string log_format = "text";
   // Proceed although applied migrations differ from their files. Default: false.
   bool allow_drift = false;
+  // A fleet file (docs/fleet.md): commands run over its targets instead of `dsn`. Default: none.
+  std::optional<std::string> targets;
+  // Fleet runs: targets migrated at the same time. Default: 4.
+  std::size_t jobs = 4;
+  // Fleet runs: libpq connect_timeout of each target that sets none. Default: 5s.
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
 };
 
 // The global command-line flags as given; nullopt / false = not given. Values are
