@@ -81,6 +81,9 @@ struct settings_flags {
   std::optional<std::string> log_level;          // --log-level
   std::optional<std::string> log_format;         // --log-format
   bool allow_drift = false;                      // --allow-drift
+  std::optional<std::string> targets;            // --targets ("" = none)
+  std::optional<std::string> jobs;               // --jobs
+  std::optional<std::string> connect_timeout;    // --connect-timeout
 };
 
 // Resolves every setting: flag > environment > configuration file > default; the
