@@ -166,19 +166,19 @@ void print_table(std::ostream& out, const migrator::fleet_report& report, migrat
       << " skipped, in " << duration_text(report.duration) << '\n';
 }
 
-nlohmann::json report_json(const migrator::fleet_report& report, migrator::fleet_action action,
+nlohmann::ordered_json report_json(const migrator::fleet_report& report, migrator::fleet_action action,
                            const std::string& command) {
-  nlohmann::json targets = nlohmann::json::array();
+  nlohmann::ordered_json targets = nlohmann::ordered_json::array();
   for (const auto& r : report.targets) {
-    nlohmann::json t{{"target", r.name},
-                     {"group", r.group.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.group)},
+    nlohmann::ordered_json t{{"target", r.name},
+                     {"group", r.group.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.group)},
                      {"canary", r.canary},
                      {"result", migrator::to_string(r.outcome)},
                      {"from_version", r.from_version},
                      {"to_version", r.to_version},
                      {"applied", r.applied},
                      {"duration_ms", r.duration.count()},
-                     {"error", r.outcome == target_outcome::ok ? nlohmann::json(nullptr) : nlohmann::json(r.error)}};
+                     {"error", r.outcome == target_outcome::ok ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.error)}};
     if (r.code) t["error_code"] = migrator::to_string(*r.code);
     if (action == migrator::fleet_action::status) {
       t["version"] = r.from_version;
@@ -188,7 +188,7 @@ nlohmann::json report_json(const migrator::fleet_report& report, migrator::fleet
     }
     if (action == migrator::fleet_action::plan) {
       t["applied"] = 0;
-      t["planned"] = nlohmann::json::array();
+      t["planned"] = nlohmann::ordered_json::array();
       for (const auto& s : r.plan)
         t["planned"].push_back({{"version", s.version}, {"module", s.file->module}, {"name", s.file->name}});
     }

@@ -80,8 +80,10 @@ TEST(fleet_file, plain_entries_in_file_order_with_references_resolved) {
 
 TEST(fleet_file, errors_say_where) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"targets:\n  - name: a\n    dsn: host=x\n    modules_dir: m\n",
-       "deploy/fleet.yaml:4: unknown key 'modules_dir' in a target (did you mean 'modules'?)"},
+      {"targets:\n  - name: a\n    dsn: host=x\n    modles: m\n",
+       "deploy/fleet.yaml:4: unknown key 'modles' in a target (did you mean 'modules'?)"},
+      {"targets:\n  - name: a\n    dsn: host=x\n    colour: red\n",
+       "deploy/fleet.yaml:4: unknown key 'colour' in a target (known: name, dsn, dsn_env, expand, modules, group)"},
       {"target:\n  - name: a\n", "deploy/fleet.yaml:1: unknown key 'target' in the fleet file (did you mean 'targets'?)"},
       {"targets:\n  - name: a\n    dsn: host=x\n  - name: a\n    dsn: host=y\n",
        "deploy/fleet.yaml:4: duplicate target name 'a' (first at line 2)"},

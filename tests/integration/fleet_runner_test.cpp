@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "test_support.h"
 
@@ -43,9 +44,16 @@ struct fleet_servers {
   std::vector<std::string> ports;
 
   fleet_servers() {
-    for (int s = 0; s < 3; ++s) {
-      servers.push_back(std::make_unique<scratch_cluster>());
-      auto& c = *servers.back();
+    for (int s = 0; s < 3; ++s) servers.push_back(std::make_unique<scratch_cluster>());
+    // The databases of the three servers are created side by side (CREATE DATABASE is the slow part).
+    std::vector<std::thread> creators;
+    for (int s = 0; s < 3; ++s) creators.emplace_back([this, s] { prepare(*servers[s]); });
+    for (auto& t : creators) t.join();
+    for (int s = 0; s < 3; ++s) ports.push_back(port_of(*servers[s]));
+  }
+
+  static void prepare(scratch_cluster& c) {
+    {
       // The role must authenticate with its password over TCP; everything else stays as scripts/pg made it.
       const auto hba = c.directory() / "data" / "pg_hba.conf";
       const std::string rest = read_file(hba);
@@ -56,7 +64,6 @@ struct fleet_servers {
       tx.exec("SELECT pg_reload_conf()");
       for (int i = 0; i < databases_per_server; ++i)
         tx.exec("CREATE DATABASE " + db_name(i) + " OWNER " + role + " STRATEGY FILE_COPY");
-      ports.push_back(port_of(c));
     }
   }
 
@@ -194,7 +201,9 @@ TEST_F(fleet, a_server_stopped_during_the_run_fails_only_its_targets_and_a_rerun
         }
       } else {
         EXPECT_EQ(t["result"], "ok") << t.dump();
-        if (name[0] == 's') EXPECT_EQ(t["applied"], 4) << t.dump();  // iam* share s0/t_000: one of them applied
+        if (name[0] == 's' && name != "s0/t_000") {  // iam* share s0/t_000: one of them applied
+          EXPECT_EQ(t["applied"], 4) << t.dump();
+        }
         EXPECT_EQ(t["to_version"], 1004) << t.dump();
       }
     }
@@ -301,10 +310,8 @@ TEST_F(fleet, a_failing_target_does_not_stop_the_others) {
   EXPECT_THAT(r.out, testing::ContainsRegex("t_003 +0 +1001 +1 +[0-9.]+ m?s  failed: .*iso_b"));
   EXPECT_THAT(r.out, HasSubstr("up: 8 target(s): 7 ok, 1 failed, 0 skipped"));
   EXPECT_THAT(r.err, testing::ContainsRegex("error +failed after .* target=t_003"));
-  for (int i = 0; i < 8; ++i)
-    EXPECT_EQ(versions_in(0, db_name(i), "iso_versions"),
-              i == 3 ? std::map<std::int64_t, int>{{1001, 1}} : all_once(3))
-        << db_name(i);
+  const std::map<std::int64_t, int> first_only{{1001, 1}};
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(versions_in(0, db_name(i), "iso_versions"), i == 3 ? first_only : all_once(3)) << db_name(i);
 }
 
 TEST_F(fleet, fail_fast_starts_no_target_after_a_failure) {
@@ -390,7 +397,9 @@ TEST_F(fleet, progress_line_only_on_a_terminal_and_every_log_line_names_its_targ
       EXPECT_TRUE(j.contains("target")) << line;
       EXPECT_TRUE(j.contains("version")) << line;
     }
-    if (j["message"].get<std::string>().rfind("applied 4 migration(s)", 0) == 0) EXPECT_TRUE(j.contains("target")) << line;
+    if (j["message"].get<std::string>().rfind("applied 4 migration(s)", 0) == 0) {
+      EXPECT_TRUE(j.contains("target")) << line;
+    }
   }
   EXPECT_EQ(applied_lines, 6 * 4);
 
@@ -442,6 +451,9 @@ TEST_F(fleet, dry_run_version_and_validate_change_nothing) {
 }
 
 TEST_F(fleet, bad_fleet_files_exit_2_saying_where_without_the_password) {
+  // The servers do ask for the role's password.
+  EXPECT_THROW(pqxx::connection("host=127.0.0.1 port=" + servers->ports[0] + " user=" + role + " dbname=t_000"),
+               std::exception);
   temp_dir dir;
   write_set(dir, "bad");
   const auto with_password = dir.write("pw.yaml", "targets:\n  - name: a\n    dsn: postgresql://" + std::string(role) +
