@@ -117,6 +117,10 @@ class fleet_logger final : public migrator::fleet_observer {
                                                     {"duration_ms", r.duration.count() / 1000}});
   }
 
+  void waiting_for_lock(const std::string&) override {
+    spdlog::info("another runner holds this database's migration lock; waiting");
+  }
+
   void target_finished(const migrator::target_result& r) override {
     // Runs on the target's thread: its log_scope names the target.
     if (r.outcome == target_outcome::failed) {

@@ -34,6 +34,9 @@ class step_forwarder final : public run_observer {
   void step_finished(const step_result& step) override {
     if (observer_) observer_->step_finished(target_, step);
   }
+  void waiting_for_lock() override {
+    if (observer_) observer_->waiting_for_lock(target_);
+  }
 
  private:
   fleet_observer* observer_;

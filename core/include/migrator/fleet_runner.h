@@ -80,6 +80,8 @@ class fleet_observer {
   virtual void target_finished(const target_result& /*result*/) {}
   // Each migration a target applied (for per-migration logs); called on that target's thread.
   virtual void step_finished(const std::string& /*target*/, const step_result& /*step*/) {}
+  // Another runner holds that target's lock; called on that target's thread.
+  virtual void waiting_for_lock(const std::string& /*target*/) {}
 };
 
 // Never throws for a target's failure: it is that target's result.
