@@ -35,7 +35,10 @@ struct command {
 
 // The module set chosen by --modules-dir (a directory) or, without it, the
 // embedded one; assembled, with its problems (callers decide whether to refuse).
-migrator::assembly load_module_set(const migrator::settings& settings);
+// By default files are parsed when used (the engine parses what it will run);
+// validate-like commands ask for parse_time::now to see every malformed file.
+migrator::assembly load_module_set(const migrator::settings& settings,
+                                   migrator::parse_time when = migrator::parse_time::on_use);
 
 // For messages: the directory given with --modules-dir, or "embedded modules".
 std::string module_source_name(const migrator::settings& settings);

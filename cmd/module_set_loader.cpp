@@ -16,8 +16,8 @@ std::unique_ptr<migrator::migration_source> chosen_source(const migrator::settin
 
 }  // namespace
 
-migrator::assembly load_module_set(const migrator::settings& settings) {
-  return migrator::assemble(chosen_source(settings)->load(), migrator::process_environment());
+migrator::assembly load_module_set(const migrator::settings& settings, migrator::parse_time when) {
+  return migrator::assemble(chosen_source(settings)->load(), migrator::process_environment(), when);
 }
 
 std::string module_source_name(const migrator::settings& settings) { return chosen_source(settings)->describe(); }

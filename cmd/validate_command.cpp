@@ -10,7 +10,7 @@ namespace {
 void add_options(po::options_description&, po::positional_options_description&) {}
 
 int run(command_context& ctx) {
-  const auto assembled = load_module_set(ctx.settings);
+  const auto assembled = load_module_set(ctx.settings, migrator::parse_time::now);
   const std::string source = module_source_name(ctx.settings);
   for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';
   if (!assembled.ok()) {
