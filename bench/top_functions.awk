@@ -8,7 +8,7 @@ table && match($0, /^ *[0-9,]+ \( *[0-9.]+%\) +/) {
   if (match(rest, /\[[^]]*\] *$/)) { obj = substr(rest, RSTART + 1, RLENGTH - 2); sub(/\].*/, "", obj); sub(/.*\//, "", obj); rest = substr(rest, 1, RSTART - 1) }
   fn = rest; sub(/^[^:]*:/, "", fn); sub(/\(.*/, "", fn); sub(/ +$/, "", fn)
   if (fn ~ /^0x/) fn = "(no symbol)"
-  printf "%s%s %s (%s)", (n++ ? ", " : ""), fn, pct, obj
+  printf "%s%s %s%s", (n++ ? ", " : ""), fn, pct, (obj == "" ? "" : " (" obj ")")
   if (n == (N ? N : 6)) exit
 }
 END { if (n) print "" }
