@@ -42,15 +42,20 @@ std::string module_source_name(const app::settings& settings);
 
 // Opens the migration connection on another thread, so that the server's
 // connection start-up overlaps with loading the module set.
-std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn);
+std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn,
+                                                                         const std::string& application_name);
+
+// What pg_stat_activity shows for the command's connections: "app migrate up 1.4.0",
+// "app start 1.4.0" (`command` is "migrate up", "start").
+std::string application_name_for(const std::string& command);
 
 // The engine's options, from the resolved settings.
-migrator::engine_options engine_options_from(const app::settings& settings);
+migrator::engine_options engine_options_from(const app::settings& settings, const std::string& application_name);
 
 // Logs each applied or rolled-back migration (with its duration) and lock waits.
 class logging_observer : public migrator::run_observer {
  public:
-  void waiting_for_lock() override;
+  void waiting_for_lock(const migrator::lock_holder& holder) override;
   void step_finished(const migrator::step_result& result) override;
 };
 

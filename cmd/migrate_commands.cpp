@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "exit_codes.h"
+#include "interrupt_watch.h"
 #include "migrator/engine.h"
 #include "migrator/log.h"
 #include "settings_options.h"
@@ -54,11 +55,18 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
 
 int run_plan(command_context& ctx, command_kind kind, const char* command_name) {
   const auto& settings = ctx.settings;
-  auto connecting = connect_in_background(settings.dsn);
+  interrupt_watch signals;  // before any thread starts, so only it receives SIGINT/SIGTERM
+  const std::string name = application_name_for(std::string("migrate ") + command_name);
+  auto connecting = connect_in_background(settings.dsn, name);
   auto set = checked_module_set(settings);
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
-  migrator::engine engine(connecting.get(), set, engine_options_from(settings));
+  migrator::engine engine(connecting.get(), set, engine_options_from(settings, name));
+  signals.attach(&engine);
+  struct detach {
+    interrupt_watch& w;
+    ~detach() { w.attach(nullptr); }
+  } detach_at_exit{signals};
   if (settings.allow_drift) spdlog::warn("--allow-drift: applying even if applied migrations were modified or are dirty");
   if (ctx.vm.count("dry-run") && ctx.vm["dry-run"].as<bool>()) {
     print_dry_run(ctx.out, engine.plan(request), command_name);
@@ -206,10 +214,11 @@ const command status_command{
     },
     [](command_context& c) {
       const auto& settings = c.settings;
-      auto connecting = connect_in_background(settings.dsn);
+      const std::string name = application_name_for("migrate status");
+      auto connecting = connect_in_background(settings.dsn, name);
       auto set = load_module_set(settings);
       for (const auto& p : set.problems) spdlog::warn("{}", p.str());
-      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings));
+      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings, name));
       auto report = engine.status();
       if (c.vm["json"].as<bool>())
         c.out << status_json(report).dump(2) << '\n';
@@ -224,9 +233,10 @@ const command version_command{
     "version", "print the database's current version (the highest applied)", "app migrate version",
     "app migrate version", no_options, [](command_context& c) {
       const auto& settings = c.settings;
-      auto connecting = connect_in_background(settings.dsn);
+      const std::string name = application_name_for("migrate version");
+      auto connecting = connect_in_background(settings.dsn, name);
       auto set = load_module_set(settings);
-      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings));
+      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings, name));
       c.out << engine.status().current_version << '\n';
       return static_cast<int>(exit_ok);
     }};
@@ -252,38 +262,36 @@ const command repair_command{
                               "--mark-rolled-back");
       const auto& settings = c.settings;
       auto set = checked_module_set(settings);
-      migrator::engine engine(settings.dsn, set, engine_options_from(settings));
+      migrator::engine engine(settings.dsn, set, engine_options_from(settings, application_name_for("migrate repair")));
       if (checksums) {
         auto n = engine.repair_checksums();
         spdlog::info("recorded {} checksum(s)", n);
         return static_cast<int>(exit_ok);
       }
       const auto version = c.vm["version"].as<std::int64_t>();
-      auto status = engine.status();
-      auto it = std::find_if(status.migrations.begin(), status.migrations.end(),
-                             [&](const migrator::migration_status& m) { return m.version == version; });
-      if (it == status.migrations.end() || it->state != migrator::migration_state::dirty)
-        throw migrator::error(migrator::error_code::usage,
-                              "version " + std::to_string(version) + " is not dirty" +
-                                  (it == status.migrations.end() ? " (no such version)"
-                                                                 : std::string(" (it is ") +
-                                                                       migrator::to_string(it->state) + ")") +
-                                  "; repair VERSION only clears a dirty version");
-      if (applied) engine.repair_mark_applied(version);
-      else engine.repair_mark_rolled_back(version);
-      spdlog::info("version {} ({} {}) is now recorded as {}", version, it->module, it->name,
+      // The engine checks that the version is dirty, under the lock.
+      const auto before = applied ? engine.repair_mark_applied(version) : engine.repair_mark_rolled_back(version);
+      spdlog::info("version {} ({} {}) is now recorded as {}", version, before.module, before.name,
                    applied ? "applied" : "rolled back");
       return static_cast<int>(exit_ok);
     }};
 
 }  // namespace
 
-std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn) {
-  return std::async(std::launch::async, [dsn] { return std::make_unique<migrator::connection>(dsn); });
+std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn,
+                                                                         const std::string& application_name) {
+  return std::async(std::launch::async,
+                    [dsn, application_name] { return std::make_unique<migrator::connection>(dsn, application_name); });
 }
 
-migrator::engine_options engine_options_from(const app::settings& s) {
+std::string application_name_for(const std::string& command) { return "app " + command + " " + APP_VERSION; }
+
+migrator::engine_options engine_options_from(const app::settings& s, const std::string& application_name) {
   migrator::engine_options o;
+  o.application_name = application_name;
+  o.lock = s.lock == "table"      ? migrator::lock_mode::table
+           : s.lock == "advisory" ? migrator::lock_mode::advisory
+                                  : migrator::lock_mode::automatic;
   o.table = s.table;
   o.lock_timeout = s.lock_timeout;
   o.statement_timeout = s.statement_timeout;
@@ -292,7 +300,9 @@ migrator::engine_options engine_options_from(const app::settings& s) {
   return o;
 }
 
-void logging_observer::waiting_for_lock() { spdlog::info("another runner holds the migration lock; waiting"); }
+void logging_observer::waiting_for_lock(const migrator::lock_holder& holder) {
+  spdlog::info("waiting for the migration lock, held by {}", holder.describe());
+}
 
 void logging_observer::step_finished(const migrator::step_result& r) {
   migrator::log_scope scope({{"module", r.module}, {"version", r.version}});

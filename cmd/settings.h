@@ -63,6 +63,8 @@ struct settings {
   std::string log_format = "text";
   // Proceed although applied migrations differ from their files. Default: false.
   bool allow_drift = false;
+  // The migration lock: auto|advisory|table. Default: auto.
+  std::string lock = "auto";
 };
 
 // A value as one source gave it, with where it came from for messages:

@@ -6,6 +6,7 @@
 
 #include "command.h"
 #include "exit_codes.h"
+#include "interrupt_watch.h"
 #include "migrator/application.h"
 #include "migrator/dsn.h"
 #include "migrator/engine.h"
@@ -38,6 +39,10 @@ std::string not_current_reasons(const migrator::status_report& status) {
 
 int run_start(command_context& c) {
   const auto& settings = c.settings;
+  // From here on SIGINT/SIGTERM go to the watch: before migrating they exit at
+  // once, during the migration they interrupt it, once ready they stop serving.
+  interrupt_watch signals;
+  const std::string name = application_name_for("start");
   auto assembled = load_module_set(c.settings);
   if (!assembled.ok()) {
     std::string msg = "refusing to start: the module set has problems:";
@@ -48,13 +53,21 @@ int run_start(command_context& c) {
 
   spdlog::info("database {} (from {})", settings.dsn.empty() ? "(libpq defaults)" : migrator::redact_dsn(settings.dsn),
                settings.dsn_source);
-  migrator::wait_for_database(settings.dsn, settings.wait_timeout, [](int attempt, const std::string& reason) {
-    spdlog::info("waiting for the database (attempt {}): {}", attempt, reason);
-  });
+  migrator::wait_for_database(
+      settings.dsn, settings.wait_timeout,
+      [](int attempt, const std::string& reason) {
+        spdlog::info("waiting for the database (attempt {}): {}", attempt, reason);
+      },
+      name);
 
-  migrator::engine engine(settings.dsn, set, engine_options_from(settings));
+  migrator::engine engine(settings.dsn, set, engine_options_from(settings, name));
   if (settings.migrate_on_start) {
     logging_observer observer;
+    signals.attach(&engine);
+    struct detach {
+      interrupt_watch& w;
+      ~detach() { w.attach(nullptr); }
+    } detach_after_migrating{signals};
     auto report = engine.run({migrator::command_kind::up, 0}, &observer);
     spdlog::info(report.steps.empty() ? "migrations: nothing to apply" : "migrations: applied {}",
                  report.steps.size());
@@ -67,20 +80,13 @@ int run_start(command_context& c) {
     throw migrator::error(migrator::error_code::not_current,
                           "refusing to start: the database schema is not current:" + not_current_reasons(status));
 
-  migrator::application_connection connection(settings.dsn, set, settings.app_role);
-  // Block the signals before announcing readiness so none is lost in between.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  const bool once = c.vm["once"].as<bool>();
-  if (!once) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  migrator::application_connection connection(settings.dsn, set, settings.app_role, name);
   spdlog::info("ready: schema version {}, search_path {}, role {}", status.current_version,
                connection.search_path(), connection.current_role());
-  if (once) return exit_ok;
+  if (c.vm["once"].as<bool>()) return exit_ok;
 
-  int received = 0;
-  sigwait(&stop_signals, &received);
+  // The signals have been blocked since the watch began, so none is lost in between.
+  const int received = signals.wait();
   spdlog::info("received {}; shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
   return exit_ok;
 }
