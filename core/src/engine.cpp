@@ -445,12 +445,20 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     return applied;
   };
   auto highest = [](const std::set<std::int64_t>& v) { return v.empty() ? std::int64_t{0} : *v.rbegin(); };
-  bool work = translated("reading the migration history", [&] {
-    auto snap = impl_->history.read();
-    impl_->check_guards(compute_status(impl_->set, snap), /*include_dirty=*/false);
-    report.current_version = highest(applied_versions(snap));
-    return !impl_->plan_from(snap, request).empty();
-  });
+  bool work = false;
+  try {
+    work = translated("reading the migration history", [&] {
+      auto snap = impl_->history.read();
+      impl_->check_guards(compute_status(impl_->set, snap), /*include_dirty=*/false);
+      report.current_version = highest(applied_versions(snap));
+      return !impl_->plan_from(snap, request).empty();
+    });
+  } catch (const error& e) {
+    // The read was cancelled by interrupt(): a stop, not a database failure.
+    if (impl_->interrupted.load() && e.code() == error_code::database)
+      throw error(error_code::interrupted, detail::interrupted_report({}, "", {}), e.details());
+    throw;
+  }
   if (!work) return report;
 
   std::vector<plan_step> plan;

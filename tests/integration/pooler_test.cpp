@@ -186,4 +186,22 @@ TEST(pooler_test, a_runner_waiting_behind_the_app_names_it_by_command_and_versio
   EXPECT_EQ(first.wait().code, 0);
 }
 
+TEST(pooler_test, timeouts_through_the_pooler_apply_per_transaction_and_do_not_leak_to_other_clients) {
+  temp_dir dir;
+  write_module_set(dir, {{"shop",
+                          {{"01001_fast.sql", migration_text("CREATE TABLE fast (id int);")},
+                           {"01002_slow.sql", migration_text("SELECT pg_sleep(5);")}}}});
+  test_database db;
+  pgbouncer bouncer(1);  // one server connection: the next client gets the very one the run used
+  const std::string pooled = bouncer.dsn_for(db.name());
+  auto r = migrate_in(pooled, dir.path(), {"up", "--statement-timeout", "300ms"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("57014"));
+  EXPECT_EQ(db.scalar("SELECT string_agg(version_id::text, ',') FROM goose_db_version WHERE version_id > 0"), "1001");
+  // SET LOCAL ended with its transaction: the pooled server connection keeps the server's default.
+  pqxx::connection next(pooled);
+  pqxx::nontransaction tx(next);
+  EXPECT_EQ(std::string(tx.exec("SHOW statement_timeout")[0][0].c_str()), "0");
+}
+
 }  // namespace
