@@ -256,24 +256,23 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
                  "and lock_timeout (set them on the role: ALTER ROLE ... SET); --statement-timeout and "
                  "--db-lock-timeout apply to transactional migrations only");
   }
+  // From the dirty mark on, nothing is cancelled: a stop comes between statements.
+  // Stored before interrupted is read (both sequentially consistent): either this
+  // loop sees the interruption, or interrupt() sees that it must not cancel.
+  cancellable.store(false);
+  struct cancellable_again {
+    std::atomic<bool>& flag;
+    ~cancellable_again() { flag.store(true); }
+  } restore{cancellable};
   // Recorded before the first statement: a crash from here on leaves the version dirty.
   history.mark_dirty(m, 0, total);
-  struct not_cancellable {
-    std::atomic<bool>& flag;
-    ~not_cancellable() { flag.store(true); }
-  } restore{cancellable};
   for (int i = 0; i < total; ++i) {
-    // Seen by interrupt() before it decides to cancel (both sequentially consistent):
-    // either this loop sees the interruption, or interrupt() sees the statement is not to be cancelled.
-    cancellable.store(false);
     if (interrupted.load())
       throw step_interrupted{step_name(m) + " (NO TRANSACTION) was stopped between statements: " +
                                  (i == 0 ? std::string("none of its ") + std::to_string(total) + " statements ran"
                                          : "statements 1.." + std::to_string(i) + " of " + std::to_string(total) +
                                                " ran and stay applied") +
-                                 "; it is dirty with its progress recorded. " +
-                                 "Run 'app migrate up' again to finish it from the start only if its statements "
-                                 "are safe to repeat; otherwise " + detail::dirty_after_failure_remedy(m.version),
+                                 ", progress recorded. " + detail::dirty_after_failure_remedy(m.version),
                              {}};
     try {
       db.exec(statements[i].sql);
