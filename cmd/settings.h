@@ -74,6 +74,8 @@ struct settings {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
   // Lint rule id -> off|warn|error (the file's `lint` section; no flag or variable). Default: each rule's own.
   std::map<std::string, std::string> lint;
+  // The migration lock: auto|advisory|table. Default: auto.
+  std::string lock = "auto";
 };
 
 // A value as one source gave it, with where it came from for messages:

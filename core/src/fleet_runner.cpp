@@ -34,7 +34,7 @@ class step_forwarder final : public run_observer {
   void step_finished(const step_result& step) override {
     if (observer_) observer_->step_finished(target_, step);
   }
-  void waiting_for_lock() override {
+  void waiting_for_lock(const lock_holder& /*holder*/) override {
     if (observer_) observer_->waiting_for_lock(target_);
   }
 
