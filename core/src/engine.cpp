@@ -1,6 +1,5 @@
 #include "migrator/engine.h"
 
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -9,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "migrator/log.h"
 #include "migrator/postgres.h"
 #include "remedies.h"
 #include "plan_parsing.h"
@@ -255,9 +255,9 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
   const int total = static_cast<int>(statements.size());
   if (pooled && (options.statement_timeout || options.db_lock_timeout) && !warned_no_transaction_settings) {
     warned_no_transaction_settings = true;
-    spdlog::warn("through a transaction pooler, NO TRANSACTION statements run with the server's statement_timeout "
-                 "and lock_timeout (set them on the role: ALTER ROLE ... SET); --statement-timeout and "
-                 "--db-lock-timeout apply to transactional migrations only");
+    log(log_level::warn, "through a transaction pooler, NO TRANSACTION statements run with the server's "
+                         "statement_timeout and lock_timeout (set them on the role: ALTER ROLE ... SET); "
+                         "--statement-timeout and --db-lock-timeout apply to transactional migrations only");
   }
   // From the dirty mark on, nothing is cancelled: a stop comes between statements.
   // Stored before interrupted is read (both sequentially consistent): either this
@@ -378,11 +378,11 @@ engine::engine(std::unique_ptr<connection> conn, const module_set& set, engine_o
   }
   const bool use_table = options.lock == lock_mode::table || (options.lock == lock_mode::automatic && pooled);
   if (pooled && options.lock == lock_mode::automatic)
-    spdlog::info("the connection goes through a transaction pooler (the server process id differs from the one "
-                 "given at connect): using the table lease lock goose_lock instead of the advisory lock");
+    log(log_level::info, "the connection goes through a transaction pooler (the server process id differs from the "
+                         "one given at connect): using the table lease lock goose_lock instead of the advisory lock");
   else if (pooled && options.lock == lock_mode::advisory)
-    spdlog::warn("--lock advisory through a connection pooler: a session advisory lock does not hold between "
-                 "transactions there, so runners may not exclude each other; use --lock table or auto");
+    log(log_level::warn, "--lock advisory through a connection pooler: a session advisory lock does not hold "
+                         "between transactions there, so runners may not exclude each other; use --lock table or auto");
   auto history = make_goose_history_store(*db, options.table, /*prepare=*/!pooled);
   std::unique_ptr<migration_lock> lock;
   if (use_table) {

@@ -1,6 +1,7 @@
 #include "lease_lock.h"
 
-#include <spdlog/spdlog.h>
+#include "migrator/log.h"
+
 #include <unistd.h>
 
 #include <random>
@@ -82,9 +83,10 @@ bool lease_lock::try_take() {
       {id, options_.holder, interval_});
   if (r.empty()) return false;
   if (r.rows[0][0] && r.boolean(0, 0))
-    spdlog::warn("took over the migration lock from '{}': its lease ({} lock id {}) expired at {} without being "
-                 "renewed, so that runner stopped or lost its connection",
-                 r.rows[0][1].value_or("?"), options_.table, options_.lock_id, r.rows[0][2].value_or("?"));
+    log(log_level::warn, "took over the migration lock from '" + r.rows[0][1].value_or("?") + "': its lease (" +
+                             options_.table + " lock id " + std::to_string(options_.lock_id) + ") expired at " +
+                             r.rows[0][2].value_or("?") +
+                             " without being renewed, so that runner stopped or lost its connection");
   return true;
 }
 
@@ -148,7 +150,8 @@ void lease_lock::heartbeat_loop() {
     if (!lost.empty()) {
       lost_reason_ = lost;
       lost_.store(true);
-      spdlog::error("lost the migration lock ({} lock id {}): {}", options_.table, options_.lock_id, lost);
+      log(log_level::error, "lost the migration lock (" + options_.table + " lock id " +
+                                std::to_string(options_.lock_id) + "): " + lost);
       return;
     }
   }
