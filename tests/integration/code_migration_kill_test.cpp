@@ -186,7 +186,7 @@ TEST(code_migration_kill, no_transaction_code_killed_half_way_is_dirty_with_prog
   end_orphaned_backends(db, steps);
   steps.open();
 
-  EXPECT_EQ(db.query("SELECT step::text FROM code_steps ORDER BY step"),
+  EXPECT_EQ(db.query("SELECT step::text FROM code_steps ORDER BY code_steps.step"),
             (std::vector<std::string>{"1", "2", "3", "4", "5"}));
   const auto set = code_modules();
   migrator::engine engine(db.dsn(), set, migrator::engine_options{});
@@ -201,7 +201,7 @@ TEST(code_migration_kill, no_transaction_code_killed_half_way_is_dirty_with_prog
   engine.repair_mark_rolled_back(1003);
   auto resumed = run_to_end(db.dsn());
   ASSERT_EQ(resumed.code, 0) << resumed.err;
-  EXPECT_EQ(db.query("SELECT step::text FROM code_steps ORDER BY step"),
+  EXPECT_EQ(db.query("SELECT step::text FROM code_steps ORDER BY code_steps.step"),
             (std::vector<std::string>{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}));
   EXPECT_TRUE(engine.status().current());
 }

@@ -200,7 +200,7 @@ TEST_F(code_migration_test, no_transaction_code_fails_half_way_dirty_with_progre
     EXPECT_THAT(e.what(), HasSubstr("repair 1002 --mark-rolled-back"));
   }
   // Steps 1..3 committed as they went; the version is dirty with its progress.
-  EXPECT_EQ(db.query("SELECT n::text FROM items ORDER BY n"), (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(db.query("SELECT n::text FROM items ORDER BY items.n"), (std::vector<std::string>{"1", "2", "3"}));
   migrator::engine engine(db.dsn(), set, migrator::engine_options{});
   const auto status = engine.status();
   const auto& dirty = status.migrations[1];
@@ -214,7 +214,7 @@ TEST_F(code_migration_test, no_transaction_code_fails_half_way_dirty_with_progre
   fail_at = 0;
   run(set, migrator::command_kind::up);
   // Resumed after step 3: each step ran once.
-  EXPECT_EQ(db.query("SELECT n::text FROM items ORDER BY n"), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+  EXPECT_EQ(db.query("SELECT n::text FROM items ORDER BY items.n"), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
   EXPECT_EQ(applied(), (std::vector<std::string>{"1001", "1002", "1003"}));
   EXPECT_EQ(db.scalar("SELECT statements_done || ' ' || state FROM goose_db_version_meta WHERE version_id = 1002"),
             "5 applied");

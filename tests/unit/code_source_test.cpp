@@ -43,7 +43,7 @@ INSTANTIATE_TEST_SUITE_P(
                       header + "// MIGRATOR_CODE_MIGRATION(old);\n/* MIGRATOR_CODE_MIGRATION(older);\n */\n"
                                "const char* s = \"MIGRATOR_CODE_MIGRATION(x)\";\nconst char* r = R\"sql(MIGRATOR_CODE_MIGRATION(y) \")sql\";\n"
                                "int n = 1'000;\nchar q = '\\'';\nMIGRATOR_CODE_MIGRATION(up, down);\n",
-                      10, true, "up", "down"},
+                      9, true, "up", "down"},
         accepted_case{"lambda_with_commas_is_one_argument",
                       header + "MIGRATOR_CODE_MIGRATION([](migrator::code_transaction& tx) { tx.exec(\"SELECT 1, 2\", {}); });\n",
                       2, true, "[](migrator::code_transaction& tx) { tx.exec(\"SELECT 1, 2\", {}); }", ""}));
