@@ -4,6 +4,8 @@
 
 #include <boost/program_options.hpp>
 #include <future>
+#include <optional>
+#include <set>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -11,6 +13,8 @@
 
 #include "migrator/assembler.h"
 #include "migrator/engine.h"
+#include "migrator/source.h"
+#include "migrator/startup.h"
 #include "settings.h"
 
 namespace app {
@@ -37,6 +41,19 @@ struct command {
 // embedded one; assembled, with its problems (callers decide whether to refuse).
 migrator::assembly load_module_set(const app::settings& settings);
 
+// The source tree as read (files' text, for lint) and its assembly.
+struct module_sources {
+  migrator::source_tree tree;
+  migrator::assembly assembled;
+};
+module_sources load_module_sources(const app::settings& settings);
+
+// Lints `sources` with the settings' rule configuration, prints the findings
+// (text or JSON) and returns exit_failed when any has severity error.
+// `pending`: versions not yet applied on the target (nullopt: not asked).
+int lint_and_print(command_context& ctx, const module_sources& sources, bool json,
+                   const std::optional<std::set<std::int64_t>>& pending = std::nullopt);
+
 // For messages: the directory given with --modules-dir, or "embedded modules".
 std::string module_source_name(const app::settings& settings);
 
@@ -47,11 +64,10 @@ std::future<std::unique_ptr<migrator::connection>> connect_in_background(const s
 // The engine's options, from the resolved settings.
 migrator::engine_options engine_options_from(const app::settings& settings);
 
+// `app start`'s options for migrator::migrate_on_startup, from the resolved settings.
+migrator::startup_options startup_options_from(const app::settings& settings);
+
 // Logs each applied or rolled-back migration (with its duration) and lock waits.
-class logging_observer : public migrator::run_observer {
- public:
-  void waiting_for_lock() override;
-  void step_finished(const migrator::step_result& result) override;
-};
+using logging_observer = migrator::logging_run_observer;
 
 }  // namespace app

@@ -121,7 +121,36 @@ class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
   std::string dsn_;
 };
 
+spdlog::level::level_enum spdlog_level(migrator::log_level level) {
+  switch (level) {
+    case migrator::log_level::trace: return spdlog::level::trace;
+    case migrator::log_level::debug: return spdlog::level::debug;
+    case migrator::log_level::info: return spdlog::level::info;
+    case migrator::log_level::warn: return spdlog::level::warn;
+    case migrator::log_level::error: return spdlog::level::err;
+    case migrator::log_level::critical: return spdlog::level::critical;
+    case migrator::log_level::off: break;
+  }
+  return spdlog::level::off;
+}
+
+// The fields are already in force on this thread (migrator::log scoped them),
+// where redacting_sink reads them: the core's lines render like cmd's own.
+class spdlog_bridge final : public migrator::log_sink {
+ public:
+  bool enabled(migrator::log_level level) const override {
+    spdlog::logger* logger = spdlog::default_logger_raw();
+    return logger && logger->should_log(spdlog_level(level));
+  }
+  void write(migrator::log_level level, std::string_view message, const std::vector<migrator::log_field>&) override {
+    spdlog::logger* logger = spdlog::default_logger_raw();
+    if (logger) logger->log(spdlog_level(level), spdlog::string_view_t(message.data(), message.size()));
+  }
+};
+
 }  // namespace
+
+std::shared_ptr<migrator::log_sink> make_spdlog_bridge() { return std::make_shared<spdlog_bridge>(); }
 
 std::string format_log_line(const spdlog::details::log_msg& msg, const std::vector<migrator::log_field>& fields,
                             bool as_json, bool colour, std::string_view dsn) {
@@ -182,6 +211,7 @@ void setup_logging(const std::string& level, const std::string& format, const st
   logger->set_level(found->second);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
+  migrator::set_log_sink(make_spdlog_bridge());
 }
 
 }  // namespace app

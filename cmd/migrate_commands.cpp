@@ -11,7 +11,6 @@
 #include "command.h"
 #include "exit_codes.h"
 #include "migrator/engine.h"
-#include "migrator/log.h"
 #include "settings_options.h"
 
 namespace app {
@@ -344,12 +343,14 @@ migrator::engine_options engine_options_from(const app::settings& s) {
   return o;
 }
 
-void logging_observer::waiting_for_lock() { spdlog::info("another runner holds the migration lock; waiting"); }
-
-void logging_observer::step_finished(const migrator::step_result& r) {
-  migrator::log_scope scope({{"module", r.module}, {"version", r.version}});
-  spdlog::info("{} {} {} {} ({})", r.dir == direction::up ? "applied" : "rolled back", r.module, r.version, r.name,
-               format_duration(r.duration));
+migrator::startup_options startup_options_from(const app::settings& s) {
+  migrator::startup_options o;
+  o.dsn = s.dsn;
+  o.engine = engine_options_from(s);
+  o.wait_timeout = s.wait_timeout;
+  o.migrate = s.migrate_on_start;
+  o.on_unknown = s.on_unknown == "refuse" ? migrator::unknown_versions::refuse : migrator::unknown_versions::warn;
+  return o;
 }
 
 extern const command* const engine_commands[] = {&up_command,    &up_by_one_command, &up_to_command,

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 
 #include "config_file.h"
 #include "duration.h"
 #include "migrator/dsn.h"
 #include "migrator/error.h"
+#include "migrator/lint.h"
 #include "migrator/suggest.h"
 
 namespace app {
@@ -86,8 +88,28 @@ std::string show(const std::optional<std::string>& s) { return s ? *s : "none"; 
 std::string show(const std::optional<milliseconds>& d) { return d ? format_duration(*d) : "none"; }
 std::string show(bool b) { return b ? "true" : "false"; }
 
+// One file-only row per lint rule: `lint.<rule id>: off|warn|error`.
+void add_lint_rules(std::vector<setting_spec>& table) {
+  static std::deque<std::string> texts;  // the rows' string_views point here
+  for (const migrator::lint_rule& rule : migrator::lint_rules()) {
+    const std::string id = rule.id;
+    const std::string& key = texts.emplace_back("lint." + id);
+    const std::string& help = texts.emplace_back(std::string("severity of the lint rule ") + rule.id + " (" +
+                                                 rule.summary + "): off, warn or error");
+    const std::string fallback = rule.default_severity == migrator::lint_severity::error     ? "error"
+                                 : rule.default_severity == migrator::lint_severity::warning ? "warn"
+                                                                                             : "off";
+    table.push_back({key, "", "LEVEL", "", "", help,
+                     [id, fallback](const settings& s) {
+                       auto it = s.lint.find(id);
+                       return it == s.lint.end() ? fallback : it->second;
+                     },
+                     [id](settings& s, const raw_value& v) { s.lint[id] = choice_value(v, {"off", "warn", "error"}); }});
+  }
+}
+
 std::vector<setting_spec> make_table() {
-  return {
+  std::vector<setting_spec> table = {
       {"database.url", "dsn", "DSN", "", "MIGRATE_DSN, DATABASE_URL",
        "PostgreSQL connection string: a URI (postgresql://user@host/db; postgresql+asyncpg://, pgx5://... are "
        "accepted) or keyword/value (\"host=... dbname=...\")",
@@ -131,6 +153,12 @@ std::vector<setting_spec> make_table() {
        "proceed although applied migrations differ from their files (--allow-drift sets true)",
        [](const settings& s) { return show(s.allow_drift); },
        [](settings& s, const raw_value& v) { s.allow_drift = bool_value(v); }},
+      {"migrations.on_unknown", "on-unknown", "POLICY", "", "APP_ON_UNKNOWN",
+       "at application start, versions in the database that this build does not know (applied by a newer "
+       "build during a rolling deploy): warn = start when every known migration is applied and unmodified, "
+       "with one warning naming them; refuse = do not start (exit 6)",
+       [](const settings& s) { return s.on_unknown; },
+       [](settings& s, const raw_value& v) { s.on_unknown = choice_value(v, {"warn", "refuse"}); }},
       {"startup.wait_timeout", "wait-timeout", "DURATION", "", "APP_WAIT_TIMEOUT",
        "at application start, how long to wait for the database to accept connections",
        [](const settings& s) { return format_duration(s.wait_timeout); },
@@ -148,6 +176,8 @@ std::vector<setting_spec> make_table() {
       {"", "config", "FILE", "", "APP_CONFIG", "the configuration file",
        [](const settings&) { return std::string(default_config_file) + " when it exists"; }, {}},
   };
+  add_lint_rules(table);
+  return table;
 }
 
 config_schema schema_of(const std::vector<setting_spec>& table) {
@@ -259,7 +289,7 @@ settings resolve_settings(const settings_flags& flags, const migrator::env_looku
     if (!spec.read) continue;
     const std::string flag(spec.flag);
     std::optional<raw_value> chosen;  // flag > environment > file
-    if (auto it = flags.find(flag); it != flags.end())
+    if (auto it = flag.empty() ? flags.end() : flags.find(flag); it != flags.end())
       chosen = raw_value{spec.value_name.empty() ? std::string(spec.switch_sets) : it->second, "--" + flag};
     else if (auto v = spec.env.empty() ? std::nullopt : env_value(env, std::string(spec.env)))
       chosen = raw_value{*v, std::string(spec.env)};
@@ -275,8 +305,9 @@ std::string settings_markdown_table() {
   const settings defaults;
   for (const setting_spec& spec : setting_table()) {
     const std::string key = spec.file_key.empty() ? "—" : "`" + std::string(spec.file_key) + "`";
-    std::string flag = "`--" + std::string(spec.flag) +
-                       (spec.value_name.empty() ? "`" : " " + std::string(spec.value_name) + "`");
+    std::string flag = spec.flag.empty() ? "—"
+                       : "`--" + std::string(spec.flag) +
+                             (spec.value_name.empty() ? "`" : " " + std::string(spec.value_name) + "`");
     if (spec.value_name.empty()) flag += " (sets " + std::string(spec.switch_sets) + ")";
     const std::string shown = spec.show(defaults);
     const std::string fallback = spec.flag == "dsn" ? "see [The DSN](#the-dsn)"

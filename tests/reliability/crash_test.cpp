@@ -12,6 +12,10 @@
 //  - `up` refuses a dirty database (exit 4) and names the version;
 //  - after the repair and `up`, pg_dump --schema-only and the history equal
 //    the clean run's.
+// Aimed kills are counted and checked where they landed: a kill while the
+// backend sleeps inside a NO TRANSACTION migration leaves exactly that version
+// dirty; a kill while it sleeps in a deferred trigger at COMMIT leaves that
+// migration recorded and complete (the server finishes the COMMIT).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -171,12 +175,41 @@ bool wait_until_dirty(const std::string& dsn, std::int64_t version, std::chrono:
   return false;
 }
 
+// Polls (on one connection) until the run's backend sleeps (wait_event PgSleep)
+// in the statement that `query_pattern` (SQL LIKE) matches: the kill that follows
+// lands there. False when `gone_sql` (a condition that means the window has
+// passed) turns true first, or after `limit`.
+bool wait_until_sleeping_in(const std::string& dsn, const std::string& query_pattern, const std::string& gone_sql,
+                            std::chrono::milliseconds limit) {
+  pqxx::connection c(dsn);
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < limit) {
+    try {
+      pqxx::nontransaction tx(c);
+      auto r = tx.exec("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
+                       "pg_backend_pid() AND wait_event = 'PgSleep' AND query LIKE " + tx.quote(query_pattern) +
+                       "), " + gone_sql);
+      if (r[0][0].as<bool>()) return true;
+      if (r[0][1].as<bool>()) return false;
+    } catch (const pqxx::sql_error&) {
+      // The history tables do not exist yet.
+    }
+    std::this_thread::sleep_for(1ms);
+  }
+  return false;
+}
+
 TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
   ensure_secret_role(testing_support::admin_dsn());
   const int trials = std::getenv("RELIABILITY_TRIALS") ? std::atoi(std::getenv("RELIABILITY_TRIALS"))
                                                       : long_mode() ? 100 : 30;
   generated_options options;
   if (long_mode()) options.modules = 6, options.per_module = 250;
+  // Windows wide enough to aim at: the pg_sleep inside each NO TRANSACTION
+  // migration, and a deferred trigger that sleeps at COMMIT in every 20th.
+  options.no_tx_sleep_s = 0.05;
+  options.slow_commit_every = 20;
+  options.slow_commit_s = 0.05;
   const unsigned seed = seed_or(20261122);
   std::cout << "crash trials: seed " << seed << " (RELIABILITY_SEED=" << seed << " repeats this run)" << std::endl;
   std::mt19937 random(seed);
@@ -195,7 +228,8 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
   const std::string expected_history = history(clean.dsn());
 
   int finished_before_kill = 0, killed_before_first = 0, killed_mid_run = 0, killed_in_no_transaction = 0;
-  int aimed_trials = 0, aimed_missed = 0;
+  int aimed_trials = 0, aimed_missed = 0, aimed_landed = 0;
+  int commit_trials = 0, commit_missed = 0, commit_landed = 0;
   int repaired_applied = 0, repaired_rolled_back = 0, invalid_dropped = 0, orphans_terminated = 0;
   std::vector<std::size_t> applied_at_kill;
   double t_setup = 0, t_killed_run = 0, t_inspect = 0, t_recover = 0, t_compare = 0;
@@ -213,22 +247,33 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
     const auto delay = std::chrono::microseconds(static_cast<long>(
         std::uniform_real_distribution<double>(0, clean_seconds * 1.05)(random) * 1e6));
 
-    // Every third trial aims at a NO TRANSACTION migration picked at random: it
-    // waits until that one is marked dirty (its statements are starting), then
-    // kills after a random 0-40 ms, so kills land between all its statements.
-    const bool aimed = trial % 3 == 2;
+    // Every third trial aims inside a NO TRANSACTION migration picked at random:
+    // it waits until that one is marked dirty and its backend sleeps in the
+    // pg_sleep between its two CREATE INDEX CONCURRENTLY, then kills. Every
+    // third other trial aims at the COMMIT of a slow-commit migration: it waits
+    // until the backend sleeps in that migration's deferred trigger, which runs
+    // only at COMMIT, then kills. The rest kill after a random delay.
+    const bool aimed = trial % 3 == 2, at_commit = trial % 3 == 1;
     std::vector<std::int64_t> no_tx(g.no_transaction.begin(), g.no_transaction.end());
+    std::vector<std::int64_t> slow(g.slow_commit.begin(), g.slow_commit.end());
     const std::int64_t target = no_tx[std::uniform_int_distribution<std::size_t>(0, no_tx.size() - 1)(random)];
-    const auto aimed_delay = std::chrono::microseconds(std::uniform_int_distribution<int>(0, 40000)(random));
+    const std::int64_t commit_target = slow[std::uniform_int_distribution<std::size_t>(0, slow.size() - 1)(random)];
+    const std::string applied_sql = [](std::int64_t v) {
+      return "EXISTS (SELECT 1 FROM goose_db_version WHERE version_id = " + std::to_string(v) + ")";
+    }(aimed ? target : commit_target);
+    bool in_window = false;
 
     app_process p({"migrate", "up", "--dsn", secret, "--modules-dir", dir});
     if (aimed) {
       ++aimed_trials;
-      if (wait_until_dirty(db.dsn(), target, 120s)) {
-        std::this_thread::sleep_for(aimed_delay);
-      } else {
-        ++aimed_missed;
-      }
+      in_window = wait_until_dirty(db.dsn(), target, 120s) &&
+                  wait_until_sleeping_in(db.dsn(), "%SELECT pg_sleep(%", applied_sql, 120s);
+      if (!in_window) ++aimed_missed;
+    } else if (at_commit) {
+      ++commit_trials;
+      in_window = wait_until_sleeping_in(db.dsn(), "%CREATE CONSTRAINT TRIGGER c" + std::to_string(commit_target) + " %",
+                                         applied_sql, 120s);
+      if (!in_window) ++commit_missed;
     } else {
       std::this_thread::sleep_for(delay);
     }
@@ -247,6 +292,19 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
     lap(t_killed_run);
     auto found = inspect(db.dsn(), secret, dir, g);
     applied_at_kill.push_back(found.applied);
+    // Where the aimed kills landed.
+    if (aimed && in_window) {
+      EXPECT_EQ(found.dirty, std::optional<std::int64_t>(target))
+          << "killed inside NO TRANSACTION migration " << target << " but it is not the dirty one";
+      if (found.dirty == std::optional<std::int64_t>(target)) ++aimed_landed;
+    }
+    if (at_commit && in_window) {
+      // The server finishes a COMMIT it is executing when its client dies: recorded, all there.
+      EXPECT_EQ(applied_counts(db.dsn()).count(commit_target), 1u)
+          << "killed at the COMMIT of " << commit_target << " but it is not recorded";
+      EXPECT_FALSE(found.dirty) << "killed at a transactional COMMIT but a version is dirty";
+      if (applied_counts(db.dsn()).count(commit_target) == 1) ++commit_landed;
+    }
     if (killed.code != 0) {
       if (found.dirty) ++killed_in_no_transaction;
       else if (found.applied == 0) ++killed_before_first;
@@ -276,6 +334,13 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
     lap(t_compare);
   }
 
+  // The aimed kills landed where they aimed, nearly all of them in their window
+  // (a miss: the machine was too slow to see the 50 ms window in time).
+  EXPECT_EQ(aimed_landed, aimed_trials - aimed_missed);
+  EXPECT_EQ(commit_landed, commit_trials - commit_missed);
+  EXPECT_GE(aimed_landed, aimed_trials * 2 / 3) << aimed_missed << " of " << aimed_trials << " missed their window";
+  EXPECT_GE(commit_landed, commit_trials * 2 / 3) << commit_missed << " of " << commit_trials << " missed their window";
+
   std::sort(applied_at_kill.begin(), applied_at_kill.end());
   auto at = [&](double q) {
     return applied_at_kill.empty() ? std::string("0")
@@ -287,6 +352,11 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
                    {"no_transaction_migrations", std::to_string(g.no_transaction.size())},
                    {"aimed_at_no_transaction", std::to_string(aimed_trials)},
                    {"aimed_missed", std::to_string(aimed_missed)},
+                   {"aimed_landed_in_no_transaction", std::to_string(aimed_landed)},
+                   {"slow_commit_migrations", std::to_string(g.slow_commit.size())},
+                   {"aimed_at_commit", std::to_string(commit_trials)},
+                   {"aimed_at_commit_missed", std::to_string(commit_missed)},
+                   {"aimed_landed_at_commit", std::to_string(commit_landed)},
                    {"killed_before_first_migration", std::to_string(killed_before_first)},
                    {"killed_between_or_inside_transactional", std::to_string(killed_mid_run)},
                    {"killed_inside_no_transaction_dirty", std::to_string(killed_in_no_transaction)},

@@ -350,8 +350,25 @@ generated_set write_generated_set(const temp_dir& dir, const generated_options& 
         g.table_of[v] = table;
         if (i == 1) up += "CREATE SCHEMA " + module + ";\n";
         up += "CREATE TABLE " + table + " (id int PRIMARY KEY, prev int);\n"
-              "ALTER TABLE " + table + " ADD COLUMN note int NOT NULL DEFAULT " + vs + ";\n"
-              "INSERT INTO " + table + " (id) VALUES (" + vs + ");\n";
+              "ALTER TABLE " + table + " ADD COLUMN note int NOT NULL DEFAULT " + vs + ";\n";
+        // With a deferred trigger the row comes last: a table with pending trigger events cannot be altered.
+        std::string insert;
+        const bool slow_commit = o.slow_commit_every > 0 && i % o.slow_commit_every == o.slow_commit_every / 2;
+        if (slow_commit) {
+          g.slow_commit.insert(v);
+          insert += "-- +goose StatementBegin\n"
+                "CREATE FUNCTION " + module + ".c" + vs + "() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                "BEGIN\n"
+                "  PERFORM pg_sleep(" + seconds_text(o.slow_commit_s) + ");\n"
+                "  RETURN NULL;\n"
+                "END;\n"
+                "$$;\n"
+                "-- +goose StatementEnd\n"
+                "CREATE CONSTRAINT TRIGGER c" + vs + " AFTER INSERT ON " + table +
+                " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION " + module + ".c" + vs + "();\n";
+        }
+        insert += "INSERT INTO " + table + " (id) VALUES (" + vs + ");\n";
+        if (!slow_commit) up += insert, insert.clear();
         const std::string referenced = i == 1 ? previous_module_first : previous_table;
         if (!referenced.empty() && (i == 1 || i % 7 == 3)) {
           g.with_foreign_key.insert(v);
@@ -367,9 +384,11 @@ generated_set write_generated_set(const temp_dir& dir, const generated_options& 
                 "END;\n"
                 "$$;\n"
                 "-- +goose StatementEnd\n";
+        up += insert;
         if (o.sleep_s > 0) up += "SELECT pg_sleep(" + seconds_text(o.sleep_s) + ");\n";
         down = (i % 11 == 5 ? "DROP FUNCTION " + module + ".f" + vs + "();\n" : std::string()) + "DROP TABLE " +
-               table + ";\n" + (i == 1 ? "DROP SCHEMA " + module + ";\n" : std::string());
+               table + ";\n" + (slow_commit ? "DROP FUNCTION " + module + ".c" + vs + "();\n" : std::string()) +
+               (i == 1 ? "DROP SCHEMA " + module + ";\n" : std::string());
         text = "-- +goose Up\n" + up + "-- +goose Down\n" + down;
         previous_table = table;
         if (i == 1) previous_module_first = table;

@@ -108,6 +108,8 @@ struct generated_options {
   int no_transaction_every = 16;  // every Nth migration of a module is NO TRANSACTION (CREATE INDEX CONCURRENTLY)
   double sleep_s = 0;         // a pg_sleep in every transactional migration (to widen windows)
   double no_tx_sleep_s = 0.02;  // between the two CREATE INDEX CONCURRENTLY of a NO TRANSACTION migration
+  int slow_commit_every = 0;    // every Nth migration of a module (if transactional) sleeps at COMMIT (0 = none)
+  double slow_commit_s = 0.05;  // how long: a deferred constraint trigger's pg_sleep, which runs only at COMMIT
 };
 
 struct generated_set {
@@ -118,6 +120,7 @@ struct generated_set {
   std::map<std::int64_t, std::string> schema_of;       // version -> schema of its objects
   std::set<std::int64_t> with_foreign_key;             // also adds constraint t<version>_prev
   std::set<std::int64_t> with_function;                // also creates function f<version>()
+  std::set<std::int64_t> slow_commit;                  // sleeps at COMMIT (trigger c<version>, function c<version>())
   std::size_t size() const { return versions.size(); }
 };
 
