@@ -63,9 +63,9 @@ struct settings {
   std::string log_format = "text";
   // Proceed although applied migrations differ from their files. Default: false.
   bool allow_drift = false;
+  // At start, versions in the database this build does not know: warn|refuse. Default: warn.
+  std::string on_unknown = "warn";
   // Lint rule id -> off|warn|error (the file's `lint` section; no flag or variable). Default: each rule's own.
-  std::map<std::string, std::string> lint;
-  // Lint rule id -> "off" | "warn" | "error" (config file section `lint`). Default: each rule's own.
   std::map<std::string, std::string> lint;
 };
 
