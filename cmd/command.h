@@ -13,6 +13,7 @@
 
 #include "migrator/assembler.h"
 #include "migrator/engine.h"
+#include "migrator/fleet_runner.h"
 #include "migrator/source.h"
 #include "migrator/startup.h"
 #include "settings.h"
@@ -39,7 +40,10 @@ struct command {
 
 // The module set chosen by --modules-dir (a directory) or, without it, the
 // embedded one; assembled, with its problems (callers decide whether to refuse).
-migrator::assembly load_module_set(const app::settings& settings);
+// By default files are parsed when used (the engine parses what it will run);
+// validate-like commands ask for parse_time::now to see every malformed file.
+migrator::assembly load_module_set(const app::settings& settings,
+                                   migrator::parse_time when = migrator::parse_time::on_use);
 
 // The source tree as read (files' text, for lint) and its assembly.
 struct module_sources {
@@ -66,6 +70,16 @@ migrator::engine_options engine_options_from(const app::settings& settings);
 
 // `app start`'s options for migrator::migrate_on_startup, from the resolved settings.
 migrator::startup_options startup_options_from(const app::settings& settings);
+
+// Fleet runs (cmd/fleet_command.cpp, docs/fleet.md): the command-line options
+// (--target, --shard, --canary, --fail-fast, and --json unless the command has it).
+void add_fleet_options(po::options_description& options, bool with_json);
+// Runs the command over the targets of settings.targets; prints the table or JSON.
+// Exit: 0 all ok, exit_partial when some failed or were not started.
+int run_fleet(command_context& ctx, migrator::fleet_action action, migrator::plan_request request,
+              const std::string& command);
+// `validate` of a fleet file: the file and each distinct module set, no database.
+int validate_fleet(command_context& ctx);
 
 // Logs each applied or rolled-back migration (with its duration) and lock waits.
 using logging_observer = migrator::logging_run_observer;

@@ -90,6 +90,9 @@ std::string text_value(const migrator::log_value& value, std::string_view dsn) {
   return plain ? s : dump(json(s));
 }
 
+std::mutex terminal_mutex;
+std::string status_line;  // shown on stderr; empty: none
+
 class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   redacting_sink(std::FILE* out, bool json, bool colour, std::string dsn)
@@ -101,10 +104,13 @@ class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     std::string line = format_log_line(msg, migrator::current_log_fields(), json_, colour_, dsn_);
     line += '\n';
-    if (stream_)
+    if (stream_) {
       stream_->write(line.data(), static_cast<std::streamsize>(line.size()));
-    else
-      std::fwrite(line.data(), 1, line.size(), file_);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(terminal_mutex);
+    if (!status_line.empty() && file_ == stderr) line = "\r\033[K" + line + status_line;
+    std::fwrite(line.data(), 1, line.size(), file_);
   }
   void flush_() override {
     if (stream_)
@@ -174,6 +180,22 @@ std::string format_log_line(const spdlog::details::log_msg& msg, const std::vect
   line += message;
   for (const auto& [key, value] : merged(fields)) line += ' ' + key + '=' + text_value(*value, dsn);
   return line;
+}
+
+void show_status_line(const std::string& line) {
+  std::lock_guard<std::mutex> lock(terminal_mutex);
+  status_line = line;
+  const std::string text = "\r\033[K" + line;
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+void clear_status_line() {
+  std::lock_guard<std::mutex> lock(terminal_mutex);
+  if (status_line.empty()) return;
+  status_line.clear();
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
 }
 
 bool use_colour(bool is_terminal, const char* no_color, const char* term) {

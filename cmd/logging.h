@@ -31,6 +31,12 @@ void setup_logging(const std::string& level, const std::string& format, const st
 // default logger, so the core's lines and cmd's own look the same.
 std::shared_ptr<migrator::log_sink> make_spdlog_bridge();
 
+// A status line kept below the log on a terminal (fleet progress): log lines
+// written to stderr while it is shown clear it first and redraw it after.
+// Writes to stderr; the caller decides whether stderr is a terminal.
+void show_status_line(const std::string& line);
+void clear_status_line();
+
 // Whether to colour text output.
 bool use_colour(bool is_terminal, const char* no_color, const char* term);
 

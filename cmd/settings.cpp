@@ -84,6 +84,14 @@ std::optional<std::string> role_value(const raw_value& v) {
   return v.text;
 }
 
+std::size_t jobs_value(const raw_value& v) {
+  const bool digits = !v.text.empty() && v.text.size() <= 4 &&
+                      std::all_of(v.text.begin(), v.text.end(), [](unsigned char c) { return std::isdigit(c); });
+  const int n = digits ? std::stoi(v.text) : 0;
+  if (n < 1 || n > 256) fail(v.origin + ": bad job count '" + v.text + "': expected a number from 1 to 256");
+  return static_cast<std::size_t>(n);
+}
+
 std::string show(const std::optional<std::string>& s) { return s ? *s : "none"; }
 std::string show(const std::optional<milliseconds>& d) { return d ? format_duration(*d) : "none"; }
 std::string show(bool b) { return b ? "true" : "false"; }
@@ -173,6 +181,25 @@ std::vector<setting_spec> make_table() {
       {"log.format", "log-format", "FORMAT", "", "APP_LOG_FORMAT",
        "text (human-readable) or json (one object per line)", [](const settings& s) { return s.log_format; },
        [](settings& s, const raw_value& v) { s.log_format = choice_value(v, {"text", "json"}); }},
+      {"fleet.targets", "targets", "FILE", "", "APP_TARGETS",
+       "run over the databases of the fleet file FILE (docs/fleet.md) instead of one DSN; \"\" = none",
+       [](const settings& s) { return show(s.targets); },
+       [](settings& s, const raw_value& v) {
+         s.targets = v.text.empty() ? std::nullopt : std::optional<std::string>(v.text);
+       }},
+      {"fleet.jobs", "jobs", "N", "", "APP_JOBS",
+       "fleet: how many targets run at the same time (1 to 256); 1 = one at a time in file order",
+       [](const settings& s) { return std::to_string(s.jobs); },
+       [](settings& s, const raw_value& v) { s.jobs = jobs_value(v); }},
+      {"fleet.connect_timeout", "connect-timeout", "DURATION", "", "APP_CONNECT_TIMEOUT",
+       "fleet: libpq connect_timeout of each target that sets none, so a server that is down fails its targets "
+       "quickly (at least 1s)",
+       [](const settings& s) { return format_duration(s.connect_timeout); },
+       [](settings& s, const raw_value& v) {
+         s.connect_timeout = duration_value(v);
+         if (s.connect_timeout.count() < 1000)
+           fail(v.origin + ": the connect timeout must be at least 1s (libpq counts whole seconds)");
+       }},
       {"", "config", "FILE", "", "APP_CONFIG", "the configuration file",
        [](const settings&) { return std::string(default_config_file) + " when it exists"; }, {}},
   };

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -65,6 +66,12 @@ struct settings {
   bool allow_drift = false;
   // At start, versions in the database this build does not know: warn|refuse. Default: warn.
   std::string on_unknown = "warn";
+  // A fleet file (docs/fleet.md): commands run over its targets instead of `dsn`. Default: none.
+  std::optional<std::string> targets;
+  // Fleet runs: targets migrated at the same time. Default: 4.
+  std::size_t jobs = 4;
+  // Fleet runs: libpq connect_timeout of each target that sets none. Default: 5s.
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
   // Lint rule id -> off|warn|error (the file's `lint` section; no flag or variable). Default: each rule's own.
   std::map<std::string, std::string> lint;
 };

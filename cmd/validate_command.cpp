@@ -14,6 +14,7 @@ void add_options(po::options_description& o, po::positional_options_description&
 }
 
 int run(command_context& ctx) {
+  if (ctx.settings.targets) return validate_fleet(ctx);
   const auto sources = load_module_sources(ctx.settings);
   const auto& assembled = sources.assembled;
   const std::string source = module_source_name(ctx.settings);

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace migrator {
@@ -267,10 +268,10 @@ migration_body code_body(const source_file& file, const std::string& file_name) 
   return body;
 }
 
-void add_migrations(const source_folder& folder, const module_spec* owner, const module_set& set,
-                    const env_lookup& env, std::map<std::int64_t, std::string>& seen_versions,
-                    assembly& result) {
-  for (const auto& file : folder.files) {
+void add_migrations(source_folder& folder, const module_spec* owner, const module_set& set,
+                    const std::shared_ptr<const env_lookup>& env, parse_time when,
+                    std::map<std::int64_t, std::string>& seen_versions, assembly& result) {
+  for (auto& file : folder.files) {
     auto report = [&](int line, const std::string& message) {
       result.problems.push_back({file.path, line, message});
     };
@@ -301,20 +302,26 @@ void add_migrations(const source_folder& folder, const module_spec* owner, const
     }
 
     migration m;
-    try {
-      if (is_code) {
+    if (is_code) {
+      // A code migration's text is read now: it is short, and the checks are the build's.
+      try {
         m.kind = migration_kind::code;
-        m.body = code_body(file, base_name(file.path));
+        m.set_body(code_body(file, base_name(file.path)));
         m.code = file.code;
-      } else {
-        m.body = parse_migration(file.content, file.path, env);
+      } catch (const parse_error& e) {
+        result.problems.push_back(e.where());
+        valid = false;
       }
-    } catch (const parse_error& e) {
-      result.problems.push_back(e.where());
-      valid = false;
-    } catch (const std::exception& e) {
-      report(0, e.what());
-      valid = false;
+    } else if (when == parse_time::now) {
+      try {
+        m.set_body(parse_migration(file.content, file.path, *env));
+      } catch (const parse_error& e) {
+        result.problems.push_back(e.where());
+        valid = false;
+      } catch (const std::exception& e) {
+        report(0, e.what());
+        valid = false;
+      }
     }
     if (!valid || !owner) continue;
     m.version = *parts->version;
@@ -322,6 +329,7 @@ void add_migrations(const source_folder& folder, const module_spec* owner, const
     m.module = owner->name;
     m.path = file.path;
     m.checksum = migration_checksum(file.content);
+    if (!is_code && when == parse_time::on_use) m.set_text(std::move(file.content), env);
     result.set.migrations.push_back(std::move(m));
   }
 }
@@ -334,8 +342,9 @@ const module_spec* module_set::module_for_version(std::int64_t version) const {
   return nullptr;
 }
 
-assembly assemble(const source_tree& tree, const env_lookup& env) {
+assembly assemble(source_tree tree, const env_lookup& env, parse_time when) {
   assembly result;
+  const auto shared_env = std::make_shared<const env_lookup>(env);
   result.problems = tree.problems;
 
   manifest listed;
@@ -363,7 +372,7 @@ assembly assemble(const source_tree& tree, const env_lookup& env) {
   }
 
   std::map<std::int64_t, std::string> seen_versions;
-  for (const auto& folder : tree.folders) {
+  for (auto& folder : tree.folders) {
     const module_spec* owner = nullptr;
     for (const auto& spec : result.set.modules)
       if (spec.name == folder.name) owner = &spec;
@@ -375,11 +384,13 @@ assembly assemble(const source_tree& tree, const env_lookup& env) {
                                  "folder is not a module listed in " + tree.manifest_path +
                                      "; append '- name: " + folder.name + "' to its modules list"});
     // Files are parsed even without an owner, so every parse error shows in one run.
-    add_migrations(folder, owner, result.set, env, seen_versions, result);
+    add_migrations(folder, owner, result.set, shared_env, when, seen_versions, result);
   }
 
-  std::sort(result.set.migrations.begin(), result.set.migrations.end(),
-            [](const migration& a, const migration& b) { return a.version < b.version; });
+  const auto by_version = [](const migration& a, const migration& b) { return a.version < b.version; };
+  // Folders named in manifest order hold their files in version order already.
+  if (!std::is_sorted(result.set.migrations.begin(), result.set.migrations.end(), by_version))
+    std::sort(result.set.migrations.begin(), result.set.migrations.end(), by_version);
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include "migrator/code_migration.h"
 #include "migrator/postgres.h"
 #include "remedies.h"
+#include "plan_parsing.h"
 
 namespace migrator {
 
@@ -111,7 +112,9 @@ struct engine::impl {
   // migration in progress, which the lock holder clears when it finishes.
   void check_guards(const status_report& status, bool include_dirty = true) const;
   std::vector<plan_step> plan_from(const history_snapshot& snap, const plan_request& request) const {
-    return make_plan(set.migrations, snap.for_planner(), request);
+    auto steps = make_plan(set.migrations, snap.for_planner(), request);
+    detail::parse_plan(steps);  // files are parsed on first use: a malformed one stops the plan here
+    return steps;
   }
   step_result execute(const plan_step& step, run_report& done);
   void execute_in_transaction(const migration& m, const std::vector<statement>& statements, direction dir,
@@ -380,10 +383,10 @@ void engine::impl::execute_code_without_transaction(const migration& m, directio
 step_result engine::impl::execute(const plan_step& step, run_report& done) {
   const migration& m = *step.file;
   const auto start = std::chrono::steady_clock::now();
-  const auto& statements = step.dir == direction::up ? m.body.up : m.body.down;
+  const auto& statements = step.dir == direction::up ? m.body().up : m.body().down;
   if (m.kind == migration_kind::code)
     execute_code(m, step.dir, done);
-  else if (m.body.use_transaction)
+  else if (m.body().use_transaction)
     execute_in_transaction(m, statements, step.dir, done);
   else
     execute_without_transaction(m, statements, step.dir, done);

@@ -327,7 +327,7 @@ TEST(SettingsErrors, FileErrorsSayWhere) {
       {"database: [a, b]\n", "config/app.yaml:1: 'database' must be a mapping (url, table, app_role), not a list"},
       {"startup: 60s\n", "config/app.yaml:1: 'startup' must be a mapping (wait_timeout), not a single value"},
       {"database:\n  url:\n    host: x\n", "config/app.yaml:3: 'database.url' must be a single value, not a mapping"},
-      {"- a\n- b\n", "config/app.yaml:1: the file must be a mapping of sections (database, migrations, startup, log, lint), not a list"},
+      {"- a\n- b\n", "config/app.yaml:1: the file must be a mapping of sections (database, migrations, startup, log, fleet, lint), not a list"},
       {"migrations:\n  lock_timeout: 5x\n",
        "config/app.yaml:2: migrations.lock_timeout: bad duration '5x': use e.g. 500ms, 30s, 5m, 1h or 1m30s (at most 596h)"},
       {"startup:\n  wait_timeout: 30\n",

@@ -3,8 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "migrator/environment.h"
 
 namespace migrator {
 
@@ -32,14 +35,30 @@ struct migration {
   std::string module;    // owning module's name
   std::string path;      // display path, e.g. "modules/billing/migrations/04001_billing_init.sql"
   std::string checksum;  // hex SHA-256 of the file text with CRLF normalised to LF
-  // For code migrations, body.up and body.down are empty and use_transaction
-  // says whether up and down run inside a transaction.
-  migration_body body;
+  // For code migrations, body() has no statements and use_transaction says
+  // whether up and down run inside a transaction.
   migration_kind kind = migration_kind::sql;
   // The compiled code of a code migration; null for SQL, and for a code
   // migration read from a directory that this program was not built with (it
   // can be validated, listed and planned, but not run).
   const code_migration* code = nullptr;
+
+  // The Up and Down statements. An applied migration whose checksum matches is
+  // never run, so a start need not parse it: the file's text is parsed on the
+  // first call (once, also when threads share the module set) and kept.
+  // Throws parse_error ("path:line: message") for a malformed file, on every call.
+  const migration_body& body() const;
+  // True once body() has parsed the text (or a body was given).
+  bool parsed() const noexcept;
+
+  // body() parses `text` (path for messages, ENVSUB through `env`) on first use.
+  void set_text(std::string text, std::shared_ptr<const env_lookup> env);
+  // body() returns `parsed_body` (already parsed, e.g. by a test).
+  void set_body(migration_body parsed_body);
+
+ private:
+  struct lazy_body;
+  std::shared_ptr<lazy_body> body_;  // shared by copies: parsed once for all of them
 };
 
 }  // namespace migrator
