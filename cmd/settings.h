@@ -64,7 +64,7 @@ struct settings {
   std::string log_format = "text";
   // Proceed although applied migrations differ from their files. Default: false.
   bool allow_drift = false;
-  // At start, versions in the database this build does not know: warn|refuse. Default: warn.
+  // warn|refuse: at application start, versions applied by a newer build. Default: warn.
   std::string on_unknown = "warn";
   // A fleet file (docs/fleet.md): commands run over its targets instead of `dsn`. Default: none.
   std::optional<std::string> targets;
@@ -74,6 +74,8 @@ struct settings {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
   // Lint rule id -> off|warn|error (the file's `lint` section; no flag or variable). Default: each rule's own.
   std::map<std::string, std::string> lint;
+  // The migration lock: auto|advisory|table. Default: auto.
+  std::string lock = "auto";
 };
 
 // A value as one source gave it, with where it came from for messages:

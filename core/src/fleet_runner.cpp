@@ -6,7 +6,7 @@
 
 #include "migrator/dsn.h"
 #include "migrator/log.h"
-#include "pg_session.h"
+#include "migrator/postgres.h"
 
 namespace migrator {
 
@@ -34,7 +34,7 @@ class step_forwarder final : public run_observer {
   void step_finished(const step_result& step) override {
     if (observer_) observer_->step_finished(target_, step);
   }
-  void waiting_for_lock() override {
+  void waiting_for_lock(const lock_holder& /*holder*/) override {
     if (observer_) observer_->waiting_for_lock(target_);
   }
 
@@ -152,21 +152,11 @@ fleet_report run_fleet(const std::vector<fleet_member>& members, const fleet_opt
 
 query_rows run_control_query(const std::string& dsn, const std::string& sql) {
   try {
-    detail::pg_session session(dsn);
-    const pqxx::result r = session.exec(sql);
-    query_rows rows;
-    for (pqxx::row::size_type c = 0; c < r.columns(); ++c) rows.columns.emplace_back(r.column_name(c));
-    rows.rows.reserve(r.size());
-    for (const auto& row : r) {
-      std::vector<std::optional<std::string>> values;
-      values.reserve(row.size());
-      for (const auto& field : row)
-        values.push_back(field.is_null() ? std::nullopt : std::optional<std::string>(field.c_str()));
-      rows.rows.push_back(std::move(values));
-    }
-    return rows;
-  } catch (const detail::db_failure& f) {
-    throw error(error_code::database, redact_secrets(f.what(), dsn));
+    std::unique_ptr<session> conn = connect_postgres(dsn);
+    query_result r = conn->exec(sql);
+    return query_rows{std::move(r.columns), std::move(r.rows)};
+  } catch (const error& e) {
+    throw error(error_code::database, redact_secrets(e.what(), dsn));
   }
 }
 
