@@ -388,13 +388,16 @@ void engine::impl::execute_code_in_transaction(const migration& m, direction dir
   // goose runs a missing down as a no-op that still forgets the version: so does this.
   const auto function = dir == direction::up ? m.code->up_in_transaction : m.code->down_in_transaction;
   auto failure = run_code([&] {
-    db.exec("BEGIN");
+    db.exec(begin());  // with the pooled session's SET LOCALs
     code_transaction tx(db);
     if (function) function(tx);
     record(m, 0, dir);
   });
   if (failure) {
     rollback_quietly();
+    if (interrupted.load() && !failure->connection_lost)
+      throw step_interrupted{step_name(m) + " was cancelled on the server and rolled back: nothing of it remains",
+                             located(m, failure->server, nullptr, std::nullopt)};
     throw run_error(error_code::database,
                     m.path + ": " + describe_short(m) + " failed (" + what + "): " + failure->what + "\nNothing of " +
                         describe_short(m) + " was " + (dir == direction::up ? "applied." : "rolled back."),
@@ -425,6 +428,13 @@ void engine::impl::execute_code_without_transaction(const migration& m, directio
   db.exec("CREATE TABLE IF NOT EXISTS " + db.quote_qualified(progress_table()) +
           " (version_id bigint NOT NULL, task text NOT NULL, last_key text NOT NULL, steps bigint NOT NULL,"
           " PRIMARY KEY (version_id, task))");
+  // As for NO TRANSACTION SQL: from the dirty mark on, nothing is cancelled; a
+  // stop (SIGTERM) lets the code finish.
+  cancellable.store(false);
+  struct cancellable_again {
+    std::atomic<bool>& flag;
+    ~cancellable_again() { flag.store(true); }
+  } restore{cancellable};
   // Recorded before the code runs: a crash from here on leaves the version dirty.
   history.mark_dirty(m, 0, 0);
   code_connection connection(db, history, m, progress_table());
