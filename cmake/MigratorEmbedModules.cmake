@@ -1,7 +1,8 @@
 # migrator_embed_modules(<target> MANIFEST <path/to/modules.yaml>)
 #
 # Compiles the module set whose manifest is MANIFEST (MANIFEST's folder holds
-# modules.yaml and <module>/migrations/*.sql) into <target>, which then has
+# modules.yaml and <module>/migrations/*.sql, and *.cpp code migrations, see
+# migrator/code_migration.h) into <target>, which then has
 # migrator::make_embedded_source() (migrator/embedded.h). <target> must link
 # migrator::core. The set is checked at build time: any problem (a malformed
 # file, a version outside its module's namespace, a manifest error) fails the
@@ -11,6 +12,8 @@
 # The manifest alone gives each module its version namespace (its position in
 # modules.yaml); one target embeds one set, so no order of CMake calls can
 # change a namespace.
+include(${CMAKE_CURRENT_LIST_DIR}/MigratorCodeMigrations.cmake)
+
 function(migrator_embed_modules target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "MANIFEST" "")
   if(ARG_UNPARSED_ARGUMENTS OR ARG_KEYWORDS_MISSING_VALUES OR NOT ARG_MANIFEST)
@@ -61,6 +64,8 @@ function(migrator_embed_modules target)
   # Compiled with migrator::core's headers and C++17 whatever <target> uses.
   add_library(${target}_migrator_modules OBJECT "${out}")
   target_link_libraries(${target}_migrator_modules PRIVATE migrator::core)
+  # Each <module>/migrations/*.cpp is a code migration, compiled here with its version.
+  migrator_add_code_migrations(${target}_migrator_modules "${modules_dir}")
   target_sources(${target} PRIVATE $<TARGET_OBJECTS:${target}_migrator_modules>)
   set_target_properties(${target} PROPERTIES MIGRATOR_EMBEDDED_MANIFEST "${manifest}")
 endfunction()

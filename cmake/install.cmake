@@ -16,5 +16,5 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/migratorConfig.cmake.i
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/migratorConfigVersion.cmake
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/migratorConfig.cmake ${PROJECT_BINARY_DIR}/migratorConfigVersion.cmake
-  ${PROJECT_SOURCE_DIR}/cmake/MigratorEmbedModules.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/MigratorEmbedModules.cmake ${PROJECT_SOURCE_DIR}/cmake/MigratorCodeMigrations.cmake
   DESTINATION ${MIGRATOR_CMAKE_DIR})

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "exit_codes.h"
+#include "migrator/code_source.h"
 #include "migrator/parser.h"
 #include "migrator/source.h"
 
@@ -58,7 +59,10 @@ std::int64_t highest_version(const migrator::source_tree& tree, const migrator::
   for (const auto& folder : tree.folders) {
     if (folder.name != module.name) continue;
     for (const auto& file : folder.files) {
-      auto parts = migrator::parse_file_name(fs::path(file.path).filename().string());
+      // Code migrations (.cpp) share the module's sequence.
+      const std::string name = fs::path(file.path).filename().string();
+      auto parts = migrator::parse_file_name(name);
+      if (!parts) parts = migrator::parse_code_file_name(name);
       if (!parts || !parts->version) continue;
       const std::int64_t v = *parts->version;
       if (v >= module.first_version() && v <= module.last_version() && v > highest) highest = v;

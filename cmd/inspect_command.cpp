@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "command.h"
+#include "migrator/code_source.h"
 #include "migrator/error.h"
 #include "migrator/parser.h"
 
@@ -80,10 +81,37 @@ void print_text(std::ostream& out, const std::string& path,
   print_statements(out, "down", body.down);
 }
 
+// A code migration: what its text declares (its statements depend on the data).
+void print_code(std::ostream& out, const std::string& path, const migrator::file_name_parts& parts,
+                const migrator::code_source_info& info, bool json) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["version"] = parts.version ? nlohmann::ordered_json(*parts.version) : nlohmann::ordered_json(nullptr);
+    j["name"] = parts.version ? nlohmann::ordered_json(parts.name) : nlohmann::ordered_json(nullptr);
+    j["kind"] = "code";
+    j["transaction"] = info.use_transaction;
+    j["line"] = info.line;
+    j["up"] = info.up;
+    j["down"] = info.down.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(info.down);
+    out << j.dump(2) << '\n';
+    return;
+  }
+  out << "file:        " << path << '\n';
+  if (parts.version)
+    out << "version:     " << *parts.version << "\nname:        " << parts.name << '\n';
+  else
+    out << "version:     none (the file name does not start with \"<version>_\")\n";
+  out << "kind:        code (C++), declared at line " << info.line << '\n'
+      << "transaction: " << (info.use_transaction ? "yes" : "no (MIGRATOR_CODE_MIGRATION_NO_TRANSACTION)") << '\n'
+      << "up:          " << info.up << "()\n"
+      << "down:        " << (info.down.empty() ? "none (rolling back only forgets the version)" : info.down + "()")
+      << '\n';
+}
+
 void add_inspect_options(po::options_description& options, po::positional_options_description& positional) {
   // clang-format off
   options.add_options()
-      ("file", po::value<std::string>()->value_name("FILE"), "the migration file (.sql) to inspect")
+      ("file", po::value<std::string>()->value_name("FILE"), "the migration file (.sql or .cpp) to inspect")
       ("json", po::bool_switch(), "print one JSON object: version, name, transaction, up, down");
   // clang-format on
   positional.add("file", 1);
@@ -95,6 +123,10 @@ int run_inspect(command_context& ctx) {
                           std::string("app migrate inspect: which file? usage: ") + inspect_usage);
   const std::string path = ctx.vm["file"].as<std::string>();
   const std::string text = read_migration_file(path);
+  if (const auto code_parts = migrator::parse_code_file_name(path)) {
+    print_code(ctx.out, path, *code_parts, migrator::read_code_source(text, path), ctx.vm["json"].as<bool>());
+    return 0;
+  }
   // Parse before printing anything: on error stdout stays empty.
   const migrator::migration_body body =
       migrator::parse_migration(text, path, migrator::process_environment());

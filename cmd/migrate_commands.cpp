@@ -46,9 +46,12 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
   for (const auto& step : plan) {
     const auto& m = *step.file;
     const bool up = step.dir == direction::up;
+    const bool code = m.kind == migrator::migration_kind::code;
     out << "\n-- " << (up ? "up" : "down") << ": " << m.module << " " << m.version << " " << m.name << " ("
-        << m.path << ")" << (m.body().use_transaction ? "" : " NO TRANSACTION") << "\n";
+        << m.path << ")" << (code ? " CODE" : "") << (m.body().use_transaction ? "" : " NO TRANSACTION") << "\n";
     if (m.body().use_transaction) out << "BEGIN;\n";
+    // A code migration is listed, never run: what it sends depends on the data.
+    if (code) out << "-- runs the C++ " << (up ? "up" : "down") << " function of " << m.path << "\n";
     for (const auto& s : up ? m.body().up : m.body().down) out << s.sql << "\n";
     out << "-- " << (up ? "record version " : "forget version ") << m.version << "\n";
     if (m.body().use_transaction) out << "COMMIT;\n";
@@ -174,7 +177,8 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
     append_padded(table, migrator::to_string(m.state), 10);
     table += m.applied_at ? *m.applied_at : "-";
     if (m.state == migrator::migration_state::dirty)
-      table += "  (stopped after statement " + std::to_string(m.statements_done.value_or(0)) + " of " +
+      table += std::string(m.kind == migrator::migration_kind::code ? "  (stopped after step " : "  (stopped after statement ") +
+               std::to_string(m.statements_done.value_or(0)) + " of " +
                std::to_string(m.statements_total.value_or(0)) + ")";
     table += '\n';
   }
@@ -212,6 +216,7 @@ nlohmann::json status_json(const migrator::status_report& r) {
                        {"version", m.version},
                        {"name", m.name},
                        {"state", migrator::to_string(m.state)},
+                       {"kind", m.kind == migrator::migration_kind::code ? "code" : "sql"},
                        {"applied_at", m.applied_at ? nlohmann::json(*m.applied_at) : nlohmann::json(nullptr)},
                        {"path", m.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.path)},
                        {"checksum_recorded", m.has_checksum}};
@@ -220,9 +225,10 @@ nlohmann::json status_json(const migrator::status_report& r) {
     j["migrations"].push_back(row);
     if (!modules.count(m.module)) {
       module_order.push_back(m.module);
-      modules[m.module] = {{"module", m.module}, {"applied", 0}, {"pending", 0}, {"modified", 0}, {"dirty", 0}, {"unknown", 0}, {"version", 0}};
+      modules[m.module] = {{"module", m.module}, {"applied", 0}, {"pending", 0}, {"modified", 0}, {"dirty", 0}, {"unknown", 0}, {"version", 0}, {"code", 0}};
     }
     auto& summary = modules[m.module];
+    if (m.kind == migrator::migration_kind::code) summary["code"] = summary["code"].get<int>() + 1;
     summary[migrator::to_string(m.state)] = summary[migrator::to_string(m.state)].get<int>() + 1;
     if (m.state == migrator::migration_state::applied || m.state == migrator::migration_state::modified)
       summary["version"] = std::max(summary["version"].get<std::int64_t>(), m.version);

@@ -1,5 +1,7 @@
 // `app migrate validate`: the build-time checks of tools/embed_migrations, on
 // demand and on any directory, so an author sees every problem before a build.
+#include <algorithm>
+
 #include "command.h"
 #include "exit_codes.h"
 
@@ -21,8 +23,12 @@ int run(command_context& ctx) {
     ctx.err << "validate: " << assembled.problems.size() << " problem(s) in " << source << '\n';
     return exit_failed;
   }
+  const auto code = std::count_if(assembled.set.migrations.begin(), assembled.set.migrations.end(),
+                                  [](const migrator::migration& m) { return m.kind == migrator::migration_kind::code; });
   ctx.out << "ok: " << assembled.set.modules.size() << " modules, " << assembled.set.migrations.size()
-          << " migrations (" << source << ")\n";
+          << " migrations";
+  if (code) ctx.out << ", " << code << " of them code";
+  ctx.out << " (" << source << ")\n";
   if (ctx.vm["lint"].as<bool>()) return lint_and_print(ctx, sources, false);
   return exit_ok;
 }

@@ -1,5 +1,8 @@
 #include "migrator/assembler.h"
 
+#include "migrator/code_migration.h"
+#include "migrator/code_source.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -244,6 +247,27 @@ void check_modules(manifest& m, const std::string& manifest_path, assembly& resu
   }
 }
 
+// A code migration's text says what it declares; its compiled definition, when
+// the source has one, must be the one built from this file.
+migration_body code_body(const source_file& file, const std::string& file_name) {
+  auto report = [&](int line, const std::string& message) {
+    throw parse_error(problem{file.path, line, message});
+  };
+  const code_source_info info = read_code_source(file.content, file.path);
+  migration_body body;
+  body.use_transaction = info.use_transaction;
+  if (file.code) {
+    if (file_name != file.code->file)
+      report(info.line, "the compiled code migration linked here was built from " + in_quotes(file.code->file) +
+                            ", not from this file");
+    else if (!file.code->has_up())
+      report(info.line, "the compiled code migration has no up function");
+    else if (file.code->use_transaction != info.use_transaction)
+      report(info.line, "the compiled code migration disagrees with this file about its transaction");
+  }
+  return body;
+}
+
 void add_migrations(source_folder& folder, const module_spec* owner, const module_set& set,
                     const std::shared_ptr<const env_lookup>& env, parse_time when,
                     std::map<std::int64_t, std::string>& seen_versions, assembly& result) {
@@ -251,12 +275,14 @@ void add_migrations(source_folder& folder, const module_spec* owner, const modul
     auto report = [&](int line, const std::string& message) {
       result.problems.push_back({file.path, line, message});
     };
-    auto parts = parse_file_name(base_name(file.path));
-    if (!parts) continue;  // not a .sql file: not a migration
+    const bool is_code = parse_code_file_name(base_name(file.path)).has_value();
+    auto parts = is_code ? parse_code_file_name(base_name(file.path)) : parse_file_name(base_name(file.path));
+    if (!parts) continue;  // neither .sql nor .cpp: not a migration
     bool valid = true;
     if (!parts->version) {
-      report(0,
-             "has no numeric version prefix (expected <version>_<title>.sql, e.g. 02001_identity_init.sql)");
+      report(0, is_code ? "has no numeric version prefix (expected <version>_<title>.cpp, e.g. "
+                          "04003_backfill_invoice_totals.cpp)"
+                        : "has no numeric version prefix (expected <version>_<title>.sql, e.g. 02001_identity_init.sql)");
       valid = false;
     } else if (owner) {
       const std::int64_t version = *parts->version;
@@ -276,7 +302,17 @@ void add_migrations(source_folder& folder, const module_spec* owner, const modul
     }
 
     migration m;
-    if (when == parse_time::now) {
+    if (is_code) {
+      // A code migration's text is read now: it is short, and the checks are the build's.
+      try {
+        m.kind = migration_kind::code;
+        m.set_body(code_body(file, base_name(file.path)));
+        m.code = file.code;
+      } catch (const parse_error& e) {
+        result.problems.push_back(e.where());
+        valid = false;
+      }
+    } else if (when == parse_time::now) {
       try {
         m.set_body(parse_migration(file.content, file.path, *env));
       } catch (const parse_error& e) {
@@ -293,7 +329,7 @@ void add_migrations(source_folder& folder, const module_spec* owner, const modul
     m.module = owner->name;
     m.path = file.path;
     m.checksum = migration_checksum(file.content);
-    if (when == parse_time::on_use) m.set_text(std::move(file.content), env);
+    if (!is_code && when == parse_time::on_use) m.set_text(std::move(file.content), env);
     result.set.migrations.push_back(std::move(m));
   }
 }

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "migrator/code_migration.h"
 #include "migrator/log.h"
 #include "migrator/postgres.h"
 #include "remedies.h"
@@ -159,6 +160,19 @@ struct engine::impl {
   std::optional<std::string> record_sql(const migration& m, int statements, direction dir) {
     return dir == direction::up ? history.record_applied_sql(m, statements) : history.record_rolled_back_sql(m.version);
   }
+  void record_after_no_transaction(const migration& m, int total, direction dir, run_report& done);
+  void execute_code(const migration& m, direction dir, run_report& done);
+  void execute_code_in_transaction(const migration& m, direction dir, run_report& done);
+  void execute_code_without_transaction(const migration& m, direction dir, run_report& done);
+  // Where no-transaction code migrations keep their resumable positions.
+  std::string progress_table() const { return options.table + "_progress"; }
+  void rollback_quietly() noexcept {
+    try {
+      db.exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // A lost connection has rolled back already.
+    }
+  }
   [[noreturn]] void fail_with_statement(const migration& m, const std::vector<statement>& statements,
                                         direction dir, const database_error& original, run_report& done);
 };
@@ -298,13 +312,21 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
       throw run_error(error_code::database, msg.str(), done, details);
     }
   }
-  const auto inline_record = record_sql(m, total, dir);
+  record_after_no_transaction(m, total, dir, done);
+}
+
+void engine::impl::record_after_no_transaction(const migration& m, int total, direction dir, run_report& done) {
+  const auto inline_record = m.kind == migration_kind::code ? std::nullopt : record_sql(m, total, dir);
   try {
     if (inline_record) {
       db.exec("BEGIN;\n" + *inline_record + "COMMIT;");
     } else {
       db.exec("BEGIN");
       record(m, total, dir);
+      // A code migration's saved positions end with it: a later run starts afresh.
+      if (m.kind == migration_kind::code)
+        db.exec_params("DELETE FROM " + db.quote_qualified(progress_table()) + " WHERE version_id = $1",
+                       {std::to_string(m.version)});
       db.exec("COMMIT");
     }
   } catch (const database_error& f) {
@@ -323,12 +345,121 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
   }
 }
 
+namespace {
+
+// What a code migration threw, for the message: the server's fields when it was the database.
+struct code_failure {
+  std::string what;
+  error_details server;
+  bool connection_lost = false;
+};
+
+template <typename F>
+std::optional<code_failure> run_code(F&& f) {
+  try {
+    f();
+    return std::nullopt;
+  } catch (const database_error& e) {
+    return code_failure{sqlstate_part(e) + e.what(), e.details(), e.connection_lost()};
+  } catch (const std::exception& e) {
+    return code_failure{e.what(), {}, false};
+  } catch (...) {
+    return code_failure{"an exception that is not a std::exception", {}, false};
+  }
+}
+
+}  // namespace
+
+void engine::impl::execute_code(const migration& m, direction dir, run_report& done) {
+  if (!m.code)
+    throw run_error(error_code::plan,
+                    m.path + ": " + describe_short(m) +
+                        " is a code migration this program was not built with (it was read from a directory); "
+                        "run it with the program whose build embeds it. Nothing was changed.",
+                    done, located(m, {}, nullptr, std::nullopt));
+  if (m.code->use_transaction)
+    execute_code_in_transaction(m, dir, done);
+  else
+    execute_code_without_transaction(m, dir, done);
+}
+
+void engine::impl::execute_code_in_transaction(const migration& m, direction dir, run_report& done) {
+  const char* what = dir == direction::up ? "up" : "down";
+  // goose runs a missing down as a no-op that still forgets the version: so does this.
+  const auto function = dir == direction::up ? m.code->up_in_transaction : m.code->down_in_transaction;
+  auto failure = run_code([&] {
+    db.exec(begin());  // with the pooled session's SET LOCALs
+    code_transaction tx(db);
+    if (function) function(tx);
+    record(m, 0, dir);
+  });
+  if (failure) {
+    rollback_quietly();
+    if (interrupted.load() && !failure->connection_lost)
+      throw step_interrupted{step_name(m) + " was cancelled on the server and rolled back: nothing of it remains",
+                             located(m, failure->server, nullptr, std::nullopt)};
+    throw run_error(error_code::database,
+                    m.path + ": " + describe_short(m) + " failed (" + what + "): " + failure->what + "\nNothing of " +
+                        describe_short(m) + " was " + (dir == direction::up ? "applied." : "rolled back."),
+                    done, located(m, failure->server, nullptr, std::nullopt));
+  }
+  try {
+    db.exec("COMMIT");
+  } catch (const database_error& f) {
+    if (f.connection_lost())
+      throw run_error(error_code::in_doubt,
+                      describe(m) + ": the connection was lost during COMMIT (" + f.what() + "), so whether it was " +
+                          (dir == direction::up ? "applied" : "rolled back") + " is unknown. " +
+                          detail::in_doubt_commit_remedy(),
+                      done, located(m, f.details(), nullptr, std::nullopt));
+    rollback_quietly();
+    throw run_error(error_code::database,
+                    m.path + ": " + describe_short(m) + " failed (" + what + ") at COMMIT: " + sqlstate_part(f) +
+                        f.what() + "\nNothing of " + describe_short(m) + " was " +
+                        (dir == direction::up ? "applied." : "rolled back."),
+                    done, located(m, f.details(), nullptr, std::nullopt));
+  }
+}
+
+void engine::impl::execute_code_without_transaction(const migration& m, direction dir, run_report& done) {
+  const char* what = dir == direction::up ? "up" : "down";
+  const auto function = dir == direction::up ? m.code->up_on_connection : m.code->down_on_connection;
+  // Portable DDL (PostgreSQL and SQLite): the positions of resumable work.
+  db.exec("CREATE TABLE IF NOT EXISTS " + db.quote_qualified(progress_table()) +
+          " (version_id bigint NOT NULL, task text NOT NULL, last_key text NOT NULL, steps bigint NOT NULL,"
+          " PRIMARY KEY (version_id, task))");
+  // As for NO TRANSACTION SQL: from the dirty mark on, nothing is cancelled; a
+  // stop (SIGTERM) lets the code finish.
+  cancellable.store(false);
+  struct cancellable_again {
+    std::atomic<bool>& flag;
+    ~cancellable_again() { flag.store(true); }
+  } restore{cancellable};
+  // Recorded before the code runs: a crash from here on leaves the version dirty.
+  history.mark_dirty(m, 0, 0);
+  code_connection connection(db, history, m, progress_table());
+  auto failure = run_code([&] {
+    if (function) function(connection);
+  });
+  if (failure) {
+    std::ostringstream msg;
+    msg << m.path << ": " << describe_short(m)
+        << (failure->connection_lost ? " lost the connection to the database (" : " failed (") << what
+        << ", NO TRANSACTION) after step " << connection.steps_done() << ": " << failure->what << "\n"
+        << detail::code_dirty_after_failure_remedy(m.version);
+    throw run_error(error_code::database, msg.str(), done, located(m, failure->server, nullptr, std::nullopt));
+  }
+  record_after_no_transaction(m, connection.steps_done(), dir, done);
+}
+
 step_result engine::impl::execute(const plan_step& step, run_report& done) {
   cancellable.store(true);
   const migration& m = *step.file;
   const auto start = std::chrono::steady_clock::now();
   const auto& statements = step.dir == direction::up ? m.body().up : m.body().down;
-  if (m.body().use_transaction)
+  if (m.kind == migration_kind::code)
+    execute_code(m, step.dir, done);
+  else if (m.body().use_transaction)
     execute_in_transaction(m, statements, step.dir, done);
   else
     execute_without_transaction(m, statements, step.dir, done);

@@ -18,7 +18,8 @@ std::string drift_refusal(const std::vector<const migration_status*>& drift) {
       msg += ": modified since it was applied. Revert the file and put the change in a new migration "
              "(app migrate create " + s->module + " <title>), or pass --allow-drift to go on anyway.";
     } else {
-      msg += ": dirty: a NO TRANSACTION migration stopped after statement " +
+      msg += std::string(s->kind == migration_kind::code ? ": dirty: a no-transaction code migration stopped after step "
+                                                         : ": dirty: a NO TRANSACTION migration stopped after statement ") +
              std::to_string(s->statements_done.value_or(0)) + " of " +
              std::to_string(s->statements_total.value_or(0)) +
              ". Fix the database by hand, then run 'app migrate repair " + std::to_string(s->version) +
@@ -36,6 +37,12 @@ std::string repair_command(std::int64_t version, direction dir) {
 std::string dirty_after_failure_remedy(std::int64_t version) {
   return "The version is marked dirty: fix the database by hand, then run 'app migrate repair " +
          std::to_string(version) + " --mark-applied' or '--mark-rolled-back'.";
+}
+
+std::string code_dirty_after_failure_remedy(std::int64_t version) {
+  return "What it committed stays committed, and so do its saved batch positions. The version is marked dirty: "
+         "look at the cause, then run 'app migrate repair " + std::to_string(version) +
+         " --mark-rolled-back' and 'app migrate up': it resumes after its last committed batch.";
 }
 
 std::string in_doubt_commit_remedy() {

@@ -24,6 +24,10 @@ std::string repair_command(std::int64_t version, direction dir);
 // A NO TRANSACTION migration stopped part way: fix by hand, then repair.
 std::string dirty_after_failure_remedy(std::int64_t version);
 
+// A no-transaction code migration stopped part way: what it committed stays,
+// its saved positions too, so after repair it resumes where it stopped.
+std::string code_dirty_after_failure_remedy(std::int64_t version);
+
 // The connection broke during a transactional migration's COMMIT.
 std::string in_doubt_commit_remedy();
 

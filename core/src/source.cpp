@@ -131,7 +131,7 @@ source_folder load_folder(const fs::path& dir, const std::string& name, const st
     ::close(dir_fd);
     return folder;
   }
-  std::vector<std::pair<std::string, bool>> sql_files;  // names in `migrations`, and whether DT_REG
+  std::vector<std::pair<std::string, bool>> migration_files;  // names in `migrations`, and whether DT_REG
   for (;;) {
     errno = 0;
     const dirent* entry = ::readdir(listing.get());
@@ -140,15 +140,17 @@ source_folder load_folder(const fs::path& dir, const std::string& name, const st
       break;
     }
     const std::string_view file_name(entry->d_name);
-    if (file_name.size() >= 4 && file_name.compare(file_name.size() - 4, 4, ".sql") == 0)
-      sql_files.emplace_back(file_name, entry->d_type == DT_REG);
+    // .sql: goose files; .cpp: code migrations (their text: checks and checksum).
+    if (file_name.size() >= 4 && (file_name.compare(file_name.size() - 4, 4, ".sql") == 0 ||
+                                  file_name.compare(file_name.size() - 4, 4, ".cpp") == 0))
+      migration_files.emplace_back(file_name, entry->d_type == DT_REG);
   }
   // Sorted before reading: files and their problems come out in one order everywhere.
-  std::sort(sql_files.begin(), sql_files.end());
-  for (const auto& [file_name, regular] : sql_files) {
+  std::sort(migration_files.begin(), migration_files.end());
+  for (const auto& [file_name, regular] : migration_files) {
     const std::string file_display = join(migrations_display, file_name);
     if (auto text = read_regular_file(dir_fd, file_name.c_str(), file_display, problems, regular))
-      folder.files.push_back({file_display, std::move(*text)});
+      folder.files.push_back({file_display, std::move(*text), nullptr});
   }
   return folder;
 }

@@ -49,6 +49,7 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
     s.version = m.version;
     s.name = m.name;
     s.path = m.path;
+    s.kind = m.kind;
     s.state = migration_state::pending;
     rows.insert_or_assign(rows.end(), m.version, std::move(s));  // sorted by version: O(1)
   }

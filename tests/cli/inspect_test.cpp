@@ -179,3 +179,30 @@ TEST(Inspect, MissingFileArgumentIsAUsageError) {
 }
 
 }  // namespace
+
+namespace {
+
+// A code migration (.cpp): what its text declares; a text without an up fails with path:line.
+TEST(inspect_code_migration, shows_what_the_billing_backfill_declares) {
+  const std::string file = std::string(MIGRATOR_SOURCE_DIR) + "/modules/billing/migrations/04003_backfill_invoice_totals.cpp";
+  auto r = testing_support::run_app({"migrate", "inspect", file, "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["version"], 4003);
+  EXPECT_EQ(j["name"], "backfill_invoice_totals");
+  EXPECT_EQ(j["kind"], "code");
+  EXPECT_EQ(j["transaction"], false);
+  EXPECT_EQ(j["up"], "up");
+  EXPECT_EQ(j["down"], "down");
+}
+
+TEST(inspect_code_migration, a_text_without_up_fails_with_path_and_line) {
+  testing_support::temp_dir dir;
+  const auto file = dir.write("04009_broken.cpp", "#include <migrator/code_migration.h>\n\nMIGRATOR_CODE_MIGRATION();\n");
+  auto r = testing_support::run_app({"migrate", "inspect", file.string()});
+  EXPECT_NE(r.code, 0);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(file.string() + ":3: MIGRATOR_CODE_MIGRATION has no up function"), std::string::npos) << r.err;
+}
+
+}  // namespace

@@ -15,6 +15,8 @@
 #include <regex>
 #include <set>
 
+#include "migrator/code_migration.h"
+#include "migrator/parser.h"
 #include "migrator/source.h"
 #include "test_support.h"
 
@@ -668,9 +670,16 @@ TEST(application_modules, follow_the_authoring_rules) {
   std::set<std::string> initialised;
   bool has_no_transaction = false, has_allow_missing_case = false;
   const std::regex reference(R"(REFERENCES\s+([a-z_][a-z0-9_]*)\.)");
+  bool has_code_migration = false;
   for (const auto& m : result.set.migrations) {
     const auto* owner = result.set.module_for_version(m.version);
     ASSERT_NE(owner, nullptr);
+    if (m.kind == migrator::migration_kind::code) {
+      // Its SQL is in C++; the text checks ran in assemble().
+      has_code_migration = true;
+      ASSERT_NE(initialised.count(owner->name), 0u) << m.path << ": a module starts with SQL creating its schema";
+      continue;
+    }
     std::string up;
     for (const auto& s : m.body().up) up += s.sql + "\n";
     ASSERT_FALSE(m.body().up.empty()) << m.path;
@@ -698,6 +707,90 @@ TEST(application_modules, follow_the_authoring_rules) {
   EXPECT_EQ(initialised.size(), result.set.modules.size()) << "every module has migrations";
   EXPECT_TRUE(has_no_transaction);
   EXPECT_TRUE(has_allow_missing_case);
+  EXPECT_TRUE(has_code_migration) << "the example modules show a code migration (billing's backfill)";
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Code migrations (<version>_<title>.cpp) in a module's sequence, checked like SQL files.
+
+namespace {
+
+const char* const code_up_down =
+    "#include <migrator/code_migration.h>\n"
+    "namespace {\nvoid up(migrator::code_transaction&) {}\nvoid down(migrator::code_transaction&) {}\n}\n"
+    "MIGRATOR_CODE_MIGRATION(up, down);\n";
+
+// clang-format off
+INSTANTIATE_TEST_SUITE_P(
+    code_migrations, assembler_problems,
+    testing::Values(
+        problem_case{"outside_its_namespace", three_modules,
+                     {{"db/01001_init.sql", create_table}, {"identity/01002_backfill.cpp", code_up_down}, {"organization/", ""}},
+                     "modules/identity/migrations/01002_backfill.cpp", 0,
+                     "version 1002 is outside module 'identity'"},
+        problem_case{"duplicating_a_sql_version", three_modules,
+                     {{"db/01001_init.sql", create_table}, {"identity/02001_init.sql", create_table},
+                      {"identity/02001_backfill.cpp", code_up_down}, {"organization/", ""}},
+                     "modules/identity/migrations/02001_init.sql", 0,
+                     "duplicate version 2001: modules/identity/migrations/02001_backfill.cpp has it too"},
+        problem_case{"without_a_version", three_modules,
+                     {{"db/01001_init.sql", create_table}, {"identity/backfill.cpp", code_up_down}, {"organization/", ""}},
+                     "modules/identity/migrations/backfill.cpp", 0, "expected <version>_<title>.cpp"},
+        problem_case{"without_up", three_modules,
+                     {{"db/01001_init.sql", create_table},
+                      {"identity/02001_backfill.cpp", "#include <migrator/code_migration.h>\n\nMIGRATOR_CODE_MIGRATION();\n"},
+                      {"organization/", ""}},
+                     "modules/identity/migrations/02001_backfill.cpp", 3, "has no up function"},
+        problem_case{"declaring_nothing", three_modules,
+                     {{"db/01001_init.sql", create_table}, {"identity/02001_backfill.cpp", "int x;\n"}, {"organization/", ""}},
+                     "modules/identity/migrations/02001_backfill.cpp", 0, "defines no code migration"}));
+// clang-format on
+
+void noop(migrator::code_transaction&) {}
+void noop_on_connection(migrator::code_connection&) {}
+
+TEST(code_migrations, join_the_sequence_between_sql_files) {
+  auto tree = tree_of(three_modules, {{"db/01001_init.sql", create_table},
+                                      {"identity/02001_init.sql", create_table},
+                                      {"identity/02002_backfill.cpp", code_up_down},
+                                      {"identity/02003_more.sql", create_table},
+                                      {"organization/", ""}});
+  static const migrator::code_migration compiled("02002_backfill.cpp", 6, migrator::transactional, &noop, &noop);
+  tree.folders[1].files[1].code = &compiled;
+  const auto result = assemble(tree);
+  ASSERT_TRUE(result.ok()) << render(result.problems);
+  EXPECT_EQ(versions(result.set), (std::vector<std::int64_t>{1001, 2001, 2002, 2003}));
+  const auto& code = result.set.migrations[2];
+  EXPECT_EQ(code.kind, migrator::migration_kind::code);
+  EXPECT_EQ(code.code, &compiled);
+  EXPECT_EQ(code.name, "backfill");
+  EXPECT_EQ(code.module, "identity");
+  EXPECT_TRUE(code.body().use_transaction);
+  EXPECT_TRUE(code.body().up.empty());
+  // The checksum is the source file's, so editing the .cpp shows as modified.
+  EXPECT_EQ(code.checksum, migrator::migration_checksum(code_up_down));
+  EXPECT_EQ(result.set.migrations[1].kind, migrator::migration_kind::sql);
+}
+
+TEST(code_migrations, compiled_code_must_be_built_from_the_same_file) {
+  auto tree = tree_of(three_modules, {{"db/01001_init.sql", create_table},
+                                      {"identity/02002_backfill.cpp", code_up_down},
+                                      {"organization/", ""}});
+  static const migrator::code_migration other_file("02003_other.cpp", 6, migrator::transactional, &noop);
+  static const migrator::code_migration other_mode("02002_backfill.cpp", 6, migrator::no_transaction,
+                                                   &noop_on_connection);
+  tree.folders[1].files[0].code = &other_file;
+  auto result = assemble(tree);
+  ASSERT_EQ(result.problems.size(), 1u) << render(result.problems);
+  EXPECT_EQ(result.problems[0].str(),
+            "modules/identity/migrations/02002_backfill.cpp:6: the compiled code migration linked here was built "
+            "from '02003_other.cpp', not from this file");
+  tree.folders[1].files[0].code = &other_mode;
+  result = assemble(tree);
+  ASSERT_EQ(result.problems.size(), 1u) << render(result.problems);
+  EXPECT_NE(result.problems[0].message.find("disagrees with this file about its transaction"), std::string::npos);
 }
 
 }  // namespace

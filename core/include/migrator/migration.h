@@ -11,6 +11,8 @@
 
 namespace migrator {
 
+struct code_migration;  // migrator/code_migration.h
+
 struct statement {
   std::string sql;  // exactly the text sent to the server (trimmed, as goose sends it)
   int line = 0;     // 1-based line in the file where the statement's text starts
@@ -22,12 +24,24 @@ struct migration_body {
   std::vector<statement> down;
 };
 
+enum class migration_kind {
+  sql,   // a goose .sql file
+  code,  // a C++ code migration (<version>_<title>.cpp, migrator/code_migration.h)
+};
+
 struct migration {
   std::int64_t version = 0;
   std::string name;      // the file name's title: "billing_init" for 04001_billing_init.sql
   std::string module;    // owning module's name
   std::string path;      // display path, e.g. "modules/billing/migrations/04001_billing_init.sql"
   std::string checksum;  // hex SHA-256 of the file text with CRLF normalised to LF
+  // For code migrations, body() has no statements and use_transaction says
+  // whether up and down run inside a transaction.
+  migration_kind kind = migration_kind::sql;
+  // The compiled code of a code migration; null for SQL, and for a code
+  // migration read from a directory that this program was not built with (it
+  // can be validated, listed and planned, but not run).
+  const code_migration* code = nullptr;
 
   // The Up and Down statements. An applied migration whose checksum matches is
   // never run, so a start need not parse it: the file's text is parsed on the

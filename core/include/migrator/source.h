@@ -1,5 +1,5 @@
 // Seam: where migrations come from. A source yields the raw tree of a module
-// set (manifest text and each folder's .sql files); the assembler turns it into
+// set (manifest text and each folder's .sql and .cpp files); the assembler turns it into
 // one ordered sequence. The embedded set (compiled into the binary) and a
 // directory given with --modules-dir are two sources behind the same assembler.
 #pragma once
@@ -14,15 +14,20 @@
 
 namespace migrator {
 
+struct code_migration;  // migrator/code_migration.h
+
 struct source_file {
-  std::string path;     // display path: "<root>/<module>/migrations/<file>.sql"
+  std::string path;     // display path: "<root>/<module>/migrations/<file>.sql" (or .cpp)
   std::string content;  // bytes as read
+  // A .cpp code migration's compiled definition, when the source has it (the
+  // embedded set); null for .sql files and for code read from a directory.
+  const code_migration* code = nullptr;
 };
 
 struct source_folder {
   std::string name;                 // the folder's name under the root
   bool has_migrations_dir = false;  // "<root>/<name>/migrations" exists
-  std::vector<source_file> files;   // every "*.sql" in migrations/, sorted by path
+  std::vector<source_file> files;   // every "*.sql" and "*.cpp" in migrations/, sorted by path
 };
 
 struct source_tree {
@@ -41,10 +46,10 @@ class migration_source {
   virtual std::string describe() const = 0;
 };
 
-// Reads DIR/modules.yaml and DIR/<name>/migrations/*.sql at load() time.
+// Reads DIR/modules.yaml and DIR/<name>/migrations/*.{sql,cpp} at load() time.
 // Display paths start with DIR as given (a trailing '/' dropped). Folders whose
-// name starts with '.' are skipped, loose files beside the modules and non-.sql
-// files are ignored. Never throws: whatever cannot be read is in `problems`.
+// name starts with '.' are skipped, loose files beside the modules and other
+// files are ignored. Code migrations read this way have no compiled code. Never throws: whatever cannot be read is in `problems`.
 std::unique_ptr<migration_source> make_directory_source(std::filesystem::path dir);
 
 // A tree held in memory (used by the generated embedded set and by tests).

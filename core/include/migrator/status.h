@@ -20,6 +20,7 @@ struct migration_status {
   std::int64_t version = 0;
   std::string name;
   std::string path;  // empty for unknown versions
+  migration_kind kind = migration_kind::sql;  // code: a C++ code migration (its dirty progress counts steps)
   migration_state state = migration_state::pending;
   std::optional<std::string> applied_at;  // "YYYY-MM-DD HH:MM:SS" (goose's tstamp, UTC)
   bool has_checksum = false;              // false for rows written by goose itself
