@@ -47,6 +47,10 @@ std::future<std::unique_ptr<migrator::connection>> connect_in_background(const s
 // The engine's options, from the resolved settings.
 migrator::engine_options engine_options_from(const app::settings& settings);
 
+// Runs a planned command (up, down, stamp...) with --dry-run and VERSION as the
+// context gives them, logging progress; returns the exit code.
+int run_plan(command_context& ctx, migrator::command_kind kind, const char* command_name);
+
 // Logs each applied or rolled-back migration (with its duration) and lock waits.
 class logging_observer : public migrator::run_observer {
  public:

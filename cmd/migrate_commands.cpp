@@ -10,6 +10,7 @@
 
 #include "command.h"
 #include "exit_codes.h"
+#include "migrator/baseline.h"
 #include "migrator/engine.h"
 #include "migrator/log.h"
 #include "settings_options.h"
@@ -44,14 +45,28 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
   for (const auto& step : plan) {
     const auto& m = *step.file;
     const bool up = step.dir == direction::up;
+    if (step.record_only) {
+      out << "\n-- record without running: " << m.module << " " << m.version << " " << m.name << " (" << m.path
+          << ")\n";
+      if (m.body.baseline)
+        out << "-- (a baseline; the database has every version it replaces: "
+            << migrator::format_versions(m.body.baseline->replaces) << ")\n";
+      out << "BEGIN;\n-- record version " << m.version << "\nCOMMIT;\n";
+      continue;
+    }
     out << "\n-- " << (up ? "up" : "down") << ": " << m.module << " " << m.version << " " << m.name << " ("
         << m.path << ")" << (m.body.use_transaction ? "" : " NO TRANSACTION") << "\n";
+    if (m.body.baseline)
+      out << "-- (a baseline replacing " << migrator::format_versions(m.body.baseline->replaces)
+          << (up ? "" : "; those versions are forgotten too") << ")\n";
     if (m.body.use_transaction) out << "BEGIN;\n";
     for (const auto& s : up ? m.body.up : m.body.down) out << s.sql << "\n";
     out << "-- " << (up ? "record version " : "forget version ") << m.version << "\n";
     if (m.body.use_transaction) out << "COMMIT;\n";
   }
 }
+
+}  // namespace
 
 int run_plan(command_context& ctx, command_kind kind, const char* command_name) {
   const auto& settings = ctx.settings;
@@ -72,6 +87,9 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     if (report.steps.empty())
       spdlog::info("nothing to do; the database is at version {}", report.current_version);
+    else if (kind == command_kind::stamp)
+      spdlog::info("recorded {} migration(s) as applied without running them; the database is at version {}",
+                   report.steps.size(), report.current_version);
     else
       spdlog::info("{} {} migration(s) in {}; the database is at version {}",
                    report.steps.front().dir == direction::up ? "applied" : "rolled back", report.steps.size(),
@@ -84,6 +102,8 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
     throw;
   }
 }
+
+namespace {
 
 // What `repair --checksums` would record. Refuses as the real repair would when
 // the module order changed (a checksum must not be recorded for another module's file).
@@ -131,6 +151,18 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
     if (m.state == migrator::migration_state::dirty)
       out << "  (stopped after statement " << m.statements_done.value_or(0) << " of "
           << m.statements_total.value_or(0) << ")";
+    if (m.baseline) {
+      switch (m.baseline->kind) {
+        case migrator::baseline_history::fresh: out << "  (baseline: up runs it)"; break;
+        case migrator::baseline_history::complete:
+          out << "  (baseline: up records it without running it; the database has "
+              << migrator::format_versions(m.baseline->present) << ")";
+          break;
+        case migrator::baseline_history::partial:
+          out << "  (baseline: refused, " << migrator::format_versions(m.baseline->missing) << " missing)";
+          break;
+      }
+    }
     out << '\n';
   }
   std::map<migrator::migration_state, int> counts;
@@ -139,7 +171,7 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
   bool first = true;
   for (auto state : {migrator::migration_state::applied, migrator::migration_state::pending,
                      migrator::migration_state::modified, migrator::migration_state::dirty,
-                     migrator::migration_state::unknown}) {
+                     migrator::migration_state::unknown, migrator::migration_state::replaced}) {
     if (!counts[state]) continue;
     out << (first ? "" : ", ") << counts[state] << ' ' << migrator::to_string(state);
     first = false;
@@ -151,6 +183,7 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
         << " applied migration(s) have no checksum (adopted from goose); record them with 'app migrate repair "
            "--checksums'\n";
   for (const auto& c : r.namespace_conflicts) out << "namespace conflict: " << c << '\n';
+  for (const auto& refusal : r.baseline_refusals) out << "refused: " << refusal << '\n';
 }
 
 nlohmann::json status_json(const migrator::status_report& r) {
@@ -171,10 +204,14 @@ nlohmann::json status_json(const migrator::status_report& r) {
                        {"checksum_recorded", m.has_checksum}};
     if (m.state == migrator::migration_state::dirty)
       row["statements_done"] = m.statements_done.value_or(0), row["statements_total"] = m.statements_total.value_or(0);
+    if (m.baseline)
+      row["baseline"] = {{"history", migrator::to_string(m.baseline->kind)},
+                         {"present", m.baseline->present},
+                         {"missing", m.baseline->missing}};
     j["migrations"].push_back(row);
     if (!modules.count(m.module)) {
       module_order.push_back(m.module);
-      modules[m.module] = {{"module", m.module}, {"applied", 0}, {"pending", 0}, {"modified", 0}, {"dirty", 0}, {"unknown", 0}, {"version", 0}};
+      modules[m.module] = {{"module", m.module}, {"applied", 0}, {"pending", 0}, {"modified", 0}, {"dirty", 0}, {"unknown", 0}, {"replaced", 0}, {"version", 0}};
     }
     auto& summary = modules[m.module];
     summary[migrator::to_string(m.state)] = summary[migrator::to_string(m.state)].get<int>() + 1;
@@ -185,6 +222,7 @@ nlohmann::json status_json(const migrator::status_report& r) {
   for (const auto& name : module_order) j["modules"].push_back(modules[name]);
   j["without_checksum"] = r.without_checksum;
   j["namespace_conflicts"] = r.namespace_conflicts;
+  j["baseline_refusals"] = r.baseline_refusals;
   return j;
 }
 
@@ -217,7 +255,7 @@ const command reset_command{
     [](command_context& c) { return run_plan(c, command_kind::reset, "reset"); }};
 
 const command status_command{
-    "status", "show every migration and its state (applied, pending, modified, dirty, unknown)",
+    "status", "show every migration and its state (applied, pending, modified, dirty, unknown, replaced)",
     "app migrate status [--json] [--exit-code]", "app migrate status --json",
     [](po::options_description& o, po::positional_options_description&) {
       o.add_options()("json", po::bool_switch(), "print one JSON object")(
@@ -343,6 +381,12 @@ void logging_observer::waiting_for_lock() { spdlog::info("another runner holds t
 
 void logging_observer::step_finished(const migrator::step_result& r) {
   migrator::log_scope scope({{"module", r.module}, {"version", r.version}});
+  if (r.recorded_only && !r.replaces.empty())
+    return spdlog::info(
+        "recorded baseline {} {} {} as applied without running it: the database has every version it replaces ({})",
+        r.module, r.version, r.name, migrator::format_versions(r.replaces));
+  if (r.recorded_only)
+    return spdlog::info("recorded {} {} {} as applied without running it", r.module, r.version, r.name);
   spdlog::info("{} {} {} {} ({})", r.dir == direction::up ? "applied" : "rolled back", r.module, r.version, r.name,
                format_duration(r.duration));
 }

@@ -19,7 +19,7 @@ std::string not_current_reasons(const migrator::status_report& status) {
   std::string why;
   for (const auto& c : status.namespace_conflicts) why += "\n  namespace conflict: " + c;
   for (const auto& m : status.migrations) {
-    if (m.state == migrator::migration_state::applied) continue;
+    if (m.state == migrator::migration_state::applied || m.state == migrator::migration_state::replaced) continue;
     why += "\n  " + m.module + " " + std::to_string(m.version) + " " + (m.path.empty() ? m.name : m.path) + ": " +
            migrator::to_string(m.state);
     switch (m.state) {

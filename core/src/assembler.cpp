@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "migrator/baseline.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -294,6 +296,49 @@ void add_migrations(const source_folder& folder, const module_spec* owner, const
   }
 }
 
+// A baseline replaces the module's earlier migrations: it lists versions of
+// its own module below itself, and no file older than it remains.
+void check_baselines(assembly& result) {
+  auto& migrations = result.set.migrations;
+  std::vector<bool> drop(migrations.size(), false);
+  for (const auto& b : migrations) {
+    if (!b.body.baseline) continue;
+    const module_spec* owner = result.set.module_for_version(b.version);
+    const auto& replaces = b.body.baseline->replaces;
+    for (const std::int64_t v : replaces) {
+      if (v >= b.version || !owner || v < owner->first_version()) {
+        result.problems.push_back(
+            {b.path, b.body.baseline->line,
+             "baseline " + std::to_string(b.version) + " may replace only earlier versions of module " +
+                 in_quotes(b.module) + " (" + std::to_string(owner ? owner->first_version() : 0) + ".." +
+                 std::to_string(b.version - 1) + "), not " + std::to_string(v)});
+        break;
+      }
+    }
+    for (std::size_t i = 0; i < migrations.size(); ++i) {
+      const migration& old = migrations[i];
+      if (old.module != b.module || old.version >= b.version) continue;
+      drop[i] = true;
+      if (std::binary_search(replaces.begin(), replaces.end(), old.version))
+        result.problems.push_back({old.path, 0,
+                                   "is replaced by baseline " + b.path +
+                                       ": delete it (the baseline holds its schema)"});
+      else
+        result.problems.push_back({old.path, 0,
+                                   "is older than baseline " + b.path + " but not among the versions it replaces (" +
+                                       format_versions(replaces) +
+                                       "): a baseline replaces every earlier migration of its module"});
+    }
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < migrations.size(); ++i)
+    if (!drop[i]) {
+      if (kept != i) migrations[kept] = std::move(migrations[i]);
+      ++kept;
+    }
+  migrations.resize(kept);
+}
+
 }  // namespace
 
 const module_spec* module_set::module_for_version(std::int64_t version) const {
@@ -348,6 +393,7 @@ assembly assemble(const source_tree& tree, const env_lookup& env) {
 
   std::sort(result.set.migrations.begin(), result.set.migrations.end(),
             [](const migration& a, const migration& b) { return a.version < b.version; });
+  check_baselines(result);
   return result;
 }
 

@@ -136,6 +136,7 @@ class migration_parser {
   void on_line(std::string_view line) {
     if (section_ == section::none && trim_left(line).empty()) return;
     if (is_annotation_line(line)) return on_annotation(line);
+    if (is_migrator_annotation_line(line)) return on_migrator_annotation(line);
     // Comments and blank lines before a statement are dropped; once it has
     // begun (even with a whitespace-only line), everything is kept.
     if (pending_.empty() && (line.empty() || starts_with(trim_left(line), "--"))) return;
@@ -212,6 +213,19 @@ class migration_parser {
         envsub_ = false;
         return;
     }
+  }
+
+  // goose drops comment lines before the first statement, so this annotation
+  // is read only there: before "-- +goose Up".
+  void on_migrator_annotation(std::string_view line) {
+    if (section_ != section::none)
+      fail(line_no_, "\"-- +migrator\" annotations go before \"-- +goose Up\" (line " + std::to_string(up_line_) +
+                         "), where goose reads them as comments");
+    auto extracted = extract_baseline_annotation(line);
+    if (auto* message = std::get_if<std::string>(&extracted)) fail(line_no_, std::move(*message));
+    if (body_.baseline)
+      fail(line_no_, "second baseline annotation (the first is on line " + std::to_string(body_.baseline->line) + ")");
+    body_.baseline = baseline_marker{std::move(std::get<std::vector<std::int64_t>>(extracted)), line_no_};
   }
 
   // Stores the pending statement. An empty StatementBegin/End block yields no

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,17 @@ struct statement {
   int line = 0;     // 1-based line in the file where the statement's text starts
 };
 
+// "-- +migrator baseline replaces 4001-4016" before "-- +goose Up": the file
+// holds its module's whole schema as of its version and replaces the listed
+// earlier versions (see baseline.h). goose reads the line as a plain comment.
+struct baseline_marker {
+  std::vector<std::int64_t> replaces;  // ascending, no duplicates, never empty
+  int line = 0;                        // the annotation's line in the file
+};
+
 struct migration_body {
   bool use_transaction = true;  // false with "-- +goose NO TRANSACTION"
+  std::optional<baseline_marker> baseline;
   std::vector<statement> up;
   std::vector<statement> down;
 };
