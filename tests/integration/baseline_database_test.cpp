@@ -45,7 +45,7 @@ const std::pair<std::string, std::string> alpha_next = {
 const std::pair<std::string, std::string> beta_init = {
     "02001_beta.sql", migration_text("CREATE TABLE beta (id int);", "DROP TABLE beta;")};
 
-class baseline_test : public ::testing::Test {
+class baseline_database_test : public ::testing::Test {
  protected:
   test_database db;
   temp_dir old_build;  // still has alpha's history
@@ -73,7 +73,7 @@ class baseline_test : public ::testing::Test {
   }
 };
 
-TEST_F(baseline_test, fresh_database_starts_from_the_baseline) {
+TEST_F(baseline_database_test, fresh_database_starts_from_the_baseline) {
   EXPECT_EQ(status_row(1004)["baseline"]["history"], "fresh");
   auto dry = migrate({"up", "--dry-run"});
   ASSERT_EQ(dry.code, 0) << dry.err;
@@ -93,7 +93,7 @@ TEST_F(baseline_test, fresh_database_starts_from_the_baseline) {
   EXPECT_EQ(migrate({"status", "--exit-code"}).code, 0);
 }
 
-TEST_F(baseline_test, complete_history_records_the_baseline_without_running_it) {
+TEST_F(baseline_database_test, complete_history_records_the_baseline_without_running_it) {
   ASSERT_EQ(old_migrate({"up"}).code, 0);
   db.exec("INSERT INTO accounts VALUES (1, 'kept')");
 
@@ -124,7 +124,7 @@ TEST_F(baseline_test, complete_history_records_the_baseline_without_running_it) 
   EXPECT_THAT(again.err, HasSubstr("nothing to do"));
 }
 
-TEST_F(baseline_test, rolling_back_an_adopted_baseline_forgets_what_it_replaced) {
+TEST_F(baseline_database_test, rolling_back_an_adopted_baseline_forgets_what_it_replaced) {
   ASSERT_EQ(old_migrate({"up"}).code, 0);
   ASSERT_EQ(migrate({"up"}).code, 0);
   auto r = migrate({"down-to", "1003"});
@@ -135,7 +135,7 @@ TEST_F(baseline_test, rolling_back_an_adopted_baseline_forgets_what_it_replaced)
   EXPECT_EQ(status_row(1004)["baseline"]["history"], "fresh");
 }
 
-TEST_F(baseline_test, partial_history_is_refused_with_the_ways_out) {
+TEST_F(baseline_database_test, partial_history_is_refused_with_the_ways_out) {
   ASSERT_EQ(old_migrate({"up-to", "1002"}).code, 0);
   const auto before = goose_rows();
   for (const std::vector<std::string>& args : {std::vector<std::string>{"up"}, {"up", "--dry-run"}, {"up-by-one"}}) {
@@ -159,7 +159,7 @@ TEST_F(baseline_test, partial_history_is_refused_with_the_ways_out) {
   EXPECT_THAT(r.err, HasSubstr("without running it"));
 }
 
-TEST_F(baseline_test, stamp_adopts_a_database_built_by_hand) {
+TEST_F(baseline_database_test, stamp_adopts_a_database_built_by_hand) {
   db.exec("CREATE TABLE accounts (id int PRIMARY KEY, name text);"
           "CREATE TABLE invoices (id int PRIMARY KEY, account_id int REFERENCES accounts);");
   auto dry = migrate({"stamp", "1004", "--dry-run"});
@@ -182,7 +182,7 @@ TEST_F(baseline_test, stamp_adopts_a_database_built_by_hand) {
   EXPECT_EQ(goose_rows(), (std::vector<std::string>{"0:true", "1004:true", "1005:true", "2001:true"}));
 }
 
-TEST_F(baseline_test, stamp_is_refused_when_a_version_is_recorded_differently) {
+TEST_F(baseline_database_test, stamp_is_refused_when_a_version_is_recorded_differently) {
   ASSERT_EQ(migrate({"up-to", "1005"}).code, 0);
   new_build.write("alpha/migrations/01005_payments.sql",
                   migration_text("CREATE TABLE payments (id bigint);", "DROP TABLE payments;"));
