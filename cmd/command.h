@@ -4,6 +4,8 @@
 
 #include <boost/program_options.hpp>
 #include <future>
+#include <optional>
+#include <set>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -11,6 +13,9 @@
 
 #include "migrator/assembler.h"
 #include "migrator/engine.h"
+#include "migrator/fleet_runner.h"
+#include "migrator/source.h"
+#include "migrator/startup.h"
 #include "settings.h"
 
 namespace app {
@@ -37,6 +42,19 @@ struct command {
 // embedded one; assembled, with its problems (callers decide whether to refuse).
 migrator::assembly load_module_set(const app::settings& settings);
 
+// The source tree as read (files' text, for lint) and its assembly.
+struct module_sources {
+  migrator::source_tree tree;
+  migrator::assembly assembled;
+};
+module_sources load_module_sources(const app::settings& settings);
+
+// Lints `sources` with the settings' rule configuration, prints the findings
+// (text or JSON) and returns exit_failed when any has severity error.
+// `pending`: versions not yet applied on the target (nullopt: not asked).
+int lint_and_print(command_context& ctx, const module_sources& sources, bool json,
+                   const std::optional<std::set<std::int64_t>>& pending = std::nullopt);
+
 // For messages: the directory given with --modules-dir, or "embedded modules".
 std::string module_source_name(const app::settings& settings);
 
@@ -50,12 +68,20 @@ migrator::engine_options engine_options_from(const app::settings& settings);
 // Runs a planned command (up, down, stamp...) with --dry-run and VERSION as the
 // context gives them, logging progress; returns the exit code.
 int run_plan(command_context& ctx, migrator::command_kind kind, const char* command_name);
+// `app start`'s options for migrator::migrate_on_startup, from the resolved settings.
+migrator::startup_options startup_options_from(const app::settings& settings);
+
+// Fleet runs (cmd/fleet_command.cpp, docs/fleet.md): the command-line options
+// (--target, --shard, --canary, --fail-fast, and --json unless the command has it).
+void add_fleet_options(po::options_description& options, bool with_json);
+// Runs the command over the targets of settings.targets; prints the table or JSON.
+// Exit: 0 all ok, exit_partial when some failed or were not started.
+int run_fleet(command_context& ctx, migrator::fleet_action action, migrator::plan_request request,
+              const std::string& command);
+// `validate` of a fleet file: the file and each distinct module set, no database.
+int validate_fleet(command_context& ctx);
 
 // Logs each applied or rolled-back migration (with its duration) and lock waits.
-class logging_observer : public migrator::run_observer {
- public:
-  void waiting_for_lock() override;
-  void step_finished(const migrator::step_result& result) override;
-};
+using logging_observer = migrator::logging_run_observer;
 
 }  // namespace app

@@ -90,6 +90,9 @@ std::string text_value(const migrator::log_value& value, std::string_view dsn) {
   return plain ? s : dump(json(s));
 }
 
+std::mutex terminal_mutex;
+std::string status_line;  // shown on stderr; empty: none
+
 class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   redacting_sink(std::FILE* out, bool json, bool colour, std::string dsn)
@@ -101,10 +104,13 @@ class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     std::string line = format_log_line(msg, migrator::current_log_fields(), json_, colour_, dsn_);
     line += '\n';
-    if (stream_)
+    if (stream_) {
       stream_->write(line.data(), static_cast<std::streamsize>(line.size()));
-    else
-      std::fwrite(line.data(), 1, line.size(), file_);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(terminal_mutex);
+    if (!status_line.empty() && file_ == stderr) line = "\r\033[K" + line + status_line;
+    std::fwrite(line.data(), 1, line.size(), file_);
   }
   void flush_() override {
     if (stream_)
@@ -121,7 +127,36 @@ class redacting_sink final : public spdlog::sinks::base_sink<std::mutex> {
   std::string dsn_;
 };
 
+spdlog::level::level_enum spdlog_level(migrator::log_level level) {
+  switch (level) {
+    case migrator::log_level::trace: return spdlog::level::trace;
+    case migrator::log_level::debug: return spdlog::level::debug;
+    case migrator::log_level::info: return spdlog::level::info;
+    case migrator::log_level::warn: return spdlog::level::warn;
+    case migrator::log_level::error: return spdlog::level::err;
+    case migrator::log_level::critical: return spdlog::level::critical;
+    case migrator::log_level::off: break;
+  }
+  return spdlog::level::off;
+}
+
+// The fields are already in force on this thread (migrator::log scoped them),
+// where redacting_sink reads them: the core's lines render like cmd's own.
+class spdlog_bridge final : public migrator::log_sink {
+ public:
+  bool enabled(migrator::log_level level) const override {
+    spdlog::logger* logger = spdlog::default_logger_raw();
+    return logger && logger->should_log(spdlog_level(level));
+  }
+  void write(migrator::log_level level, std::string_view message, const std::vector<migrator::log_field>&) override {
+    spdlog::logger* logger = spdlog::default_logger_raw();
+    if (logger) logger->log(spdlog_level(level), spdlog::string_view_t(message.data(), message.size()));
+  }
+};
+
 }  // namespace
+
+std::shared_ptr<migrator::log_sink> make_spdlog_bridge() { return std::make_shared<spdlog_bridge>(); }
 
 std::string format_log_line(const spdlog::details::log_msg& msg, const std::vector<migrator::log_field>& fields,
                             bool as_json, bool colour, std::string_view dsn) {
@@ -145,6 +180,22 @@ std::string format_log_line(const spdlog::details::log_msg& msg, const std::vect
   line += message;
   for (const auto& [key, value] : merged(fields)) line += ' ' + key + '=' + text_value(*value, dsn);
   return line;
+}
+
+void show_status_line(const std::string& line) {
+  std::lock_guard<std::mutex> lock(terminal_mutex);
+  status_line = line;
+  const std::string text = "\r\033[K" + line;
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
+void clear_status_line() {
+  std::lock_guard<std::mutex> lock(terminal_mutex);
+  if (status_line.empty()) return;
+  status_line.clear();
+  std::fputs("\r\033[K", stderr);
+  std::fflush(stderr);
 }
 
 bool use_colour(bool is_terminal, const char* no_color, const char* term) {
@@ -182,6 +233,7 @@ void setup_logging(const std::string& level, const std::string& format, const st
   logger->set_level(found->second);
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
+  migrator::set_log_sink(make_spdlog_bridge());
 }
 
 }  // namespace app

@@ -1,9 +1,11 @@
 // The app's logging: spdlog to stderr only, as text (human-readable, coloured
 // on a terminal) or JSON (one object per line), every message and field value
-// passed through migrator::redact_secrets. Fields: migrator/log.h.
+// passed through migrator::redact_secrets. Fields: migrator/log.h. The core's
+// log lines reach spdlog through the log_sink that setup_logging installs.
 #pragma once
 
 #include <spdlog/sinks/sink.h>
+#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <memory>
@@ -20,9 +22,20 @@ namespace app {
 // format: text|json (anything else: migrator::error(config)). Colours only for
 // text on a terminal, never with NO_COLOR set (non-empty) or TERM=dumb.
 // `dsn_for_redaction`: the DSN whose password must never be written (may be "").
+// Also installs make_spdlog_bridge() as the core's sink.
 // May be called again (e.g. once settings are known); the last call wins.
 void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction,
                    std::ostream* out = nullptr);
+
+// The core's sink (migrator::set_log_sink) that hands each message to spdlog's
+// default logger, so the core's lines and cmd's own look the same.
+std::shared_ptr<migrator::log_sink> make_spdlog_bridge();
+
+// A status line kept below the log on a terminal (fleet progress): log lines
+// written to stderr while it is shown clear it first and redraw it after.
+// Writes to stderr; the caller decides whether stderr is a terminal.
+void show_status_line(const std::string& line);
+void clear_status_line();
 
 // Whether to colour text output.
 bool use_colour(bool is_terminal, const char* no_color, const char* term);

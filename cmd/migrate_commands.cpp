@@ -12,7 +12,6 @@
 #include "exit_codes.h"
 #include "migrator/baseline.h"
 #include "migrator/engine.h"
-#include "migrator/log.h"
 #include "settings_options.h"
 
 namespace app {
@@ -66,17 +65,29 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
   }
 }
 
+bool dry_run(const command_context& ctx) { return ctx.vm.count("dry-run") && ctx.vm["dry-run"].as<bool>(); }
+
 }  // namespace
 
 int run_plan(command_context& ctx, command_kind kind, const char* command_name) {
   const auto& settings = ctx.settings;
+  if (settings.targets) {
+    if (kind != command_kind::up && kind != command_kind::up_by_one && kind != command_kind::up_to)
+      throw migrator::error(migrator::error_code::usage,
+                            std::string(command_name) + " does not run over a fleet (--targets, APP_TARGETS or "
+                            "fleet.targets is set); give --targets \"\" and --dsn for one database");
+    migrator::plan_request request{kind, 0};
+    if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
+    return run_fleet(ctx, dry_run(ctx) ? migrator::fleet_action::plan : migrator::fleet_action::apply, request,
+                     command_name);
+  }
   auto connecting = connect_in_background(settings.dsn);
   auto set = checked_module_set(settings);
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
   migrator::engine engine(connecting.get(), set, engine_options_from(settings));
   if (settings.allow_drift) spdlog::warn("--allow-drift: applying even if applied migrations were modified or are dirty");
-  if (ctx.vm.count("dry-run") && ctx.vm["dry-run"].as<bool>()) {
+  if (dry_run(ctx)) {
     print_dry_run(ctx.out, engine.plan(request), command_name);
     return exit_ok;
   }
@@ -124,8 +135,6 @@ void print_checksums_dry_run(std::ostream& out, const migrator::status_report& s
         << ")\n";
 }
 
-void no_options(po::options_description&, po::positional_options_description&) {}
-
 void dry_run_option(po::options_description& o, po::positional_options_description&) {
   o.add_options()("dry-run", po::bool_switch(), "print the plan and its exact statements; change nothing");
 }
@@ -134,6 +143,16 @@ void version_argument(po::options_description& o, po::positional_options_descrip
   dry_run_option(o, p);
   o.add_options()("version", po::value<std::int64_t>()->required()->value_name("VERSION"), "target version");
   p.add("version", 1);
+}
+
+void fleet_dry_run_option(po::options_description& o, po::positional_options_description& p) {
+  dry_run_option(o, p);
+  add_fleet_options(o, true);
+}
+
+void fleet_version_argument(po::options_description& o, po::positional_options_description& p) {
+  version_argument(o, p);
+  add_fleet_options(o, true);
 }
 
 
@@ -228,15 +247,16 @@ nlohmann::json status_json(const migrator::status_report& r) {
 
 const command up_command{
     "up", "apply every pending migration (including ones lower than the current version)",
-    "app migrate up [--dry-run]", "app migrate up --dsn postgresql://app@db/app",
-    dry_run_option, [](command_context& c) { return run_plan(c, command_kind::up, "up"); }};
+    "app migrate up [--dry-run] [--targets FILE [--target NAME]... [--jobs N] [--shard I/N] [--canary K] "
+    "[--fail-fast] [--json]]",
+    "app migrate up --dsn postgresql://app@db/app", fleet_dry_run_option, [](command_context& c) { return run_plan(c, command_kind::up, "up"); }};
 const command up_by_one_command{
-    "up-by-one", "apply the lowest pending migration", "app migrate up-by-one [--dry-run]",
-    "app migrate up-by-one --dry-run", dry_run_option,
+    "up-by-one", "apply the lowest pending migration", "app migrate up-by-one [--dry-run] [--targets FILE ...]",
+    "app migrate up-by-one --dry-run", fleet_dry_run_option,
     [](command_context& c) { return run_plan(c, command_kind::up_by_one, "up-by-one"); }};
 const command up_to_command{
-    "up-to", "apply pending migrations up to and including VERSION", "app migrate up-to VERSION [--dry-run]",
-    "app migrate up-to 3002", version_argument,
+    "up-to", "apply pending migrations up to and including VERSION",
+    "app migrate up-to VERSION [--dry-run] [--targets FILE ...]", "app migrate up-to 3002", fleet_version_argument,
     [](command_context& c) { return run_plan(c, command_kind::up_to, "up-to"); }};
 const command down_command{
     "down", "roll back the most recently applied migration", "app migrate down [--dry-run]",
@@ -256,14 +276,16 @@ const command reset_command{
 
 const command status_command{
     "status", "show every migration and its state (applied, pending, modified, dirty, unknown, replaced)",
-    "app migrate status [--json] [--exit-code]", "app migrate status --json",
+    "app migrate status [--json] [--exit-code] [--targets FILE ...]", "app migrate status --json",
     [](po::options_description& o, po::positional_options_description&) {
       o.add_options()("json", po::bool_switch(), "print one JSON object")(
           "exit-code", po::bool_switch(),
           "exit 0 only when nothing is pending, modified, dirty or unknown (6 otherwise)");
+      add_fleet_options(o, false);
     },
     [](command_context& c) {
       const auto& settings = c.settings;
+      if (settings.targets) return run_fleet(c, migrator::fleet_action::status, {}, "status");
       auto connecting = connect_in_background(settings.dsn);
       auto set = load_module_set(settings);
       for (const auto& p : set.problems) spdlog::warn("{}", p.str());
@@ -279,9 +301,12 @@ const command status_command{
     }};
 
 const command version_command{
-    "version", "print the database's current version (the highest applied)", "app migrate version",
-    "app migrate version", no_options, [](command_context& c) {
+    "version", "print the database's current version (the highest applied)",
+    "app migrate version [--targets FILE ...]", "app migrate version",
+    [](po::options_description& o, po::positional_options_description&) { add_fleet_options(o, true); },
+    [](command_context& c) {
       const auto& settings = c.settings;
+      if (settings.targets) return run_fleet(c, migrator::fleet_action::status, {}, "version");
       auto connecting = connect_in_background(settings.dsn);
       auto set = load_module_set(settings);
       migrator::engine engine(connecting.get(), set.set, engine_options_from(settings));
@@ -377,18 +402,14 @@ migrator::engine_options engine_options_from(const app::settings& s) {
   return o;
 }
 
-void logging_observer::waiting_for_lock() { spdlog::info("another runner holds the migration lock; waiting"); }
-
-void logging_observer::step_finished(const migrator::step_result& r) {
-  migrator::log_scope scope({{"module", r.module}, {"version", r.version}});
-  if (r.recorded_only && !r.replaces.empty())
-    return spdlog::info(
-        "recorded baseline {} {} {} as applied without running it: the database has every version it replaces ({})",
-        r.module, r.version, r.name, migrator::format_versions(r.replaces));
-  if (r.recorded_only)
-    return spdlog::info("recorded {} {} {} as applied without running it", r.module, r.version, r.name);
-  spdlog::info("{} {} {} {} ({})", r.dir == direction::up ? "applied" : "rolled back", r.module, r.version, r.name,
-               format_duration(r.duration));
+migrator::startup_options startup_options_from(const app::settings& s) {
+  migrator::startup_options o;
+  o.dsn = s.dsn;
+  o.engine = engine_options_from(s);
+  o.wait_timeout = s.wait_timeout;
+  o.migrate = s.migrate_on_start;
+  o.on_unknown = s.on_unknown == "refuse" ? migrator::unknown_versions::refuse : migrator::unknown_versions::warn;
+  return o;
 }
 
 extern const command* const engine_commands[] = {&up_command,    &up_by_one_command, &up_to_command,

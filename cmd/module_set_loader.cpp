@@ -20,6 +20,13 @@ migrator::assembly load_module_set(const app::settings& settings) {
   return migrator::assemble(chosen_source(settings)->load(), migrator::process_environment());
 }
 
+module_sources load_module_sources(const app::settings& settings) {
+  module_sources sources;
+  sources.tree = chosen_source(settings)->load();
+  sources.assembled = migrator::assemble(sources.tree, migrator::process_environment());
+  return sources;
+}
+
 std::string module_source_name(const app::settings& settings) { return chosen_source(settings)->describe(); }
 
 }  // namespace app

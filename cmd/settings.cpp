@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <deque>
 
 #include "config_file.h"
 #include "duration.h"
 #include "migrator/dsn.h"
 #include "migrator/error.h"
+#include "migrator/lint.h"
 #include "migrator/suggest.h"
 
 namespace app {
@@ -82,12 +84,40 @@ std::optional<std::string> role_value(const raw_value& v) {
   return v.text;
 }
 
+std::size_t jobs_value(const raw_value& v) {
+  const bool digits = !v.text.empty() && v.text.size() <= 4 &&
+                      std::all_of(v.text.begin(), v.text.end(), [](unsigned char c) { return std::isdigit(c); });
+  const int n = digits ? std::stoi(v.text) : 0;
+  if (n < 1 || n > 256) fail(v.origin + ": bad job count '" + v.text + "': expected a number from 1 to 256");
+  return static_cast<std::size_t>(n);
+}
+
 std::string show(const std::optional<std::string>& s) { return s ? *s : "none"; }
 std::string show(const std::optional<milliseconds>& d) { return d ? format_duration(*d) : "none"; }
 std::string show(bool b) { return b ? "true" : "false"; }
 
+// One file-only row per lint rule: `lint.<rule id>: off|warn|error`.
+void add_lint_rules(std::vector<setting_spec>& table) {
+  static std::deque<std::string> texts;  // the rows' string_views point here
+  for (const migrator::lint_rule& rule : migrator::lint_rules()) {
+    const std::string id = rule.id;
+    const std::string& key = texts.emplace_back("lint." + id);
+    const std::string& help = texts.emplace_back(std::string("severity of the lint rule ") + rule.id + " (" +
+                                                 rule.summary + "): off, warn or error");
+    const std::string fallback = rule.default_severity == migrator::lint_severity::error     ? "error"
+                                 : rule.default_severity == migrator::lint_severity::warning ? "warn"
+                                                                                             : "off";
+    table.push_back({key, "", "LEVEL", "", "", help,
+                     [id, fallback](const settings& s) {
+                       auto it = s.lint.find(id);
+                       return it == s.lint.end() ? fallback : it->second;
+                     },
+                     [id](settings& s, const raw_value& v) { s.lint[id] = choice_value(v, {"off", "warn", "error"}); }});
+  }
+}
+
 std::vector<setting_spec> make_table() {
-  return {
+  std::vector<setting_spec> table = {
       {"database.url", "dsn", "DSN", "", "MIGRATE_DSN, DATABASE_URL",
        "PostgreSQL connection string: a URI (postgresql://user@host/db; postgresql+asyncpg://, pgx5://... are "
        "accepted) or keyword/value (\"host=... dbname=...\")",
@@ -131,6 +161,12 @@ std::vector<setting_spec> make_table() {
        "proceed although applied migrations differ from their files (--allow-drift sets true)",
        [](const settings& s) { return show(s.allow_drift); },
        [](settings& s, const raw_value& v) { s.allow_drift = bool_value(v); }},
+      {"migrations.on_unknown", "on-unknown", "POLICY", "", "APP_ON_UNKNOWN",
+       "at application start, versions in the database that this build does not know (applied by a newer "
+       "build during a rolling deploy): warn = start when every known migration is applied and unmodified, "
+       "with one warning naming them; refuse = do not start (exit 6)",
+       [](const settings& s) { return s.on_unknown; },
+       [](settings& s, const raw_value& v) { s.on_unknown = choice_value(v, {"warn", "refuse"}); }},
       {"startup.wait_timeout", "wait-timeout", "DURATION", "", "APP_WAIT_TIMEOUT",
        "at application start, how long to wait for the database to accept connections",
        [](const settings& s) { return format_duration(s.wait_timeout); },
@@ -145,9 +181,30 @@ std::vector<setting_spec> make_table() {
       {"log.format", "log-format", "FORMAT", "", "APP_LOG_FORMAT",
        "text (human-readable) or json (one object per line)", [](const settings& s) { return s.log_format; },
        [](settings& s, const raw_value& v) { s.log_format = choice_value(v, {"text", "json"}); }},
+      {"fleet.targets", "targets", "FILE", "", "APP_TARGETS",
+       "run over the databases of the fleet file FILE (docs/fleet.md) instead of one DSN; \"\" = none",
+       [](const settings& s) { return show(s.targets); },
+       [](settings& s, const raw_value& v) {
+         s.targets = v.text.empty() ? std::nullopt : std::optional<std::string>(v.text);
+       }},
+      {"fleet.jobs", "jobs", "N", "", "APP_JOBS",
+       "fleet: how many targets run at the same time (1 to 256); 1 = one at a time in file order",
+       [](const settings& s) { return std::to_string(s.jobs); },
+       [](settings& s, const raw_value& v) { s.jobs = jobs_value(v); }},
+      {"fleet.connect_timeout", "connect-timeout", "DURATION", "", "APP_CONNECT_TIMEOUT",
+       "fleet: libpq connect_timeout of each target that sets none, so a server that is down fails its targets "
+       "quickly (at least 1s)",
+       [](const settings& s) { return format_duration(s.connect_timeout); },
+       [](settings& s, const raw_value& v) {
+         s.connect_timeout = duration_value(v);
+         if (s.connect_timeout.count() < 1000)
+           fail(v.origin + ": the connect timeout must be at least 1s (libpq counts whole seconds)");
+       }},
       {"", "config", "FILE", "", "APP_CONFIG", "the configuration file",
        [](const settings&) { return std::string(default_config_file) + " when it exists"; }, {}},
   };
+  add_lint_rules(table);
+  return table;
 }
 
 config_schema schema_of(const std::vector<setting_spec>& table) {
@@ -259,7 +316,7 @@ settings resolve_settings(const settings_flags& flags, const migrator::env_looku
     if (!spec.read) continue;
     const std::string flag(spec.flag);
     std::optional<raw_value> chosen;  // flag > environment > file
-    if (auto it = flags.find(flag); it != flags.end())
+    if (auto it = flag.empty() ? flags.end() : flags.find(flag); it != flags.end())
       chosen = raw_value{spec.value_name.empty() ? std::string(spec.switch_sets) : it->second, "--" + flag};
     else if (auto v = spec.env.empty() ? std::nullopt : env_value(env, std::string(spec.env)))
       chosen = raw_value{*v, std::string(spec.env)};
@@ -275,8 +332,9 @@ std::string settings_markdown_table() {
   const settings defaults;
   for (const setting_spec& spec : setting_table()) {
     const std::string key = spec.file_key.empty() ? "—" : "`" + std::string(spec.file_key) + "`";
-    std::string flag = "`--" + std::string(spec.flag) +
-                       (spec.value_name.empty() ? "`" : " " + std::string(spec.value_name) + "`");
+    std::string flag = spec.flag.empty() ? "—"
+                       : "`--" + std::string(spec.flag) +
+                             (spec.value_name.empty() ? "`" : " " + std::string(spec.value_name) + "`");
     if (spec.value_name.empty()) flag += " (sets " + std::string(spec.switch_sets) + ")";
     const std::string shown = spec.show(defaults);
     const std::string fallback = spec.flag == "dsn" ? "see [The DSN](#the-dsn)"

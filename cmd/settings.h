@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -63,6 +64,16 @@ struct settings {
   std::string log_format = "text";
   // Proceed although applied migrations differ from their files. Default: false.
   bool allow_drift = false;
+  // A fleet file (docs/fleet.md): commands run over its targets instead of `dsn`. Default: none.
+  std::optional<std::string> targets;
+  // Fleet runs: targets migrated at the same time. Default: 4.
+  std::size_t jobs = 4;
+  // Fleet runs: libpq connect_timeout of each target that sets none. Default: 5s.
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
+  // Lint rule id -> off|warn|error (the file's `lint` section; no flag or variable). Default: each rule's own.
+  std::map<std::string, std::string> lint;
+  // Lint rule id -> "off" | "warn" | "error" (config file section `lint`). Default: each rule's own.
+  std::map<std::string, std::string> lint;
 };
 
 // A value as one source gave it, with where it came from for messages:
@@ -75,7 +86,7 @@ struct raw_value {
 // One setting, described once.
 struct setting_spec {
   std::string_view file_key;    // "migrations.lock_timeout"; empty: not in the file
-  std::string_view flag;        // "lock-timeout" (without dashes)
+  std::string_view flag;        // "lock-timeout" (without dashes); empty: only in the file
   std::string_view value_name;  // "DURATION"; empty: a switch that takes no value
   std::string_view switch_sets; // a switch stands for this value ("false" for --no-migrate)
   std::string_view env;         // "APP_LOCK_TIMEOUT"; empty: none

@@ -13,6 +13,7 @@ namespace app {
 void add_settings_options(po::options_description& options) {
   const settings defaults;
   for (const setting_spec& spec : setting_table()) {
+    if (spec.flag.empty()) continue;  // only in the configuration file
     // Defaults come from `defaults`, so the help cannot drift from the code.
     std::string help = std::string(spec.help) + " (";
     if (!spec.env.empty()) help += "env " + std::string(spec.env) + "; ";
@@ -31,7 +32,7 @@ settings_flags settings_flags_from(const po::variables_map& vm) {
   settings_flags flags;
   for (const setting_spec& spec : setting_table()) {
     const std::string flag(spec.flag);
-    if (!vm.count(flag)) continue;
+    if (flag.empty() || !vm.count(flag)) continue;
     flags[flag] = spec.value_name.empty() ? std::string() : vm[flag].as<std::string>();
   }
   return flags;

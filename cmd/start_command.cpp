@@ -1,6 +1,7 @@
-// `app start`: the application's startup. Waits for the database, migrates
-// under the lock, refuses to run on a schema that is not current, opens the
-// application's own connection and serves until SIGINT/SIGTERM.
+// `app start`: the application's startup. migrator::migrate_on_startup waits
+// for the database, migrates under the lock and refuses a schema that is not
+// current; then the application's own connection, `ready`, and serving until
+// SIGINT/SIGTERM.
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -8,64 +9,20 @@
 #include "exit_codes.h"
 #include "migrator/application.h"
 #include "migrator/dsn.h"
-#include "migrator/engine.h"
+#include "migrator/startup.h"
 #include "settings_options.h"
 
 namespace app {
 
 namespace {
 
-std::string not_current_reasons(const migrator::status_report& status) {
-  std::string why;
-  for (const auto& c : status.namespace_conflicts) why += "\n  namespace conflict: " + c;
-  for (const auto& m : status.migrations) {
-    if (m.state == migrator::migration_state::applied || m.state == migrator::migration_state::replaced) continue;
-    why += "\n  " + m.module + " " + std::to_string(m.version) + " " + (m.path.empty() ? m.name : m.path) + ": " +
-           migrator::to_string(m.state);
-    switch (m.state) {
-      case migrator::migration_state::pending: why += " (run 'app migrate up', or start without --no-migrate)"; break;
-      case migrator::migration_state::modified: why += " (edited after it was applied: revert the file)"; break;
-      case migrator::migration_state::dirty:
-        why += " (fix it, then 'app migrate repair " + std::to_string(m.version) + " --mark-applied' or "
-               "'--mark-rolled-back')";
-        break;
-      case migrator::migration_state::unknown: why += " (applied by a newer build: deploy that build)"; break;
-      default: break;
-    }
-  }
-  return why;
-}
-
 int run_start(command_context& c) {
   const auto& settings = c.settings;
-  auto assembled = load_module_set(c.settings);
-  if (!assembled.ok()) {
-    std::string msg = "refusing to start: the module set has problems:";
-    for (const auto& p : assembled.problems) msg += "\n  " + p.str();
-    throw migrator::error(migrator::error_code::layout, msg);
-  }
-  const auto& set = assembled.set;
-
+  const auto set = migrator::valid_module_set(load_module_set(settings));
   spdlog::info("database {} (from {})", settings.dsn.empty() ? "(libpq defaults)" : migrator::redact_dsn(settings.dsn),
                settings.dsn_source);
-  migrator::wait_for_database(settings.dsn, settings.wait_timeout, [](int attempt, const std::string& reason) {
-    spdlog::info("waiting for the database (attempt {}): {}", attempt, reason);
-  });
-
-  migrator::engine engine(settings.dsn, set, engine_options_from(settings));
-  if (settings.migrate_on_start) {
-    logging_observer observer;
-    auto report = engine.run({migrator::command_kind::up, 0}, &observer);
-    spdlog::info(report.steps.empty() ? "migrations: nothing to apply" : "migrations: applied {}",
-                 report.steps.size());
-  } else {
-    spdlog::info("migrations: skipped (migrations.on_start is off)");
-  }
-
-  auto status = engine.status();
-  if (!status.current() || !status.namespace_conflicts.empty())
-    throw migrator::error(migrator::error_code::not_current,
-                          "refusing to start: the database schema is not current:" + not_current_reasons(status));
+  const auto started = migrator::migrate_on_startup(set, startup_options_from(settings));
+  const auto& status = started.status;
 
   migrator::application_connection connection(settings.dsn, set, settings.app_role);
   // Block the signals before announcing readiness so none is lost in between.

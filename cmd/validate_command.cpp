@@ -7,10 +7,14 @@ namespace app {
 
 namespace {
 
-void add_options(po::options_description&, po::positional_options_description&) {}
+void add_options(po::options_description& o, po::positional_options_description&) {
+  o.add_options()("lint", po::bool_switch(), "also run `app migrate lint` on the set");
+}
 
 int run(command_context& ctx) {
-  const auto assembled = load_module_set(ctx.settings);
+  if (ctx.settings.targets) return validate_fleet(ctx);
+  const auto sources = load_module_sources(ctx.settings);
+  const auto& assembled = sources.assembled;
   const std::string source = module_source_name(ctx.settings);
   for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';
   if (!assembled.ok()) {
@@ -19,6 +23,7 @@ int run(command_context& ctx) {
   }
   ctx.out << "ok: " << assembled.set.modules.size() << " modules, " << assembled.set.migrations.size()
           << " migrations (" << source << ")\n";
+  if (ctx.vm["lint"].as<bool>()) return lint_and_print(ctx, sources, false);
   return exit_ok;
 }
 
@@ -27,7 +32,7 @@ int run(command_context& ctx) {
 extern const command validate_command{
     "validate",
     "check the module set (manifest, namespaces, every file) without a database",
-    "app migrate validate [--modules-dir DIR]",
+    "app migrate validate [--lint] [--modules-dir DIR]",
     "app migrate validate --modules-dir modules",
     add_options,
     run,

@@ -113,6 +113,8 @@ class scratch_cluster {
   void start();
   void stop();  // fast shutdown
   const std::string& dsn() const { return dsn_; }
+  // scripts/pg's directory: data/ (pg_hba.conf), port, dsn.
+  std::filesystem::path directory() const { return dir_.path() / "pg"; }
 
  private:
   temp_dir dir_;

@@ -1,4 +1,4 @@
-// cmd/logging.cpp and migrator/log.h: formats, fields, redaction, colours.
+// cmd/logging.cpp and migrator/log.h: formats, fields, redaction, colours, the core's sink.
 #include "logging.h"
 
 #include <fcntl.h>
@@ -38,6 +38,7 @@ class captured_log {
     auto logger = std::make_shared<spdlog::logger>("test", app::make_log_sink(file_, json, colour, dsn));
     logger->set_level(spdlog::level::trace);
     spdlog::set_default_logger(logger);
+    migrator::set_log_sink(app::make_spdlog_bridge());
   }
   ~captured_log() {
     spdlog::set_default_logger(std::make_shared<spdlog::logger>("none"));
@@ -95,9 +96,9 @@ TEST(LoggingJson, OneObjectPerLineWithTimeLevelMessageAndFields) {
   captured_log log(true);
   {
     migrator::log_scope scope({{"module", "billing"}, {"version", 4001}});
-    migrator::log(spdlog::level::info, "applied", {{"duration_ms", 35}, {"in_transaction", true}});
+    migrator::log(migrator::log_level::info, "applied", {{"duration_ms", 35}, {"in_transaction", true}});
   }
-  migrator::log(spdlog::level::warn, "no fields");
+  migrator::log(migrator::log_level::warn, "no fields");
   auto lines = log.lines();
   ASSERT_EQ(lines.size(), 2u);
   auto first = nlohmann::json::parse(lines[0]);
@@ -116,8 +117,8 @@ TEST(LoggingJson, OneObjectPerLineWithTimeLevelMessageAndFields) {
 
 TEST(LoggingJson, EscapingIsJsonsOwn) {
   captured_log log(true);
-  migrator::log(spdlog::level::err, "line one\nline \"two\"\t\\ \x01", {{"sql", "SELECT '\n'"}});
-  migrator::log(spdlog::level::info, "bad utf-8: \xff\xfe", {{"bytes", "\xc3"}});
+  migrator::log(migrator::log_level::error, "line one\nline \"two\"\t\\ \x01", {{"sql", "SELECT '\n'"}});
+  migrator::log(migrator::log_level::info, "bad utf-8: \xff\xfe", {{"bytes", "\xc3"}});
   auto lines = log.lines();
   ASSERT_EQ(lines.size(), 2u);
   auto first = nlohmann::json::parse(lines[0]);
@@ -132,7 +133,7 @@ TEST(LoggingJson, ReservedKeysAndNestedScopes) {
   migrator::log_scope outer({{"module", "billing"}, {"version", 4001}});
   {
     migrator::log_scope inner({{"version", 4002}, {"statement", 3}});
-    migrator::log(spdlog::level::info, "x", {{"message", "y"}, {"level", 1}});
+    migrator::log(migrator::log_level::info, "x", {{"message", "y"}, {"level", 1}});
   }
   spdlog::info("formatted {} + {}", 1, 2);  // plain spdlog calls carry the scope too
   auto lines = log.lines();
@@ -151,8 +152,8 @@ TEST(LoggingJson, ReservedKeysAndNestedScopes) {
 
 TEST(LoggingText, HumanReadableLine) {
   captured_log log(false);
-  migrator::log(spdlog::level::info, "applied\n", {{"module", "billing"}, {"version", 4001}, {"file", "04001 x.sql"}});
-  migrator::log(spdlog::level::err, "failed", {{"empty", ""}, {"ok", false}});
+  migrator::log(migrator::log_level::info, "applied\n", {{"module", "billing"}, {"version", 4001}, {"file", "04001 x.sql"}});
+  migrator::log(migrator::log_level::error, "failed", {{"empty", ""}, {"ok", false}});
   auto lines = log.lines();
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_TRUE(std::regex_match(lines[0], std::regex(R"(\S+Z info  applied module=billing version=4001 file="04001 x.sql")")))
@@ -164,7 +165,7 @@ TEST(LoggingText, HumanReadableLine) {
 
 TEST(LoggingText, ColourOnlyOnTheLevel) {
   captured_log log(false, true);
-  migrator::log(spdlog::level::warn, "careful");
+  migrator::log(migrator::log_level::warn, "careful");
   auto lines = log.lines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_NE(lines[0].find("\033[33mwarn\033[0m  careful"), std::string::npos) << lines[0];
@@ -174,7 +175,7 @@ TEST(LoggingRedaction, PasswordNeverWrittenInAnyForm) {
   for (bool json : {true, false}) {
     captured_log log(json);
     migrator::log_scope scope({{"dsn", dsn}});
-    migrator::log(spdlog::level::err, "connection to " + dsn + " failed: password s3cr@t rejected",
+    migrator::log(migrator::log_level::error, "connection to " + dsn + " failed: password s3cr@t rejected",
                   {{"detail", "tried s3cr%40t"}});
     spdlog::error("libpq said: {}", "host=db.internal password=s3cr@t");
     spdlog::info("a second DSN: postgresql://x:zq9x@h/db");
@@ -189,7 +190,7 @@ TEST(SetupLogging, WritesJsonToStderrAtTheChosenLevel) {
   captured_stderr err;
   app::setup_logging("warn", "json", dsn);
   spdlog::info("hidden");
-  migrator::log(spdlog::level::warn, "shown s3cr@t", {{"module", "auth"}});
+  migrator::log(migrator::log_level::warn, "shown s3cr@t", {{"module", "auth"}});
   spdlog::error("also shown");
   auto lines = lines_of(err.text());
   ASSERT_EQ(lines.size(), 2u);

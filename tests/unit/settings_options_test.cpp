@@ -49,12 +49,13 @@ TEST(SettingsOptions, EveryFlagReachesItsField) {
       "--dsn", "host=h", "--config", "c.yaml", "--modules-dir", "mods", "--table", "s.t", "--lock-timeout", "1m",
       "--statement-timeout", "2s", "--db-lock-timeout", "3s", "--wait-timeout", "4s", "--no-migrate",
       "--app-role", "r", "--log-level", "debug", "--log-format", "json", "--allow-drift",
+      "--on-unknown", "refuse",
   }));
   const app::settings_flags expected = {
       {"dsn", "host=h"},         {"config", "c.yaml"},  {"modules-dir", "mods"},       {"table", "s.t"},
       {"lock-timeout", "1m"},    {"statement-timeout", "2s"}, {"db-lock-timeout", "3s"}, {"wait-timeout", "4s"},
       {"no-migrate", ""},        {"app-role", "r"},     {"log-level", "debug"},       {"log-format", "json"},
-      {"allow-drift", ""},
+      {"allow-drift", ""},       {"on-unknown", "refuse"},
   };
   EXPECT_EQ(f, expected);
 }

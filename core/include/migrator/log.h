@@ -1,21 +1,19 @@
-// Logging with structured fields. The core logs through spdlog's default
-// logger; cmd/logging.cpp installs the sink that renders a line (text or one
-// JSON object) from the message plus the fields in force on the logging thread.
+// Logging with structured fields, through a sink the program installs. The
+// core names no logging library: a program (cmd/logging.cpp does it with
+// spdlog; a consumer with whatever it uses) implements migrator::log_sink and
+// installs it with set_log_sink. Without a sink the core logs nothing.
 //
 //   migrator::log_scope scope({{"module", "billing"}, {"version", 4001}});
-//   migrator::log(spdlog::level::info, "applied", {{"duration_ms", 35}});
-//   -> {"time":"...","level":"info","message":"applied","module":"billing","version":4001,"duration_ms":35}
-//   -> 2024-05-01T12:00:00.123Z info  applied module=billing version=4001 duration_ms=35
+//   migrator::log(migrator::log_level::info, "applied", {{"duration_ms", 35}});
+//   -> the sink's write(info, "applied", {module=billing, version=4001, duration_ms=35})
 //
-// Plain spdlog::info(...) calls work too and carry the scope's fields. Keys
-// "time", "level" and "message" are reserved (a field named so is written as
-// "field.time" etc.). Fields live in thread-local storage, so sinks must be
-// synchronous (spdlog's async loggers would lose them).
+// Keys "time", "level" and "message" are best avoided (cmd's JSON writes a
+// field named so as "field.time" etc.). Fields live in thread-local storage, so
+// a sink that wants the fields must take them in write(), on the logging thread.
 #pragma once
 
-#include <spdlog/spdlog.h>
-
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -23,6 +21,11 @@
 #include <vector>
 
 namespace migrator {
+
+enum class log_level { trace, debug, info, warn, error, critical, off };
+
+// "trace", "debug", "info", "warn", "error", "critical", "off".
+const char* to_string(log_level level) noexcept;
 
 // Text, integer or boolean: a JSON string, number or true/false.
 using log_value = std::variant<std::string, std::int64_t, bool>;
@@ -39,6 +42,21 @@ struct log_field {
   log_field(std::string k, Int v) : key(std::move(k)), value(static_cast<std::int64_t>(v)) {}
 };
 
+// Where the core's log lines go. write() is called on the logging thread and
+// must be safe to call from several threads at once.
+class log_sink {
+ public:
+  virtual ~log_sink() = default;
+  // Whether messages of `level` are wanted at all (skips building them).
+  virtual bool enabled(log_level level) const = 0;
+  // `fields`: every field in force for this message (the scopes' outermost
+  // first, then the message's own); a later field with the same key wins.
+  virtual void write(log_level level, std::string_view message, const std::vector<log_field>& fields) = 0;
+};
+
+// Installs the sink for the whole process (nullptr: log nothing). Returns the previous one.
+std::shared_ptr<log_sink> set_log_sink(std::shared_ptr<log_sink> sink);
+
 // Adds fields to every message this thread logs while the scope lives; scopes
 // nest (an inner field with the same key wins).
 class log_scope {
@@ -52,11 +70,12 @@ class log_scope {
   std::size_t outer_size_;
 };
 
-// Logs `message` (not a format string) through spdlog's default logger, with
+// Logs `message` (not a format string) through the installed sink, with
 // `fields` added to this one message.
-void log(spdlog::level::level_enum level, std::string_view message, std::vector<log_field> fields = {});
+void log(log_level level, std::string_view message, std::vector<log_field> fields = {});
 
-// For sinks: the fields in force on this thread, outermost first.
+// The fields in force on this thread, outermost first (for sinks that log
+// messages of their own program with the core's scopes, as cmd/ does).
 const std::vector<log_field>& current_log_fields();
 
 }  // namespace migrator

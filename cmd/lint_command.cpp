@@ -1,0 +1,92 @@
+// `app migrate lint` (and `validate --lint`): every statement, as the runner
+// splits it, through PostgreSQL's parser and the rules of core/src/lint_rules.cpp.
+#include <nlohmann/json.hpp>
+
+#include "command.h"
+#include "exit_codes.h"
+#include "migrator/lint.h"
+
+namespace app {
+
+namespace {
+
+void print_text(std::ostream& out, const migrator::lint_report& report) {
+  for (const auto& f : report.findings) out << f.str() << "\n  hint: " << f.hint << '\n';
+}
+
+nlohmann::json report_json(const migrator::lint_report& report) {
+  nlohmann::json findings = nlohmann::json::array();
+  for (const auto& f : report.findings)
+    findings.push_back({{"rule", f.rule},
+                        {"severity", migrator::to_string(f.severity)},
+                        {"module", f.module},
+                        {"version", f.version},
+                        {"path", f.path},
+                        {"line", f.line},
+                        {"column", f.column},
+                        {"message", f.message},
+                        {"hint", f.hint}});
+  return {{"migrations", report.migrations},
+          {"statements", report.statements},
+          {"errors", report.count(migrator::lint_severity::error)},
+          {"warnings", report.count(migrator::lint_severity::warning)},
+          {"suppressed", report.suppressed},
+          {"findings", findings}};
+}
+
+void add_options(po::options_description& o, po::positional_options_description&) {
+  o.add_options()("json", po::bool_switch(), "print one JSON object")(
+      "pending-from-db", po::bool_switch(),
+      "ask the database which migrations are pending: tables created by a pending migration count as new for the "
+      "later pending ones too");
+}
+
+int run(command_context& ctx) {
+  const auto sources = load_module_sources(ctx.settings);
+  std::optional<std::set<std::int64_t>> pending;
+  if (ctx.vm["pending-from-db"].as<bool>()) {
+    migrator::engine engine(ctx.settings.dsn, sources.assembled.set, engine_options_from(ctx.settings));
+    pending.emplace();
+    for (const auto& m : engine.status().migrations)
+      if (m.state == migrator::migration_state::pending) pending->insert(m.version);
+  }
+  return lint_and_print(ctx, sources, ctx.vm["json"].as<bool>(), pending);
+}
+
+}  // namespace
+
+int lint_and_print(command_context& ctx, const module_sources& sources, bool json,
+                   const std::optional<std::set<std::int64_t>>& pending) {
+  for (const auto& p : sources.assembled.problems) ctx.err << p.str() << '\n';
+  if (!sources.assembled.ok()) {
+    ctx.err << "lint: " << sources.assembled.problems.size() << " problem(s) in " << module_source_name(ctx.settings)
+            << "; fix them first (app migrate validate)\n";
+    return exit_failed;
+  }
+  migrator::lint_options options;
+  for (const auto& [rule, level] : ctx.settings.lint) options.severity[rule] = *migrator::parse_lint_severity(level);
+  options.pending = pending;
+  options.session_lock_timeout = ctx.settings.db_lock_timeout.has_value();
+  const auto report = migrator::lint_module_set(sources.assembled.set, sources.tree, options);
+  const auto errors = report.count(migrator::lint_severity::error);
+  if (json) {
+    ctx.out << report_json(report).dump(2) << '\n';
+  } else {
+    print_text(ctx.out, report);
+    ctx.err << "lint: " << errors << " error(s), " << report.count(migrator::lint_severity::warning)
+            << " warning(s), " << report.suppressed << " suppressed in " << report.migrations << " migrations ("
+            << report.statements << " statements)\n";
+  }
+  return errors ? exit_failed : exit_ok;
+}
+
+extern const command lint_command{
+    "lint",
+    "check every statement with PostgreSQL's parser and the module and lock/rollout rules",
+    "app migrate lint [--json] [--pending-from-db] [--modules-dir DIR]",
+    "app migrate lint --modules-dir modules",
+    add_options,
+    run,
+};
+
+}  // namespace app

@@ -1,0 +1,78 @@
+// The migration linter: every statement, exactly as the runner splits it, is
+// parsed by PostgreSQL's own parser (libpg_query, PostgreSQL 15) and checked
+// against module rules (schema qualification, module boundaries, goose blocks)
+// and lock/rollout rules (what blocks or breaks a live database).
+// Pure: no database, no I/O; the files' text comes in with the source tree.
+// The rules, their ids and examples: docs/module-authors.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "migrator/assembler.h"
+#include "migrator/source.h"
+
+namespace migrator {
+
+enum class lint_severity { off, warning, error };
+const char* to_string(lint_severity severity) noexcept;
+// "off", "warn" (or "warning"), "error"; nullopt for anything else.
+std::optional<lint_severity> parse_lint_severity(std::string_view text);
+
+struct lint_rule {
+  const char* id;                    // "index-not-concurrent"
+  lint_severity default_severity;
+  const char* summary;               // one line: what the rule finds
+  const char* hint;                  // what to write instead
+};
+
+// Every rule, in the order of docs/module-authors.md.
+const std::vector<lint_rule>& lint_rules();
+const lint_rule* find_lint_rule(std::string_view id);
+
+struct lint_finding {
+  std::string rule;  // a lint_rule id
+  lint_severity severity = lint_severity::error;
+  std::string module;
+  std::int64_t version = 0;
+  std::string path;  // the migration's display path
+  int line = 0;      // 1-based, in the file
+  int column = 0;    // 1-based, in bytes
+  std::string message;
+  std::string hint;
+
+  // "path:line:column: error[rule]: message"
+  std::string str() const;
+};
+
+struct lint_options {
+  // Per-rule severity overrides (the `lint:` section of the configuration file).
+  std::map<std::string, lint_severity> severity;
+  // Versions not applied yet on the target database. A table created by one of
+  // them is new for every later pending migration, as it is for its own. nullopt:
+  // only the migration's own tables are new (every earlier one counts as applied).
+  std::optional<std::set<std::int64_t>> pending;
+  // The migration session already has a lock_timeout (settings' db_lock_timeout).
+  bool session_lock_timeout = false;
+};
+
+struct lint_report {
+  std::vector<lint_finding> findings;  // by version, then position in the file
+  std::size_t migrations = 0;
+  std::size_t statements = 0;  // SQL statements parsed (a block may hold several)
+  std::size_t suppressed = 0;  // findings silenced by "-- lint:ignore RULE reason"
+
+  std::size_t count(lint_severity severity) const;
+};
+
+// Lints every migration of `set`; `tree` supplies the files' text (for
+// positions, StatementBegin/End blocks and "-- lint:ignore" comments).
+// Unknown rule ids in `options.severity` are the caller's to reject.
+lint_report lint_module_set(const module_set& set, const source_tree& tree, const lint_options& options);
+
+}  // namespace migrator

@@ -1,0 +1,173 @@
+#include "migrator/fleet_runner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+#include "migrator/dsn.h"
+#include "migrator/log.h"
+#include "pg_session.h"
+
+namespace migrator {
+
+const char* to_string(target_outcome outcome) noexcept {
+  switch (outcome) {
+    case target_outcome::ok: return "ok";
+    case target_outcome::failed: return "failed";
+    case target_outcome::skipped: return "skipped";
+  }
+  return "?";
+}
+
+std::size_t fleet_report::count(target_outcome outcome) const {
+  return static_cast<std::size_t>(
+      std::count_if(targets.begin(), targets.end(), [&](const target_result& r) { return r.outcome == outcome; }));
+}
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+class step_forwarder final : public run_observer {
+ public:
+  step_forwarder(fleet_observer* observer, const std::string& target) : observer_(observer), target_(target) {}
+  void step_finished(const step_result& step) override {
+    if (observer_) observer_->step_finished(target_, step);
+  }
+  void waiting_for_lock() override {
+    if (observer_) observer_->waiting_for_lock(target_);
+  }
+
+ private:
+  fleet_observer* observer_;
+  const std::string& target_;
+};
+
+void run_one(const fleet_member& member, const fleet_options& options, fleet_observer* observer,
+             target_result& result) {
+  const fleet_target& t = member.target;
+  const auto start = clock::now();
+  log_scope scope({{"target", t.name}});
+  if (observer) observer->target_started(t.name);
+  try {
+    engine e(with_connect_timeout(t.dsn, options.connect_timeout_seconds), *member.set, options.engine);
+    const status_report before = e.status();
+    result.from_version = result.to_version = before.current_version;
+    switch (options.action) {
+      case fleet_action::status:
+        result.pending = static_cast<std::size_t>(
+            std::count_if(before.migrations.begin(), before.migrations.end(),
+                          [](const migration_status& m) { return m.state == migration_state::pending; }));
+        result.current = before.current() && before.namespace_conflicts.empty();
+        break;
+      case fleet_action::plan:
+        result.plan = e.plan(options.request);
+        result.pending = result.applied = result.plan.size();
+        for (const auto& step : result.plan)
+          if (step.dir == direction::up) result.to_version = std::max(result.to_version, step.version);
+        break;
+      case fleet_action::apply: {
+        step_forwarder forward(observer, t.name);
+        const run_report report = e.run(options.request, &forward);
+        result.applied = report.steps.size();
+        result.to_version = report.current_version;
+        break;
+      }
+    }
+    result.outcome = target_outcome::ok;
+  } catch (const run_error& err) {
+    result.outcome = target_outcome::failed;
+    result.code = err.code();
+    result.error = redact_secrets(err.what(), t.dsn);
+    result.applied = err.done().steps.size();
+    if (!err.done().steps.empty()) result.to_version = err.done().current_version;
+  } catch (const error& err) {
+    result.outcome = target_outcome::failed;
+    result.code = err.code();
+    result.error = redact_secrets(err.what(), t.dsn);
+  } catch (const std::exception& err) {
+    result.outcome = target_outcome::failed;
+    result.code = error_code::database;
+    result.error = redact_secrets(err.what(), t.dsn);
+  }
+  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+  if (observer) observer->target_finished(result);
+}
+
+// Runs members [first, last) on up to `jobs` threads, in order of start.
+// Returns whether any failed.
+bool run_range(const std::vector<fleet_member>& members, std::size_t first, std::size_t last,
+               const fleet_options& options, fleet_observer* observer, std::vector<target_result>& results) {
+  std::atomic<std::size_t> next{first};
+  std::atomic<bool> failed{false};
+  auto worker = [&] {
+    for (;;) {
+      if (options.fail_fast && failed.load()) return;
+      const std::size_t i = next.fetch_add(1);
+      if (i >= last) return;
+      run_one(members[i], options, observer, results[i]);
+      if (results[i].outcome == target_outcome::failed) failed.store(true);
+    }
+  };
+  const std::size_t threads = std::min(std::max<std::size_t>(options.jobs, 1), last - first);
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    pool.reserve(threads);
+    for (std::size_t i = 0; i < threads; ++i) pool.emplace_back(worker);
+    for (auto& th : pool) th.join();
+  }
+  return failed.load();
+}
+
+}  // namespace
+
+fleet_report run_fleet(const std::vector<fleet_member>& members, const fleet_options& options,
+                       fleet_observer* observer) {
+  const auto start = clock::now();
+  fleet_report report;
+  report.targets.resize(members.size());
+  const std::size_t canaries = std::min(options.canaries, members.size());
+  for (std::size_t i = 0; i < members.size(); ++i) {
+    report.targets[i].name = members[i].target.name;
+    report.targets[i].group = members[i].target.group;
+    report.targets[i].canary = i < canaries;
+  }
+  bool stop = false;
+  std::string why;
+  if (canaries > 0) {
+    stop = run_range(members, 0, canaries, options, observer, report.targets);
+    if (stop) why = "not started: a canary failed";
+  }
+  if (!stop) {
+    stop = run_range(members, canaries, members.size(), options, observer, report.targets) && options.fail_fast;
+    if (stop) why = "not started: --fail-fast after a failure";
+  }
+  for (auto& r : report.targets)
+    if (r.outcome == target_outcome::skipped && r.error.empty()) r.error = why.empty() ? "not started" : why;
+  report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+  return report;
+}
+
+query_rows run_control_query(const std::string& dsn, const std::string& sql) {
+  try {
+    detail::pg_session session(dsn);
+    const pqxx::result r = session.exec(sql);
+    query_rows rows;
+    for (pqxx::row::size_type c = 0; c < r.columns(); ++c) rows.columns.emplace_back(r.column_name(c));
+    rows.rows.reserve(r.size());
+    for (const auto& row : r) {
+      std::vector<std::optional<std::string>> values;
+      values.reserve(row.size());
+      for (const auto& field : row)
+        values.push_back(field.is_null() ? std::nullopt : std::optional<std::string>(field.c_str()));
+      rows.rows.push_back(std::move(values));
+    }
+    return rows;
+  } catch (const detail::db_failure& f) {
+    throw error(error_code::database, redact_secrets(f.what(), dsn));
+  }
+}
+
+}  // namespace migrator

@@ -1,0 +1,407 @@
+#include "lint_rules.h"
+
+#include <algorithm>
+
+namespace migrator {
+
+namespace {
+
+using nlohmann::json;
+
+const json& empty_array() {
+  static const json a = json::array();
+  return a;
+}
+
+const json& list(const json& node, const char* key) {
+  auto it = node.find(key);
+  return it != node.end() && it->is_array() ? *it : empty_array();
+}
+
+std::string text(const json& node, const char* key) {
+  auto it = node.find(key);
+  return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+bool flag(const json& node, const char* key) {
+  auto it = node.find(key);
+  return it != node.end() && it->is_boolean() && it->get<bool>();
+}
+
+// The first non-negative "location" in the node, searched breadth first, else `fallback`.
+int location_in(const json& node, int fallback) {
+  if (!node.is_object() && !node.is_array()) return fallback;
+  if (node.is_object()) {
+    auto it = node.find("location");
+    if (it != node.end() && it->is_number_integer() && it->get<int>() >= 0) return it->get<int>();
+  }
+  for (const auto& child : node) {
+    int l = location_in(child, -1);
+    if (l >= 0) return l;
+  }
+  return fallback;
+}
+
+// ["s","t"] from a list of {"String":{"sval":..}} nodes.
+std::vector<std::string> names(const json& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    auto it = item.find("String");
+    if (it != item.end()) out.push_back(text(*it, "sval"));
+  }
+  return out;
+}
+
+std::string joined(const std::vector<std::string>& parts) {
+  std::string s;
+  for (const auto& p : parts) s += (s.empty() ? "" : ".") + p;
+  return s;
+}
+
+std::string table_key(const json& range_var) {
+  std::string schema = text(range_var, "schemaname"), rel = text(range_var, "relname");
+  return schema.empty() ? rel : schema + "." + rel;
+}
+
+// Functions whose value differs per row: as a column default they force a table rewrite.
+bool is_volatile_function(const std::string& name) {
+  static const std::set<std::string> volatile_functions{
+      "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
+      "clock_timestamp", "timeofday", "nextval", "txid_current", "gen_random_bytes"};
+  return volatile_functions.count(name) > 0;
+}
+
+// The name of a volatile function called anywhere in `expr`, or "".
+std::string volatile_call_in(const json& expr) {
+  if (expr.is_object()) {
+    auto call = expr.find("FuncCall");
+    if (call != expr.end()) {
+      auto parts = names(list(*call, "funcname"));
+      if (!parts.empty() && is_volatile_function(parts.back())) return parts.back();
+    }
+  }
+  if (expr.is_object() || expr.is_array())
+    for (const auto& child : expr) {
+      std::string found = volatile_call_in(child);
+      if (!found.empty()) return found;
+    }
+  return "";
+}
+
+class checker {
+ public:
+  checker(const json& entry, rule_context& ctx) : ctx_(ctx) {
+    start_ = entry.value("stmt_location", 0);
+    const json& stmt = entry.at("stmt");
+    type_ = stmt.begin().key();
+    node_ = &stmt.begin().value();
+  }
+
+  std::vector<rule_hit> run() {
+    collect_cte_names(*node_);
+    unqualified_relations(*node_);
+    unqualified_names();
+    foreign_schemas();
+    if (ctx_.up) rollout();
+    learn();
+    return std::move(hits_);
+  }
+
+ private:
+  void hit(const char* rule, int offset, std::string message) {
+    hits_.push_back(rule_hit{rule, offset < 0 ? start_ : offset, std::move(message)});
+  }
+
+  bool existing(const json& range_var) const { return !ctx_.new_tables.count(table_key(range_var)); }
+
+  // ---- module rules ----
+
+  void collect_cte_names(const json& node) {
+    if (node.is_object()) {
+      auto it = node.find("ctename");
+      if (it != node.end() && it->is_string()) ctes_.insert(it->get<std::string>());
+    }
+    if (node.is_object() || node.is_array())
+      for (const auto& child : node) collect_cte_names(child);
+  }
+
+  // Every table, view or sequence reference (a RangeVar) needs its schema:
+  // migrations run without a search_path, so "accounts" would land in public.
+  void unqualified_relations(const json& node) {
+    if (node.is_object() && node.contains("relname") && node.contains("relpersistence")) {
+      const std::string rel = text(node, "relname");
+      // pg_catalog is searched first whatever the search_path: pg_class needs no schema.
+      if (text(node, "schemaname").empty() && !ctes_.count(rel) && rel.rfind("pg_", 0) != 0)
+        hit("unqualified-name", location_in(node, -1),
+            "'" + rel + "' has no schema; write " + ctx_.schema + "." + rel);
+      return;
+    }
+    if (node.is_object() || node.is_array())
+      for (const auto& child : node) unqualified_relations(child);
+  }
+
+  void unqualified_name(const std::vector<std::string>& parts, const char* what, std::size_t needed = 2) {
+    if (parts.empty() || parts.size() >= needed) return;
+    hit("unqualified-name", location_in(*node_, -1),
+        std::string(what) + " '" + joined(parts) + "' has no schema; write " + ctx_.schema + "." + parts.back());
+  }
+
+  void unqualified_names() {
+    const json& n = *node_;
+    if (type_ == "CreateFunctionStmt") unqualified_name(names(list(n, "funcname")), "function");
+    if (type_ == "CreateTrigStmt") unqualified_name(names(list(n, "funcname")), "trigger function");
+    if (type_ == "CreateEnumStmt" || type_ == "AlterEnumStmt") unqualified_name(names(list(n, "typeName")), "type");
+    if (type_ == "CreateDomainStmt") unqualified_name(names(list(n, "domainname")), "domain");
+    if (type_ == "DefineStmt") unqualified_name(names(list(n, "defnames")), "object");
+    if (type_ == "DropStmt") {
+      const std::string kind = text(n, "removeType");
+      if (kind == "OBJECT_SCHEMA" || kind == "OBJECT_EXTENSION" || kind == "OBJECT_ROLE") return;
+      const std::size_t needed = kind == "OBJECT_TRIGGER" || kind == "OBJECT_POLICY" || kind == "OBJECT_RULE" ? 3 : 2;
+      for (const auto& parts : drop_targets()) unqualified_name(parts, "object", needed);
+    }
+  }
+
+  std::vector<std::vector<std::string>> drop_targets() const {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& object : list(*node_, "objects")) {
+      if (object.contains("List")) out.push_back(names(list(object["List"], "items")));
+      else if (object.contains("ObjectWithArgs")) out.push_back(names(list(object["ObjectWithArgs"], "objname")));
+      else if (object.contains("TypeName")) out.push_back(names(list(object["TypeName"], "names")));
+    }
+    return out;
+  }
+
+  void foreign_schema(const std::string& schema, int offset) {
+    if (schema.empty() || schema == ctx_.schema) return;
+    std::string owner;
+    if (ctx_.schema_owners) {
+      auto it = ctx_.schema_owners->find(schema);
+      if (it != ctx_.schema_owners->end()) owner = it->second;
+    }
+    hit("foreign-schema", offset,
+        "changes schema '" + schema + "'" + (owner.empty() ? "" : " of module '" + owner + "'") + "; module '" +
+            ctx_.module + "' owns only schema '" + ctx_.schema + "'");
+  }
+
+  void foreign_relation(const json& range_var) {
+    if (range_var.is_object()) foreign_schema(text(range_var, "schemaname"), location_in(range_var, -1));
+  }
+
+  void foreign_schemas() {
+    const json& n = *node_;
+    static const std::map<std::string, const char*> relation_targets{
+        {"CreateStmt", "relation"},     {"AlterTableStmt", "relation"}, {"IndexStmt", "relation"},
+        {"CreateTrigStmt", "relation"}, {"ViewStmt", "view"},           {"CreateSeqStmt", "sequence"},
+        {"AlterSeqStmt", "sequence"},   {"RenameStmt", "relation"},     {"CreatePolicyStmt", "table"},
+        {"AlterPolicyStmt", "table"},   {"InsertStmt", "relation"},     {"UpdateStmt", "relation"},
+        {"DeleteStmt", "relation"},     {"CompositeTypeStmt", "typevar"}};
+    if (auto it = relation_targets.find(type_); it != relation_targets.end() && n.contains(it->second))
+      foreign_relation(n[it->second]);
+    if (type_ == "CreateTableAsStmt" && n.contains("into")) foreign_relation(n["into"].value("rel", json::object()));
+    if (type_ == "TruncateStmt" || (type_ == "GrantStmt" && text(n, "objtype") == "OBJECT_TABLE"))
+      for (const auto& r : list(n, type_ == "TruncateStmt" ? "relations" : "objects"))
+        if (r.contains("RangeVar")) foreign_relation(r["RangeVar"]);
+    if (type_ == "CreateSchemaStmt") foreign_schema(text(n, "schemaname"), start_);
+    auto qualified = [&](const std::vector<std::string>& parts) {
+      if (parts.size() >= 2) foreign_schema(parts.front(), location_in(n, -1));
+    };
+    if (type_ == "CreateFunctionStmt") qualified(names(list(n, "funcname")));
+    if (type_ == "CreateEnumStmt" || type_ == "AlterEnumStmt") qualified(names(list(n, "typeName")));
+    if (type_ == "CreateDomainStmt") qualified(names(list(n, "domainname")));
+    if (type_ == "DefineStmt") qualified(names(list(n, "defnames")));
+    if (type_ == "DropStmt") {
+      const std::string kind = text(n, "removeType");
+      if (kind == "OBJECT_SCHEMA") {
+        for (const auto& object : list(n, "objects"))
+          if (object.contains("String")) foreign_schema(text(object["String"], "sval"), start_);
+      } else if (kind != "OBJECT_EXTENSION" && kind != "OBJECT_ROLE") {
+        const std::size_t needed = kind == "OBJECT_TRIGGER" || kind == "OBJECT_POLICY" || kind == "OBJECT_RULE" ? 3 : 2;
+        for (const auto& parts : drop_targets())
+          if (parts.size() >= needed) foreign_schema(parts.front(), location_in(n, -1));
+      }
+    }
+  }
+
+  // ---- lock and rollout rules ----
+
+  void concurrently_in_transaction(bool concurrent, int offset, const char* what) {
+    if (concurrent && ctx_.transactional)
+      hit("concurrently-in-transaction", offset,
+          std::string(what) + " CONCURRENTLY cannot run inside a transaction block, and this migration runs in one");
+  }
+
+  void access_exclusive(const json& range_var, const char* what) {
+    if (access_exclusive_reported_ || !existing(range_var)) return;
+    if (ctx_.lock_timeout_set || ctx_.session_lock_timeout) return;
+    access_exclusive_reported_ = true;
+    hit("lock-timeout-missing", location_in(range_var, -1),
+        std::string(what) + " takes an ACCESS EXCLUSIVE lock on " + table_key(range_var) +
+            " with no lock_timeout set: while it waits for the lock, every query on the table queues behind it");
+  }
+
+  void rollout() {
+    const json& n = *node_;
+    if (type_ == "IndexStmt") {
+      const json& rel = n.value("relation", json::object());
+      const bool concurrent = flag(n, "concurrent");
+      if (!concurrent && existing(rel))
+        hit("index-not-concurrent", location_in(rel, -1),
+            "CREATE INDEX on existing table " + table_key(rel) + " without CONCURRENTLY blocks writes to it for the whole build");
+      concurrently_in_transaction(concurrent, start_, "CREATE INDEX");
+    } else if (type_ == "DropStmt") {
+      concurrently_in_transaction(flag(n, "concurrent"), start_, "DROP INDEX");
+      if (text(n, "removeType") == "OBJECT_TABLE")
+        for (const auto& parts : drop_targets()) {
+          json rv{{"relname", parts.back()}, {"location", start_}};
+          if (parts.size() >= 2) rv["schemaname"] = parts[parts.size() - 2];
+          if (!existing(rv)) continue;
+          hit("drop-table-or-column", start_,
+              "DROP TABLE " + joined(parts) + ": instances still running the previous build read it and fail");
+          access_exclusive(rv, "DROP TABLE");
+        }
+    } else if (type_ == "ReindexStmt") {
+      bool concurrent = false;
+      for (const auto& p : list(n, "params"))
+        if (p.contains("DefElem") && text(p["DefElem"], "defname") == "concurrently") concurrent = true;
+      concurrently_in_transaction(concurrent, start_, "REINDEX");
+    } else if (type_ == "AlterTableStmt") {
+      alter_table(n);
+    } else if (type_ == "RenameStmt") {
+      const std::string kind = text(n, "renameType");
+      const json& rel = n.value("relation", json::object());
+      if ((kind == "OBJECT_TABLE" || kind == "OBJECT_COLUMN") && existing(rel)) {
+        hit("rename-table-or-column", location_in(rel, -1),
+            std::string("renaming ") + (kind == "OBJECT_TABLE" ? "table " + table_key(rel)
+                                                               : "column " + table_key(rel) + "." + text(n, "subname")) +
+                ": instances still running the previous build use the old name and fail");
+        access_exclusive(rel, "RENAME");
+      }
+    } else if (type_ == "TruncateStmt") {
+      for (const auto& r : list(n, "relations"))
+        if (r.contains("RangeVar")) access_exclusive(r["RangeVar"], "TRUNCATE");
+    } else if (type_ == "LockStmt") {
+      if (n.value("mode", 0) == 8)
+        for (const auto& r : list(n, "relations"))
+          if (r.contains("RangeVar")) access_exclusive(r["RangeVar"], "LOCK TABLE");
+    } else if (type_ == "ClusterStmt" && n.contains("relation")) {
+      access_exclusive(n["relation"], "CLUSTER");
+    }
+  }
+
+  void alter_table(const json& n) {
+    const json& rel = n.value("relation", json::object());
+    const std::string objtype = text(n, "objtype");
+    if (!objtype.empty() && objtype != "OBJECT_TABLE") return;
+    bool exclusive = false;
+    for (const auto& item : list(n, "cmds")) {
+      if (!item.contains("AlterTableCmd")) continue;
+      const json& cmd = item["AlterTableCmd"];
+      const std::string sub = text(cmd, "subtype");
+      const json& def = cmd.value("def", json::object());
+      // These take weaker locks than ACCESS EXCLUSIVE (SHARE UPDATE / SHARE ROW EXCLUSIVE).
+      static const std::set<std::string> weaker{"AT_ValidateConstraint", "AT_SetStatistics", "AT_ClusterOn",
+                                                "AT_DropCluster",        "AT_SetOptions",     "AT_ResetOptions",
+                                                "AT_AttachPartition",    "AT_EnableTrig",     "AT_DisableTrig",
+                                                "AT_EnableTrigAll",      "AT_DisableTrigAll", "AT_EnableTrigUser",
+                                                "AT_DisableTrigUser"};
+      bool weak = weaker.count(sub) > 0;
+      if (sub == "AT_DetachPartition") {
+        const bool concurrent = def.contains("PartitionCmd") && flag(def["PartitionCmd"], "concurrent");
+        concurrently_in_transaction(concurrent, start_, "DETACH PARTITION");
+        weak = concurrent;
+      }
+      if (sub == "AT_AddConstraint" && def.contains("Constraint") &&
+          text(def["Constraint"], "contype") == "CONSTR_FOREIGN")
+        weak = true;
+      exclusive = exclusive || !weak;
+      if (!existing(rel)) continue;
+      if (sub == "AT_AddColumn" && def.contains("ColumnDef")) add_column(def["ColumnDef"], rel);
+      if (sub == "AT_AlterColumnType")
+        hit("column-type-change", location_in(def, -1),
+            "changing the type of " + table_key(rel) + "." + text(cmd, "name") +
+                " rewrites the table and its indexes under an ACCESS EXCLUSIVE lock");
+      if (sub == "AT_DropColumn")
+        hit("drop-table-or-column", location_in(rel, -1),
+            "DROP COLUMN " + table_key(rel) + "." + text(cmd, "name") +
+                ": instances still running the previous build select it and fail");
+      if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
+        const json& c = def["Constraint"];
+        const std::string type = text(c, "contype");
+        if ((type == "CONSTR_FOREIGN" || type == "CONSTR_CHECK") && !flag(c, "skip_validation"))
+          hit("constraint-not-valid", location_in(c, -1),
+              std::string(type == "CONSTR_FOREIGN" ? "FOREIGN KEY" : "CHECK") + " constraint on existing table " +
+                  table_key(rel) + " is validated while the table is locked");
+      }
+    }
+    if (exclusive) access_exclusive(rel, "ALTER TABLE");
+  }
+
+  void add_column(const json& column, const json& rel) {
+    bool not_null = false, has_default = false, identity = false, generated = false;
+    std::string volatile_call;
+    for (const auto& item : list(column, "constraints")) {
+      if (!item.contains("Constraint")) continue;
+      const json& c = item["Constraint"];
+      const std::string type = text(c, "contype");
+      if (type == "CONSTR_NOTNULL" || type == "CONSTR_PRIMARY") not_null = true;
+      if (type == "CONSTR_DEFAULT") {
+        has_default = true;
+        volatile_call = volatile_call_in(c.value("raw_expr", json::object()));
+      }
+      if (type == "CONSTR_IDENTITY") identity = true;
+      if (type == "CONSTR_GENERATED") generated = true;
+    }
+    const auto type_names = names(list(column.value("typeName", json::object()), "names"));
+    static const std::set<std::string> serial_types{"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"};
+    const bool serial = !type_names.empty() && serial_types.count(type_names.back());
+    const std::string name = table_key(rel) + "." + text(column, "colname");
+    const int at = location_in(column, -1);
+    if (not_null && !has_default && !identity && !generated && !serial)
+      hit("not-null-without-default", at,
+          "NOT NULL column " + name + " added without a default: fails on a table with rows, and "
+          "instances running the previous build cannot insert");
+    std::string rewrite;
+    if (!volatile_call.empty()) rewrite = "its default " + volatile_call + "() is volatile";
+    else if (serial) rewrite = "a serial column gets a nextval() default";
+    else if (identity) rewrite = "an identity column fills every row";
+    else if (generated) rewrite = "a stored generated column is computed for every row";
+    if (!rewrite.empty())
+      hit("volatile-default", at,
+          "adding " + name + " rewrites the whole table under an ACCESS EXCLUSIVE lock: " + rewrite);
+  }
+
+  // What later statements of the section need to know.
+  void learn() {
+    const json& n = *node_;
+    if (type_ == "CreateStmt" && n.contains("relation")) ctx_.new_tables.insert(table_key(n["relation"]));
+    if (type_ == "CreateTableAsStmt" && n.contains("into") && n["into"].contains("rel"))
+      ctx_.new_tables.insert(table_key(n["into"]["rel"]));
+    if (type_ == "VariableSetStmt" && text(n, "name") == "lock_timeout") {
+      const std::string kind = text(n, "kind");
+      bool zero = false;
+      for (const auto& a : list(n, "args"))
+        if (a.contains("A_Const")) {
+          const json& c = a["A_Const"];
+          if (c.contains("sval")) zero = text(c["sval"], "sval") == "0";
+          else if (c.contains("ival")) zero = c["ival"].value("ival", 0) == 0;
+        }
+      ctx_.lock_timeout_set = kind == "VAR_SET_VALUE" && !zero;
+    }
+  }
+
+  rule_context& ctx_;
+  int start_ = 0;
+  std::string type_;
+  const json* node_ = nullptr;
+  std::set<std::string> ctes_;
+  std::vector<rule_hit> hits_;
+  bool access_exclusive_reported_ = false;
+};
+
+}  // namespace
+
+std::vector<rule_hit> check_statement(const nlohmann::json& entry, rule_context& ctx) {
+  return checker(entry, ctx).run();
+}
+
+}  // namespace migrator

@@ -1,0 +1,58 @@
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <memory>
+#include <pqxx/pqxx>
+#include <random>
+
+#include "migrator/verify.h"
+
+namespace migrator {
+
+std::string dsn_with_database(const std::string& dsn, const std::string& database) {
+  char* message = nullptr;
+  std::unique_ptr<PQconninfoOption, void (*)(PQconninfoOption*)> options(PQconninfoParse(dsn.c_str(), &message),
+                                                                          PQconninfoFree);
+  if (!options) {
+    if (message) PQfreemem(message);
+    throw error(error_code::config, "the DSN cannot be parsed");
+  }
+  auto quoted = [](const std::string& value) {
+    std::string out = "'";
+    for (char c : value) {
+      if (c == '\'' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "'";
+  };
+  std::string out = "dbname=" + quoted(database);
+  for (PQconninfoOption* o = options.get(); o->keyword; ++o)
+    if (o->val && std::string(o->keyword) != "dbname") out += std::string(" ") + o->keyword + "=" + quoted(o->val);
+  return out;
+}
+
+scratch_database::scratch_database(const std::string& server_dsn) : server_dsn_(server_dsn) {
+  std::random_device random;
+  name_ = "app_verify_" + std::to_string(::getpid()) + "_" + std::to_string(random() % 1000000);
+  dsn_ = dsn_with_database(server_dsn, name_);
+  try {
+    pqxx::connection admin(server_dsn);
+    pqxx::nontransaction tx(admin);
+    tx.exec0("CREATE DATABASE " + tx.quote_name(name_));
+  } catch (const std::exception& e) {
+    throw error(error_code::database, "cannot create the scratch database " + name_ + ": " +
+                                          (dynamic_cast<const pqxx::sql_error*>(&e) ? e.what() : "connection failed"));
+  }
+}
+
+scratch_database::~scratch_database() {
+  try {
+    pqxx::connection admin(server_dsn_);
+    pqxx::nontransaction tx(admin);
+    tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(name_) + " WITH (FORCE)");
+  } catch (const std::exception&) {
+    // Nothing to do from a destructor; the name says what it was for.
+  }
+}
+
+}  // namespace migrator

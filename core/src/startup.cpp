@@ -1,0 +1,144 @@
+#include "migrator/startup.h"
+
+#include "migrator/baseline.h"
+
+#include <cstdio>
+
+#include "migrator/application.h"
+#include "migrator/log.h"
+
+namespace migrator {
+
+namespace {
+
+std::string milliseconds_text(std::chrono::microseconds d) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.*f ms", d.count() < 10000 ? 2 : 0, static_cast<double>(d.count()) / 1000.0);
+  return text;
+}
+
+// The caller's observer and the log lines, both.
+class both_observers final : public run_observer {
+ public:
+  both_observers(run_observer& first, run_observer* second) : first_(first), second_(second) {}
+  void step_started(const plan_step& step) override {
+    first_.step_started(step);
+    if (second_) second_->step_started(step);
+  }
+  void step_finished(const step_result& result) override {
+    first_.step_finished(result);
+    if (second_) second_->step_finished(result);
+  }
+  void waiting_for_lock() override {
+    first_.waiting_for_lock();
+    if (second_) second_->waiting_for_lock();
+  }
+
+ private:
+  run_observer& first_;
+  run_observer* second_;
+};
+
+bool tolerated(const migration_status& m, unknown_versions on_unknown) {
+  return m.state == migration_state::applied || m.state == migration_state::replaced ||
+         (m.state == migration_state::unknown && on_unknown == unknown_versions::warn);
+}
+
+}  // namespace
+
+const char* to_string(unknown_versions policy) noexcept {
+  return policy == unknown_versions::refuse ? "refuse" : "warn";
+}
+
+void logging_run_observer::waiting_for_lock() { log(log_level::info, "another runner holds the migration lock; waiting"); }
+
+void logging_run_observer::step_finished(const step_result& r) {
+  log_scope scope({{"module", r.module}, {"version", r.version}});
+  if (r.recorded_only && !r.replaces.empty())
+    return log(log_level::info, "recorded baseline " + r.module + " " + std::to_string(r.version) + " " + r.name +
+                                    " as applied without running it: the database has every version it replaces (" +
+                                    format_versions(r.replaces) + ")");
+  if (r.recorded_only)
+    return log(log_level::info, "recorded " + r.module + " " + std::to_string(r.version) + " " + r.name +
+                                    " as applied without running it");
+  log(log_level::info, std::string(r.dir == direction::up ? "applied " : "rolled back ") + r.module + " " +
+                           std::to_string(r.version) + " " + r.name + " (" + milliseconds_text(r.duration) + ")");
+}
+
+std::string not_current_reasons(const status_report& status, unknown_versions on_unknown) {
+  std::string why;
+  for (const auto& c : status.namespace_conflicts) why += "\n  namespace conflict: " + c;
+  for (const auto& m : status.migrations) {
+    if (tolerated(m, on_unknown)) continue;
+    why += "\n  " + m.module + " " + std::to_string(m.version) + " " + (m.path.empty() ? m.name : m.path) + ": " +
+           to_string(m.state);
+    switch (m.state) {
+      case migration_state::pending: why += " (migrate, or start with migrating on)"; break;
+      case migration_state::modified: why += " (edited after it was applied: revert the file)"; break;
+      case migration_state::dirty:
+        why += " (fix it, then 'app migrate repair " + std::to_string(m.version) + " --mark-applied' or "
+               "'--mark-rolled-back')";
+        break;
+      case migration_state::unknown:
+        why += " (applied by a newer build: deploy that build, or start with on-unknown 'warn')";
+        break;
+      default: break;
+    }
+  }
+  return why;
+}
+
+module_set valid_module_set(assembly assembled) {
+  if (!assembled.ok()) {
+    std::string msg = "refusing to start: the module set has problems:";
+    for (const auto& p : assembled.problems) msg += "\n  " + p.str();
+    throw error(error_code::layout, msg);
+  }
+  return std::move(assembled.set);
+}
+
+status_report query_status(const module_set& set, const std::string& dsn, const engine_options& options) {
+  engine eng(dsn, set, options);
+  return eng.status();
+}
+
+startup_result migrate_on_startup(const module_set& set, const startup_options& options) {
+  wait_for_database(options.dsn, options.wait_timeout, [](int attempt, const std::string& reason) {
+    log(log_level::info, "waiting for the database (attempt " + std::to_string(attempt) + "): " + reason);
+  });
+
+  startup_result result;
+  engine eng(options.dsn, set, options.engine);
+  if (options.migrate) {
+    logging_run_observer logging;
+    both_observers observers(logging, options.observer);
+    run_report report = eng.run({command_kind::up, 0}, &observers);
+    result.migrated = true;
+    result.applied = std::move(report.steps);
+    log(log_level::info, result.applied.empty() ? std::string("migrations: nothing to apply")
+                                                : "migrations: applied " + std::to_string(result.applied.size()));
+  } else {
+    log(log_level::info, "migrations: skipped (migrating on start is off)");
+  }
+
+  result.status = eng.status();
+  const std::string why = not_current_reasons(result.status, options.on_unknown);
+  if (!why.empty())
+    throw error(error_code::not_current, "refusing to start: the database schema is not current:" + why);
+
+  std::string names;
+  for (const auto& m : result.status.migrations) {
+    if (m.state != migration_state::unknown) continue;
+    result.unknown.push_back(m);
+    names += (names.empty() ? "" : ", ") + (m.module.empty() ? std::string() : m.module + " ") +
+             std::to_string(m.version) + (m.name.empty() ? std::string() : " " + m.name);
+  }
+  if (!result.unknown.empty())
+    log(log_level::warn, "the database holds " + std::to_string(result.unknown.size()) +
+                             " version(s) this build does not know, applied by a newer build: " + names +
+                             "; every known migration is applied, so starting anyway (on-unknown: warn)",
+        {{"unknown_versions", static_cast<std::int64_t>(result.unknown.size())}});
+  return result;
+}
+
+}  // namespace migrator

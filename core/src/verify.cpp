@@ -1,0 +1,77 @@
+#include "migrator/verify.h"
+
+namespace migrator {
+
+const char* to_string(verify_issue::kind kind) noexcept {
+  switch (kind) {
+    case verify_issue::kind::up_failed: return "up_failed";
+    case verify_issue::kind::down_failed: return "down_failed";
+    case verify_issue::kind::down_differs: return "down_differs";
+    case verify_issue::kind::reup_failed: return "reup_failed";
+  }
+  return "unknown";
+}
+
+bool verify_report::ok() const {
+  for (const auto& m : migrations)
+    if (!m.ok()) return false;
+  return true;
+}
+
+namespace {
+
+// Runs one engine request; returns the error's message, or "" when it succeeded.
+std::string attempt(engine& e, command_kind kind) {
+  try {
+    e.run(plan_request{kind, 0});
+    return "";
+  } catch (const error& ex) {
+    return ex.what();
+  }
+}
+
+}  // namespace
+
+verify_report verify_round_trips(const std::string& dsn, const module_set& set, const engine_options& options,
+                                 verify_observer* observer) {
+  engine e(dsn, set, options);
+  for (const auto& m : e.status().migrations)
+    if (m.state != migration_state::pending)
+      throw error(error_code::refused, "verify needs a database without applied migrations, and version " +
+                                           std::to_string(m.version) + " is " + to_string(m.state) +
+                                           " there; give it a scratch database (or none: it creates one)");
+  catalog_inspector inspector(dsn, {options.table, options.table + "_meta"});
+  verify_report report;
+  bool stopped = false;
+  for (const auto& m : set.migrations) {
+    verify_result r{m.module, m.version, m.name, m.path, m.body.down.empty(), stopped, {}};
+    if (!stopped) {
+      const catalog_fingerprint before = inspector.fingerprint();
+      if (auto failure = attempt(e, command_kind::up_by_one); !failure.empty()) {
+        r.issues.push_back({verify_issue::kind::up_failed, failure, {}});
+        stopped = true;
+      } else if (!r.irreversible) {
+        if (auto down_failure = attempt(e, command_kind::down); !down_failure.empty()) {
+          // The failed down rolled back: the migration stays applied and the next one can build on it.
+          r.issues.push_back({verify_issue::kind::down_failed, down_failure, {}});
+        } else {
+          auto differences = diff(before, inspector.fingerprint());
+          if (!differences.empty())
+            r.issues.push_back({verify_issue::kind::down_differs,
+                                std::to_string(differences.size()) +
+                                    " catalog object(s) differ after down from before up",
+                                std::move(differences)});
+          if (auto again = attempt(e, command_kind::up_by_one); !again.empty()) {
+            r.issues.push_back({verify_issue::kind::reup_failed, again, {}});
+            stopped = true;
+          }
+        }
+      }
+    }
+    if (observer) observer->verified(r);
+    report.migrations.push_back(std::move(r));
+  }
+  return report;
+}
+
+}  // namespace migrator

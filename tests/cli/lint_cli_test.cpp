@@ -1,0 +1,91 @@
+// `app migrate lint` and `validate --lint` in process, without a database:
+// output format, exit codes, --json, and the `lint:` section of the config file.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+using namespace testing_support;
+using ::testing::HasSubstr;
+
+namespace {
+
+struct lint_tree {
+  temp_dir dir;
+  lint_tree() {
+    write_module_set(dir, {{"shop",
+                            {{"01001_init.sql", migration_text("CREATE SCHEMA shop;\nCREATE TABLE shop.items (id int);",
+                                                               "DROP TABLE shop.items;\nDROP SCHEMA shop;")},
+                             {"01002_index.sql", migration_text("CREATE INDEX items_id_idx ON shop.items (id);",
+                                                                "DROP INDEX shop.items_id_idx;")}}}});
+  }
+  run_result app(std::vector<std::string> args) const {
+    args.insert(args.begin(), "migrate");
+    args.push_back("--modules-dir");
+    args.push_back(dir.path().string());
+    return run_app(args);
+  }
+};
+
+TEST(lint_cli, an_error_is_printed_with_position_and_hint_and_exits_1) {
+  lint_tree t;
+  auto r = t.app({"lint"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.out, HasSubstr("/shop/migrations/01002_index.sql:2:30: error[index-not-concurrent]: "));
+  EXPECT_THAT(r.out, HasSubstr("  hint: use CREATE INDEX CONCURRENTLY"));
+  EXPECT_THAT(r.err, HasSubstr("lint: 1 error(s), 0 warning(s), 0 suppressed in 2 migrations (6 statements)"));
+}
+
+TEST(lint_cli, json_output) {
+  lint_tree t;
+  auto r = t.app({"lint", "--json"});
+  EXPECT_EQ(r.code, 1);
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["errors"], 1);
+  ASSERT_EQ(j["findings"].size(), 1u);
+  EXPECT_EQ(j["findings"][0]["rule"], "index-not-concurrent");
+  EXPECT_EQ(j["findings"][0]["version"], 1002);
+  EXPECT_EQ(j["findings"][0]["line"], 2);
+}
+
+TEST(lint_cli, the_config_file_sets_a_rule_to_warn_or_off) {
+  lint_tree t;
+  t.dir.write("warn.yaml", "lint:\n  index-not-concurrent: warn\n");
+  auto warned = t.app({"lint", "--config", (t.dir.path() / "warn.yaml").string()});
+  EXPECT_EQ(warned.code, 0) << warned.err;
+  EXPECT_THAT(warned.out, HasSubstr("warning[index-not-concurrent]"));
+  t.dir.write("off.yaml", "lint:\n  index-not-concurrent: off\n");
+  auto off = t.app({"lint", "--config", (t.dir.path() / "off.yaml").string()});
+  EXPECT_EQ(off.code, 0);
+  EXPECT_EQ(off.out, "");
+}
+
+TEST(lint_cli, an_unknown_rule_or_level_in_the_config_file_is_a_located_error) {
+  lint_tree t;
+  t.dir.write("bad.yaml", "lint:\n  index-not-concurent: off\n");
+  auto r = t.app({"lint", "--config", (t.dir.path() / "bad.yaml").string()});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("bad.yaml:2: unknown key 'lint.index-not-concurent' (did you mean 'lint.index-not-concurrent'?)"));
+  t.dir.write("level.yaml", "lint:\n  index-not-concurrent: fatal\n");
+  auto level = t.app({"lint", "--config", (t.dir.path() / "level.yaml").string()});
+  EXPECT_EQ(level.code, 2);
+  EXPECT_THAT(level.err, HasSubstr("'fatal' is not one of off|warn|error"));
+}
+
+TEST(lint_cli, validate_lint_validates_then_lints) {
+  lint_tree t;
+  auto r = t.app({"validate", "--lint"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.out, HasSubstr("ok: 1 modules, 2 migrations"));
+  EXPECT_THAT(r.out, HasSubstr("error[index-not-concurrent]"));
+}
+
+TEST(lint_cli, the_embedded_example_modules_lint_without_error) {
+  auto r = run_app({"migrate", "lint"});
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.err, HasSubstr("lint: 0 error(s)"));
+}
+
+}  // namespace

@@ -1,0 +1,285 @@
+// The linter without a database: one bad and one good statement per rule, run
+// through the real parser on an in-memory module set; then positions,
+// suppressions, configuration and what counts as a new table.
+#include "migrator/lint.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+
+#include "migrator/assembler.h"
+
+namespace {
+
+using migrator::lint_finding;
+using migrator::lint_options;
+using migrator::lint_report;
+using migrator::lint_severity;
+
+// Two modules: db (01xxx) and billing (02xxx, schema billing). billing's first
+// migration creates billing.accounts, which every case treats as existing.
+const char* const base_migration =
+    "-- +goose Up\n"
+    "-- +goose StatementBegin\n"
+    "CREATE SCHEMA billing;\n"
+    "CREATE TABLE billing.accounts (id bigint PRIMARY KEY, email text, plan text, owner_id bigint);\n"
+    "CREATE TABLE billing.plans (id bigint PRIMARY KEY);\n"
+    "-- +goose StatementEnd\n"
+    "-- +goose Down\n"
+    "DROP SCHEMA billing CASCADE;\n";
+
+struct files {
+  std::map<std::string, std::string> billing;  // file name -> content
+};
+
+migrator::source_tree tree_of(const files& f) {
+  migrator::source_tree tree;
+  tree.root = "m";
+  tree.manifest_path = "m/modules.yaml";
+  tree.manifest_text = "modules:\n  - name: db\n  - name: billing\n";
+  tree.folders.push_back({"db", true, {{"m/db/migrations/01001_db.sql", "-- +goose Up\nCREATE SCHEMA db;\n-- +goose Down\nDROP SCHEMA db;\n"}}});
+  migrator::source_folder billing{"billing", true, {{"m/billing/migrations/02001_base.sql", base_migration}}};
+  for (const auto& [name, content] : f.billing) billing.files.push_back({"m/billing/migrations/" + name, content});
+  tree.folders.push_back(billing);
+  return tree;
+}
+
+lint_report lint(const files& f, const lint_options& options = {}) {
+  const auto tree = tree_of(f);
+  const auto assembled = migrator::assemble(tree, [](const std::string&) { return std::nullopt; });
+  EXPECT_TRUE(assembled.ok()) << (assembled.problems.empty() ? "" : assembled.problems.front().str());
+  return migrator::lint_module_set(assembled.set, tree, options);
+}
+
+// The findings of migration 02002, as "rule" strings.
+std::vector<std::string> rules_of(const lint_report& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.findings)
+    if (f.version == 2002) out.push_back(f.rule);
+  return out;
+}
+
+std::string up_only(const std::string& sql, bool transaction = true) {
+  return std::string(transaction ? "" : "-- +goose NO TRANSACTION\n") + "-- +goose Up\n" + sql + "\n";
+}
+
+struct rule_case {
+  const char* rule;
+  std::string bad;   // the Up section of 02002; must give `rule`
+  std::string good;  // the same intent written safely; must give no finding at all
+};
+
+void PrintTo(const rule_case& c, std::ostream* os) { *os << c.rule; }
+
+const std::vector<rule_case>& rule_cases() {
+  static const std::vector<rule_case> cases{
+      {"syntax-error", up_only("CREATE TABEL billing.invoices (id bigint);"),
+       up_only("CREATE TABLE billing.invoices (id bigint);")},
+      {"unqualified-name", up_only("CREATE TABLE invoices (id bigint);"),
+       up_only("CREATE TABLE billing.invoices (id bigint);")},
+      {"foreign-schema", up_only("CREATE TABLE db.invoices (id bigint);"),
+       up_only("CREATE TABLE billing.invoices (id bigint REFERENCES billing.accounts (id));")},
+      {"statement-block",
+       up_only("CREATE TABLE billing.a (id bigint); CREATE TABLE billing.b (id bigint);"),
+       up_only("-- +goose StatementBegin\nCREATE TABLE billing.a (id bigint); CREATE TABLE billing.b (id bigint);\n"
+               "-- +goose StatementEnd")},
+      {"index-not-concurrent", up_only("CREATE INDEX accounts_email_idx ON billing.accounts (email);"),
+       up_only("CREATE INDEX CONCURRENTLY accounts_email_idx ON billing.accounts (email);", false)},
+      {"concurrently-in-transaction",
+       up_only("CREATE INDEX CONCURRENTLY accounts_email_idx ON billing.accounts (email);"),
+       up_only("CREATE INDEX CONCURRENTLY accounts_email_idx ON billing.accounts (email);", false)},
+      {"not-null-without-default",
+       up_only("SET LOCAL lock_timeout = '5s';\nALTER TABLE billing.accounts ADD COLUMN currency text NOT NULL;"),
+       up_only("SET LOCAL lock_timeout = '5s';\n"
+               "ALTER TABLE billing.accounts ADD COLUMN currency text NOT NULL DEFAULT 'EUR';")},
+      {"volatile-default",
+       up_only("SET LOCAL lock_timeout = '5s';\n"
+               "ALTER TABLE billing.accounts ADD COLUMN token uuid DEFAULT gen_random_uuid();"),
+       up_only("SET LOCAL lock_timeout = '5s';\n"
+               "ALTER TABLE billing.accounts ADD COLUMN created_at timestamptz DEFAULT now();")},
+      {"column-type-change",
+       up_only("SET LOCAL lock_timeout = '5s';\nALTER TABLE billing.accounts ALTER COLUMN plan TYPE varchar(20);"),
+       up_only("SET LOCAL lock_timeout = '5s';\nALTER TABLE billing.accounts ADD COLUMN plan_code varchar(20);")},
+      {"drop-table-or-column",
+       up_only("SET LOCAL lock_timeout = '5s';\nALTER TABLE billing.accounts DROP COLUMN plan;"),
+       up_only("-- +goose StatementBegin\nCREATE TABLE billing.tmp (id bigint);\nDROP TABLE billing.tmp;\n"
+               "-- +goose StatementEnd")},
+      {"rename-table-or-column",
+       up_only("SET LOCAL lock_timeout = '5s';\nALTER TABLE billing.accounts RENAME COLUMN plan TO tier;"),
+       up_only("-- +goose StatementBegin\nCREATE TABLE billing.draft (id bigint);\n"
+               "ALTER TABLE billing.draft RENAME TO drafts;\n-- +goose StatementEnd")},
+      {"constraint-not-valid",
+       up_only("SET LOCAL lock_timeout = '5s';\n"
+               "ALTER TABLE billing.accounts ADD CONSTRAINT email_set CHECK (email <> '');"),
+       up_only("SET LOCAL lock_timeout = '5s';\n"
+               "ALTER TABLE billing.accounts ADD CONSTRAINT email_set CHECK (email <> '') NOT VALID;")},
+      {"lock-timeout-missing", up_only("ALTER TABLE billing.accounts ADD COLUMN note text;"),
+       up_only("SET LOCAL lock_timeout = '5s';\nALTER TABLE billing.accounts ADD COLUMN note text;")},
+  };
+  return cases;
+}
+
+class lint_rule_table : public testing::TestWithParam<rule_case> {};
+
+TEST_P(lint_rule_table, bad_statement_is_reported_and_good_one_is_clean) {
+  const auto& c = GetParam();
+  EXPECT_THAT(rules_of(lint({{{"02002_change.sql", c.bad}}})), testing::Contains(std::string(c.rule)));
+  EXPECT_THAT(rules_of(lint({{{"02002_change.sql", c.good}}})), testing::IsEmpty());
+}
+
+INSTANTIATE_TEST_SUITE_P(rules, lint_rule_table, testing::ValuesIn(rule_cases()),
+                         [](const testing::TestParamInfo<rule_case>& info) {
+                           std::string name = info.param.rule;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(lint_rules, every_rule_has_a_case_in_the_table) {
+  for (const auto& rule : migrator::lint_rules()) {
+    auto it = std::find_if(rule_cases().begin(), rule_cases().end(),
+                           [&](const rule_case& c) { return std::string(c.rule) == rule.id; });
+    EXPECT_NE(it, rule_cases().end()) << rule.id;
+    EXPECT_NE(std::string(rule.hint), "") << rule.id;
+  }
+}
+
+TEST(lint, finding_names_file_line_column_severity_and_hint) {
+  const auto r = lint({{{"02002_change.sql", "-- +goose Up\n-- a comment\nCREATE INDEX accounts_email_idx\n"
+                                              "  ON billing.accounts (email);\n"}}});
+  ASSERT_EQ(r.findings.size(), 1u);
+  const lint_finding& f = r.findings[0];
+  EXPECT_EQ(f.rule, "index-not-concurrent");
+  EXPECT_EQ(f.severity, lint_severity::error);
+  EXPECT_EQ(f.line, 4);
+  EXPECT_EQ(f.column, 6);  // billing.accounts
+  EXPECT_EQ(f.str().rfind("m/billing/migrations/02002_change.sql:4:6: error[index-not-concurrent]: ", 0), 0u) << f.str();
+  EXPECT_THAT(f.hint, testing::HasSubstr("CONCURRENTLY"));
+}
+
+TEST(lint, positions_inside_a_block_count_lines_from_the_file) {
+  const auto r = lint({{{"02002_change.sql", "-- +goose Up\n-- +goose StatementBegin\nSET LOCAL lock_timeout = '1s';\n"
+                                              "CREATE TABLE billing.x (id bigint);\n    ALTER TABLE accounts ADD COLUMN n text;\n"
+                                              "-- +goose StatementEnd\n"}}});
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].rule, "unqualified-name");
+  EXPECT_EQ(r.findings[0].line, 5);
+  EXPECT_EQ(r.findings[0].column, 17);
+}
+
+TEST(lint, syntax_error_position_is_where_the_parser_stopped) {
+  const auto r = lint({{{"02002_change.sql", "-- +goose Up\nCREATE TABLE billing.x (id bigint,);\n"}}});
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].rule, "syntax-error");
+  EXPECT_EQ(r.findings[0].line, 2);
+  EXPECT_EQ(r.findings[0].column, 35);
+  EXPECT_THAT(r.findings[0].message, testing::HasSubstr("syntax error at or near \")\""));
+}
+
+TEST(lint, suppression_applies_to_the_next_statement_only) {
+  const auto r = lint({{{"02002_change.sql",
+                         "-- +goose NO TRANSACTION\n-- +goose Up\n"
+                         "-- lint:ignore index-not-concurrent the table holds ten rows\n"
+                         "CREATE INDEX a_idx ON billing.accounts (email);\n"
+                         "CREATE INDEX b_idx ON billing.accounts (plan);\n"}}});
+  ASSERT_EQ(rules_of(r), std::vector<std::string>{"index-not-concurrent"});
+  EXPECT_EQ(r.findings[0].line, 5);
+  EXPECT_EQ(r.suppressed, 1u);
+}
+
+TEST(lint, suppression_inside_a_block_applies_to_the_statement_after_it) {
+  const auto r = lint({{{"02002_change.sql",
+                         "-- +goose Up\n-- +goose StatementBegin\nSET LOCAL lock_timeout = '1s';\n"
+                         "-- lint:ignore drop-table-or-column,rename-table-or-column readers moved in 2.4\n"
+                         "ALTER TABLE billing.accounts DROP COLUMN plan;\n"
+                         "ALTER TABLE billing.accounts DROP COLUMN email;\n-- +goose StatementEnd\n"}}});
+  ASSERT_EQ(rules_of(r), std::vector<std::string>{"drop-table-or-column"});
+  EXPECT_EQ(r.findings[0].line, 6);
+  EXPECT_EQ(r.suppressed, 1u);
+}
+
+TEST(lint, configuration_turns_rules_off_or_changes_their_severity) {
+  const files f{{{"02002_change.sql", up_only("CREATE INDEX a_idx ON billing.accounts (email);")}}};
+  lint_options options;
+  options.severity["index-not-concurrent"] = lint_severity::warning;
+  auto r = lint(f, options);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].severity, lint_severity::warning);
+  EXPECT_EQ(r.count(lint_severity::error), 0u);
+  options.severity["index-not-concurrent"] = lint_severity::off;
+  EXPECT_THAT(lint(f, options).findings, testing::IsEmpty());
+}
+
+TEST(lint, a_session_lock_timeout_satisfies_the_lock_timeout_rule) {
+  const files f{{{"02002_change.sql", up_only("ALTER TABLE billing.accounts ADD COLUMN note text;")}}};
+  lint_options options;
+  options.session_lock_timeout = true;
+  EXPECT_THAT(lint(f, options).findings, testing::IsEmpty());
+}
+
+TEST(lint, tables_of_a_pending_migration_are_new_for_later_pending_ones) {
+  const files f{{{"02002_table.sql", up_only("CREATE TABLE billing.invoices (id bigint, account_id bigint);")},
+                 {"02003_index.sql", up_only("CREATE INDEX invoices_account_idx ON billing.invoices (account_id);")}}};
+  // Without knowing what is applied, 02002 counts as applied: its table exists.
+  auto r = lint(f);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].version, 2003);
+  lint_options options;
+  options.pending = std::set<std::int64_t>{2002, 2003};
+  EXPECT_THAT(lint(f, options).findings, testing::IsEmpty());
+  // 02002 applied, only 02003 pending: the table exists.
+  options.pending = std::set<std::int64_t>{2003};
+  EXPECT_EQ(lint(f, options).findings.size(), 1u);
+}
+
+TEST(lint, down_sections_get_module_rules_but_not_rollout_rules) {
+  const auto r = lint({{{"02002_change.sql", "-- +goose Up\nSET LOCAL lock_timeout = '1s';\n"
+                                              "ALTER TABLE billing.accounts ADD COLUMN note text;\n-- +goose Down\n"
+                                              "ALTER TABLE billing.accounts DROP COLUMN note;\nDROP TABLE plans;\n"}}});
+  ASSERT_EQ(rules_of(r), std::vector<std::string>{"unqualified-name"});
+  EXPECT_EQ(r.findings[0].line, 6);
+}
+
+TEST(lint, a_body_with_semicolons_outside_a_block_is_reported) {
+  const auto r = lint({{{"02002_change.sql", "-- +goose Up\nCREATE FUNCTION billing.f() RETURNS int LANGUAGE plpgsql AS $$\n"
+                                              "BEGIN\n  RETURN 1;\nEND $$;\n"}}});
+  EXPECT_EQ(rules_of(r), std::vector<std::string>{"statement-block"});
+}
+
+TEST(lint, severity_names) {
+  EXPECT_EQ(migrator::parse_lint_severity("warn"), lint_severity::warning);
+  EXPECT_EQ(migrator::parse_lint_severity("off"), lint_severity::off);
+  EXPECT_EQ(migrator::parse_lint_severity("error"), lint_severity::error);
+  EXPECT_EQ(migrator::parse_lint_severity("fatal"), std::nullopt);
+}
+
+}  // namespace
+
+namespace {
+
+lint_report lint_directory(const std::string& dir) {
+  const auto tree = migrator::make_directory_source(dir)->load();
+  const auto assembled = migrator::assemble(tree, [](const std::string&) { return std::nullopt; });
+  EXPECT_TRUE(assembled.ok()) << (assembled.problems.empty() ? "" : assembled.problems.front().str());
+  return migrator::lint_module_set(assembled.set, tree, {});
+}
+
+// Goose files as real projects write them: the last statement of a block without
+// ';', PL/pgSQL and SQL function bodies, DO blocks, enums, quoted CamelCase
+// identifiers, NO TRANSACTION concurrent index builds.
+TEST(lint_goose_files, parse_without_a_single_syntax_error_and_follow_every_rule) {
+  const auto r = lint_directory(MIGRATOR_TESTDATA_DIR "/lint-goose");
+  for (const auto& f : r.findings) ADD_FAILURE() << f.str();
+  EXPECT_EQ(r.migrations, 5u);
+  EXPECT_EQ(r.statements, 37u);
+}
+
+TEST(lint_goose_files, the_example_modules_have_no_error) {
+  const auto r = lint_directory(MIGRATOR_SOURCE_DIR "/modules");
+  EXPECT_EQ(r.count(lint_severity::error), 0u);
+  for (const auto& f : r.findings) EXPECT_NE(f.severity, lint_severity::error) << f.str();
+  EXPECT_EQ(r.migrations, 9u);
+}
+
+}  // namespace
