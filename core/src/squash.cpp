@@ -65,6 +65,7 @@ squash_plan plan_squash(const source_tree& tree, const env_lookup& env, const st
   plan.through = through;
   plan.baseline_version = through + 1;
   const migration* last = nullptr;
+  const migration* taken = nullptr;
   for (const auto& m : assembled.set.migrations) {
     if (m.module != module_name) continue;
     if (m.version <= through) {
@@ -72,13 +73,15 @@ squash_plan plan_squash(const source_tree& tree, const env_lookup& env, const st
       plan.replaced_paths.push_back(m.path);
       last = &m;
     } else if (m.version == plan.baseline_version) {
-      refuse("version " + std::to_string(plan.baseline_version) + ", which the baseline would take, is " + m.path +
-             "; squash through the module's last version");
+      taken = &m;
     }
   }
   if (!last || last->version != through)
     refuse("module '" + module_name + "' has no migration " + std::to_string(through) +
            " (squash --through names the module's last migration to replace)");
+  if (taken)
+    refuse("version " + std::to_string(plan.baseline_version) + ", which the baseline would take, is " +
+           taken->path + "; squash through the module's last version");
   if (plan.baseline_version > module->last_version())
     refuse("version " + std::to_string(plan.baseline_version) + " is past module '" + module_name +
            "''s namespace");
