@@ -50,7 +50,7 @@ struct step_result {
   // database that has its whole replaced history).
   bool recorded_only = false;
   // A baseline: the versions it replaces (its Down also forgets them).
-  std::vector<std::int64_t> replaces;
+  std::vector<std::int64_t> replaces{};
 };
 
 struct run_report {

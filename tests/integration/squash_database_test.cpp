@@ -35,7 +35,7 @@ run_result squash(const temp_dir& modules, const std::vector<std::string>& args)
   return run_app(all);
 }
 
-TEST(squash, example_module_gets_a_baseline_with_equal_fingerprints) {
+TEST(squash_database, example_module_gets_a_baseline_with_equal_fingerprints) {
   temp_dir modules;
   copy_example_modules(modules);
   const fs::path dir = modules.path() / "identity" / "migrations";
@@ -81,7 +81,7 @@ TEST(squash, example_module_gets_a_baseline_with_equal_fingerprints) {
   EXPECT_EQ(migrate_in(from_history.dsn(), modules.path(), {"status", "--exit-code"}).code, 0);
 }
 
-TEST(squash, a_history_reaching_outside_the_schema_fails_parity_and_writes_nothing) {
+TEST(squash_database, a_history_reaching_outside_the_schema_fails_parity_and_writes_nothing) {
   temp_dir modules;
   write_module_set(modules, {{"alpha",
                               {{"01001_init.sql", migration_text("CREATE SCHEMA alpha;\nCREATE TABLE alpha.t (id int);\n"
@@ -96,7 +96,7 @@ TEST(squash, a_history_reaching_outside_the_schema_fails_parity_and_writes_nothi
   EXPECT_EQ(scratch_databases_left(), "0");
 }
 
-TEST(squash, dry_run_prints_the_baseline_and_writes_nothing) {
+TEST(squash_database, dry_run_prints_the_baseline_and_writes_nothing) {
   temp_dir modules;
   write_module_set(modules, {{"alpha",
                               {{"01001_init.sql", migration_text("CREATE SCHEMA alpha;\nCREATE TABLE alpha.t (id int);",
