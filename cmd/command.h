@@ -40,7 +40,10 @@ struct command {
 
 // The module set chosen by --modules-dir (a directory) or, without it, the
 // embedded one; assembled, with its problems (callers decide whether to refuse).
-migrator::assembly load_module_set(const app::settings& settings);
+// By default files are parsed when used (the engine parses what it will run);
+// validate-like commands ask for parse_time::now to see every malformed file.
+migrator::assembly load_module_set(const app::settings& settings,
+                                   migrator::parse_time when = migrator::parse_time::on_use);
 
 // The source tree as read (files' text, for lint) and its assembly.
 struct module_sources {

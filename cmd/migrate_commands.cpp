@@ -6,6 +6,8 @@
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "command.h"
@@ -47,21 +49,21 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
     if (step.record_only) {
       out << "\n-- record without running: " << m.module << " " << m.version << " " << m.name << " (" << m.path
           << ")\n";
-      if (m.body.baseline)
+      if (m.baseline)
         out << "-- (a baseline; the database has every version it replaces: "
-            << migrator::format_versions(m.body.baseline->replaces) << ")\n";
+            << migrator::format_versions(m.baseline->replaces) << ")\n";
       out << "BEGIN;\n-- record version " << m.version << "\nCOMMIT;\n";
       continue;
     }
     out << "\n-- " << (up ? "up" : "down") << ": " << m.module << " " << m.version << " " << m.name << " ("
-        << m.path << ")" << (m.body.use_transaction ? "" : " NO TRANSACTION") << "\n";
-    if (m.body.baseline)
-      out << "-- (a baseline replacing " << migrator::format_versions(m.body.baseline->replaces)
+        << m.path << ")" << (m.body().use_transaction ? "" : " NO TRANSACTION") << "\n";
+    if (m.baseline)
+      out << "-- (a baseline replacing " << migrator::format_versions(m.baseline->replaces)
           << (up ? "" : "; those versions are forgotten too") << ")\n";
-    if (m.body.use_transaction) out << "BEGIN;\n";
-    for (const auto& s : up ? m.body.up : m.body.down) out << s.sql << "\n";
+    if (m.body().use_transaction) out << "BEGIN;\n";
+    for (const auto& s : up ? m.body().up : m.body().down) out << s.sql << "\n";
     out << "-- " << (up ? "record version " : "forget version ") << m.version << "\n";
-    if (m.body.use_transaction) out << "COMMIT;\n";
+    if (m.body().use_transaction) out << "COMMIT;\n";
   }
 }
 
@@ -156,34 +158,51 @@ void fleet_version_argument(po::options_description& o, po::positional_options_d
 }
 
 
+// Left-aligned in `width` columns, as std::setw with std::left: longer text is not cut.
+void append_padded(std::string& line, std::string_view text, std::size_t width) {
+  line += text;
+  if (text.size() < width) line.append(width - text.size(), ' ');
+}
+
 void print_status_table(std::ostream& out, const migrator::status_report& r) {
   std::size_t module_width = 6, name_width = 4;
   for (const auto& m : r.migrations) {
     module_width = std::max(module_width, m.module.size());
     name_width = std::max(name_width, m.name.size());
   }
-  out << std::left << std::setw(module_width + 2) << "MODULE" << std::setw(9) << "VERSION"
-      << std::setw(name_width + 2) << "NAME" << std::setw(10) << "STATE" << "APPLIED AT\n";
+  // One buffer, one write: with 10,000 migrations, formatting field by field through
+  // the stream cost more than reading the history.
+  std::string table;
+  table.reserve((module_width + name_width + 50) * (r.migrations.size() + 1));
+  append_padded(table, "MODULE", module_width + 2);
+  append_padded(table, "VERSION", 9);
+  append_padded(table, "NAME", name_width + 2);
+  append_padded(table, "STATE", 10);
+  table += "APPLIED AT\n";
   for (const auto& m : r.migrations) {
-    out << std::setw(module_width + 2) << m.module << std::setw(9) << m.version << std::setw(name_width + 2)
-        << m.name << std::setw(10) << migrator::to_string(m.state) << (m.applied_at ? *m.applied_at : "-");
+    append_padded(table, m.module, module_width + 2);
+    append_padded(table, std::to_string(m.version), 9);
+    append_padded(table, m.name, name_width + 2);
+    append_padded(table, migrator::to_string(m.state), 10);
+    table += m.applied_at ? *m.applied_at : "-";
     if (m.state == migrator::migration_state::dirty)
-      out << "  (stopped after statement " << m.statements_done.value_or(0) << " of "
-          << m.statements_total.value_or(0) << ")";
+      table += "  (stopped after statement " + std::to_string(m.statements_done.value_or(0)) + " of " +
+               std::to_string(m.statements_total.value_or(0)) + ")";
     if (m.baseline) {
       switch (m.baseline->kind) {
-        case migrator::baseline_history::fresh: out << "  (baseline: up runs it)"; break;
+        case migrator::baseline_history::fresh: table += "  (baseline: up runs it)"; break;
         case migrator::baseline_history::complete:
-          out << "  (baseline: up records it without running it; the database has "
-              << migrator::format_versions(m.baseline->present) << ")";
+          table += "  (baseline: up records it without running it; the database has " +
+                   migrator::format_versions(m.baseline->present) + ")";
           break;
         case migrator::baseline_history::partial:
-          out << "  (baseline: refused, " << migrator::format_versions(m.baseline->missing) << " missing)";
+          table += "  (baseline: refused, " + migrator::format_versions(m.baseline->missing) + " missing)";
           break;
       }
     }
-    out << '\n';
+    table += '\n';
   }
+  out << table;
   std::map<migrator::migration_state, int> counts;
   for (const auto& m : r.migrations) ++counts[m.state];
   out << "\nversion " << r.current_version << ": ";

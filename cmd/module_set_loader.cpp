@@ -16,14 +16,14 @@ std::unique_ptr<migrator::migration_source> chosen_source(const app::settings& s
 
 }  // namespace
 
-migrator::assembly load_module_set(const app::settings& settings) {
-  return migrator::assemble(chosen_source(settings)->load(), migrator::process_environment());
+migrator::assembly load_module_set(const app::settings& settings, migrator::parse_time when) {
+  return migrator::assemble(chosen_source(settings)->load(), migrator::process_environment(), when);
 }
 
 module_sources load_module_sources(const app::settings& settings) {
   module_sources sources;
   sources.tree = chosen_source(settings)->load();
-  sources.assembled = migrator::assemble(sources.tree, migrator::process_environment());
+  sources.assembled = migrator::assemble(sources.tree, migrator::process_environment(), migrator::parse_time::now);
   return sources;
 }
 

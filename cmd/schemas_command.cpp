@@ -18,7 +18,7 @@ const char* const header =
 void add_options(po::options_description&, po::positional_options_description&) {}
 
 int run(command_context& ctx) {
-  const auto assembled = load_module_set(ctx.settings);
+  const auto assembled = load_module_set(ctx.settings, migrator::parse_time::now);
   if (!assembled.ok()) {
     for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';
     ctx.err << "schemas: " << assembled.problems.size() << " problem(s) in " << module_source_name(ctx.settings)

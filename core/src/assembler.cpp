@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace migrator {
@@ -245,10 +246,10 @@ void check_modules(manifest& m, const std::string& manifest_path, assembly& resu
   }
 }
 
-void add_migrations(const source_folder& folder, const module_spec* owner, const module_set& set,
-                    const env_lookup& env, std::map<std::int64_t, std::string>& seen_versions,
-                    assembly& result) {
-  for (const auto& file : folder.files) {
+void add_migrations(source_folder& folder, const module_spec* owner, const module_set& set,
+                    const std::shared_ptr<const env_lookup>& env, parse_time when,
+                    std::map<std::int64_t, std::string>& seen_versions, assembly& result) {
+  for (auto& file : folder.files) {
     auto report = [&](int line, const std::string& message) {
       result.problems.push_back({file.path, line, message});
     };
@@ -277,13 +278,21 @@ void add_migrations(const source_folder& folder, const module_spec* owner, const
     }
 
     migration m;
+    if (when == parse_time::now) {
+      try {
+        m.set_body(parse_migration(file.content, file.path, *env));
+      } catch (const parse_error& e) {
+        result.problems.push_back(e.where());
+        valid = false;
+      } catch (const std::exception& e) {
+        report(0, e.what());
+        valid = false;
+      }
+    }
     try {
-      m.body = parse_migration(file.content, file.path, env);
+      m.baseline = read_baseline_marker(file.content, file.path);
     } catch (const parse_error& e) {
       result.problems.push_back(e.where());
-      valid = false;
-    } catch (const std::exception& e) {
-      report(0, e.what());
       valid = false;
     }
     if (!valid || !owner) continue;
@@ -292,6 +301,7 @@ void add_migrations(const source_folder& folder, const module_spec* owner, const
     m.module = owner->name;
     m.path = file.path;
     m.checksum = migration_checksum(file.content);
+    if (when == parse_time::on_use) m.set_text(std::move(file.content), env);
     result.set.migrations.push_back(std::move(m));
   }
 }
@@ -302,13 +312,13 @@ void check_baselines(assembly& result) {
   auto& migrations = result.set.migrations;
   std::vector<bool> drop(migrations.size(), false);
   for (const auto& b : migrations) {
-    if (!b.body.baseline) continue;
+    if (!b.baseline) continue;
     const module_spec* owner = result.set.module_for_version(b.version);
-    const auto& replaces = b.body.baseline->replaces;
+    const auto& replaces = b.baseline->replaces;
     for (const std::int64_t v : replaces) {
       if (v >= b.version || !owner || v < owner->first_version()) {
         result.problems.push_back(
-            {b.path, b.body.baseline->line,
+            {b.path, b.baseline->line,
              "baseline " + std::to_string(b.version) + " may replace only earlier versions of module " +
                  in_quotes(b.module) + " (" + std::to_string(owner ? owner->first_version() : 0) + ".." +
                  std::to_string(b.version - 1) + "), not " + std::to_string(v)});
@@ -347,8 +357,9 @@ const module_spec* module_set::module_for_version(std::int64_t version) const {
   return nullptr;
 }
 
-assembly assemble(const source_tree& tree, const env_lookup& env) {
+assembly assemble(source_tree tree, const env_lookup& env, parse_time when) {
   assembly result;
+  const auto shared_env = std::make_shared<const env_lookup>(env);
   result.problems = tree.problems;
 
   manifest listed;
@@ -376,7 +387,7 @@ assembly assemble(const source_tree& tree, const env_lookup& env) {
   }
 
   std::map<std::int64_t, std::string> seen_versions;
-  for (const auto& folder : tree.folders) {
+  for (auto& folder : tree.folders) {
     const module_spec* owner = nullptr;
     for (const auto& spec : result.set.modules)
       if (spec.name == folder.name) owner = &spec;
@@ -388,11 +399,13 @@ assembly assemble(const source_tree& tree, const env_lookup& env) {
                                  "folder is not a module listed in " + tree.manifest_path +
                                      "; append '- name: " + folder.name + "' to its modules list"});
     // Files are parsed even without an owner, so every parse error shows in one run.
-    add_migrations(folder, owner, result.set, env, seen_versions, result);
+    add_migrations(folder, owner, result.set, shared_env, when, seen_versions, result);
   }
 
-  std::sort(result.set.migrations.begin(), result.set.migrations.end(),
-            [](const migration& a, const migration& b) { return a.version < b.version; });
+  const auto by_version = [](const migration& a, const migration& b) { return a.version < b.version; };
+  // Folders named in manifest order hold their files in version order already.
+  if (!std::is_sorted(result.set.migrations.begin(), result.set.migrations.end(), by_version))
+    std::sort(result.set.migrations.begin(), result.set.migrations.end(), by_version);
   check_baselines(result);
   return result;
 }

@@ -13,7 +13,7 @@ const char* to_string(baseline_history kind) noexcept {
 
 baseline_check check_baseline(const migration& baseline, const std::unordered_set<std::int64_t>& applied) {
   baseline_check check;
-  for (const std::int64_t v : baseline.body.baseline->replaces)
+  for (const std::int64_t v : baseline.baseline->replaces)
     (applied.count(v) ? check.present : check.missing).push_back(v);
   if (check.present.empty())
     check.kind = baseline_history::fresh;
@@ -25,7 +25,7 @@ baseline_check check_baseline(const migration& baseline, const std::unordered_se
 }
 
 std::string partial_history_refusal(const migration& baseline, const baseline_check& check) {
-  const std::string replaced = format_versions(baseline.body.baseline->replaces);
+  const std::string replaced = format_versions(baseline.baseline->replaces);
   return "module " + baseline.module + ": the database has only part of the history that baseline " +
          std::to_string(baseline.version) + " (" + baseline.path + ") replaces: version(s) " +
          format_versions(check.missing) + " missing, " + format_versions(check.present) +

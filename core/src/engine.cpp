@@ -8,6 +8,7 @@
 
 #include "migrator/postgres.h"
 #include "remedies.h"
+#include "plan_parsing.h"
 
 namespace migrator {
 
@@ -110,7 +111,9 @@ struct engine::impl {
   // migration in progress, which the lock holder clears when it finishes.
   void check_guards(const status_report& status, bool include_dirty = true) const;
   std::vector<plan_step> plan_from(const history_snapshot& snap, const plan_request& request) const {
-    return make_plan(set.migrations, snap.for_planner(), request);
+    auto steps = make_plan(set.migrations, snap.for_planner(), request);
+    detail::parse_plan(steps);  // files are parsed on first use: a malformed one stops the plan here
+    return steps;
   }
   step_result execute(const plan_step& step, run_report& done);
   void execute_in_transaction(const migration& m, const std::vector<statement>& statements, direction dir,
@@ -122,14 +125,14 @@ struct engine::impl {
   void record(const migration& m, int statements, direction dir) {
     if (dir == direction::up) return history.record_applied(m, statements);
     history.record_rolled_back(m.version);
-    if (m.body.baseline)
-      for (const std::int64_t v : m.body.baseline->replaces) history.record_rolled_back(v);
+    if (m.baseline)
+      for (const std::int64_t v : m.baseline->replaces) history.record_rolled_back(v);
   }
   std::optional<std::string> record_sql(const migration& m, int statements, direction dir) {
     if (dir == direction::up) return history.record_applied_sql(m, statements);
     auto sql = history.record_rolled_back_sql(m.version);
-    if (sql && m.body.baseline)
-      for (const std::int64_t v : m.body.baseline->replaces) {
+    if (sql && m.baseline)
+      for (const std::int64_t v : m.baseline->replaces) {
         auto more = history.record_rolled_back_sql(v);
         if (!more) return std::nullopt;
         *sql += *more;
@@ -320,17 +323,19 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
 step_result engine::impl::execute(const plan_step& step, run_report& done) {
   const migration& m = *step.file;
   const auto start = std::chrono::steady_clock::now();
-  const auto& statements = step.dir == direction::up ? m.body.up : m.body.down;
-  if (step.record_only)
+  if (step.record_only) {
     record_without_running(m, done);
-  else if (m.body.use_transaction)
-    execute_in_transaction(m, statements, step.dir, done);
-  else
-    execute_without_transaction(m, statements, step.dir, done);
+  } else {
+    const auto& statements = step.dir == direction::up ? m.body().up : m.body().down;
+    if (m.body().use_transaction)
+      execute_in_transaction(m, statements, step.dir, done);
+    else
+      execute_without_transaction(m, statements, step.dir, done);
+  }
   step_result result{step.dir, m.module, m.version, m.name,
                      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)};
   result.recorded_only = step.record_only;
-  if (m.body.baseline) result.replaces = m.body.baseline->replaces;
+  if (m.baseline) result.replaces = m.baseline->replaces;
   return result;
 }
 
@@ -430,8 +435,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       if (step.dir == direction::up) applied.insert(step.version);
       else {
         applied.erase(step.version);
-        if (step.file->body.baseline)
-          for (const std::int64_t v : step.file->body.baseline->replaces) applied.erase(v);
+        if (step.file->baseline)
+          for (const std::int64_t v : step.file->baseline->replaces) applied.erase(v);
       }
       report.current_version = highest(applied);
       if (observer) observer->step_finished(report.steps.back());

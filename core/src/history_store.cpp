@@ -195,7 +195,7 @@ void goose_history_store::force_applied(const migration* m, std::int64_t version
   const std::string v = std::to_string(version);
   std::string sql = "BEGIN;\nDELETE FROM " + table_ + " WHERE version_id = " + v + ";\n";
   if (m) {
-    sql += applied_rows_sql(*m, static_cast<int>(m->body.up.size()));
+    sql += applied_rows_sql(*m, static_cast<int>(m->body().up.size()));
   } else {
     sql += "INSERT INTO " + table_ + " (version_id, is_applied) VALUES (" + v + ", true);\n"
            "UPDATE " + meta_ + " SET state = 'applied' WHERE version_id = " + v + ";\n";

@@ -209,13 +209,13 @@ class linter {
         ctx.module = m.module;
         ctx.schema = schema;
         ctx.schema_owners = &schema_owners_;
-        ctx.transactional = m.body.use_transaction;
+        ctx.transactional = m.body().use_transaction;
         ctx.up = up;
         ctx.session_lock_timeout = options_.session_lock_timeout;
         if (pending) ctx.new_tables = pending_tables;
         // A Down undoes its own Up: what the Up created is new there too.
         if (!up) ctx.new_tables.insert(created_by_up_.begin(), created_by_up_.end());
-        for (const auto& s : up ? m.body.up : m.body.down) lint_statement(m, s, lines, ctx);
+        for (const auto& s : up ? m.body().up : m.body().down) lint_statement(m, s, lines, ctx);
         if (up) created_by_up_ = ctx.new_tables;
       }
       if (pending) pending_tables.insert(created_by_up_.begin(), created_by_up_.end());

@@ -49,7 +49,7 @@ class planner {
       if (version > up_to) break;
       if (is_applied(version)) continue;
       plan_step step{direction::up, version, file, record_all};
-      if (file->body.baseline && !record_all) {
+      if (file->baseline && !record_all) {
         const baseline_check check = check_baseline(*file, applied_versions_);
         if (check.kind == baseline_history::partial)
           throw error(error_code::refused, partial_history_refusal(*file, check));

@@ -58,8 +58,8 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
   }
   std::map<std::int64_t, const migration*> replaced_by;
   for (const auto& m : set.migrations)
-    if (m.body.baseline)
-      for (const std::int64_t v : m.body.baseline->replaces) replaced_by[v] = &m;
+    if (m.baseline)
+      for (const std::int64_t v : m.baseline->replaces) replaced_by[v] = &m;
   std::vector<std::int64_t> applied_versions;  // sorted: one lookup per side-table row
   applied_versions.reserve(snap.applied.size());
   for (const auto& a : snap.applied) {
@@ -104,7 +104,7 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
   }
   const std::unordered_set<std::int64_t> applied_set(applied_versions.begin(), applied_versions.end());
   for (const auto& m : set.migrations) {
-    if (!m.body.baseline || applied_set.count(m.version)) continue;
+    if (!m.baseline || applied_set.count(m.version)) continue;
     auto& s = rows[m.version];
     if (s.state != migration_state::pending) continue;
     s.baseline = check_baseline(m, applied_set);

@@ -44,7 +44,7 @@ verify_report verify_round_trips(const std::string& dsn, const module_set& set, 
   verify_report report;
   bool stopped = false;
   for (const auto& m : set.migrations) {
-    verify_result r{m.module, m.version, m.name, m.path, m.body.down.empty(), stopped, {}};
+    verify_result r{m.module, m.version, m.name, m.path, m.body().down.empty(), stopped, {}};
     if (!stopped) {
       const catalog_fingerprint before = inspector.fingerprint();
       if (auto failure = attempt(e, command_kind::up_by_one); !failure.empty()) {

@@ -30,9 +30,9 @@ migrator::module_set application_modules() {
 }
 
 void run(pqxx::connection& c, const migration& m, bool up) {
-  const auto& statements = up ? m.body.up : m.body.down;
+  const auto& statements = up ? m.body().up : m.body().down;
   try {
-    if (m.body.use_transaction) {
+    if (m.body().use_transaction) {
       pqxx::work tx(c);
       for (const auto& s : statements) tx.exec(s.sql);
       tx.commit();

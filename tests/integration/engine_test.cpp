@@ -66,6 +66,33 @@ TEST_F(engine_test, second_up_has_nothing_to_do) {
   EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version"), rows_before);
 }
 
+// Files are parsed on first use: an applied file is only hashed, but a malformed
+// pending one still stops `up` before any migration of the run is applied.
+TEST_F(engine_test, a_pending_malformed_file_stops_up_before_anything_is_applied) {
+  write_two_modules();
+  ASSERT_EQ(migrate({"up"}).code, 0);
+  const std::string history_before = db.scalar("SELECT string_agg(version_id::text, ',' ORDER BY id) FROM goose_db_version");
+  modules.write("db/migrations/01003_late.sql", migration_text("CREATE TABLE db.late (id int);", "DROP TABLE db.late;"));
+  modules.write("shop/migrations/02002_bad.sql", "-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n");
+  for (const char* command : {"up", "up-to"}) {
+    std::vector<std::string> args{command};
+    if (std::string(command) == "up-to") args.push_back("2002");
+    auto r = migrate(args);
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_THAT(r.err, HasSubstr((modules.path() / "shop/migrations/02002_bad.sql").string() +
+                                 ":3: StatementEnd without a StatementBegin"));
+    EXPECT_THAT(r.err, HasSubstr("nothing was changed"));
+    EXPECT_EQ(db.scalar("SELECT string_agg(version_id::text, ',' ORDER BY id) FROM goose_db_version"), history_before);
+    EXPECT_FALSE(table_exists("db.late")) << "1003 comes first in the plan but must not run";
+  }
+  // What does not run is not parsed: up-by-one applies 1003 and never reads 2002's statements.
+  auto one = migrate({"up-by-one"});
+  ASSERT_EQ(one.code, 0) << one.err;
+  EXPECT_TRUE(table_exists("db.late"));
+  // status shows the set without parsing it.
+  EXPECT_EQ(migrate({"status"}).code, 0);
+}
+
 TEST_F(engine_test, allow_missing_applies_a_later_file_in_an_earlier_module) {
   write_two_modules();
   ASSERT_EQ(migrate({"up"}).code, 0);

@@ -13,6 +13,7 @@
 
 using namespace testing_support;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -45,6 +46,18 @@ TEST_F(start_test, migrates_an_empty_database_and_reports_ready) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("ready: schema version 2001"));
   EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id > 0"), "2");
+}
+
+TEST_F(start_test, a_pending_malformed_file_stops_startup_before_anything_is_applied) {
+  modules.write("beta/migrations/02002_bad.sql", "-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n");
+  auto r = run_app(start_args({"--once"}));
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr((modules.path() / "beta/migrations/02002_bad.sql").string() +
+                               ":3: StatementEnd without a StatementBegin"));
+  EXPECT_THAT(r.err, Not(HasSubstr("ready")));
+  // The plan is parsed before the lock: not even the history table is created.
+  EXPECT_EQ(db.scalar("SELECT to_regclass('goose_db_version') IS NULL AND to_regclass('alpha.things') IS NULL"), "t")
+      << "alpha 1001 and beta 2001 come before the malformed file but must not run";
 }
 
 TEST_F(start_test, migrations_use_a_plain_connection_and_the_application_gets_the_module_search_path) {

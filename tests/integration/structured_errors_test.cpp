@@ -26,8 +26,10 @@ migrator::module_set shop_with(std::int64_t version, std::vector<migrator::state
   m.name = "m";
   m.path = "modules/shop/migrations/0" + std::to_string(version) + "_m.sql";
   m.checksum = "c";
-  m.body.use_transaction = use_transaction;
-  m.body.up = std::move(up);
+  migrator::migration_body body;
+  body.use_transaction = use_transaction;
+  body.up = std::move(up);
+  m.set_body(std::move(body));
   set.migrations.push_back(std::move(m));
   return set;
 }

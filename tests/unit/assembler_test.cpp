@@ -3,6 +3,8 @@
 #include "migrator/assembler.h"
 
 #include <gtest/gtest.h>
+
+#include <thread>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -245,6 +247,61 @@ TEST(assemble, reports_the_parsers_problem_for_a_malformed_file) {
   EXPECT_TRUE(result.set.migrations.empty());
 }
 
+// parse_time::on_use: what a start does. Files are read and hashed, not parsed;
+// a malformed file is found when its body is first asked for.
+TEST(assemble_on_use, parses_no_file_until_its_body_is_used) {
+  const std::string bad = "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE t (id int);\n";
+  const auto result = migrator::assemble(
+      tree_of("modules:\n  - name: db\n", {{"db/01001_a.sql", create_table}, {"db/01002_b.sql", bad}}), no_variables,
+      migrator::parse_time::on_use);
+  ASSERT_TRUE(result.ok()) << render(result.problems);
+  ASSERT_EQ(versions(result.set), (std::vector<std::int64_t>{1001, 1002}));
+  const auto& good = result.set.migrations[0];
+  const auto& broken = result.set.migrations[1];
+  EXPECT_FALSE(good.parsed());
+  EXPECT_FALSE(broken.parsed());
+  // Hashing needs no parse: the checksum is the one parse_time::now gives.
+  const auto eager = assemble(tree_of("modules:\n  - name: db\n", {{"db/01001_a.sql", create_table}}));
+  EXPECT_EQ(good.checksum, eager.set.migrations.at(0).checksum);
+
+  ASSERT_EQ(good.body().up.size(), 1u);
+  EXPECT_TRUE(good.parsed());
+  EXPECT_EQ(good.body().up[0].sql, eager.set.migrations.at(0).body().up[0].sql);
+  EXPECT_FALSE(broken.parsed()) << "using one migration parses only that one";
+
+  // The parser's own error, path:line, on every call (a failed parse is not cached as success).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      broken.body();
+      FAIL() << "an unclosed StatementBegin parsed";
+    } catch (const migrator::parse_error& e) {
+      EXPECT_EQ(e.where().path, "modules/db/migrations/01002_b.sql");
+      EXPECT_EQ(e.where().line, 2);
+    }
+    EXPECT_FALSE(broken.parsed());
+  }
+}
+
+TEST(assemble_on_use, threads_sharing_a_set_see_one_parse) {
+  std::string up;
+  for (int i = 0; i < 2000; ++i) up += "INSERT INTO t VALUES (" + std::to_string(i) + ");\n";
+  const auto result = migrator::assemble(tree_of("modules:\n  - name: db\n", {{"db/01001_a.sql", "-- +goose Up\n" + up}}),
+                                         no_variables, migrator::parse_time::on_use);
+  ASSERT_TRUE(result.ok()) << render(result.problems);
+  const auto& m = result.set.migrations.at(0);
+  const migrator::migration copy = m;  // copies share the parse
+  std::vector<std::thread> threads;
+  std::vector<const migrator::migration_body*> seen(8, nullptr);
+  for (std::size_t i = 0; i < seen.size(); ++i)
+    threads.emplace_back([&, i] { seen[i] = &(i % 2 ? copy : m).body(); });
+  for (auto& t : threads) t.join();
+  for (const auto* b : seen) {
+    EXPECT_EQ(b, seen[0]) << "every thread gets the one parsed body";
+    EXPECT_EQ(b->up.size(), 2000u);
+  }
+  EXPECT_TRUE(m.parsed());
+}
+
 TEST(assemble, parses_files_of_unlisted_folders_too) {
   const std::string bad = "SELECT 1;\n";  // no "-- +goose Up"
   const auto result = assemble(
@@ -316,10 +373,10 @@ TEST(assemble, orders_an_interleaved_set_by_version) {
   EXPECT_EQ(m.module, "identity");
   EXPECT_EQ(m.path, "modules/identity/migrations/02002_added_later.sql");
   EXPECT_EQ(m.checksum, migrator::migration_checksum(v2));
-  ASSERT_EQ(m.body.up.size(), 1u);
-  EXPECT_EQ(m.body.up[0].sql, "ALTER TABLE t ADD c int;");
-  ASSERT_EQ(m.body.down.size(), 1u);
-  EXPECT_TRUE(m.body.use_transaction);
+  ASSERT_EQ(m.body().up.size(), 1u);
+  EXPECT_EQ(m.body().up[0].sql, "ALTER TABLE t ADD c int;");
+  ASSERT_EQ(m.body().down.size(), 1u);
+  EXPECT_TRUE(m.body().use_transaction);
   EXPECT_EQ(result.set.migrations[0].checksum, migrator::migration_checksum(create_table));
   EXPECT_NE(result.set.migrations[0].checksum, m.checksum);
 }
@@ -615,9 +672,9 @@ TEST(application_modules, follow_the_authoring_rules) {
     const auto* owner = result.set.module_for_version(m.version);
     ASSERT_NE(owner, nullptr);
     std::string up;
-    for (const auto& s : m.body.up) up += s.sql + "\n";
-    ASSERT_FALSE(m.body.up.empty()) << m.path;
-    ASSERT_FALSE(m.body.down.empty()) << m.path << ": every migration can be rolled back";
+    for (const auto& s : m.body().up) up += s.sql + "\n";
+    ASSERT_FALSE(m.body().up.empty()) << m.path;
+    ASSERT_FALSE(m.body().down.empty()) << m.path << ": every migration can be rolled back";
     if (!initialised.count(owner->name)) {
       EXPECT_NE(up.find("CREATE SCHEMA " + owner->schema + ";"), std::string::npos)
           << m.path << ": a module's first migration creates its schema";
@@ -629,7 +686,7 @@ TEST(application_modules, follow_the_authoring_rules) {
       EXPECT_LE(position_of_schema[schema], owner->position)
           << m.path << ": foreign keys point only to earlier modules, not to " << schema;
     }
-    if (!m.body.use_transaction) {
+    if (!m.body().use_transaction) {
       has_no_transaction = true;
       EXPECT_NE(up.find("CONCURRENTLY"), std::string::npos) << m.path;
     }

@@ -100,35 +100,48 @@ TEST(BaselineAnnotation, WrittenFormReadsBack) {
 const migrator::env_lookup no_env;
 
 TEST(BaselineParser, MarkerBeforeUpIsRead) {
-  const auto body = migrator::parse_migration(
-      "-- a baseline\n-- +migrator baseline replaces 4001-4002\n\n-- +goose Up\nCREATE TABLE t (id int);\n",
-      "b.sql", no_env);
-  ASSERT_TRUE(body.baseline);
-  EXPECT_EQ(body.baseline->replaces, (versions{4001, 4002}));
-  EXPECT_EQ(body.baseline->line, 2);
+  const std::string text =
+      "-- a baseline\r\n-- +goose NO TRANSACTION\n-- +migrator baseline replaces 4001-4002\n\n-- +goose Up\n"
+      "CREATE TABLE t (id int);\n";
+  const auto marker = migrator::read_baseline_marker(text, "b.sql");
+  ASSERT_TRUE(marker);
+  EXPECT_EQ(marker->replaces, (versions{4001, 4002}));
+  EXPECT_EQ(marker->line, 3);
+  const auto body = migrator::parse_migration(text, "b.sql", no_env);
   ASSERT_EQ(body.up.size(), 1u);
   EXPECT_EQ(body.up[0].sql, "CREATE TABLE t (id int);");  // the annotation is no part of any statement
 }
 
-TEST(BaselineParser, OrdinaryFileHasNoMarker) {
-  EXPECT_FALSE(migrator::parse_migration("-- +goose Up\nSELECT 1;\n", "a.sql", no_env).baseline);
+TEST(BaselineParser, NoMarker) {
+  EXPECT_FALSE(migrator::read_baseline_marker("-- +goose Up\nSELECT 1;\n", "a.sql"));
+  // After Up it is no header line: read_baseline_marker stops there, the parser refuses it.
+  EXPECT_FALSE(migrator::read_baseline_marker("-- +goose Up\n-- +migrator baseline replaces 1\n", "a.sql"));
+  EXPECT_FALSE(migrator::read_baseline_marker("SELECT 1;\n-- +migrator baseline replaces 1\n", "a.sql"));
 }
 
 TEST(BaselineParser, Rejected) {
-  const std::vector<std::pair<std::string, std::string>> cases = {
-      {"-- +goose Up\n-- +migrator baseline replaces 4001\nSELECT 1;\n",
-       "b.sql:2: \"-- +migrator\" annotations go before \"-- +goose Up\" (line 1)"},
-      {"-- +migrator baseline replaces 4001\n-- +migrator baseline replaces 4002\n-- +goose Up\nSELECT 1;\n",
-       "b.sql:2: second baseline annotation (the first is on line 1)"},
-      {"-- +migrator baseline replaces 4002-4001\n-- +goose Up\nSELECT 1;\n", "b.sql:1: range \"4002-4001\""},
+  struct rejected {
+    std::string text;
+    std::string message;
+    bool by_parser;  // else by read_baseline_marker
   };
-  for (const auto& [text, message] : cases) {
-    SCOPED_TRACE(text);
+  const std::vector<rejected> cases = {
+      {"-- +goose Up\n-- +migrator baseline replaces 4001\nSELECT 1;\n",
+       "b.sql:2: \"-- +migrator\" annotations go before \"-- +goose Up\" (line 1)", true},
+      {"-- +migrator baseline replaces 4001\n-- +migrator baseline replaces 4002\n-- +goose Up\nSELECT 1;\n",
+       "b.sql:2: second baseline annotation (the first is on line 1)", false},
+      {"\n-- +migrator baseline replaces 4002-4001\n-- +goose Up\nSELECT 1;\n", "b.sql:2: range \"4002-4001\"", false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
     try {
-      migrator::parse_migration(text, "b.sql", no_env);
-      ADD_FAILURE() << "parsed";
+      if (c.by_parser)
+        migrator::parse_migration(c.text, "b.sql", no_env);
+      else
+        migrator::read_baseline_marker(c.text, "b.sql");
+      ADD_FAILURE() << "accepted";
     } catch (const migrator::parse_error& e) {
-      EXPECT_EQ(std::string(e.what()).rfind(message, 0), 0u) << e.what();
+      EXPECT_EQ(std::string(e.what()).rfind(c.message, 0), 0u) << e.what();
     }
   }
 }
@@ -161,7 +174,7 @@ TEST(BaselineAssembler, BaselineWithLaterMigrationsIsValid) {
   const auto a = migrator::assemble(billing_tree({{"04003_baseline.sql", baseline_4003}, {"04004_next.sql", plain}}), no_env);
   EXPECT_TRUE(a.ok()) << testing::PrintToString(problems_of(a));
   ASSERT_EQ(a.set.migrations.size(), 2u);
-  ASSERT_TRUE(a.set.migrations[0].body.baseline);
+  ASSERT_TRUE(a.set.migrations[0].baseline);
 }
 
 TEST(BaselineAssembler, Problems) {
@@ -206,7 +219,7 @@ std::vector<migration> billing_files() {
   b.name = "baseline";
   b.module = "billing";
   b.path = "modules/billing/migrations/04017_baseline.sql";
-  b.body.baseline = migrator::baseline_marker{{4001, 4002, 4003, 4005}, 1};
+  b.baseline = migrator::baseline_marker{{4001, 4002, 4003, 4005}, 1};
   files.push_back(b);
   migration next;
   next.version = 4018;

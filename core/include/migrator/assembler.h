@@ -46,8 +46,16 @@ struct assembly {
   bool ok() const { return problems.empty(); }
 };
 
-// Parses the manifest and every file, checks namespaces and layout.
-// Never throws for bad input: every problem found is listed.
-assembly assemble(const source_tree& tree, const env_lookup& env);
+// When the statements of a migration file are parsed.
+enum class parse_time {
+  now,     // while assembling: a malformed file is a problem of the set (validate, the build)
+  on_use,  // on the migration's first body() call: only what runs or is shown is parsed
+           // (files are still read and hashed); the engine parses a plan before its first step
+};
+
+// Parses the manifest (and, with parse_time::now, every file), checks namespaces
+// and layout. Never throws for bad input: every problem found is listed.
+// File texts are moved out of `tree` (pass a temporary to avoid a copy).
+assembly assemble(source_tree tree, const env_lookup& env, parse_time when = parse_time::now);
 
 }  // namespace migrator

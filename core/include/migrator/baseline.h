@@ -32,7 +32,7 @@ struct baseline_check {
   std::vector<std::int64_t> missing;  // replaced versions not in it, ascending
 };
 
-// `baseline` must have body.baseline set.
+// `baseline` must have its baseline marker set.
 baseline_check check_baseline(const migration& baseline, const std::unordered_set<std::int64_t>& applied);
 
 // The refusal for a partial history: what is there, what is missing and the

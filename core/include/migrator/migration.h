@@ -3,9 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "migrator/environment.h"
 
 namespace migrator {
 
@@ -24,7 +27,6 @@ struct baseline_marker {
 
 struct migration_body {
   bool use_transaction = true;  // false with "-- +goose NO TRANSACTION"
-  std::optional<baseline_marker> baseline;
   std::vector<statement> up;
   std::vector<statement> down;
 };
@@ -35,7 +37,26 @@ struct migration {
   std::string module;    // owning module's name
   std::string path;      // display path, e.g. "modules/billing/migrations/04001_billing_init.sql"
   std::string checksum;  // hex SHA-256 of the file text with CRLF normalised to LF
-  migration_body body;
+  // Set for a baseline; read from the file's header when the set is assembled
+  // (read_baseline_marker), without parsing the body.
+  std::optional<baseline_marker> baseline;
+
+  // The Up and Down statements. An applied migration whose checksum matches is
+  // never run, so a start need not parse it: the file's text is parsed on the
+  // first call (once, also when threads share the module set) and kept.
+  // Throws parse_error ("path:line: message") for a malformed file, on every call.
+  const migration_body& body() const;
+  // True once body() has parsed the text (or a body was given).
+  bool parsed() const noexcept;
+
+  // body() parses `text` (path for messages, ENVSUB through `env`) on first use.
+  void set_text(std::string text, std::shared_ptr<const env_lookup> env);
+  // body() returns `parsed_body` (already parsed, e.g. by a test).
+  void set_body(migration_body parsed_body);
+
+ private:
+  struct lazy_body;
+  std::shared_ptr<lazy_body> body_;  // shared by copies: parsed once for all of them
 };
 
 }  // namespace migrator

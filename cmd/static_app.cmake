@@ -1,0 +1,60 @@
+# MIGRATOR_STATIC_APP (default ON): every application start pays the dynamic
+# loader for each shared library and each symbol it binds, and `app` bound 33
+# libraries. With this option the C++ dependencies are linked into `app`
+# statically: libstdc++/libgcc, libpqxx, Boost.Program_options, yaml-cpp and
+# OpenSSL's libcrypto from Debian's static archives, spdlog and fmt compiled
+# header-only (Debian ships no static archive for them). What stays shared is
+# libpq (and the libraries libpq itself needs: Kerberos, LDAP, GnuTLS) and libc.
+# It changes the imported dependency targets, so every target of the build
+# (core, tests, tools) links the same way; off for sanitizer builds.
+option(MIGRATOR_STATIC_APP "Link app's C++ dependencies statically (faster start)" ON)
+if(NOT MIGRATOR_STATIC_APP OR MIGRATOR_SANITIZE)
+  return()
+endif()
+
+# Points an imported library target at a static archive, for every configuration.
+function(migrator_use_archive target archive)
+  get_target_property(configs ${target} IMPORTED_CONFIGURATIONS)
+  set_property(TARGET ${target} PROPERTY IMPORTED_LOCATION ${archive})
+  if(configs)
+    foreach(config IN LISTS configs)
+      set_property(TARGET ${target} PROPERTY IMPORTED_LOCATION_${config} ${archive})
+    endforeach()
+  endif()
+endfunction()
+
+set(static_archives pqxx boost_program_options yaml-cpp)
+foreach(name IN LISTS static_archives)
+  find_library(MIGRATOR_STATIC_${name} NAMES lib${name}.a)
+  if(NOT MIGRATOR_STATIC_${name})
+    message(STATUS "MIGRATOR_STATIC_APP: no lib${name}.a; app links it shared")
+  endif()
+endforeach()
+
+if(MIGRATOR_STATIC_pqxx)
+  find_package(PostgreSQL REQUIRED)
+  set_property(TARGET PkgConfig::PQXX PROPERTY INTERFACE_LINK_LIBRARIES
+               ${MIGRATOR_STATIC_pqxx} ${PostgreSQL_LIBRARIES})
+endif()
+if(MIGRATOR_STATIC_boost_program_options)
+  migrator_use_archive(Boost::program_options ${MIGRATOR_STATIC_boost_program_options})
+endif()
+if(MIGRATOR_STATIC_yaml-cpp)
+  migrator_use_archive(yaml-cpp ${MIGRATOR_STATIC_yaml-cpp})
+endif()
+
+# spdlog and fmt header-only: the same definitions for every object that includes
+# them. Their imported targets are SHARED and cannot change kind, so they point
+# at an empty archive: nothing of libspdlog.so or libfmt.so is linked.
+set(empty_archive ${CMAKE_BINARY_DIR}/migrator-empty.a)
+file(WRITE ${empty_archive} "!<arch>\n")
+foreach(target spdlog::spdlog fmt::fmt)
+  migrator_use_archive(${target} ${empty_archive})
+endforeach()
+set_property(TARGET spdlog::spdlog PROPERTY INTERFACE_COMPILE_DEFINITIONS SPDLOG_FMT_EXTERNAL FMT_HEADER_ONLY=1)
+set_property(TARGET fmt::fmt PROPERTY INTERFACE_COMPILE_DEFINITIONS FMT_HEADER_ONLY=1)
+
+# libstdc++ and libgcc into app; --as-needed drops any shared library app does not call.
+target_link_options(app PRIVATE -static-libstdc++ -static-libgcc LINKER:--as-needed)
+# The empty archive's folder is not a library folder: no RUNPATH for the loader to search.
+set_property(TARGET app PROPERTY SKIP_BUILD_RPATH ON)

@@ -1,0 +1,24 @@
+#include "plan_parsing.h"
+
+#include <set>
+
+#include "migrator/error.h"
+
+namespace migrator::detail {
+
+void parse_plan(const std::vector<plan_step>& steps) {
+  std::string problems;
+  std::set<const migration*> seen;  // redo plans a migration twice: one message
+  for (const auto& step : steps) {
+    if (!seen.insert(step.file).second) continue;
+    try {
+      step.file->body();
+    } catch (const parse_error& e) {
+      problems += "\n  " + e.where().str();
+    }
+  }
+  if (!problems.empty())
+    throw error(error_code::parse, "a migration to run is malformed; nothing was changed:" + problems);
+}
+
+}  // namespace migrator::detail
