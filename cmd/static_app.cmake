@@ -31,7 +31,7 @@ foreach(name IN LISTS static_archives)
   endif()
 endforeach()
 
-if(MIGRATOR_STATIC_pqxx)
+if(MIGRATOR_STATIC_pqxx AND TARGET PkgConfig::PQXX)  # found only with the tests, after cmd/
   find_package(PostgreSQL REQUIRED)
   set_property(TARGET PkgConfig::PQXX PROPERTY INTERFACE_LINK_LIBRARIES
                ${MIGRATOR_STATIC_pqxx} ${PostgreSQL_LIBRARIES})
