@@ -42,7 +42,9 @@ TEST(BaselineAnnotation, WhichLinesAreOurs) {
     EXPECT_EQ(migrator::parsing::is_migrator_annotation_line(line), expected);
     // goose's rule: a line is goose's annotation only with "+goose" in it, so
     // every line of ours is a plain comment to goose.
-    if (expected) EXPECT_FALSE(migrator::parsing::is_annotation_line(line));
+    if (expected) {
+      EXPECT_FALSE(migrator::parsing::is_annotation_line(line));
+    }
   }
 }
 
@@ -336,13 +338,17 @@ TEST(BaselineStatus, ShowsWhatUpWillDo) {
     const auto& row = *std::find_if(report.migrations.begin(), report.migrations.end(),
                                     [](const auto& m) { return m.version == 4017; });
     ASSERT_EQ(row.baseline.has_value(), c.kind.has_value());
-    if (c.kind) EXPECT_EQ(row.baseline->kind, *c.kind);
+    if (c.kind) {
+      EXPECT_EQ(row.baseline->kind, *c.kind);
+    }
     const auto replaced = std::count_if(report.migrations.begin(), report.migrations.end(), [](const auto& m) {
       return m.state == migrator::migration_state::replaced;
     });
     EXPECT_EQ(static_cast<std::size_t>(replaced), c.replaced_rows);
     for (const auto& m : report.migrations)
-      if (m.state == migrator::migration_state::replaced) EXPECT_EQ(m.module, "billing");
+      if (m.state == migrator::migration_state::replaced) {
+        EXPECT_EQ(m.module, "billing");
+      }
     EXPECT_EQ(report.baseline_refusals.size(), c.refusals);
     EXPECT_EQ(report.current(), c.current);
   }
