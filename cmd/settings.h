@@ -70,9 +70,9 @@ struct settings {
   std::size_t jobs = 4;
   // Fleet runs: libpq connect_timeout of each target that sets none. Default: 5s.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
+  // At application start, versions this build does not know: warn|refuse. Default: warn.
+  std::string on_unknown = "warn";
   // Lint rule id -> off|warn|error (the file's `lint` section; no flag or variable). Default: each rule's own.
-  std::map<std::string, std::string> lint;
-  // Lint rule id -> "off" | "warn" | "error" (config file section `lint`). Default: each rule's own.
   std::map<std::string, std::string> lint;
 };
 
