@@ -6,7 +6,7 @@
 
 namespace app {
 
-const command stamp_command{
+extern const command stamp_command{
     "stamp", "record every migration up to VERSION as applied without running it (adopt a database)",
     "app migrate stamp VERSION [--dry-run]", "app migrate stamp 4017 --dry-run",
     [](po::options_description& o, po::positional_options_description& p) {

@@ -1,6 +1,6 @@
 #include "migrator/catalog_fingerprint.h"
 
-#include <pqxx/pqxx>
+#include "pg_session.h"
 
 #include "migrator/error.h"
 
@@ -148,15 +148,15 @@ std::vector<catalog_difference> diff(const catalog_fingerprint& before, const ca
 }
 
 struct catalog_inspector::impl {
-  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<detail::pg_session> conn;
   std::string ignored;  // a text[] literal
 };
 
 catalog_inspector::catalog_inspector(const std::string& dsn, std::vector<std::string> ignored_tables)
     : impl_(std::make_unique<impl>()) {
   try {
-    impl_->conn = std::make_unique<pqxx::connection>(dsn);
-  } catch (const std::exception&) {
+    impl_->conn = std::make_unique<detail::pg_session>(dsn);
+  } catch (const database_error&) {
     throw error(error_code::database, "cannot connect to the database to read its catalog");
   }
   impl_->ignored = array_literal(ignored_tables);
@@ -167,13 +167,12 @@ catalog_inspector::~catalog_inspector() = default;
 catalog_fingerprint catalog_inspector::fingerprint() {
   catalog_fingerprint fp;
   try {
-    pqxx::nontransaction tx(*impl_->conn);
-    for (const auto& row : tx.exec_params(fingerprint_query, impl_->ignored))
-      fp.objects[row[0].c_str()] = row[1].is_null() ? "" : row[1].c_str();
-  } catch (const pqxx::sql_error& e) {
-    throw error(error_code::database, std::string("reading the catalog failed: ") + e.what());
-  } catch (const pqxx::broken_connection&) {
-    throw error(error_code::database, "the connection broke while reading the catalog");
+    const query_result r = impl_->conn->exec_params(fingerprint_query, {impl_->ignored});
+    for (const auto& row : r.rows) fp.objects[row[0].value_or("")] = row[1].value_or("");
+  } catch (const database_error& e) {
+    throw error(error_code::database, e.connection_lost()
+                                          ? std::string("the connection broke while reading the catalog")
+                                          : std::string("reading the catalog failed: ") + e.what());
   }
   return fp;
 }
