@@ -63,10 +63,15 @@ std::string module_source_name(const app::settings& settings);
 
 // Opens the migration connection on another thread, so that the server's
 // connection start-up overlaps with loading the module set.
-std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn);
+std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn,
+                                                                         const std::string& application_name);
+
+// What pg_stat_activity shows for the command's connections: "app migrate up 1.4.0",
+// "app start 1.4.0" (`command` is "migrate up", "start").
+std::string application_name_for(const std::string& command);
 
 // The engine's options, from the resolved settings.
-migrator::engine_options engine_options_from(const app::settings& settings);
+migrator::engine_options engine_options_from(const app::settings& settings, const std::string& application_name);
 
 // Runs a planned command (up, down, stamp...) with --dry-run and VERSION as the
 // context gives them, logging progress; returns the exit code.

@@ -36,7 +36,7 @@ int run(command_context& ctx) {
     return exit_failed;
   }
   {
-    migrator::engine engine(ctx.settings.dsn, assembled.set, engine_options_from(ctx.settings));
+    migrator::engine engine(ctx.settings.dsn, assembled.set, engine_options_from(ctx.settings, application_name_for("migrate dump")));
     const auto status = engine.status();
     if (!status.current())
       throw migrator::error(migrator::error_code::not_current,

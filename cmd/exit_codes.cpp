@@ -15,6 +15,10 @@ exit_code exit_code_for(migrator::error_code code) {
       return exit_not_current;
     case migrator::error_code::in_doubt:
       return exit_in_doubt;
+    case migrator::error_code::read_only:
+      return exit_read_only;
+    case migrator::error_code::interrupted:
+      return exit_interrupted;
     case migrator::error_code::parse:
     case migrator::error_code::layout:
     case migrator::error_code::plan:

@@ -13,6 +13,8 @@ enum exit_code : int {
   exit_refused = 4,       // a safety guard refused to write (drift, dirty, namespace shift)
   exit_in_doubt = 5,      // the connection broke during COMMIT: outcome unknown
   exit_not_current = 6,   // the schema is not current: `status --exit-code`, or `start` refusing to run
+  exit_read_only = 7,     // a writing command on a read-only standby (nothing was changed)
+  exit_interrupted = 8,   // SIGTERM/SIGINT stopped the run (what was applied and what was not is logged)
   exit_partial = 9,       // fleet: some targets failed or were not started (the table and --json say which)
 };
 

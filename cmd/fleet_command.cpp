@@ -231,7 +231,7 @@ int run_fleet(command_context& ctx, migrator::fleet_action action, migrator::pla
   migrator::fleet_options options;
   options.action = action;
   options.request = request;
-  options.engine = engine_options_from(ctx.settings);
+  options.engine = engine_options_from(ctx.settings, application_name_for("migrate fleet"));
   options.jobs = ctx.settings.jobs;
   options.fail_fast = ctx.vm.count("fail-fast") && ctx.vm["fail-fast"].as<bool>();
   options.canaries = canaries;

@@ -45,7 +45,7 @@ int run(command_context& ctx) {
   const auto sources = load_module_sources(ctx.settings);
   std::optional<std::set<std::int64_t>> pending;
   if (ctx.vm["pending-from-db"].as<bool>()) {
-    migrator::engine engine(ctx.settings.dsn, sources.assembled.set, engine_options_from(ctx.settings));
+    migrator::engine engine(ctx.settings.dsn, sources.assembled.set, engine_options_from(ctx.settings, application_name_for("migrate lint")));
     pending.emplace();
     for (const auto& m : engine.status().migrations)
       if (m.state == migrator::migration_state::pending) pending->insert(m.version);

@@ -13,6 +13,7 @@
 #include "command.h"
 #include "exit_codes.h"
 #include "migrator/baseline.h"
+#include "interrupt_watch.h"
 #include "migrator/engine.h"
 #include "settings_options.h"
 
@@ -83,11 +84,18 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
     return run_fleet(ctx, dry_run(ctx) ? migrator::fleet_action::plan : migrator::fleet_action::apply, request,
                      command_name);
   }
-  auto connecting = connect_in_background(settings.dsn);
+  interrupt_watch signals;  // before any thread starts, so only it receives SIGINT/SIGTERM
+  const std::string name = application_name_for(std::string("migrate ") + command_name);
+  auto connecting = connect_in_background(settings.dsn, name);
   auto set = checked_module_set(settings);
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
-  migrator::engine engine(connecting.get(), set, engine_options_from(settings));
+  migrator::engine engine(connecting.get(), set, engine_options_from(settings, name));
+  signals.attach(&engine);
+  struct detach {
+    interrupt_watch& w;
+    ~detach() { w.attach(nullptr); }
+  } detach_at_exit{signals};
   if (settings.allow_drift) spdlog::warn("--allow-drift: applying even if applied migrations were modified or are dirty");
   if (dry_run(ctx)) {
     print_dry_run(ctx.out, engine.plan(request), command_name);
@@ -305,10 +313,11 @@ const command status_command{
     [](command_context& c) {
       const auto& settings = c.settings;
       if (settings.targets) return run_fleet(c, migrator::fleet_action::status, {}, "status");
-      auto connecting = connect_in_background(settings.dsn);
+      const std::string name = application_name_for("migrate status");
+      auto connecting = connect_in_background(settings.dsn, name);
       auto set = load_module_set(settings);
       for (const auto& p : set.problems) spdlog::warn("{}", p.str());
-      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings));
+      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings, name));
       auto report = engine.status();
       if (c.vm["json"].as<bool>())
         c.out << status_json(report).dump(2) << '\n';
@@ -326,9 +335,10 @@ const command version_command{
     [](command_context& c) {
       const auto& settings = c.settings;
       if (settings.targets) return run_fleet(c, migrator::fleet_action::status, {}, "version");
-      auto connecting = connect_in_background(settings.dsn);
+      const std::string name = application_name_for("migrate version");
+      auto connecting = connect_in_background(settings.dsn, name);
       auto set = load_module_set(settings);
-      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings));
+      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings, name));
       c.out << engine.status().current_version << '\n';
       return static_cast<int>(exit_ok);
     }};
@@ -355,7 +365,7 @@ const command repair_command{
                               "--mark-rolled-back");
       const auto& settings = c.settings;
       auto set = checked_module_set(settings);
-      migrator::engine engine(settings.dsn, set, engine_options_from(settings));
+      migrator::engine engine(settings.dsn, set, engine_options_from(settings, application_name_for("migrate repair")));
       const bool dry_run = c.vm["dry-run"].as<bool>();
       if (checksums && dry_run) {
         print_checksums_dry_run(c.out, engine.status());
@@ -367,17 +377,17 @@ const command repair_command{
         return static_cast<int>(exit_ok);
       }
       const auto version = c.vm["version"].as<std::int64_t>();
-      auto status = engine.status();
-      auto it = std::find_if(status.migrations.begin(), status.migrations.end(),
-                             [&](const migrator::migration_status& m) { return m.version == version; });
-      if (it == status.migrations.end() || it->state != migrator::migration_state::dirty)
-        throw migrator::error(migrator::error_code::usage,
-                              "version " + std::to_string(version) + " is not dirty" +
-                                  (it == status.migrations.end() ? " (no such version)"
-                                                                 : std::string(" (it is ") +
-                                                                       migrator::to_string(it->state) + ")") +
-                                  "; repair VERSION only clears a dirty version");
       if (dry_run) {
+        auto status = engine.status();
+        auto it = std::find_if(status.migrations.begin(), status.migrations.end(),
+                               [&](const migrator::migration_status& m) { return m.version == version; });
+        if (it == status.migrations.end() || it->state != migrator::migration_state::dirty)
+          throw migrator::error(migrator::error_code::usage,
+                                "version " + std::to_string(version) + " is not dirty" +
+                                    (it == status.migrations.end() ? " (no such version)"
+                                                                   : std::string(" (it is ") +
+                                                                         migrator::to_string(it->state) + ")") +
+                                    "; repair VERSION only clears a dirty version");
         c.out << "-- dry run of 'repair " << version << (applied ? " --mark-applied" : " --mark-rolled-back")
               << "': nothing was changed\n-- " << it->module << " " << version << " " << it->name << " ("
               << it->path << ") is dirty after statement " << it->statements_done.value_or(0) << " of "
@@ -385,25 +395,26 @@ const command repair_command{
               << (applied ? "applied" : "rolled back") << "\n";
         return static_cast<int>(exit_ok);
       }
-      if (applied) engine.repair_mark_applied(version);
-      else engine.repair_mark_rolled_back(version);
-      spdlog::info("version {} ({} {}) is now recorded as {}", version, it->module, it->name,
+      // The engine checks that the version is dirty, under the lock.
+      const auto before = applied ? engine.repair_mark_applied(version) : engine.repair_mark_rolled_back(version);
+      spdlog::info("version {} ({} {}) is now recorded as {}", version, before.module, before.name,
                    applied ? "applied" : "rolled back");
       return static_cast<int>(exit_ok);
     }};
 
 }  // namespace
 
-std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn) {
+std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn,
+                                                                         const std::string& application_name) {
   // Not std::async: its future waits for the thread when destroyed, so a broken
   // module set would be reported only once the connection attempt ended (after
   // connect_timeout for an unreachable host). This future can be dropped at once;
   // the detached thread then closes whatever it opened.
   std::promise<std::unique_ptr<migrator::connection>> promise;
   auto future = promise.get_future();
-  std::thread([dsn, promise = std::move(promise)]() mutable {
+  std::thread([dsn, application_name, promise = std::move(promise)]() mutable {
     try {
-      promise.set_value(std::make_unique<migrator::connection>(dsn));
+      promise.set_value(std::make_unique<migrator::connection>(dsn, application_name));
     } catch (...) {
       promise.set_exception(std::current_exception());
     }
@@ -411,8 +422,14 @@ std::future<std::unique_ptr<migrator::connection>> connect_in_background(const s
   return future;
 }
 
-migrator::engine_options engine_options_from(const app::settings& s) {
+std::string application_name_for(const std::string& command) { return "app " + command + " " + APP_VERSION; }
+
+migrator::engine_options engine_options_from(const app::settings& s, const std::string& application_name) {
   migrator::engine_options o;
+  o.application_name = application_name;
+  o.lock = s.lock == "table"      ? migrator::lock_mode::table
+           : s.lock == "advisory" ? migrator::lock_mode::advisory
+                                  : migrator::lock_mode::automatic;
   o.table = s.table;
   o.lock_timeout = s.lock_timeout;
   o.statement_timeout = s.statement_timeout;
@@ -424,7 +441,7 @@ migrator::engine_options engine_options_from(const app::settings& s) {
 migrator::startup_options startup_options_from(const app::settings& s) {
   migrator::startup_options o;
   o.dsn = s.dsn;
-  o.engine = engine_options_from(s);
+  o.engine = engine_options_from(s, application_name_for("start"));
   o.wait_timeout = s.wait_timeout;
   o.migrate = s.migrate_on_start;
   o.on_unknown = s.on_unknown == "refuse" ? migrator::unknown_versions::refuse : migrator::unknown_versions::warn;

@@ -148,6 +148,12 @@ std::vector<setting_spec> make_table() {
        "how long to wait for the migration lock held by another runner, e.g. 30s, 5m, 1h30m; 0 = try once",
        [](const settings& s) { return format_duration(s.lock_timeout); },
        [](settings& s, const raw_value& v) { s.lock_timeout = duration_value(v); }},
+      {"migrations.lock", "lock", "KIND", "", "APP_LOCK",
+       "the migration lock: advisory (goose's session advisory lock), table (goose's lease row in goose_lock, "
+       "renewed by a heartbeat; holds through a transaction pooler) or auto (advisory, or table when the "
+       "connection goes through a transaction pooler)",
+       [](const settings& s) { return s.lock; },
+       [](settings& s, const raw_value& v) { s.lock = choice_value(v, {"auto", "advisory", "table"}); }},
       {"migrations.statement_timeout", "statement-timeout", "DURATION", "", "APP_STATEMENT_TIMEOUT",
        "PostgreSQL statement_timeout of migration sessions; 0 or none = none (the server's setting)",
        [](const settings& s) { return show(s.statement_timeout); },

@@ -64,16 +64,18 @@ struct settings {
   std::string log_format = "text";
   // Proceed although applied migrations differ from their files. Default: false.
   bool allow_drift = false;
+  // warn|refuse: at application start, versions applied by a newer build. Default: warn.
+  std::string on_unknown = "warn";
   // A fleet file (docs/fleet.md): commands run over its targets instead of `dsn`. Default: none.
   std::optional<std::string> targets;
   // Fleet runs: targets migrated at the same time. Default: 4.
   std::size_t jobs = 4;
   // Fleet runs: libpq connect_timeout of each target that sets none. Default: 5s.
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
-  // At application start, versions this build does not know: warn|refuse. Default: warn.
-  std::string on_unknown = "warn";
   // Lint rule id -> off|warn|error (the file's `lint` section; no flag or variable). Default: each rule's own.
   std::map<std::string, std::string> lint;
+  // The migration lock: auto|advisory|table. Default: auto.
+  std::string lock = "auto";
 };
 
 // A value as one source gave it, with where it came from for messages:

@@ -52,7 +52,7 @@ int run(command_context& ctx) {
   }
   migrator::scratch_database baseline_db(history_dsn);
   spdlog::info("squash {} through {}: building the history and the baseline on scratch databases", module, through);
-  const auto result = migrator::squash(plan, env, history_dsn, baseline_db.dsn(), engine_options_from(settings));
+  const auto result = migrator::squash(plan, env, history_dsn, baseline_db.dsn(), engine_options_from(settings, application_name_for("migrate squash")));
   if (!result.parity()) {
     ctx.err << "squash " << module << " --through " << through
             << ": the baseline does not build the same catalog as the history it replaces; nothing was written. "

@@ -7,6 +7,7 @@
 
 #include "command.h"
 #include "exit_codes.h"
+#include "interrupt_watch.h"
 #include "migrator/application.h"
 #include "migrator/dsn.h"
 #include "migrator/startup.h"
@@ -18,26 +19,25 @@ namespace {
 
 int run_start(command_context& c) {
   const auto& settings = c.settings;
+  // From here on SIGINT/SIGTERM go to the watch: before migrating they exit at
+  // once, during the migration they interrupt it, once ready they stop serving.
+  interrupt_watch signals;
+  const std::string name = application_name_for("start");
   const auto set = migrator::valid_module_set(load_module_set(settings));
   spdlog::info("database {} (from {})", settings.dsn.empty() ? "(libpq defaults)" : migrator::redact_dsn(settings.dsn),
                settings.dsn_source);
-  const auto started = migrator::migrate_on_startup(set, startup_options_from(settings));
+  migrator::startup_options options = startup_options_from(settings);
+  options.running = [&signals](migrator::engine* running) { signals.attach(running); };
+  const auto started = migrator::migrate_on_startup(set, options);
   const auto& status = started.status;
 
-  migrator::application_connection connection(settings.dsn, set, settings.app_role);
-  // Block the signals before announcing readiness so none is lost in between.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  const bool once = c.vm["once"].as<bool>();
-  if (!once) pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  migrator::application_connection connection(settings.dsn, set, settings.app_role, name);
   spdlog::info("ready: schema version {}, search_path {}, role {}", status.current_version,
                connection.search_path(), connection.current_role());
-  if (once) return exit_ok;
+  if (c.vm["once"].as<bool>()) return exit_ok;
 
-  int received = 0;
-  sigwait(&stop_signals, &received);
+  // The signals have been blocked since the watch began, so none is lost in between.
+  const int received = signals.wait();
   spdlog::info("received {}; shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
   return exit_ok;
 }

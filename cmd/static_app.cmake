@@ -1,8 +1,9 @@
 # MIGRATOR_STATIC_APP (default ON): every application start pays the dynamic
 # loader for each shared library and each symbol it binds, and `app` bound 33
 # libraries. With this option the C++ dependencies are linked into `app`
-# statically: libstdc++/libgcc, libpqxx, Boost.Program_options, yaml-cpp and
-# OpenSSL's libcrypto from Debian's static archives, spdlog and fmt compiled
+# statically: libstdc++/libgcc, Boost.Program_options and yaml-cpp from Debian's
+# static archives (the core talks to libpq directly; libcrypto stays shared so
+# that libpq and the core share one OpenSSL), spdlog and fmt compiled
 # header-only (Debian ships no static archive for them). What stays shared is
 # libpq (and the libraries libpq itself needs: Kerberos, LDAP, GnuTLS) and libc.
 # It changes the imported dependency targets, so every target of the build
@@ -23,7 +24,7 @@ function(migrator_use_archive target archive)
   endif()
 endfunction()
 
-set(static_archives pqxx boost_program_options yaml-cpp)
+set(static_archives boost_program_options yaml-cpp)
 foreach(name IN LISTS static_archives)
   find_library(MIGRATOR_STATIC_${name} NAMES lib${name}.a)
   if(NOT MIGRATOR_STATIC_${name})
@@ -31,11 +32,6 @@ foreach(name IN LISTS static_archives)
   endif()
 endforeach()
 
-if(MIGRATOR_STATIC_pqxx AND TARGET PkgConfig::PQXX)  # found only with the tests, after cmd/
-  find_package(PostgreSQL REQUIRED)
-  set_property(TARGET PkgConfig::PQXX PROPERTY INTERFACE_LINK_LIBRARIES
-               ${MIGRATOR_STATIC_pqxx} ${PostgreSQL_LIBRARIES})
-endif()
 if(MIGRATOR_STATIC_boost_program_options)
   migrator_use_archive(Boost::program_options ${MIGRATOR_STATIC_boost_program_options})
 endif()

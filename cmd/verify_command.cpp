@@ -100,7 +100,7 @@ int run(command_context& ctx) {
     dsn = migrator::normalize_dsn(ctx.vm["scratch-dsn"].as<std::string>());
   }
   progress observer;
-  const auto report = migrator::verify_round_trips(dsn, sources.assembled.set, engine_options_from(ctx.settings), &observer);
+  const auto report = migrator::verify_round_trips(dsn, sources.assembled.set, engine_options_from(ctx.settings, application_name_for("migrate verify")), &observer);
   if (ctx.vm["json"].as<bool>()) ctx.out << report_json(report, temporary).dump(2) << '\n';
   else print_text(ctx.out, report);
   return report.ok() ? exit_ok : exit_failed;

@@ -10,13 +10,14 @@ namespace migrator {
 using detail::pg_session;
 
 void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout,
-                       const std::function<void(int, const std::string&)>& on_retry) {
+                       const std::function<void(int, const std::string&)>& on_retry,
+                       const std::string& application_name) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto pause = std::chrono::milliseconds(100);
   for (int attempt = 1;; ++attempt) {
     std::string reason;
     try {
-      pg_session session(dsn);
+      pg_session session(dsn, application_name);
       session.exec("SELECT 1");
       return;
     } catch (const database_error& f) {
@@ -37,14 +38,15 @@ void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout
 }
 
 struct application_connection::impl {
-  explicit impl(const std::string& dsn) : session(dsn) {}
+  impl(const std::string& dsn, const std::string& application_name) : session(dsn, application_name) {}
   pg_session session;
 };
 
 application_connection::application_connection(const std::string& dsn, const module_set& set,
-                                               const std::optional<std::string>& role) {
+                                               const std::optional<std::string>& role,
+                                               const std::string& application_name) {
   try {
-    impl_ = std::make_unique<impl>(dsn);
+    impl_ = std::make_unique<impl>(dsn, application_name);
     std::string path;
     for (const auto& m : set.modules) path += impl_->session.quote_name(m.schema) + ", ";
     std::string setup = "SET search_path TO " + path + "public;";

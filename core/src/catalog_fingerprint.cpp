@@ -1,8 +1,8 @@
 #include "migrator/catalog_fingerprint.h"
 
-#include "pg_session.h"
 
 #include "migrator/error.h"
+#include "migrator/postgres.h"
 
 namespace migrator {
 
@@ -148,15 +148,15 @@ std::vector<catalog_difference> diff(const catalog_fingerprint& before, const ca
 }
 
 struct catalog_inspector::impl {
-  std::unique_ptr<detail::pg_session> conn;
+  std::unique_ptr<session> conn;
   std::string ignored;  // a text[] literal
 };
 
 catalog_inspector::catalog_inspector(const std::string& dsn, std::vector<std::string> ignored_tables)
     : impl_(std::make_unique<impl>()) {
   try {
-    impl_->conn = std::make_unique<detail::pg_session>(dsn);
-  } catch (const database_error&) {
+    impl_->conn = connect_postgres(dsn);
+  } catch (const error&) {
     throw error(error_code::database, "cannot connect to the database to read its catalog");
   }
   impl_->ignored = array_literal(ignored_tables);
@@ -168,11 +168,10 @@ catalog_fingerprint catalog_inspector::fingerprint() {
   catalog_fingerprint fp;
   try {
     const query_result r = impl_->conn->exec_params(fingerprint_query, {impl_->ignored});
-    for (const auto& row : r.rows) fp.objects[row[0].value_or("")] = row[1].value_or("");
+    for (const auto& row : r.rows) fp.objects[row.at(0).value_or("")] = row.at(1).value_or("");
   } catch (const database_error& e) {
-    throw error(error_code::database, e.connection_lost()
-                                          ? std::string("the connection broke while reading the catalog")
-                                          : std::string("reading the catalog failed: ") + e.what());
+    if (e.connection_lost()) throw error(error_code::database, "the connection broke while reading the catalog");
+    throw error(error_code::database, std::string("reading the catalog failed: ") + e.what());
   }
   return fp;
 }

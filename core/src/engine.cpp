@@ -1,6 +1,9 @@
 #include "migrator/engine.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <set>
@@ -76,11 +79,21 @@ std::string batch_of(const std::vector<statement>& statements) {
   return sql;
 }
 
+std::string step_name(const migration& m) { return m.module + " " + std::to_string(m.version) + " " + m.name; }
+
+// Thrown inside a step stopped by engine::interrupt(); run() adds what was and
+// was not applied.
+struct step_interrupted {
+  std::string what_happened;  // to the step in flight
+  error_details details;
+};
+
 }  // namespace
 
-connection::connection(const std::string& dsn) {
+connection::connection(const std::string& dsn, const std::string& application_name)
+    : dsn_(dsn), application_name_(application_name) {
   try {
-    session_ = connect_postgres(dsn);
+    session_ = connect_postgres(dsn, application_name);
   } catch (const database_error& f) {
     throw error(error_code::database, std::string("cannot connect to the database: ") + f.what(), f.details());
   }
@@ -105,6 +118,24 @@ struct engine::impl {
   const module_set& set;
   engine_options options;
   std::map<std::int64_t, const migration*> by_version;
+
+  // Known only with the PostgreSQL constructors (probed once at construction).
+  bool standby = false;
+  // Through a transaction pooler: settings go in each transaction (SET LOCAL),
+  // never on the session, where they would reach other clients of the pool.
+  bool pooled = false;
+  std::string transaction_settings;  // "SET LOCAL ...;" after each BEGIN, or empty
+
+  // engine::interrupt(): set from another thread or a signal handler.
+  std::atomic<bool> interrupted{false};
+  // false while a NO TRANSACTION statement runs: it is not cancelled but let finish.
+  std::atomic<bool> cancellable{true};
+  bool warned_no_transaction_settings = false;
+
+  void refuse_on_standby() const {
+    if (standby) throw error(error_code::read_only, detail::standby_refusal());
+  }
+  std::string begin() const { return "BEGIN;\n" + transaction_settings; }
 
   // `include_dirty` false: a dirty version is not refused here. Only for the look
   // before the lock: there, dirty may be another runner's NO TRANSACTION
@@ -211,7 +242,7 @@ void engine::impl::fail_with_statement(const migration& m, const std::vector<sta
   std::optional<database_error> failure;
   try {
     db.exec("ROLLBACK");
-    db.exec("BEGIN");
+    db.exec(begin());
     for (std::size_t i = 0; i < statements.size() && !index; ++i) {
       try {
         db.exec(statements[i].sql);
@@ -250,14 +281,24 @@ void engine::impl::execute_in_transaction(const migration& m, const std::vector<
   // included, and leaves the transaction aborted (fail_with_statement rolls it back).
   try {
     if (inline_record) {
-      db.exec("BEGIN;\n" + batch_of(statements) + *inline_record + "COMMIT;");
+      db.exec(begin() + batch_of(statements) + *inline_record + "COMMIT;");
     } else {
-      db.exec("BEGIN");
+      db.exec(begin());
       if (!statements.empty()) db.exec(batch_of(statements));
       record(m, count, dir);
       db.exec("COMMIT");
     }
   } catch (const database_error& f) {
+    if (interrupted.load() && !f.connection_lost()) {
+      // Cancelled on the server: the transaction is aborted, its COMMIT skipped.
+      try {
+        db.exec("ROLLBACK");
+      } catch (const database_error&) {
+        // A broken connection rolls back too.
+      }
+      throw step_interrupted{step_name(m) + " was cancelled on the server and rolled back: nothing of it remains",
+                             located(m, f.details(), nullptr, std::nullopt)};
+    }
     if (f.connection_lost())
       throw run_error(error_code::in_doubt,
                       describe(m) + ": the connection was lost while its statements and COMMIT were running (" +
@@ -271,9 +312,30 @@ void engine::impl::execute_in_transaction(const migration& m, const std::vector<
 void engine::impl::execute_without_transaction(const migration& m, const std::vector<statement>& statements,
                                                direction dir, run_report& done) {
   const int total = static_cast<int>(statements.size());
+  if (pooled && (options.statement_timeout || options.db_lock_timeout) && !warned_no_transaction_settings) {
+    warned_no_transaction_settings = true;
+    spdlog::warn("through a transaction pooler, NO TRANSACTION statements run with the server's statement_timeout "
+                 "and lock_timeout (set them on the role: ALTER ROLE ... SET); --statement-timeout and "
+                 "--db-lock-timeout apply to transactional migrations only");
+  }
+  // From the dirty mark on, nothing is cancelled: a stop comes between statements.
+  // Stored before interrupted is read (both sequentially consistent): either this
+  // loop sees the interruption, or interrupt() sees that it must not cancel.
+  cancellable.store(false);
+  struct cancellable_again {
+    std::atomic<bool>& flag;
+    ~cancellable_again() { flag.store(true); }
+  } restore{cancellable};
   // Recorded before the first statement: a crash from here on leaves the version dirty.
   history.mark_dirty(m, 0, total);
   for (int i = 0; i < total; ++i) {
+    if (interrupted.load())
+      throw step_interrupted{step_name(m) + " (NO TRANSACTION) was stopped between statements: " +
+                                 (i == 0 ? std::string("none of its ") + std::to_string(total) + " statements ran"
+                                         : "statements 1.." + std::to_string(i) + " of " + std::to_string(total) +
+                                               " ran and stay applied") +
+                                 ", progress recorded. " + detail::dirty_after_failure_remedy(m.version),
+                             {}};
     try {
       db.exec(statements[i].sql);
       history.update_progress(m.version, i + 1);
@@ -321,6 +383,7 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
 }
 
 step_result engine::impl::execute(const plan_step& step, run_report& done) {
+  cancellable.store(true);
   const migration& m = *step.file;
   const auto start = std::chrono::steady_clock::now();
   if (step.record_only) {
@@ -339,31 +402,77 @@ step_result engine::impl::execute(const plan_step& step, run_report& done) {
   return result;
 }
 
+namespace {
+
+// "SET statement_timeout = 1000;SET lock_timeout = 200;" ("SET LOCAL " as `set`); empty without settings.
+std::string session_settings_sql(const engine_options& o, const std::string& set) {
+  std::string sql;
+  if (o.statement_timeout) sql += set + "statement_timeout = " + std::to_string(o.statement_timeout->count()) + ";";
+  if (o.db_lock_timeout) sql += set + "lock_timeout = " + std::to_string(o.db_lock_timeout->count()) + ";";
+  return sql;
+}
+
+}  // namespace
+
 engine::engine(session& db, history_store& history, migration_lock& lock, const module_set& set,
                engine_options options)
     : impl_(std::make_unique<impl>(db, history, lock, set, std::move(options))) {}
 
 engine::engine(const std::string& dsn, const module_set& set, engine_options options)
-    : engine(std::make_unique<connection>(dsn), set, std::move(options)) {}
+    : engine(std::make_unique<connection>(dsn, options.application_name), set, std::move(options)) {}
 
 engine::engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options) {
   std::unique_ptr<session> db = std::move(conn->session_);
+  bool pooled = false, standby = false;
   try {
-    std::string setup;
-    if (options.statement_timeout)
-      setup += "SET statement_timeout = " + std::to_string(options.statement_timeout->count()) + ";";
-    if (options.db_lock_timeout)
-      setup += "SET lock_timeout = " + std::to_string(options.db_lock_timeout->count()) + ";";
-    if (!setup.empty()) db->exec(setup);
+    // One round trip tells both: a standby refuses writes, and a pooler gave
+    // libpq a process id of its own (a server process's is pg_backend_pid()).
+    // The process id is the pooler's tell, not "does it change between two
+    // transactions": an idle PgBouncer pool hands the same server connection back.
+    auto probe = db->exec("SELECT pg_backend_pid(), pg_is_in_recovery()");
+    pooled = db->process_id_at_connect() != 0 && probe.integer(0, 0) != db->process_id_at_connect();
+    standby = probe.boolean(0, 1);
+    // On a direct connection the session keeps the settings (NO TRANSACTION
+    // statements included); through a pooler they would stay on a server
+    // connection that another client gets next, so each transaction sets its own.
+    if (!pooled) {
+      const std::string setup = session_settings_sql(options, "SET ");
+      if (!setup.empty()) db->exec(setup);
+    }
   } catch (const database_error& f) {
     throw error(error_code::database, std::string("setting up the migration session: ") + f.what(), f.details());
   }
-  auto history = make_goose_history_store(*db, options.table);
-  auto lock = make_advisory_lock(*db, options.lock_key);
+  const bool use_table = options.lock == lock_mode::table || (options.lock == lock_mode::automatic && pooled);
+  if (pooled && options.lock == lock_mode::automatic)
+    spdlog::info("the connection goes through a transaction pooler (the server process id differs from the one "
+                 "given at connect): using the table lease lock goose_lock instead of the advisory lock");
+  else if (pooled && options.lock == lock_mode::advisory)
+    spdlog::warn("--lock advisory through a connection pooler: a session advisory lock does not hold between "
+                 "transactions there, so runners may not exclude each other; use --lock table or auto");
+  auto history = make_goose_history_store(*db, options.table, /*prepare=*/!pooled);
+  std::unique_ptr<migration_lock> lock;
+  if (use_table) {
+    table_lock_options lease;
+    lease.application_name = options.application_name;
+    lock = make_table_lock([dsn = conn->dsn_, name = conn->application_name_] { return connect_postgres(dsn, name); },
+                           lease);
+  } else {
+    lock = make_advisory_lock(*db, options.lock_key);
+  }
+  const std::string transaction_settings = pooled ? session_settings_sql(options, "SET LOCAL ") : "";
   impl_ = std::make_unique<impl>(*db, *history, *lock, set, std::move(options));
   impl_->owned_session = std::move(db);
   impl_->owned_history = std::move(history);
   impl_->owned_lock = std::move(lock);
+  impl_->standby = standby;
+  impl_->pooled = pooled;
+  impl_->transaction_settings = transaction_settings.empty() ? "" : transaction_settings + "\n";
+}
+
+void engine::interrupt() noexcept {
+  impl_->interrupted.store(true);
+  impl_->lock.interrupt();
+  if (impl_->cancellable.load()) impl_->db.cancel();
 }
 
 engine::~engine() = default;
@@ -394,6 +503,7 @@ std::vector<plan_step> engine::plan(const plan_request& request) {
 }
 
 run_report engine::run(const plan_request& request, run_observer* observer) {
+  impl_->refuse_on_standby();
   run_report report;
   // Like goose: look before taking the lock, so replicas with nothing to do never
   // queue behind a long migration.
@@ -405,19 +515,39 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     return applied;
   };
   auto highest = [](const std::set<std::int64_t>& v) { return v.empty() ? std::int64_t{0} : *v.rbegin(); };
-  bool work = translated("reading the migration history", [&] {
-    auto snap = impl_->history.read();
-    const auto status = compute_status(impl_->set, snap);
-    if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
-    impl_->check_guards(status, /*include_dirty=*/false);
-    report.current_version = highest(applied_versions(snap));
-    return !impl_->plan_from(snap, request).empty();
-  });
+  bool work = false;
+  try {
+    work = translated("reading the migration history", [&] {
+      auto snap = impl_->history.read();
+      const auto status = compute_status(impl_->set, snap);
+      if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
+      impl_->check_guards(status, /*include_dirty=*/false);
+      report.current_version = highest(applied_versions(snap));
+      return !impl_->plan_from(snap, request).empty();
+    });
+  } catch (const error& e) {
+    // The read was cancelled by interrupt(): a stop, not a database failure.
+    if (impl_->interrupted.load() && e.code() == error_code::database)
+      throw error(error_code::interrupted, detail::interrupted_report({}, "", {}), e.details());
+    throw;
+  }
   if (!work) return report;
 
+  std::vector<plan_step> plan;
+  std::size_t next = 0;  // the step about to run or running
+  auto interrupted = [&](const std::string& in_flight, error_details details) {
+    std::vector<std::string> done, not_started;
+    for (const auto& s : report.steps)
+      done.push_back(std::string(s.dir == direction::up ? "applied " : "rolled back ") + s.module + " " +
+                     std::to_string(s.version) + " " + s.name);
+    for (std::size_t i = next + (in_flight.empty() ? 0 : 1); i < plan.size(); ++i)
+      not_started.push_back(step_name(*plan[i].file));
+    return run_error(error_code::interrupted, detail::interrupted_report(done, in_flight, not_started), report,
+                     std::move(details));
+  };
   try {
-    lock_guard lock(impl_->lock, impl_->options.lock_timeout, [&] {
-      if (observer) observer->waiting_for_lock();
+    lock_guard lock(impl_->lock, impl_->options.lock_timeout, [&](const lock_holder& holder) {
+      if (observer) observer->waiting_for_lock(holder);
     });
     report.waited_for_lock = lock.waited();
     impl_->history.ensure();
@@ -428,7 +558,10 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     impl_->check_guards(status);
     auto applied = applied_versions(snap);
     report.current_version = highest(applied);
-    for (const auto& step : impl_->plan_from(snap, request)) {
+    plan = impl_->plan_from(snap, request);
+    for (next = 0; next < plan.size(); ++next) {
+      const auto& step = plan[next];
+      if (impl_->interrupted.load()) throw interrupted("", {});
       impl_->lock.check_held();
       if (observer) observer->step_started(step);
       report.steps.push_back(impl_->execute(step, report));
@@ -441,7 +574,10 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       report.current_version = highest(applied);
       if (observer) observer->step_finished(report.steps.back());
     }
+  } catch (const step_interrupted& i) {
+    throw interrupted(i.what_happened, i.details);
   } catch (const database_error& e) {
+    if (impl_->interrupted.load() && !e.connection_lost()) throw interrupted("", e.details());
     throw run_error(error_code::database,
                     std::string("migration run failed: ") +
                         (e.connection_lost() ? "the connection to the database was lost: " : "") + sqlstate_part(e) +
@@ -457,6 +593,7 @@ status_report engine::status() {
 }
 
 std::size_t engine::repair_checksums() {
+  impl_->refuse_on_standby();
   return translated("recording checksums", [&] {
     auto status = compute_status(impl_->set, impl_->history.read());
     if (!status.namespace_conflicts.empty()) impl_->check_guards(status);
@@ -472,20 +609,44 @@ std::size_t engine::repair_checksums() {
   });
 }
 
-void engine::repair_mark_applied(std::int64_t version) {
-  translated("repairing", [&] {
+namespace {
+
+// Under the lock: another runner may be finishing the version right now.
+migration_status dirty_version(const module_set& set, history_store& history, std::int64_t version) {
+  const auto status = compute_status(set, history.read());
+  auto it = std::find_if(status.migrations.begin(), status.migrations.end(),
+                         [&](const migration_status& m) { return m.version == version; });
+  if (it == status.migrations.end() || it->state != migration_state::dirty)
+    throw error(error_code::usage,  // exit 2, as when the command line names a wrong version
+                "version " + std::to_string(version) + " is not dirty" +
+                    (it == status.migrations.end() ? std::string(" (no such version)")
+                                                   : std::string(" (it is ") + to_string(it->state) + ")") +
+                    "; repair VERSION only clears a dirty version");
+  return *it;
+}
+
+}  // namespace
+
+migration_status engine::repair_mark_applied(std::int64_t version) {
+  impl_->refuse_on_standby();
+  return translated("repairing", [&] {
     lock_guard lock(impl_->lock, impl_->options.lock_timeout, nullptr);
     impl_->history.ensure();
+    auto before = dirty_version(impl_->set, impl_->history, version);
     auto it = impl_->by_version.find(version);
     impl_->history.force_applied(it == impl_->by_version.end() ? nullptr : it->second, version);
+    return before;
   });
 }
 
-void engine::repair_mark_rolled_back(std::int64_t version) {
-  translated("repairing", [&] {
+migration_status engine::repair_mark_rolled_back(std::int64_t version) {
+  impl_->refuse_on_standby();
+  return translated("repairing", [&] {
     lock_guard lock(impl_->lock, impl_->options.lock_timeout, nullptr);
     impl_->history.ensure();
+    auto before = dirty_version(impl_->set, impl_->history, version);
     impl_->history.force_rolled_back(version);
+    return before;
   });
 }
 

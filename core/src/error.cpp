@@ -15,6 +15,8 @@ const char* to_string(error_code code) noexcept {
     case error_code::config: return "config";
     case error_code::usage: return "usage";
     case error_code::io: return "io";
+    case error_code::read_only: return "read_only";
+    case error_code::interrupted: return "interrupted";
   }
   return "unknown";
 }

@@ -6,7 +6,7 @@
 
 #include "migrator/dsn.h"
 #include "migrator/log.h"
-#include "pg_session.h"
+#include "migrator/postgres.h"
 
 namespace migrator {
 
@@ -34,7 +34,7 @@ class step_forwarder final : public run_observer {
   void step_finished(const step_result& step) override {
     if (observer_) observer_->step_finished(target_, step);
   }
-  void waiting_for_lock() override {
+  void waiting_for_lock(const lock_holder& /*holder*/) override {
     if (observer_) observer_->waiting_for_lock(target_);
   }
 
@@ -152,11 +152,11 @@ fleet_report run_fleet(const std::vector<fleet_member>& members, const fleet_opt
 
 query_rows run_control_query(const std::string& dsn, const std::string& sql) {
   try {
-    detail::pg_session session(dsn);
-    query_result r = session.exec(sql);
+    std::unique_ptr<session> conn = connect_postgres(dsn);
+    query_result r = conn->exec(sql);
     return query_rows{std::move(r.columns), std::move(r.rows)};
-  } catch (const database_error& f) {
-    throw error(error_code::database, redact_secrets(f.what(), dsn));
+  } catch (const error& e) {
+    throw error(error_code::database, redact_secrets(e.what(), dsn));
   }
 }
 

@@ -28,12 +28,13 @@ std::optional<int> optional_int(const field& f) {
 
 }  // namespace
 
-goose_history_store::goose_history_store(session& session, const std::string& table)
+goose_history_store::goose_history_store(session& session, const std::string& table, bool prepare)
     : session_(session),
       table_name_(table),
       table_(session.quote_qualified(table)),
       meta_(session.quote_qualified(table + "_meta")),
-      host_(this_host()) {}
+      host_(this_host()),
+      prepare_(prepare) {}
 
 history_snapshot goose_history_store::read() {
   history_snapshot snap;
@@ -108,9 +109,9 @@ void goose_history_store::ensure() {
          "  applied_host text,\n"
          "  recorded_at timestamptz NOT NULL DEFAULT now());\n";
   // Last, so it runs only when the tables exist; in the same round trip.
-  if (!prepared_) sql += prepare_recording_sql();
+  if (prepare_ && !prepared_) sql += prepare_recording_sql();
   session_.exec(sql);
-  prepared_ = true;
+  prepared_ = prepare_;
 }
 
 std::optional<std::string> goose_history_store::record_applied_sql(const migration& m, int statements) {
@@ -211,8 +212,8 @@ void goose_history_store::force_rolled_back(std::int64_t version) {
 
 namespace migrator {
 
-std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table) {
-  return std::make_unique<detail::goose_history_store>(s, table);
+std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table, bool prepare) {
+  return std::make_unique<detail::goose_history_store>(s, table, prepare);
 }
 
 }  // namespace migrator

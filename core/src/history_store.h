@@ -15,7 +15,7 @@ namespace migrator::detail {
 
 class goose_history_store : public history_store {
  public:
-  goose_history_store(session& s, const std::string& table);
+  goose_history_store(session& s, const std::string& table, bool prepare = true);
 
   history_snapshot read() override;
   // Also prepares the "record applied" statement on this session, in the same
@@ -42,6 +42,7 @@ class goose_history_store : public history_store {
   std::string table_;       // quoted
   std::string meta_;        // quoted side table
   std::string host_;        // this machine's name, recorded with each row
+  bool prepare_ = true;     // ensure() may prepare the record statement (not through a pooler)
   bool prepared_ = false;   // the record statement is prepared on this session
 };
 

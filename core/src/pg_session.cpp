@@ -42,8 +42,13 @@ void ignore_notice(void*, const PGresult*) {}
 
 }  // namespace
 
-pg_session::pg_session(const std::string& dsn) {
-  conn_ = PQconnectdb(dsn.c_str());
+pg_session::pg_session(const std::string& dsn, const std::string& application_name) {
+  // The DSN goes in as "dbname" with expand_dbname, so a URI or keyword/value
+  // string means the same as with PQconnectdb; fallback_application_name lets
+  // an application_name the operator set (in the DSN or PGAPPNAME) win.
+  const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+  const char* values[] = {dsn.c_str(), application_name.c_str(), nullptr};
+  conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (!conn_) throw database_error("out of memory opening a connection", {}, true);
   if (PQstatus(conn_) != CONNECTION_OK) {
     // libpq's message never echoes the password.
@@ -55,11 +60,21 @@ pg_session::pg_session(const std::string& dsn) {
     throw database_error(message, d, true);
   }
   PQsetNoticeReceiver(conn_, ignore_notice, nullptr);
+  cancel_ = PQgetCancel(conn_);
 }
 
 pg_session::~pg_session() {
+  if (cancel_) PQfreeCancel(cancel_);
   if (conn_) PQfinish(conn_);
 }
+
+void pg_session::cancel() noexcept {
+  if (!cancel_) return;
+  char message[256];
+  PQcancel(cancel_, message, sizeof message);  // best effort: a failed request changes nothing
+}
+
+std::int64_t pg_session::process_id_at_connect() const noexcept { return conn_ ? PQbackendPID(conn_) : 0; }
 
 namespace {
 
@@ -155,8 +170,8 @@ std::string pg_session::quote_name(const std::string& identifier) {
 
 namespace migrator {
 
-std::unique_ptr<session> connect_postgres(const std::string& dsn) {
-  return std::make_unique<detail::pg_session>(dsn);
+std::unique_ptr<session> connect_postgres(const std::string& dsn, const std::string& application_name) {
+  return std::make_unique<detail::pg_session>(dsn, application_name);
 }
 
 }  // namespace migrator

@@ -10,13 +10,14 @@
 #include "migrator/session.h"
 
 struct pg_conn;
+struct pg_cancel;
 
 namespace migrator::detail {
 
 class pg_session : public session {
  public:
   // Throws database_error (connection_lost) when the server cannot be reached.
-  explicit pg_session(const std::string& dsn);
+  explicit pg_session(const std::string& dsn, const std::string& application_name = "");
   ~pg_session() override;
   pg_session(const pg_session&) = delete;
   pg_session& operator=(const pg_session&) = delete;
@@ -25,9 +26,12 @@ class pg_session : public session {
   query_result exec_params(const std::string& sql, const std::vector<field>& params) override;
   std::string quote(const std::string& value) override;
   std::string quote_name(const std::string& identifier) override;
+  void cancel() noexcept override;
+  std::int64_t process_id_at_connect() const noexcept override;
 
  private:
   pg_conn* conn_ = nullptr;
+  pg_cancel* cancel_ = nullptr;  // made once at connect: PQcancel on it is async-signal-safe
 };
 
 // The server's message without libpq's "ERROR:  " prefix and trailing newline.

@@ -52,4 +52,24 @@ std::string failed_recording_remedy(std::int64_t version, direction dir) {
   return "The version stays dirty; check it, then run " + repair_command(version, dir) + ".";
 }
 
+std::string standby_refusal() {
+  return "the server is a read-only standby (pg_is_in_recovery() is true); nothing was changed. Point the DSN at "
+         "the primary, or use a multi-host DSN with target_session_attrs=read-write (e.g. "
+         "postgresql://db1,db2/app?target_session_attrs=read-write) so that libpq picks the primary.";
+}
+
+std::string interrupted_report(const std::vector<std::string>& applied, const std::string& in_flight,
+                               const std::vector<std::string>& not_applied) {
+  auto list = [](const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+  };
+  std::string m = "interrupted: ";
+  m += applied.empty() ? "no migration was completed by this run" : "completed before the signal: " + list(applied);
+  if (!in_flight.empty()) m += ". " + in_flight;
+  if (!not_applied.empty()) m += ". Not started: " + list(not_applied);
+  return m + ". The migration lock was released.";
+}
+
 }  // namespace migrator::detail

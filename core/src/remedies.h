@@ -31,4 +31,12 @@ std::string in_doubt_commit_remedy();
 std::string in_doubt_recording_remedy(std::int64_t version, direction dir);
 std::string failed_recording_remedy(std::int64_t version, direction dir);
 
+// A writing command on a read-only standby (pg_is_in_recovery()), refused before any statement.
+std::string standby_refusal();
+
+// A run stopped by a signal: what was applied before it, what happened to the
+// step in flight (`in_flight`, may be empty) and what was not applied.
+std::string interrupted_report(const std::vector<std::string>& applied, const std::string& in_flight,
+                               const std::vector<std::string>& not_applied);
+
 }  // namespace migrator::detail

@@ -4,8 +4,8 @@
 #include <memory>
 #include <random>
 
+#include "migrator/postgres.h"
 #include "migrator/verify.h"
-#include "pg_session.h"
 
 namespace migrator {
 
@@ -36,18 +36,18 @@ scratch_database::scratch_database(const std::string& server_dsn) : server_dsn_(
   name_ = "app_verify_" + std::to_string(::getpid()) + "_" + std::to_string(random() % 1000000);
   dsn_ = dsn_with_database(server_dsn, name_);
   try {
-    detail::pg_session admin(server_dsn);
-    admin.exec("CREATE DATABASE " + admin.quote_name(name_));
+    std::unique_ptr<session> admin = connect_postgres(server_dsn);
+    admin->exec("CREATE DATABASE " + admin->quote_name(name_));
   } catch (const database_error& e) {
     throw error(error_code::database, "cannot create the scratch database " + name_ + ": " +
-                                          (e.connection_lost() ? std::string("connection failed") : e.what()));
+                                          (e.connection_lost() ? "connection failed" : e.what()));
   }
 }
 
 scratch_database::~scratch_database() {
   try {
-    detail::pg_session admin(server_dsn_);
-    admin.exec("DROP DATABASE IF EXISTS " + admin.quote_name(name_) + " WITH (FORCE)");
+    std::unique_ptr<session> admin = connect_postgres(server_dsn_);
+    admin->exec("DROP DATABASE IF EXISTS " + admin->quote_name(name_) + " WITH (FORCE)");
   } catch (const std::exception&) {
     // Nothing to do from a destructor; the name says what it was for.
   }

@@ -29,9 +29,9 @@ class both_observers final : public run_observer {
     first_.step_finished(result);
     if (second_) second_->step_finished(result);
   }
-  void waiting_for_lock() override {
-    first_.waiting_for_lock();
-    if (second_) second_->waiting_for_lock();
+  void waiting_for_lock(const lock_holder& holder) override {
+    first_.waiting_for_lock(holder);
+    if (second_) second_->waiting_for_lock(holder);
   }
 
  private:
@@ -50,7 +50,9 @@ const char* to_string(unknown_versions policy) noexcept {
   return policy == unknown_versions::refuse ? "refuse" : "warn";
 }
 
-void logging_run_observer::waiting_for_lock() { log(log_level::info, "another runner holds the migration lock; waiting"); }
+void logging_run_observer::waiting_for_lock(const lock_holder& holder) {
+  log(log_level::info, "waiting for the migration lock, held by " + holder.describe());
+}
 
 void logging_run_observer::step_finished(const step_result& r) {
   log_scope scope({{"module", r.module}, {"version", r.version}});
@@ -103,15 +105,25 @@ status_report query_status(const module_set& set, const std::string& dsn, const 
 }
 
 startup_result migrate_on_startup(const module_set& set, const startup_options& options) {
-  wait_for_database(options.dsn, options.wait_timeout, [](int attempt, const std::string& reason) {
-    log(log_level::info, "waiting for the database (attempt " + std::to_string(attempt) + "): " + reason);
-  });
+  wait_for_database(
+      options.dsn, options.wait_timeout,
+      [](int attempt, const std::string& reason) {
+        log(log_level::info, "waiting for the database (attempt " + std::to_string(attempt) + "): " + reason);
+      },
+      options.engine.application_name);
 
   startup_result result;
   engine eng(options.dsn, set, options.engine);
   if (options.migrate) {
     logging_run_observer logging;
     both_observers observers(logging, options.observer);
+    struct detach {
+      const std::function<void(engine*)>& running;
+      ~detach() {
+        if (running) running(nullptr);
+      }
+    } detach_when_done{options.running};
+    if (options.running) options.running(&eng);
     run_report report = eng.run({command_kind::up, 0}, &observers);
     result.migrated = true;
     result.applied = std::move(report.steps);

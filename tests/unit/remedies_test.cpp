@@ -71,4 +71,31 @@ TEST(remedies, failure_texts_name_status_and_repair) {
   EXPECT_TRUE(contains(failed, "'app migrate repair 3002 --mark-applied'")) << failed;
 }
 
+TEST(remedies, standby_refusal_says_read_only_standby_and_how_to_reach_the_primary) {
+  const std::string text = standby_refusal();
+  EXPECT_EQ(text.rfind("the server is a read-only standby", 0), 0u) << text;
+  EXPECT_TRUE(contains(text, "nothing was changed")) << text;
+  EXPECT_TRUE(contains(text, "the primary")) << text;
+  EXPECT_TRUE(contains(text, "target_session_attrs=read-write")) << text;
+}
+
+TEST(remedies, interrupted_report_says_what_was_and_was_not_applied) {
+  struct row {
+    std::vector<std::string> applied;
+    std::string in_flight;
+    std::vector<std::string> not_started;
+    std::string expected;
+  };
+  const row rows[] = {
+      {{}, "", {}, "interrupted: no migration was completed by this run. The migration lock was released."},
+      {{"applied a 1001 x"}, "a 1002 y was cancelled", {"a 1003 z", "a 1004 w"},
+       "interrupted: completed before the signal: applied a 1001 x. a 1002 y was cancelled. Not started: a 1003 z, "
+       "a 1004 w. The migration lock was released."},
+      {{"applied a 1001 x", "applied a 1002 y"}, "", {"a 1003 z"},
+       "interrupted: completed before the signal: applied a 1001 x, applied a 1002 y. Not started: a 1003 z. The "
+       "migration lock was released."},
+  };
+  for (const auto& r : rows) EXPECT_EQ(interrupted_report(r.applied, r.in_flight, r.not_started), r.expected);
+}
+
 }  // namespace

@@ -16,15 +16,19 @@ namespace migrator {
 // Tries to connect until it succeeds or `timeout` passes (backoff from 100 ms
 // to 2 s, like `dbmate wait`). `on_retry(attempt, reason)` runs after each failed
 // try. Throws error(database) with the last reason when the time is up.
+// `application_name` as in engine_options.
 void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout,
-                       const std::function<void(int attempt, const std::string& reason)>& on_retry);
+                       const std::function<void(int attempt, const std::string& reason)>& on_retry,
+                       const std::string& application_name = "");
 
 class application_connection {
  public:
   // Connects, sets the search_path to every module's schema in manifest order,
   // then public ("identity", "organization", "billing", public), and, when
   // `role` is given, SET ROLE.
-  application_connection(const std::string& dsn, const module_set& set, const std::optional<std::string>& role);
+  // `application_name` as in engine_options.
+  application_connection(const std::string& dsn, const module_set& set, const std::optional<std::string>& role,
+                         const std::string& application_name = "");
   ~application_connection();
   application_connection(const application_connection&) = delete;
   application_connection& operator=(const application_connection&) = delete;

@@ -3,7 +3,8 @@
 // (lock.h). The convenience constructors build the PostgreSQL ones
 // (postgres.h): one plain connection opened from the DSN as given (never with
 // the application's search_path), goose v3's history table plus a side table,
-// and goose's session-level advisory lock.
+// and goose's session-level advisory lock or, through a transaction pooler,
+// goose's table lease (engine_options::lock).
 #pragma once
 
 #include <chrono>
@@ -23,6 +24,16 @@
 
 namespace migrator {
 
+// Which lock the PostgreSQL constructors take (postgres.h).
+enum class lock_mode {
+  // The advisory lock on a direct connection; the table lease when the
+  // connection goes through a transaction pooler (the server's pg_backend_pid()
+  // is not the process id libpq was given at connect). Logged once when it switches.
+  automatic,
+  advisory,  // goose's session advisory lock (does not hold through a transaction pooler)
+  table,     // goose's table lease (goose_lock), on a connection of its own with a heartbeat
+};
+
 struct engine_options {
   // Used only by the constructors that build the PostgreSQL seams (table,
   // lock_key, statement_timeout, db_lock_timeout).
@@ -38,6 +49,12 @@ struct engine_options {
   std::optional<std::chrono::milliseconds> db_lock_timeout;
   // Apply even when applied migrations are modified or dirty (logged as a warning). Default: false.
   bool allow_drift = false;
+  // Which lock to take. Default: automatic.
+  lock_mode lock = lock_mode::automatic;
+  // What pg_stat_activity shows for the engine's connections, unless the DSN or
+  // PGAPPNAME sets an application_name. The app uses "app migrate up 1.4.0" or
+  // "app start 1.4.0". Default: "migrator".
+  std::string application_name = "migrator";
 };
 
 struct step_result {
@@ -77,7 +94,8 @@ class run_observer {
   virtual ~run_observer() = default;
   virtual void step_started(const plan_step&) {}
   virtual void step_finished(const step_result&) {}
-  virtual void waiting_for_lock() {}
+  // When the lock is found taken, then every few seconds while waiting.
+  virtual void waiting_for_lock(const lock_holder& /*holder*/) {}
 };
 
 // The plain migration connection, opened from the DSN as given. Opening it
@@ -86,13 +104,16 @@ class run_observer {
 class connection {
  public:
   // Throws error(database); the message never holds the DSN.
-  explicit connection(const std::string& dsn);
+  // `application_name` as in engine_options.
+  explicit connection(const std::string& dsn, const std::string& application_name = "migrator");
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
 
  private:
   friend class engine;
+  std::string dsn_;  // for the table lease's own connection
+  std::string application_name_;
   std::unique_ptr<session> session_;
 };
 
@@ -120,16 +141,29 @@ class engine {
   // or another module), and V must be a version of the set (error_code::plan).
   // Checks pending work, takes the lock, re-plans and executes.
   // Throws run_error when a step fails (with what was done before it).
+  // On a read-only standby (PostgreSQL constructors) throws error(read_only)
+  // before any statement.
   run_report run(const plan_request& request, run_observer* observer = nullptr);
+
+  // Stops a run from another thread or a signal handler (async-signal-safe):
+  // a lock wait gives up; a transactional migration in flight is cancelled on
+  // the server (session::cancel) and rolled back; a NO TRANSACTION migration
+  // finishes the statement in flight (cancelling CREATE INDEX CONCURRENTLY
+  // would leave an invalid index) and stops before the next, dirty with its
+  // progress recorded. run() then releases the lock and throws run_error with
+  // error_code::interrupted, saying what was applied and what was not.
+  void interrupt() noexcept;
 
   status_report status();
 
   // Records the current checksum (and module) of every applied migration that has none.
   // Returns how many rows were recorded.
   std::size_t repair_checksums();
-  // After a human fixed a dirty version's database state by hand.
-  void repair_mark_applied(std::int64_t version);
-  void repair_mark_rolled_back(std::int64_t version);
+  // After a human fixed a dirty version's database state by hand. Under the
+  // lock, refuses (error(usage)) unless `version` is dirty; returns its
+  // status as it was before the repair.
+  migration_status repair_mark_applied(std::int64_t version);
+  migration_status repair_mark_rolled_back(std::int64_t version);
 
  private:
   struct impl;

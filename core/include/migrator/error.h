@@ -23,6 +23,8 @@ enum class error_code {
   config,        // bad configuration file, environment or DSN
   usage,         // bad command line
   io,            // a file could not be read or written
+  read_only,     // the server is a read-only standby: a writing command refused before any statement
+  interrupted,   // SIGTERM/SIGINT (engine::interrupt) stopped a run
 };
 
 const char* to_string(error_code code) noexcept;

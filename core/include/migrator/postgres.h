@@ -3,7 +3,9 @@
 // implementations of your own.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -14,15 +16,40 @@
 namespace migrator {
 
 // One plain libpq connection opened from the DSN as given (never with a custom
-// search_path). Throws database_error (connection_lost() true) when the server
-// cannot be reached; the message never holds the DSN.
-std::unique_ptr<session> connect_postgres(const std::string& dsn);
+// search_path). `application_name` is what pg_stat_activity shows for it
+// (libpq's fallback_application_name: an application_name in the DSN or
+// PGAPPNAME wins). Throws database_error (connection_lost() true) when the
+// server cannot be reached; the message never holds the DSN.
+std::unique_ptr<session> connect_postgres(const std::string& dsn, const std::string& application_name = "");
 
 // goose v3's table `table` (may be schema-qualified) plus "<table>_meta", on a
 // PostgreSQL session. Offers record_*_sql, so a migration is one round trip.
-std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table);
+// `prepare`: ensure() prepares the "record applied" statement on the session
+// (saves parsing it per migration). Pass false through a transaction pooler,
+// where a prepared statement does not outlive its transaction's server connection.
+std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table, bool prepare = true);
 
 // goose's session-level advisory lock pg_try_advisory_lock(key), tried in a loop.
 std::unique_ptr<migration_lock> make_advisory_lock(session& s, std::int64_t key);
+
+// goose's table lock (its table locker since v3.26): one row of `table`
+// (lock_id, locked, locked_at, locked_by, lease_expires_at, updated_at) held
+// as a lease and renewed by a heartbeat on a connection and thread of its own,
+// so it holds through a transaction pooler. A lease whose holder stopped
+// renewing expires and is taken over (logged). goose's table locker and this
+// lock exclude each other when both use the same table and lock id.
+struct table_lock_options {
+  std::string table = "goose_lock";  // may be schema-qualified; created when missing
+  std::int64_t lock_id = 5887940537704921958;  // goose's default (crc64 ECMA of "goose")
+  std::chrono::milliseconds lease{std::chrono::seconds(30)};     // goose's default
+  std::chrono::milliseconds heartbeat{std::chrono::seconds(5)};  // goose's default
+  // Written to locked_by. Default: "<application_name> on <host> pid <pid> #<random tag>"
+  // (the tag tells apart two holders that are both pid 1 in their containers).
+  std::string holder;
+  std::string application_name = "migrator";
+};
+// `connect` opens the lock's own session (for acquiring, the heartbeat and releasing).
+std::unique_ptr<migration_lock> make_table_lock(std::function<std::unique_ptr<session>()> connect,
+                                                table_lock_options options);
 
 }  // namespace migrator

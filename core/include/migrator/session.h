@@ -45,6 +45,16 @@ class session {
   // A string literal / an identifier quoted for this session's dialect.
   virtual std::string quote(const std::string& value) = 0;
   virtual std::string quote_name(const std::string& identifier) = 0;
+  // Asks the server to cancel the statement in flight, if any. Callable from
+  // another thread and from a signal handler (libpq's PQcancel is
+  // async-signal-safe); the statement then fails with SQLSTATE 57014. The
+  // default does nothing.
+  virtual void cancel() noexcept {}
+  // The server process id the connection was given when it opened (libpq's
+  // PQbackendPID); 0 when unknown. A transaction pooler hands out a number of
+  // its own, which is how the engine recognises one (pg_backend_pid() differs).
+  virtual std::int64_t process_id_at_connect() const noexcept { return 0; }
+
   // A possibly schema-qualified name ("ops.goose_db_version") quoted part by part.
   std::string quote_qualified(const std::string& name);
 };

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct startup_options {
   unknown_versions on_unknown = unknown_versions::warn;
   // Also told of every step and lock wait (besides the log lines). Default: none.
   run_observer* observer = nullptr;
+  // Called with the engine just before it migrates and with nullptr once it is
+  // done, so a caller can engine::interrupt() it from its own signal handling
+  // (app start does, on SIGINT/SIGTERM). Default: none.
+  std::function<void(engine* running)> running;
 };
 
 struct startup_result {
@@ -78,7 +83,7 @@ module_set valid_module_set(assembly assembled);
 // and lock waits through migrator/log.h.
 class logging_run_observer : public run_observer {
  public:
-  void waiting_for_lock() override;
+  void waiting_for_lock(const lock_holder& holder) override;
   void step_finished(const step_result& result) override;
 };
 

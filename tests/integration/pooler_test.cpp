@@ -1,0 +1,207 @@
+// Through a real transaction-pooling PgBouncer, and the table lease lock
+// (goose's goose_lock format) on a direct connection: racing runners, goose's
+// own lock row, an expired lease, and who holds the lock.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <pqxx/pqxx>
+
+#include "pgbouncer.h"
+#include "test_support.h"
+
+using namespace testing_support;
+using ::testing::HasSubstr;
+
+namespace {
+
+// goose's default table-locker lock id (crc64 ECMA of "goose").
+const char* const goose_lock_id = "5887940537704921958";
+
+// A type (42710 when two runners create it), a NO TRANSACTION index and data.
+void write_shop(const temp_dir& dir) {
+  write_module_set(
+      dir, {{"shop",
+             {{"01001_mood.sql", migration_text("CREATE TYPE mood AS ENUM ('happy', 'sad');\n"
+                                                "CREATE TABLE customers (id bigint PRIMARY KEY, name text, m mood);",
+                                                "DROP TABLE customers;\nDROP TYPE mood;")},
+              {"01002_index.sql", "-- +goose NO TRANSACTION\n-- +goose Up\n"
+                                  "CREATE INDEX CONCURRENTLY customers_name ON customers (name);\n"
+                                  "-- +goose Down\nDROP INDEX CONCURRENTLY customers_name;\n"},
+              {"01003_orders.sql",
+               migration_text("CREATE TABLE orders (id bigint PRIMARY KEY, customer bigint REFERENCES customers);\n"
+                              "INSERT INTO customers VALUES (1, 'first', 'happy');",
+                              "DROP TABLE orders;")}}}});
+}
+
+// The schema as the catalog describes it, without the lock table (only a lease run has it).
+std::string schema_of(const test_database& db) {
+  return db.scalar(
+      "SELECT string_agg(x, E'\\n' ORDER BY x) FROM ("
+      " SELECT 'column ' || table_schema || '.' || table_name || '.' || column_name || ' ' || data_type || ' ' ||"
+      "   coalesce(column_default, '') FROM information_schema.columns"
+      "   WHERE table_schema NOT IN ('pg_catalog', 'information_schema') AND table_name <> 'goose_lock'"
+      " UNION ALL SELECT 'index ' || indexdef || ' valid ' || i.indisvalid FROM pg_indexes x"
+      "   JOIN pg_class c ON c.relname = x.indexname JOIN pg_index i ON i.indexrelid = c.oid"
+      "   WHERE schemaname = 'public' AND tablename <> 'goose_lock'"
+      " UNION ALL SELECT 'enum ' || t.typname || ' ' || e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid"
+      ") s(x)");
+}
+
+std::string direct_schema(const temp_dir& dir) {
+  test_database reference;
+  auto r = migrate_in(reference.dsn(), dir.path(), {"up"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  return schema_of(reference);
+}
+
+// 16 `app start --once` at once; returns their stderr, each checked for exit 0.
+std::vector<std::string> race(const std::string& dsn, const temp_dir& dir, const std::vector<std::string>& extra) {
+  std::vector<std::unique_ptr<app_process>> racers;
+  for (int i = 0; i < 16; ++i) {
+    std::vector<std::string> args{"start", "--once", "--dsn", dsn, "--modules-dir", dir.path().string(),
+                                  "--lock-timeout", "120s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    racers.push_back(std::make_unique<app_process>(args));
+  }
+  std::vector<std::string> errs;
+  for (auto& p : racers) {
+    auto r = p->wait();
+    EXPECT_EQ(r.code, 0) << r.err;
+    errs.push_back(r.err);
+  }
+  return errs;
+}
+
+void expect_each_version_once(const test_database& db) {
+  EXPECT_EQ(db.scalar("SELECT string_agg(version_id || ':' || n, ',' ORDER BY version_id) FROM "
+                      "(SELECT version_id, count(*) AS n FROM goose_db_version WHERE version_id > 0 GROUP BY 1) c"),
+            "1001:1,1002:1,1003:1");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM customers"), "1");
+}
+
+void expect_no_lock_left(const test_database& db) {
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                      "WHERE l.locktype = 'advisory' AND d.datname = current_database()"),
+            "0");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_lock WHERE locked"), "0");
+}
+
+TEST(pooler_test, sixteen_racers_through_a_transaction_pooler_all_start) {
+  temp_dir dir;
+  write_shop(dir);
+  const std::string reference = direct_schema(dir);
+  test_database db;
+  pgbouncer bouncer(4);
+  auto errs = race(bouncer.dsn_for(db.name()), dir, {});
+  int switched = 0;
+  for (const auto& err : errs) switched += err.find("goes through a transaction pooler") != std::string::npos;
+  EXPECT_EQ(switched, 16) << "each runner says once that it switched to the table lease";
+  for (const auto& err : errs) EXPECT_THAT(err, ::testing::Not(HasSubstr("prepared statement")));
+  expect_each_version_once(db);
+  EXPECT_EQ(schema_of(db), reference);
+  expect_no_lock_left(db);
+}
+
+TEST(pooler_test, sixteen_racers_with_the_table_lock_on_a_direct_connection) {
+  temp_dir dir;
+  write_shop(dir);
+  const std::string reference = direct_schema(dir);
+  test_database db;
+  auto errs = race(db.dsn(), dir, {"--lock", "table"});
+  for (const auto& err : errs) EXPECT_THAT(err, ::testing::Not(HasSubstr("transaction pooler")));
+  expect_each_version_once(db);
+  EXPECT_EQ(schema_of(db), reference);
+  expect_no_lock_left(db);
+  // The row stays, released, in goose's format.
+  EXPECT_EQ(db.scalar("SELECT lock_id || ' ' || locked || ' ' || (locked_by IS NULL) FROM goose_lock"),
+            std::string(goose_lock_id) + " false true");
+}
+
+// goose's table locker's own table and a row as it writes one.
+void goose_holds_the_lock(const test_database& db, const std::string& lease_expires_at) {
+  db.exec("CREATE TABLE goose_lock (lock_id bigint NOT NULL PRIMARY KEY, locked boolean NOT NULL DEFAULT false, "
+          "locked_at timestamptz NULL, locked_by text NULL, lease_expires_at timestamptz NULL, "
+          "updated_at timestamptz NULL)");
+  db.exec(std::string("INSERT INTO goose_lock VALUES (") + goose_lock_id +
+          ", true, now() - interval '2 minutes', 'goose-deploy-7f9c', " + lease_expires_at + ", now())");
+}
+
+TEST(pooler_test, a_lease_goose_holds_excludes_us_and_the_timeout_names_it) {
+  temp_dir dir;
+  write_shop(dir);
+  test_database db;
+  goose_holds_the_lock(db, "now() + interval '1 hour'");
+  auto r = migrate_in(db.dsn(), dir.path(), {"up", "--lock", "table", "--lock-timeout", "1s"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("goose-deploy-7f9c"));
+  EXPECT_THAT(r.err, HasSubstr("lease expires at"));
+  EXPECT_EQ(db.scalar("SELECT to_regclass('customers') IS NULL"), "t");
+  EXPECT_EQ(db.scalar("SELECT locked_by FROM goose_lock"), "goose-deploy-7f9c");
+}
+
+TEST(pooler_test, an_expired_lease_is_taken_over_and_the_new_holder_says_so) {
+  temp_dir dir;
+  write_shop(dir);
+  test_database db;
+  goose_holds_the_lock(db, "now() - interval '1 minute'");
+  auto r = migrate_in(db.dsn(), dir.path(), {"up", "--lock", "table", "--lock-timeout", "5s"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("took over the migration lock from 'goose-deploy-7f9c'"));
+  expect_each_version_once(db);
+  EXPECT_EQ(db.scalar("SELECT locked FROM goose_lock"), "f");
+}
+
+TEST(pooler_test, the_lock_timeout_names_an_advisory_holder_by_its_application_name) {
+  temp_dir dir;
+  write_shop(dir);
+  test_database db;
+  pqxx::connection holder(db.dsn() + " application_name=dba-holding-the-lock");
+  pqxx::nontransaction tx(holder);
+  const std::string pid = tx.exec("SELECT pg_backend_pid()")[0][0].c_str();
+  tx.exec("SELECT pg_advisory_lock(4097083626)");
+  auto r = migrate_in(db.dsn(), dir.path(), {"up", "--lock-timeout", "1s"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("pid " + pid));
+  EXPECT_THAT(r.err, HasSubstr("application_name 'dba-holding-the-lock'"));
+  EXPECT_THAT(r.err, HasSubstr("waiting for the migration lock, held by pid " + pid));
+}
+
+TEST(pooler_test, a_runner_waiting_behind_the_app_names_it_by_command_and_version) {
+  temp_dir dir;
+  write_module_set(dir, {{"shop", {{"01001_slow.sql", migration_text("SELECT pg_sleep(3);")}}}});
+  test_database db;
+  app_process first({"migrate", "up", "--dsn", db.dsn(), "--modules-dir", dir.path().string()});
+  // Once its migration runs, it holds the lock.
+  bool running = false;
+  for (int i = 0; i < 500 && !running; ++i) {
+    running = db.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND query LIKE '%pg_sleep(3)%' AND pid <> pg_backend_pid()") != "0";
+    if (!running) usleep(20000);
+  }
+  ASSERT_TRUE(running);
+  auto second = migrate_in(db.dsn(), dir.path(), {"up", "--lock-timeout", "500ms"});
+  EXPECT_EQ(second.code, 3) << second.err;
+  EXPECT_THAT(second.err, HasSubstr("application_name 'app migrate up "));
+  EXPECT_EQ(first.wait().code, 0);
+}
+
+TEST(pooler_test, timeouts_through_the_pooler_apply_per_transaction_and_do_not_leak_to_other_clients) {
+  temp_dir dir;
+  write_module_set(dir, {{"shop",
+                          {{"01001_fast.sql", migration_text("CREATE TABLE fast (id int);")},
+                           {"01002_slow.sql", migration_text("SELECT pg_sleep(5);")}}}});
+  test_database db;
+  pgbouncer bouncer(1);  // one server connection: the next client gets the very one the run used
+  const std::string pooled = bouncer.dsn_for(db.name());
+  auto r = migrate_in(pooled, dir.path(), {"up", "--statement-timeout", "300ms"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("57014"));
+  EXPECT_EQ(db.scalar("SELECT string_agg(version_id::text, ',') FROM goose_db_version WHERE version_id > 0"), "1001");
+  // SET LOCAL ended with its transaction: the pooled server connection keeps the server's default.
+  pqxx::connection next(pooled);
+  pqxx::nontransaction tx(next);
+  EXPECT_EQ(std::string(tx.exec("SHOW statement_timeout")[0][0].c_str()), "0");
+}
+
+}  // namespace

@@ -1,0 +1,107 @@
+#include "pgbouncer.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <stdexcept>
+#include <thread>
+
+namespace testing_support {
+
+namespace {
+
+int free_port() {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  socklen_t size = sizeof a;
+  if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(s, reinterpret_cast<sockaddr*>(&a), &size) != 0) {
+    close(s);
+    throw std::runtime_error("pgbouncer fixture: no free port");
+  }
+  close(s);
+  return ntohs(a.sin_port);
+}
+
+bool accepts(int port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(s);
+  return ok;
+}
+
+std::string dsn_value(const std::string& dsn, const std::string& key) {
+  std::smatch m;
+  if (!std::regex_search(dsn, m, std::regex("(^|\\s)" + key + "=(\\S+)")))
+    throw std::runtime_error("pgbouncer fixture: the test server's DSN has no " + key);
+  return m[2];
+}
+
+}  // namespace
+
+pgbouncer::pgbouncer(int pool_size) {
+  const std::string server = admin_dsn();
+  const bool root = geteuid() == 0;
+  for (int attempt = 0; attempt < 5 && pid_ == 0; ++attempt) {
+    port_ = free_port();
+    dir_.write("users.txt", "\"postgres\" \"\"\n");
+    const auto ini = dir_.write(
+        "pgbouncer.ini",
+        "[databases]\n* = host=" + dsn_value(server, "host") + " port=" + dsn_value(server, "port") +
+            "\n\n[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = " + std::to_string(port_) +
+            "\nunix_socket_dir =\nauth_type = trust\nauth_file = " + (dir_.path() / "users.txt").string() +
+            "\npool_mode = transaction\ndefault_pool_size = " + std::to_string(pool_size) +
+            "\nmax_client_conn = 500\nignore_startup_parameters = extra_float_digits\n"
+            "logfile = " + (dir_.path() / "pgbouncer.log").string() +
+            "\npidfile = " + (dir_.path() / "pgbouncer.pid").string() + "\n");
+    if (root) {
+      const passwd* pg = getpwnam("postgres");
+      if (!pg) throw std::runtime_error("pgbouncer fixture: no postgres user to run pgbouncer as");
+      for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path()))
+        if (chown(entry.path().c_str(), pg->pw_uid, pg->pw_gid) != 0) throw std::runtime_error("chown failed");
+      if (chown(dir_.path().c_str(), pg->pw_uid, pg->pw_gid) != 0) throw std::runtime_error("chown failed");
+    }
+    const std::string command = std::string(root ? "runuser -u postgres -- " : "") + "pgbouncer -q -d " +
+                                ini.string() + " >" + (dir_.path() / "start.log").string() + " 2>&1";
+    if (std::system(command.c_str()) != 0) continue;  // the port was taken meanwhile: another one
+    for (int waited = 0; waited < 5000 && !accepts(port_); waited += 20)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::ifstream pidfile(dir_.path() / "pgbouncer.pid");
+    pidfile >> pid_;
+    if (pid_ > 0 && !accepts(port_)) {
+      kill(pid_, SIGTERM);
+      pid_ = 0;
+    }
+  }
+  if (pid_ == 0)
+    throw std::runtime_error("pgbouncer fixture: pgbouncer did not start; see " +
+                             (dir_.path() / "pgbouncer.log").string() + ": " +
+                             read_file(dir_.path() / "start.log"));
+}
+
+pgbouncer::~pgbouncer() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);  // its own pid from its pidfile, never by name
+  for (int waited = 0; waited < 5000 && kill(pid_, 0) == 0; waited += 20)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+std::string pgbouncer::dsn_for(const std::string& database) const {
+  return "host=127.0.0.1 port=" + std::to_string(port_) + " user=postgres dbname=" + database;
+}
+
+}  // namespace testing_support
