@@ -26,6 +26,8 @@ extern const command inspect_command;
 extern const command validate_command;
 extern const command create_command;
 extern const command schemas_command;
+extern const command stamp_command;
+extern const command squash_command;
 extern const command lint_command;
 extern const command verify_command;
 extern const command dump_command;
@@ -38,6 +40,7 @@ const std::vector<const command*>& migrate_commands() {
   static const std::vector<const command*> table = [] {
     std::vector<const command*> t(engine_commands, engine_commands + engine_command_count);
     t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &schemas_command});
+    t.insert(t.end(), {&stamp_command, &squash_command});
     t.insert(t.end(), {&lint_command, &verify_command, &dump_command});
     return t;
   }();

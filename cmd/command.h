@@ -73,6 +73,9 @@ std::string application_name_for(const std::string& command);
 // The engine's options, from the resolved settings.
 migrator::engine_options engine_options_from(const app::settings& settings, const std::string& application_name);
 
+// Runs a planned command (up, down, stamp...) with --dry-run and VERSION as the
+// context gives them, logging progress; returns the exit code.
+int run_plan(command_context& ctx, migrator::command_kind kind, const char* command_name);
 // `app start`'s options for migrator::migrate_on_startup, from the resolved settings.
 migrator::startup_options startup_options_from(const app::settings& settings);
 

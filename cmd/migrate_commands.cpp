@@ -12,6 +12,7 @@
 
 #include "command.h"
 #include "exit_codes.h"
+#include "migrator/baseline.h"
 #include "interrupt_watch.h"
 #include "migrator/engine.h"
 #include "settings_options.h"
@@ -46,9 +47,21 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
   for (const auto& step : plan) {
     const auto& m = *step.file;
     const bool up = step.dir == direction::up;
+    if (step.record_only) {
+      out << "\n-- record without running: " << m.module << " " << m.version << " " << m.name << " (" << m.path
+          << ")\n";
+      if (m.baseline)
+        out << "-- (a baseline; the database has every version it replaces: "
+            << migrator::format_versions(m.baseline->replaces) << ")\n";
+      out << "BEGIN;\n-- record version " << m.version << "\nCOMMIT;\n";
+      continue;
+    }
     const bool code = m.kind == migrator::migration_kind::code;
     out << "\n-- " << (up ? "up" : "down") << ": " << m.module << " " << m.version << " " << m.name << " ("
         << m.path << ")" << (code ? " CODE" : "") << (m.body().use_transaction ? "" : " NO TRANSACTION") << "\n";
+    if (m.baseline)
+      out << "-- (a baseline replacing " << migrator::format_versions(m.baseline->replaces)
+          << (up ? "" : "; those versions are forgotten too") << ")\n";
     if (m.body().use_transaction) out << "BEGIN;\n";
     // A code migration is listed, never run: what it sends depends on the data.
     if (code) out << "-- runs the C++ " << (up ? "up" : "down") << " function of " << m.path << "\n";
@@ -59,6 +72,8 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
 }
 
 bool dry_run(const command_context& ctx) { return ctx.vm.count("dry-run") && ctx.vm["dry-run"].as<bool>(); }
+
+}  // namespace
 
 int run_plan(command_context& ctx, command_kind kind, const char* command_name) {
   const auto& settings = ctx.settings;
@@ -96,6 +111,9 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
     if (report.steps.empty())
       spdlog::info("nothing to do; the database is at version {}", report.current_version);
+    else if (kind == command_kind::stamp)
+      spdlog::info("recorded {} migration(s) as applied without running them; the database is at version {}",
+                   report.steps.size(), report.current_version);
     else
       spdlog::info("{} {} migration(s) in {}; the database is at version {}",
                    report.steps.front().dir == direction::up ? "applied" : "rolled back", report.steps.size(),
@@ -108,6 +126,8 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
     throw;
   }
 }
+
+namespace {
 
 // What `repair --checksums` would record. Refuses as the real repair would when
 // the module order changed (a checksum must not be recorded for another module's file).
@@ -180,6 +200,18 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
       table += std::string(m.kind == migrator::migration_kind::code ? "  (stopped after step " : "  (stopped after statement ") +
                std::to_string(m.statements_done.value_or(0)) + " of " +
                std::to_string(m.statements_total.value_or(0)) + ")";
+    if (m.baseline) {
+      switch (m.baseline->kind) {
+        case migrator::baseline_history::fresh: table += "  (baseline: up runs it)"; break;
+        case migrator::baseline_history::complete:
+          table += "  (baseline: up records it without running it; the database has " +
+                   migrator::format_versions(m.baseline->present) + ")";
+          break;
+        case migrator::baseline_history::partial:
+          table += "  (baseline: refused, " + migrator::format_versions(m.baseline->missing) + " missing)";
+          break;
+      }
+    }
     table += '\n';
   }
   out << table;
@@ -189,7 +221,7 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
   bool first = true;
   for (auto state : {migrator::migration_state::applied, migrator::migration_state::pending,
                      migrator::migration_state::modified, migrator::migration_state::dirty,
-                     migrator::migration_state::unknown}) {
+                     migrator::migration_state::unknown, migrator::migration_state::replaced}) {
     if (!counts[state]) continue;
     out << (first ? "" : ", ") << counts[state] << ' ' << migrator::to_string(state);
     first = false;
@@ -201,6 +233,7 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
         << " applied migration(s) have no checksum (adopted from goose); record them with 'app migrate repair "
            "--checksums'\n";
   for (const auto& c : r.namespace_conflicts) out << "namespace conflict: " << c << '\n';
+  for (const auto& refusal : r.baseline_refusals) out << "refused: " << refusal << '\n';
 }
 
 nlohmann::json status_json(const migrator::status_report& r) {
@@ -222,10 +255,14 @@ nlohmann::json status_json(const migrator::status_report& r) {
                        {"checksum_recorded", m.has_checksum}};
     if (m.state == migrator::migration_state::dirty)
       row["statements_done"] = m.statements_done.value_or(0), row["statements_total"] = m.statements_total.value_or(0);
+    if (m.baseline)
+      row["baseline"] = {{"history", migrator::to_string(m.baseline->kind)},
+                         {"present", m.baseline->present},
+                         {"missing", m.baseline->missing}};
     j["migrations"].push_back(row);
     if (!modules.count(m.module)) {
       module_order.push_back(m.module);
-      modules[m.module] = {{"module", m.module}, {"applied", 0}, {"pending", 0}, {"modified", 0}, {"dirty", 0}, {"unknown", 0}, {"version", 0}, {"code", 0}};
+      modules[m.module] = {{"module", m.module}, {"applied", 0}, {"pending", 0}, {"modified", 0}, {"dirty", 0}, {"unknown", 0}, {"replaced", 0}, {"version", 0}, {"code", 0}};
     }
     auto& summary = modules[m.module];
     if (m.kind == migrator::migration_kind::code) summary["code"] = summary["code"].get<int>() + 1;
@@ -237,6 +274,7 @@ nlohmann::json status_json(const migrator::status_report& r) {
   for (const auto& name : module_order) j["modules"].push_back(modules[name]);
   j["without_checksum"] = r.without_checksum;
   j["namespace_conflicts"] = r.namespace_conflicts;
+  j["baseline_refusals"] = r.baseline_refusals;
   return j;
 }
 
@@ -270,7 +308,7 @@ const command reset_command{
     [](command_context& c) { return run_plan(c, command_kind::reset, "reset"); }};
 
 const command status_command{
-    "status", "show every migration and its state (applied, pending, modified, dirty, unknown)",
+    "status", "show every migration and its state (applied, pending, modified, dirty, unknown, replaced)",
     "app migrate status [--json] [--exit-code] [--targets FILE ...]", "app migrate status --json",
     [](po::options_description& o, po::positional_options_description&) {
       o.add_options()("json", po::bool_switch(), "print one JSON object")(

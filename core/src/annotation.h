@@ -2,9 +2,11 @@
 // annotations and what they say, goose's extractAnnotation rule for rule. Pure.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 namespace migrator::parsing {
 
@@ -17,5 +19,16 @@ bool is_annotation_line(std::string_view line) noexcept;
 // The annotation of a line for which is_annotation_line() holds, or the message
 // that says what is wrong with it (no path, no line number).
 std::variant<annotation, std::string> extract_annotation(std::string_view line);
+
+// This tool's own annotation, "-- +migrator baseline replaces 4001-4003,4005".
+// It holds no "+goose", so goose (and sqlc) read it as a plain comment and drop
+// it with the comments before the first statement. A line is one when, trimmed,
+// it starts with "--" and the rest, trimmed, starts with "+migrator".
+bool is_migrator_annotation_line(std::string_view line) noexcept;
+
+// The versions a baseline annotation lists (ascending, without duplicates), or
+// the message that says what is wrong with the line (no path, no line number).
+// The list: versions and inclusive ranges "A-B", separated by commas.
+std::variant<std::vector<std::int64_t>, std::string> extract_baseline_annotation(std::string_view line);
 
 }  // namespace migrator::parsing

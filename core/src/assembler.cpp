@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "migrator/baseline.h"
+
 #include <algorithm>
 #include <map>
 #include <memory>
@@ -323,6 +325,12 @@ void add_migrations(source_folder& folder, const module_spec* owner, const modul
         valid = false;
       }
     }
+    try {
+      m.baseline = read_baseline_marker(file.content, file.path);
+    } catch (const parse_error& e) {
+      result.problems.push_back(e.where());
+      valid = false;
+    }
     if (!valid || !owner) continue;
     m.version = *parts->version;
     m.name = parts->name;
@@ -332,6 +340,49 @@ void add_migrations(source_folder& folder, const module_spec* owner, const modul
     if (!is_code && when == parse_time::on_use) m.set_text(std::move(file.content), env);
     result.set.migrations.push_back(std::move(m));
   }
+}
+
+// A baseline replaces the module's earlier migrations: it lists versions of
+// its own module below itself, and no file older than it remains.
+void check_baselines(assembly& result) {
+  auto& migrations = result.set.migrations;
+  std::vector<bool> drop(migrations.size(), false);
+  for (const auto& b : migrations) {
+    if (!b.baseline) continue;
+    const module_spec* owner = result.set.module_for_version(b.version);
+    const auto& replaces = b.baseline->replaces;
+    for (const std::int64_t v : replaces) {
+      if (v >= b.version || !owner || v < owner->first_version()) {
+        result.problems.push_back(
+            {b.path, b.baseline->line,
+             "baseline " + std::to_string(b.version) + " may replace only earlier versions of module " +
+                 in_quotes(b.module) + " (" + std::to_string(owner ? owner->first_version() : 0) + ".." +
+                 std::to_string(b.version - 1) + "), not " + std::to_string(v)});
+        break;
+      }
+    }
+    for (std::size_t i = 0; i < migrations.size(); ++i) {
+      const migration& old = migrations[i];
+      if (old.module != b.module || old.version >= b.version) continue;
+      drop[i] = true;
+      if (std::binary_search(replaces.begin(), replaces.end(), old.version))
+        result.problems.push_back({old.path, 0,
+                                   "is replaced by baseline " + b.path +
+                                       ": delete it (the baseline holds its schema)"});
+      else
+        result.problems.push_back({old.path, 0,
+                                   "is older than baseline " + b.path + " but not among the versions it replaces (" +
+                                       format_versions(replaces) +
+                                       "): a baseline replaces every earlier migration of its module"});
+    }
+  }
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < migrations.size(); ++i)
+    if (!drop[i]) {
+      if (kept != i) migrations[kept] = std::move(migrations[i]);
+      ++kept;
+    }
+  migrations.resize(kept);
 }
 
 }  // namespace
@@ -391,6 +442,7 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when) {
   // Folders named in manifest order hold their files in version order already.
   if (!std::is_sorted(result.set.migrations.begin(), result.set.migrations.end(), by_version))
     std::sort(result.set.migrations.begin(), result.set.migrations.end(), by_version);
+  check_baselines(result);
   return result;
 }
 

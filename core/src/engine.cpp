@@ -153,12 +153,23 @@ struct engine::impl {
   void execute_without_transaction(const migration& m, const std::vector<statement>& statements,
                                    direction dir, run_report& done);
   // The history rows of a step, inside the transaction already open on `db`.
+  // A baseline's Down removes the schema its replaced versions built: it forgets them too.
   void record(const migration& m, int statements, direction dir) {
-    if (dir == direction::up) history.record_applied(m, statements);
-    else history.record_rolled_back(m.version);
+    if (dir == direction::up) return history.record_applied(m, statements);
+    history.record_rolled_back(m.version);
+    if (m.baseline)
+      for (const std::int64_t v : m.baseline->replaces) history.record_rolled_back(v);
   }
   std::optional<std::string> record_sql(const migration& m, int statements, direction dir) {
-    return dir == direction::up ? history.record_applied_sql(m, statements) : history.record_rolled_back_sql(m.version);
+    if (dir == direction::up) return history.record_applied_sql(m, statements);
+    auto sql = history.record_rolled_back_sql(m.version);
+    if (sql && m.baseline)
+      for (const std::int64_t v : m.baseline->replaces) {
+        auto more = history.record_rolled_back_sql(v);
+        if (!more) return std::nullopt;
+        *sql += *more;
+      }
+    return sql;
   }
   void record_after_no_transaction(const migration& m, int total, direction dir, run_report& done);
   void execute_code(const migration& m, direction dir, run_report& done);
@@ -173,6 +184,8 @@ struct engine::impl {
       // A lost connection has rolled back already.
     }
   }
+  void check_stamp(const status_report& status, std::int64_t through) const;
+  void record_without_running(const migration& m, run_report& done);
   [[noreturn]] void fail_with_statement(const migration& m, const std::vector<statement>& statements,
                                         direction dir, const database_error& original, run_report& done);
 };
@@ -186,6 +199,52 @@ void engine::impl::check_guards(const status_report& status, bool include_dirty)
       drift.push_back(&s);
   if (drift.empty() || options.allow_drift) return;
   throw error(error_code::refused, detail::drift_refusal(drift));
+}
+
+void engine::impl::check_stamp(const status_report& status, std::int64_t through) const {
+  std::string conflicts;
+  for (const auto& s : status.migrations) {
+    if (s.version > through || s.path.empty()) continue;
+    const migration& file = *by_version.at(s.version);
+    std::string why;
+    if (s.state == migration_state::modified)
+      why = "recorded with another checksum (the file changed after it was applied)";
+    else if (s.state == migration_state::dirty)
+      why = "recorded as dirty (a NO TRANSACTION migration stopped after statement " +
+            std::to_string(s.statements_done.value_or(0)) + "; see 'app migrate repair')";
+    else if (s.recorded_module && *s.recorded_module != file.module)
+      why = "recorded for module '" + *s.recorded_module + "'";
+    if (!why.empty())
+      conflicts += "\n  " + std::to_string(s.version) + " " + file.name + " (module " + file.module + ", " +
+                   file.path + "): " + why;
+  }
+  if (!conflicts.empty())
+    throw error(error_code::refused, "stamp " + std::to_string(through) +
+                                         " refused: these versions are already recorded differently than the "
+                                         "module set has them; nothing was recorded:" +
+                                         conflicts);
+}
+
+void engine::impl::record_without_running(const migration& m, run_report& done) {
+  const auto inline_record = history.record_applied_sql(m, 0);
+  try {
+    if (inline_record) {
+      db.exec("BEGIN;\n" + *inline_record + "COMMIT;");
+    } else {
+      db.exec("BEGIN");
+      history.record_applied(m, 0);
+      db.exec("COMMIT");
+    }
+  } catch (const database_error& f) {
+    if (f.connection_lost())
+      throw run_error(error_code::in_doubt,
+                      describe(m) + ": the connection was lost while recording it (" + f.what() +
+                          "), so whether it is recorded as applied is unknown. Run 'app migrate status'.",
+                      done, located(m, f.details(), nullptr, std::nullopt));
+    throw run_error(error_code::database,
+                    describe(m) + ": recording it as applied failed: " + sqlstate_part(f) + f.what(), done,
+                    located(m, f.details(), nullptr, std::nullopt));
+  }
 }
 
 void engine::impl::fail_with_statement(const migration& m, const std::vector<statement>& statements,
@@ -456,15 +515,22 @@ step_result engine::impl::execute(const plan_step& step, run_report& done) {
   cancellable.store(true);
   const migration& m = *step.file;
   const auto start = std::chrono::steady_clock::now();
-  const auto& statements = step.dir == direction::up ? m.body().up : m.body().down;
-  if (m.kind == migration_kind::code)
-    execute_code(m, step.dir, done);
-  else if (m.body().use_transaction)
-    execute_in_transaction(m, statements, step.dir, done);
-  else
-    execute_without_transaction(m, statements, step.dir, done);
-  return step_result{step.dir, m.module, m.version, m.name,
+  if (step.record_only) {
+    record_without_running(m, done);
+  } else {
+    const auto& statements = step.dir == direction::up ? m.body().up : m.body().down;
+    if (m.kind == migration_kind::code)
+      execute_code(m, step.dir, done);
+    else if (m.body().use_transaction)
+      execute_in_transaction(m, statements, step.dir, done);
+    else
+      execute_without_transaction(m, statements, step.dir, done);
+  }
+  step_result result{step.dir, m.module, m.version, m.name,
                      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)};
+  result.recorded_only = step.record_only;
+  if (m.baseline) result.replaces = m.baseline->replaces;
+  return result;
 }
 
 namespace {
@@ -560,7 +626,9 @@ auto translated(const char* doing, F&& f) -> decltype(f()) {
 std::vector<plan_step> engine::plan(const plan_request& request) {
   return translated("planning", [&] {
     auto snap = impl_->history.read();
-    impl_->check_guards(compute_status(impl_->set, snap));
+    const auto status = compute_status(impl_->set, snap);
+    if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
+    impl_->check_guards(status);
     return impl_->plan_from(snap, request);
   });
 }
@@ -582,7 +650,9 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
   try {
     work = translated("reading the migration history", [&] {
       auto snap = impl_->history.read();
-      impl_->check_guards(compute_status(impl_->set, snap), /*include_dirty=*/false);
+      const auto status = compute_status(impl_->set, snap);
+      if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
+      impl_->check_guards(status, /*include_dirty=*/false);
       report.current_version = highest(applied_versions(snap));
       return !impl_->plan_from(snap, request).empty();
     });
@@ -614,7 +684,9 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     impl_->history.ensure();
     // Another runner may have done the work while we waited: plan again under the lock.
     auto snap = impl_->history.read();
-    impl_->check_guards(compute_status(impl_->set, snap));
+    const auto status = compute_status(impl_->set, snap);
+    if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
+    impl_->check_guards(status);
     auto applied = applied_versions(snap);
     report.current_version = highest(applied);
     plan = impl_->plan_from(snap, request);
@@ -625,7 +697,11 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       if (observer) observer->step_started(step);
       report.steps.push_back(impl_->execute(step, report));
       if (step.dir == direction::up) applied.insert(step.version);
-      else applied.erase(step.version);
+      else {
+        applied.erase(step.version);
+        if (step.file->baseline)
+          for (const std::int64_t v : step.file->baseline->replaces) applied.erase(v);
+      }
       report.current_version = highest(applied);
       if (observer) observer->step_finished(report.steps.back());
     }

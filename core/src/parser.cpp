@@ -136,6 +136,7 @@ class migration_parser {
   void on_line(std::string_view line) {
     if (section_ == section::none && trim_left(line).empty()) return;
     if (is_annotation_line(line)) return on_annotation(line);
+    if (is_migrator_annotation_line(line)) return on_migrator_annotation(line);
     // Comments and blank lines before a statement are dropped; once it has
     // begun (even with a whitespace-only line), everything is kept.
     if (pending_.empty() && (line.empty() || starts_with(trim_left(line), "--"))) return;
@@ -212,6 +213,15 @@ class migration_parser {
         envsub_ = false;
         return;
     }
+  }
+
+  // Before "-- +goose Up" the line is a comment to goose and a baseline marker
+  // to read_baseline_marker, which validates it; after it, goose would keep it
+  // in a statement's text, so it is refused there.
+  void on_migrator_annotation(std::string_view) {
+    if (section_ != section::none)
+      fail(line_no_, "\"-- +migrator\" annotations go before \"-- +goose Up\" (line " + std::to_string(up_line_) +
+                         "), where goose reads them as comments");
   }
 
   // Stores the pending statement. An empty StatementBegin/End block yields no
@@ -311,6 +321,37 @@ std::string migration_checksum(std::string_view text) {
     r += hex[digest[i] & 0xF];
   }
   return r;
+}
+
+std::optional<baseline_marker> read_baseline_marker(std::string_view text, std::string_view path) {
+  if (starts_with(text, utf8_bom)) text.remove_prefix(utf8_bom.size());
+  std::optional<baseline_marker> marker;
+  int line_no = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (trim_left(line).empty()) continue;
+    if (is_annotation_line(line)) {
+      const auto a = extract_annotation(line);
+      if (std::holds_alternative<annotation>(a) && std::get<annotation>(a) == annotation::up) break;
+      continue;
+    }
+    if (!starts_with(trim_left(line), "--")) break;  // SQL: the header is over (the parser says what is wrong)
+    if (!is_migrator_annotation_line(line)) continue;
+    auto extracted = extract_baseline_annotation(line);
+    if (auto* message = std::get_if<std::string>(&extracted))
+      throw parse_error(problem{std::string(path), line_no, std::move(*message)});
+    if (marker)
+      throw parse_error(problem{std::string(path), line_no,
+                                "second baseline annotation (the first is on line " + std::to_string(marker->line) +
+                                    ")"});
+    marker = baseline_marker{std::move(std::get<std::vector<std::int64_t>>(extracted)), line_no};
+  }
+  return marker;
 }
 
 }  // namespace migrator

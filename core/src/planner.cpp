@@ -5,6 +5,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "migrator/baseline.h"
 #include "migrator/error.h"
 
 namespace migrator {
@@ -41,11 +42,20 @@ class planner {
   }
 
   // Ascending, including versions below the highest applied one (allow-missing).
-  std::vector<plan_step> pending(std::int64_t up_to) const {
+  // `record_all`: stamp, which records without running and ignores baselines' histories.
+  std::vector<plan_step> pending(std::int64_t up_to, bool record_all = false) const {
     std::vector<plan_step> steps;
     for (const auto& [version, file] : files_) {
       if (version > up_to) break;
-      if (!is_applied(version)) steps.push_back({direction::up, version, file});
+      if (is_applied(version)) continue;
+      plan_step step{direction::up, version, file, record_all};
+      if (file->baseline && !record_all) {
+        const baseline_check check = check_baseline(*file, applied_versions_);
+        if (check.kind == baseline_history::partial)
+          throw error(error_code::refused, partial_history_refusal(*file, check));
+        step.record_only = check.kind == baseline_history::complete;
+      }
+      steps.push_back(step);
     }
     return steps;
   }
@@ -76,6 +86,8 @@ class planner {
     }
     return steps;
   }
+
+ bool has_file(std::int64_t version) const { return files_.count(version) != 0; }
 
  private:
   bool is_applied(std::int64_t version) const { return applied_versions_.count(version) != 0; }
@@ -128,6 +140,12 @@ std::vector<plan_step> make_plan(const std::vector<migration>& available,
     }
     case command_kind::reset:
       return p.rollback(unlimited, everything);
+    case command_kind::stamp:
+      if (!p.has_file(request.target))
+        throw error(error_code::plan, "stamp: no migration in the module set has version " +
+                                          std::to_string(request.target) +
+                                          " (stamp records the set's migrations up to one of them)");
+      return p.pending(request.target, /*record_all=*/true);
   }
   throw error(error_code::plan, "unknown command kind");
 }

@@ -1,5 +1,7 @@
 #include "migrator/startup.h"
 
+#include "migrator/baseline.h"
+
 #include <cstdio>
 
 #include "migrator/application.h"
@@ -38,7 +40,7 @@ class both_observers final : public run_observer {
 };
 
 bool tolerated(const migration_status& m, unknown_versions on_unknown) {
-  return m.state == migration_state::applied ||
+  return m.state == migration_state::applied || m.state == migration_state::replaced ||
          (m.state == migration_state::unknown && on_unknown == unknown_versions::warn);
 }
 
@@ -54,6 +56,13 @@ void logging_run_observer::waiting_for_lock(const lock_holder& holder) {
 
 void logging_run_observer::step_finished(const step_result& r) {
   log_scope scope({{"module", r.module}, {"version", r.version}});
+  if (r.recorded_only && !r.replaces.empty())
+    return log(log_level::info, "recorded baseline " + r.module + " " + std::to_string(r.version) + " " + r.name +
+                                    " as applied without running it: the database has every version it replaces (" +
+                                    format_versions(r.replaces) + ")");
+  if (r.recorded_only)
+    return log(log_level::info, "recorded " + r.module + " " + std::to_string(r.version) + " " + r.name +
+                                    " as applied without running it");
   log(log_level::info, std::string(r.dir == direction::up ? "applied " : "rolled back ") + r.module + " " +
                            std::to_string(r.version) + " " + r.name + " (" + milliseconds_text(r.duration) + ")");
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <unordered_set>
 
 namespace migrator {
 
@@ -12,13 +13,16 @@ const char* to_string(migration_state state) noexcept {
     case migration_state::modified: return "modified";
     case migration_state::dirty: return "dirty";
     case migration_state::unknown: return "unknown";
+    case migration_state::replaced: return "replaced";
   }
   return "?";
 }
 
 bool status_report::current() const {
   return std::all_of(migrations.begin(), migrations.end(),
-                     [](const migration_status& m) { return m.state == migration_state::applied; });
+                     [](const migration_status& m) {
+                       return m.state == migration_state::applied || m.state == migration_state::replaced;
+                     });
 }
 
 std::vector<applied_version> history_snapshot::for_planner() const {
@@ -53,6 +57,10 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
     s.state = migration_state::pending;
     rows.insert_or_assign(rows.end(), m.version, std::move(s));  // sorted by version: O(1)
   }
+  std::map<std::int64_t, const migration*> replaced_by;
+  for (const auto& m : set.migrations)
+    if (m.baseline)
+      for (const std::int64_t v : m.baseline->replaces) replaced_by[v] = &m;
   std::vector<std::int64_t> applied_versions;  // sorted: one lookup per side-table row
   applied_versions.reserve(snap.applied.size());
   for (const auto& a : snap.applied) {
@@ -60,7 +68,10 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
     auto& s = rows[a.version];
     s.version = a.version;
     s.applied_at = a.applied_at;
-    s.state = file_of(set, a.version) ? migration_state::applied : migration_state::unknown;
+    s.state = file_of(set, a.version)       ? migration_state::applied
+              : replaced_by.count(a.version) ? migration_state::replaced
+                                             : migration_state::unknown;
+    if (s.state == migration_state::replaced && s.module.empty()) s.module = replaced_by[a.version]->module;
     report.current_version = std::max(report.current_version, a.version);
   }
   std::sort(applied_versions.begin(), applied_versions.end());
@@ -91,6 +102,15 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
             "' but modules.yaml now gives namespace " + std::to_string(owner->first_version()) + "-" +
             std::to_string(owner->last_version()) + " to module '" + owner->name + "'");
     }
+  }
+  const std::unordered_set<std::int64_t> applied_set(applied_versions.begin(), applied_versions.end());
+  for (const auto& m : set.migrations) {
+    if (!m.baseline || applied_set.count(m.version)) continue;
+    auto& s = rows[m.version];
+    if (s.state != migration_state::pending) continue;
+    s.baseline = check_baseline(m, applied_set);
+    if (s.baseline->kind == baseline_history::partial)
+      report.baseline_refusals.push_back(partial_history_refusal(m, *s.baseline));
   }
   for (auto& [version, s] : rows) {
     if ((s.state == migration_state::applied || s.state == migration_state::modified) && !s.has_checksum)

@@ -63,6 +63,11 @@ struct step_result {
   std::int64_t version = 0;
   std::string name;
   std::chrono::microseconds duration{0};
+  // Recorded as applied without running (stamp, or a baseline adopted by a
+  // database that has its whole replaced history).
+  bool recorded_only = false;
+  // A baseline: the versions it replaces (its Down also forgets them).
+  std::vector<std::int64_t> replaces{};
 };
 
 struct run_report {
@@ -130,6 +135,10 @@ class engine {
   // Plans without writing anything: no history table is created, no lock taken.
   std::vector<plan_step> plan(const plan_request& request);
 
+  // stamp V (plan_request{command_kind::stamp, V}) records every pending version
+  // up to V as applied without running it; it is refused (error_code::refused)
+  // when one of them is already recorded differently (dirty, another checksum
+  // or another module), and V must be a version of the set (error_code::plan).
   // Checks pending work, takes the lock, re-plans and executes.
   // Throws run_error when a step fails (with what was done before it).
   // On a read-only standby (PostgreSQL constructors) throws error(read_only)

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,14 @@ struct code_migration;  // migrator/code_migration.h
 struct statement {
   std::string sql;  // exactly the text sent to the server (trimmed, as goose sends it)
   int line = 0;     // 1-based line in the file where the statement's text starts
+};
+
+// "-- +migrator baseline replaces 4001-4016" before "-- +goose Up": the file
+// holds its module's whole schema as of its version and replaces the listed
+// earlier versions (see baseline.h). goose reads the line as a plain comment.
+struct baseline_marker {
+  std::vector<std::int64_t> replaces;  // ascending, no duplicates, never empty
+  int line = 0;                        // the annotation's line in the file
 };
 
 struct migration_body {
@@ -42,6 +51,9 @@ struct migration {
   // migration read from a directory that this program was not built with (it
   // can be validated, listed and planned, but not run).
   const code_migration* code = nullptr;
+  // Set for a baseline; read from the file's header when the set is assembled
+  // (read_baseline_marker), without parsing the body.
+  std::optional<baseline_marker> baseline;
 
   // The Up and Down statements. An applied migration whose checksum matches is
   // never run, so a start need not parse it: the file's text is parsed on the

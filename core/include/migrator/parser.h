@@ -45,6 +45,12 @@ std::optional<file_name_parts> parse_file_name(std::string_view file_name);
 migration_body parse_migration(std::string_view text, std::string_view path,
                                const env_lookup& env);
 
+// The baseline annotation ("-- +migrator baseline replaces ...") among the
+// comments before "-- +goose Up", or nullopt. Reads only that header, so the
+// assembler can call it without parsing the body. Throws parse_error for a
+// malformed or second annotation.
+std::optional<baseline_marker> read_baseline_marker(std::string_view text, std::string_view path);
+
 // Hex SHA-256 of the text with a leading UTF-8 BOM removed and CRLF turned into
 // LF, so a checkout with other line endings is not reported as modified.
 std::string migration_checksum(std::string_view text);

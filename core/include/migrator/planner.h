@@ -14,7 +14,7 @@ struct applied_version {
   std::int64_t order = 0;  // application order (the history row's id); higher = later
 };
 
-enum class command_kind { up, up_by_one, up_to, down, down_to, redo, reset };
+enum class command_kind { up, up_by_one, up_to, down, down_to, redo, reset, stamp };
 
 struct plan_request {
   command_kind kind = command_kind::up;
@@ -27,6 +27,9 @@ struct plan_step {
   direction dir = direction::up;
   std::int64_t version = 0;
   const migration* file = nullptr;  // points into `available`; never null in a returned plan
+  // Recorded as applied without running its statements: every step of stamp,
+  // and a baseline on a database that has every version it replaces.
+  bool record_only = false;
 };
 
 // - up: every pending version (including ones lower than the highest applied), ascending.
@@ -36,6 +39,11 @@ struct plan_step {
 // - down_to V: every applied version > V, most recently applied first.
 // - redo: down then up of the most recently applied migration.
 // - reset: every applied migration, most recently applied first.
+// - stamp V: pending versions <= V, ascending, each record_only.
+// Baselines (baseline.h), when up, up_by_one or up_to reach one that is not
+// applied: with none of its replaced versions applied it runs as usual; with
+// all of them it is record_only; with some of them the plan is refused
+// (error_code::refused, partial_history_refusal). stamp records them as any other.
 // Applied versions with no file are skipped by up and are an error (error_code::plan)
 // when a down step needs them. Version 0 (goose's initial row) is never planned.
 std::vector<plan_step> make_plan(const std::vector<migration>& available,

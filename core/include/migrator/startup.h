@@ -49,7 +49,7 @@ struct startup_options {
   // Called with the engine just before it migrates and with nullptr once it is
   // done, so a caller can engine::interrupt() it from its own signal handling
   // (app start does, on SIGINT/SIGTERM). Default: none.
-  std::function<void(migrator::engine* running)> running;
+  std::function<void(migrator::engine* running)> running;  // qualified: the member `engine` hides the class
 };
 
 struct startup_result {

@@ -8,11 +8,12 @@
 #include <vector>
 
 #include "migrator/assembler.h"
+#include "migrator/baseline.h"
 #include "migrator/history.h"
 
 namespace migrator {
 
-enum class migration_state { applied, pending, modified, dirty, unknown };
+enum class migration_state { applied, pending, modified, dirty, unknown, replaced };
 const char* to_string(migration_state state) noexcept;
 
 struct migration_status {
@@ -27,6 +28,9 @@ struct migration_status {
   std::optional<int> statements_done;     // dirty: how many statements ran before it stopped
   std::optional<int> statements_total;
   std::optional<std::string> recorded_module;  // the module the history row names, if any
+  // A pending baseline: how much of the history it replaces this database has
+  // (fresh: up runs it; complete: up records it without running; partial: refused).
+  std::optional<baseline_check> baseline;
 };
 
 struct status_report {
@@ -36,15 +40,18 @@ struct status_report {
   std::size_t without_checksum = 0;          // applied rows adopted from goose with no checksum yet
   // "version 3001 was recorded by module 'billing' but the current set gives it to 'organization'"
   std::vector<std::string> namespace_conflicts;
+  // One partial_history_refusal per pending baseline whose history is partial.
+  std::vector<std::string> baseline_refusals;
 
-  bool current() const;  // nothing pending, modified, dirty or unknown
+  bool current() const;  // nothing pending, modified, dirty or unknown (replaced is fine)
 };
 
 // - applied: in the history and in the set, checksum equal or not recorded;
 // - pending: in the set, not in the history (also a side row left without goose's row);
 // - modified: applied, but the recorded checksum differs from the file's;
 // - dirty: a NO TRANSACTION migration marked dirty and not recorded as applied;
-// - unknown: applied, but no file in the set has the version.
+// - unknown: applied, but no file in the set has the version;
+// - replaced: applied, no file, and a baseline in the set replaces the version.
 // A side row naming another module than the one modules.yaml now gives the
 // version's namespace to is a namespace conflict.
 status_report compute_status(const module_set& set, const history_snapshot& history);
