@@ -14,15 +14,41 @@ std::unique_ptr<migrator::migration_source> chosen_source(const app::settings& s
   return migrator::make_embedded_source();
 }
 
+std::string file_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+
+// A code migration read from --modules-dir can run only with compiled code. This
+// program embeds its own modules' code migrations: a directory file that is
+// byte-for-byte the one this program was built from (same name, same text) runs
+// with that compiled code; any other stays listed, validated and planned only.
+void attach_compiled_code(migrator::source_tree& tree) {
+  std::vector<const migrator::source_file*> compiled;
+  const migrator::source_tree embedded = migrator::make_embedded_source()->load();
+  for (const auto& folder : embedded.folders)
+    for (const auto& file : folder.files)
+      if (file.code) compiled.push_back(&file);
+  if (compiled.empty()) return;
+  for (auto& folder : tree.folders)
+    for (auto& file : folder.files)
+      for (const migrator::source_file* built : compiled)
+        if (!file.code && file_name(file.path) == file_name(built->path) && file.content == built->content)
+          file.code = built->code;
+}
+
+migrator::source_tree load_tree(const app::settings& settings) {
+  migrator::source_tree tree = chosen_source(settings)->load();
+  if (settings.modules_dir) attach_compiled_code(tree);
+  return tree;
+}
+
 }  // namespace
 
 migrator::assembly load_module_set(const app::settings& settings, migrator::parse_time when) {
-  return migrator::assemble(chosen_source(settings)->load(), migrator::process_environment(), when);
+  return migrator::assemble(load_tree(settings), migrator::process_environment(), when);
 }
 
 module_sources load_module_sources(const app::settings& settings) {
   module_sources sources;
-  sources.tree = chosen_source(settings)->load();
+  sources.tree = load_tree(settings);
   sources.assembled = migrator::assemble(sources.tree, migrator::process_environment(), migrator::parse_time::now);
   return sources;
 }

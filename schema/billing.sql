@@ -17,6 +17,53 @@ CREATE TABLE billing.accounts (
     CONSTRAINT accounts_billing_email_check CHECK ((billing_email ~~ '%_@_%'::text))
 );
 
+-- Name: invoice_lines; Type: TABLE; Schema: billing
+
+CREATE TABLE billing.invoice_lines (
+    id bigint NOT NULL,
+    invoice_id bigint NOT NULL,
+    description text NOT NULL,
+    quantity integer NOT NULL,
+    unit_amount bigint NOT NULL,
+    CONSTRAINT invoice_lines_description_check CHECK ((description <> ''::text)),
+    CONSTRAINT invoice_lines_quantity_check CHECK ((quantity > 0)),
+    CONSTRAINT invoice_lines_unit_amount_check CHECK ((unit_amount >= 0))
+);
+
+-- Name: invoice_lines_id_seq; Type: SEQUENCE; Schema: billing
+
+ALTER TABLE billing.invoice_lines ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME billing.invoice_lines_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+-- Name: invoices; Type: TABLE; Schema: billing
+
+CREATE TABLE billing.invoices (
+    id bigint NOT NULL,
+    account_id uuid NOT NULL,
+    currency character(3) NOT NULL,
+    issued_at timestamp with time zone DEFAULT now() NOT NULL,
+    total_cents bigint NOT NULL,
+    CONSTRAINT invoices_currency_check CHECK ((currency ~ '^[A-Z]{3}$'::text)),
+    CONSTRAINT invoices_total_cents_check CHECK ((total_cents >= 0))
+);
+
+-- Name: invoices_id_seq; Type: SEQUENCE; Schema: billing
+
+ALTER TABLE billing.invoices ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME billing.invoices_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 -- Name: prices; Type: TABLE; Schema: billing
 
 CREATE TABLE billing.prices (
@@ -61,6 +108,16 @@ ALTER TABLE ONLY billing.accounts
 ALTER TABLE ONLY billing.accounts
     ADD CONSTRAINT accounts_pkey PRIMARY KEY (id);
 
+-- Name: invoice_lines invoice_lines_pkey; Type: CONSTRAINT; Schema: billing
+
+ALTER TABLE ONLY billing.invoice_lines
+    ADD CONSTRAINT invoice_lines_pkey PRIMARY KEY (id);
+
+-- Name: invoices invoices_pkey; Type: CONSTRAINT; Schema: billing
+
+ALTER TABLE ONLY billing.invoices
+    ADD CONSTRAINT invoices_pkey PRIMARY KEY (id);
+
 -- Name: prices prices_pkey; Type: CONSTRAINT; Schema: billing
 
 ALTER TABLE ONLY billing.prices
@@ -75,6 +132,14 @@ ALTER TABLE ONLY billing.products
 
 ALTER TABLE ONLY billing.products
     ADD CONSTRAINT products_pkey PRIMARY KEY (id);
+
+-- Name: invoice_lines_invoice_id_idx; Type: INDEX; Schema: billing
+
+CREATE INDEX invoice_lines_invoice_id_idx ON billing.invoice_lines USING btree (invoice_id);
+
+-- Name: invoices_account_id_idx; Type: INDEX; Schema: billing
+
+CREATE INDEX invoices_account_id_idx ON billing.invoices USING btree (account_id);
 
 -- Name: prices_product_id_idx; Type: INDEX; Schema: billing
 
@@ -96,6 +161,16 @@ CREATE TRIGGER products_set_updated_at BEFORE UPDATE ON billing.products FOR EAC
 
 ALTER TABLE ONLY billing.accounts
     ADD CONSTRAINT accounts_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization.organizations(id) ON DELETE RESTRICT;
+
+-- Name: invoice_lines invoice_lines_invoice_id_fkey; Type: FK CONSTRAINT; Schema: billing
+
+ALTER TABLE ONLY billing.invoice_lines
+    ADD CONSTRAINT invoice_lines_invoice_id_fkey FOREIGN KEY (invoice_id) REFERENCES billing.invoices(id) ON DELETE CASCADE;
+
+-- Name: invoices invoices_account_id_fkey; Type: FK CONSTRAINT; Schema: billing
+
+ALTER TABLE ONLY billing.invoices
+    ADD CONSTRAINT invoices_account_id_fkey FOREIGN KEY (account_id) REFERENCES billing.accounts(id) ON DELETE RESTRICT;
 
 -- Name: prices prices_product_id_fkey; Type: FK CONSTRAINT; Schema: billing
 

@@ -129,7 +129,7 @@ squash_result squash(const squash_plan& plan, const env_lookup& env, const std::
     }
   build(with_baseline, env, baseline_dsn, plan.baseline_version, options, "built from the baseline");
 
-  const std::vector<std::string> version_tables{options.table, options.table + "_meta"};
+  const std::vector<std::string> version_tables{options.table, options.table + "_meta", options.table + "_progress"};
   result.from_history = catalog_inspector(history_dsn, version_tables).fingerprint();
   result.from_baseline = catalog_inspector(baseline_dsn, version_tables).fingerprint();
   result.differences = diff(result.from_history, result.from_baseline);

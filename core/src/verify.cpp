@@ -1,5 +1,7 @@
 #include "migrator/verify.h"
 
+#include "migrator/code_migration.h"
+
 namespace migrator {
 
 const char* to_string(verify_issue::kind kind) noexcept {
@@ -40,11 +42,16 @@ verify_report verify_round_trips(const std::string& dsn, const module_set& set, 
       throw error(error_code::refused, "verify needs a database without applied migrations, and version " +
                                            std::to_string(m.version) + " is " + to_string(m.state) +
                                            " there; give it a scratch database (or none: it creates one)");
-  catalog_inspector inspector(dsn, {options.table, options.table + "_meta"});
+  // The bookkeeping tables (history, its side table, code migrations' saved positions) are not the schema.
+  catalog_inspector inspector(dsn, {options.table, options.table + "_meta", options.table + "_progress"});
   verify_report report;
   bool stopped = false;
   for (const auto& m : set.migrations) {
-    verify_result r{m.module, m.version, m.name, m.path, m.body().down.empty(), stopped, {}};
+    // A code migration's statements are its functions: it is irreversible without a down function.
+    const bool irreversible = m.kind == migration_kind::code
+                                  ? !(m.code && (m.code->down_in_transaction || m.code->down_on_connection))
+                                  : m.body().down.empty();
+    verify_result r{m.module, m.version, m.name, m.path, irreversible, stopped, {}};
     if (!stopped) {
       const catalog_fingerprint before = inspector.fingerprint();
       if (auto failure = attempt(e, command_kind::up_by_one); !failure.empty()) {

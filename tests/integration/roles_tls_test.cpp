@@ -70,7 +70,9 @@ class roles_tls : public ::testing::Test {
 int example_migration_count() {
   int n = 0;
   for (const auto& f : std::filesystem::recursive_directory_iterator(std::string(MIGRATOR_SOURCE_DIR) + "/modules"))
-    if (f.path().extension() == ".sql" && f.path().parent_path().filename() == "migrations") ++n;
+    if ((f.path().extension() == ".sql" || f.path().extension() == ".cpp") &&
+        f.path().parent_path().filename() == "migrations")
+      ++n;  // SQL files and C++ code migrations
   return n;
 }
 
