@@ -106,7 +106,9 @@ TEST(reliability_secrets, the_password_never_appears_in_any_output) {
       {"migrate_dsn_unreachable", {"migrate", "up", "--modules-dir", dir}, {{"MIGRATE_DSN", unreachable_keyword}}, 1},
       {"database_url_ok", {"migrate", "status", "--modules-dir", dir}, {{"DATABASE_URL", uri}}, 0},
       {"failing_migration", {"migrate", "up", "--dsn", uri, "--modules-dir", failing.path().string()}, {}, 1},
-      {"broken_module_set", {"migrate", "up", "--dsn", keyword, "--modules-dir", broken.path().string()}, {}, 1},
+      // 1001 is applied by the cases before, so its broken text is drift (exit 4): an applied
+      // file is hashed, not parsed. Either way its message must not hold the password.
+      {"broken_module_set", {"migrate", "up", "--dsn", keyword, "--modules-dir", broken.path().string()}, {}, 4},
       {"unknown_option", {"migrate", "up", "--dsn", uri, "--modules-dir", dir, "--bogus"}, {}, 2},
       {"unknown_command", {"migrate", "statsu", "--dsn", uri}, {}, 2},
       {"missing_version_argument", {"migrate", "up-to", "--dsn", keyword, "--modules-dir", dir}, {}, 2},
