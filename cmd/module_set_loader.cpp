@@ -21,6 +21,12 @@ std::string file_name(const std::string& path) { return std::filesystem::path(pa
 // byte-for-byte the one this program was built from (same name, same text) runs
 // with that compiled code; any other stays listed, validated and planned only.
 void attach_compiled_code(migrator::source_tree& tree) {
+  // Most directories hold SQL only: then the embedded set is not read at all (startup path).
+  bool has_code = false;
+  for (const auto& folder : tree.folders)
+    for (const auto& file : folder.files)
+      has_code = has_code || std::filesystem::path(file.path).extension() == ".cpp";
+  if (!has_code) return;
   std::vector<const migrator::source_file*> compiled;
   const migrator::source_tree embedded = migrator::make_embedded_source()->load();
   for (const auto& folder : embedded.folders)
