@@ -150,7 +150,8 @@ TEST(code_migration_kill, backfill_of_100000_rows_killed_mid_way_resumes_and_pro
   // Dirty, with its progress: 30 of 100 batches.
   const auto set = code_modules();
   migrator::engine engine(db.dsn(), set, migrator::engine_options{});
-  const auto& dirty = status_of(engine.status(), 1002);
+  const auto report = engine.status();  // held: status_of returns a reference into it
+  const auto& dirty = status_of(report, 1002);
   EXPECT_EQ(dirty.state, migrator::migration_state::dirty);
   EXPECT_EQ(dirty.statements_done, 30);
   EXPECT_EQ(dirty.statements_total, 100);
