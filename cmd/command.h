@@ -34,15 +34,24 @@ struct command {
 };
 
 // The module set chosen by --modules-dir (a directory) or, without it, the
-// embedded one; assembled, with its problems (callers decide whether to refuse).
+// embedded one; assembled for the DSN's backend (migrations/sqlite/ for a
+// SQLite DSN), with its problems (callers decide whether to refuse).
 migrator::assembly load_module_set(const app::settings& settings);
+// The same set's files, not assembled.
+migrator::source_tree load_module_tree(const app::settings& settings);
 
 // For messages: the directory given with --modules-dir, or "embedded modules".
 std::string module_source_name(const app::settings& settings);
 
 // Opens the migration connection on another thread, so that the server's
-// connection start-up overlaps with loading the module set.
+// connection start-up overlaps with loading the module set. For a SQLite DSN
+// it opens nothing (the future holds nullptr): open_engine opens the file.
 std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn);
+
+// The engine on the DSN's backend: PostgreSQL on the connection `connecting`
+// opens, SQLite on the file with the set's module schemas attached.
+migrator::engine open_engine(const app::settings& settings, const migrator::module_set& set,
+                             std::future<std::unique_ptr<migrator::connection>>& connecting);
 
 // The engine's options, from the resolved settings.
 migrator::engine_options engine_options_from(const app::settings& settings);

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "exit_codes.h"
+#include "migrator/dsn.h"
 #include "migrator/engine.h"
 #include "migrator/log.h"
 #include "settings_options.h"
@@ -58,7 +59,7 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
   auto set = checked_module_set(settings);
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
-  migrator::engine engine(connecting.get(), set, engine_options_from(settings));
+  migrator::engine engine = open_engine(settings, set, connecting);
   if (settings.allow_drift) spdlog::warn("--allow-drift: applying even if applied migrations were modified or are dirty");
   if (ctx.vm.count("dry-run") && ctx.vm["dry-run"].as<bool>()) {
     print_dry_run(ctx.out, engine.plan(request), command_name);
@@ -209,7 +210,7 @@ const command status_command{
       auto connecting = connect_in_background(settings.dsn);
       auto set = load_module_set(settings);
       for (const auto& p : set.problems) spdlog::warn("{}", p.str());
-      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings));
+      migrator::engine engine = open_engine(settings, set.set, connecting);
       auto report = engine.status();
       if (c.vm["json"].as<bool>())
         c.out << status_json(report).dump(2) << '\n';
@@ -226,7 +227,7 @@ const command version_command{
       const auto& settings = c.settings;
       auto connecting = connect_in_background(settings.dsn);
       auto set = load_module_set(settings);
-      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings));
+      migrator::engine engine = open_engine(settings, set.set, connecting);
       c.out << engine.status().current_version << '\n';
       return static_cast<int>(exit_ok);
     }};
@@ -252,7 +253,8 @@ const command repair_command{
                               "--mark-rolled-back");
       const auto& settings = c.settings;
       auto set = checked_module_set(settings);
-      migrator::engine engine(settings.dsn, set, engine_options_from(settings));
+      const auto options = engine_options_from(settings);
+      migrator::engine engine(migrator::open_backend(settings.dsn, set, options), set, options);
       if (checksums) {
         auto n = engine.repair_checksums();
         spdlog::info("recorded {} checksum(s)", n);
@@ -279,7 +281,20 @@ const command repair_command{
 }  // namespace
 
 std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn) {
+  if (migrator::backend_of(dsn) == migrator::backend_kind::sqlite) {
+    std::promise<std::unique_ptr<migrator::connection>> none;
+    none.set_value(nullptr);
+    return none.get_future();
+  }
   return std::async(std::launch::async, [dsn] { return std::make_unique<migrator::connection>(dsn); });
+}
+
+migrator::engine open_engine(const app::settings& settings, const migrator::module_set& set,
+                             std::future<std::unique_ptr<migrator::connection>>& connecting) {
+  const auto options = engine_options_from(settings);
+  if (migrator::backend_of(settings.dsn) == migrator::backend_kind::sqlite)
+    return migrator::engine(migrator::open_backend(settings.dsn, set, options), set, options);
+  return migrator::engine(connecting.get(), set, options);
 }
 
 migrator::engine_options engine_options_from(const app::settings& s) {

@@ -1,6 +1,10 @@
 // `app migrate validate`: the build-time checks of tools/embed_migrations, on
 // demand and on any directory, so an author sees every problem before a build.
+#include <algorithm>
+
 #include "command.h"
+#include "migrator/dsn.h"
+#include "migrator/environment.h"
 #include "exit_codes.h"
 
 namespace app {
@@ -9,16 +13,31 @@ namespace {
 
 void add_options(po::options_description&, po::positional_options_description&) {}
 
+// Both backends' sets when the modules keep SQLite migrations (or the DSN is
+// SQLite): each must assemble, and they must hold the same versions and names.
 int run(command_context& ctx) {
-  const auto assembled = load_module_set(ctx.settings);
+  const auto tree = load_module_tree(ctx.settings);
   const std::string source = module_source_name(ctx.settings);
-  for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';
-  if (!assembled.ok()) {
-    ctx.err << "validate: " << assembled.problems.size() << " problem(s) in " << source << '\n';
+  const auto env = migrator::process_environment();
+  const auto postgres = migrator::assemble(tree, env, migrator::backend_kind::postgres);
+  std::vector<migrator::problem> problems = postgres.problems;
+  const bool both = migrator::has_sqlite_migrations(tree) ||
+                    migrator::backend_of(ctx.settings.dsn) == migrator::backend_kind::sqlite;
+  if (both) {
+    const auto sqlite = migrator::assemble(tree, env, migrator::backend_kind::sqlite);
+    // Manifest problems are the same for both: list each once.
+    for (const auto& p : sqlite.problems)
+      if (std::none_of(problems.begin(), problems.end(), [&](const migrator::problem& q) { return q.str() == p.str(); }))
+        problems.push_back(p);
+    for (auto& p : migrator::compare_backend_sets(postgres.set, sqlite.set)) problems.push_back(std::move(p));
+  }
+  for (const auto& p : problems) ctx.err << p.str() << '\n';
+  if (!problems.empty()) {
+    ctx.err << "validate: " << problems.size() << " problem(s) in " << source << '\n';
     return exit_failed;
   }
-  ctx.out << "ok: " << assembled.set.modules.size() << " modules, " << assembled.set.migrations.size()
-          << " migrations (" << source << ")\n";
+  ctx.out << "ok: " << postgres.set.modules.size() << " modules, " << postgres.set.migrations.size()
+          << " migrations" << (both ? " for each of PostgreSQL and SQLite" : "") << " (" << source << ")\n";
   return exit_ok;
 }
 

@@ -296,8 +296,24 @@ std::vector<std::string> secrets_of(std::string_view dsn) {
 
 }  // namespace
 
+backend_kind backend_of(std::string_view dsn) {
+  std::string_view s = trim(dsn);
+  return s.size() >= 7 && iequals(s.substr(0, 7), "sqlite:") ? backend_kind::sqlite : backend_kind::postgres;
+}
+
+std::string sqlite_path(std::string_view dsn) {
+  std::string_view s = trim(dsn);
+  if (backend_of(s) != backend_kind::sqlite)
+    throw error(error_code::config, "not a SQLite DSN (expected sqlite:PATH or sqlite::memory:)");
+  s.remove_prefix(7);
+  if (s.substr(0, 2) == "//") s.remove_prefix(2);  // sqlite:///abs/path
+  if (s.empty()) throw error(error_code::config, "the SQLite DSN names no file: use sqlite:PATH or sqlite::memory:");
+  return std::string(s);
+}
+
 std::string normalize_dsn(std::string_view dsn) {
   std::string_view s = trim(dsn);
+  if (backend_of(s) == backend_kind::sqlite) return std::string(s);
   std::string_view prefix = uri_prefix(s);
   if (prefix.empty()) return std::string(s);
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "migrator/postgres.h"
+#include "postgres_backend.h"
 #include "remedies.h"
 
 namespace migrator {
@@ -40,8 +41,11 @@ int file_line_of(const statement& s, int position) {
   return line;
 }
 
+// SQLite's sessions put the result code's name there ("SQLITE_CONSTRAINT_UNIQUE"), not a SQLSTATE.
 std::string sqlstate_part(const error& f) {
-  return f.details().sqlstate.empty() ? std::string() : "SQLSTATE " + f.details().sqlstate + ": ";
+  const std::string& code = f.details().sqlstate;
+  if (code.empty()) return std::string();
+  return (code.rfind("SQLITE_", 0) == 0 ? code : "SQLSTATE " + code) + ": ";
 }
 
 // The server's fields, placed in a migration (and one of its statements).
@@ -274,28 +278,18 @@ engine::engine(session& db, history_store& history, migration_lock& lock, const 
                engine_options options)
     : impl_(std::make_unique<impl>(db, history, lock, set, std::move(options))) {}
 
+engine::engine(backend seams, const module_set& set, engine_options options)
+    : impl_(std::make_unique<impl>(*seams.db, *seams.history, *seams.lock, set, std::move(options))) {
+  impl_->owned_session = std::move(seams.db);
+  impl_->owned_history = std::move(seams.history);
+  impl_->owned_lock = std::move(seams.lock);
+}
+
 engine::engine(const std::string& dsn, const module_set& set, engine_options options)
     : engine(std::make_unique<connection>(dsn), set, std::move(options)) {}
 
-engine::engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options) {
-  std::unique_ptr<session> db = std::move(conn->session_);
-  try {
-    std::string setup;
-    if (options.statement_timeout)
-      setup += "SET statement_timeout = " + std::to_string(options.statement_timeout->count()) + ";";
-    if (options.db_lock_timeout)
-      setup += "SET lock_timeout = " + std::to_string(options.db_lock_timeout->count()) + ";";
-    if (!setup.empty()) db->exec(setup);
-  } catch (const database_error& f) {
-    throw error(error_code::database, std::string("setting up the migration session: ") + f.what(), f.details());
-  }
-  auto history = make_goose_history_store(*db, options.table);
-  auto lock = make_advisory_lock(*db, options.lock_key);
-  impl_ = std::make_unique<impl>(*db, *history, *lock, set, std::move(options));
-  impl_->owned_session = std::move(db);
-  impl_->owned_history = std::move(history);
-  impl_->owned_lock = std::move(lock);
-}
+engine::engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options)
+    : engine(detail::postgres_backend(std::move(conn->session_), options), set, options) {}
 
 engine::~engine() = default;
 

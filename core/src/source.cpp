@@ -77,43 +77,39 @@ std::optional<std::string> read_regular_file(int dir_fd, const char* name, const
   return text;
 }
 
-source_folder load_folder(const fs::path& dir, const std::string& name, const std::string& display,
-                          std::vector<problem>& problems) {
-  source_folder folder;
-  folder.name = name;
-  const fs::path migrations = dir / "migrations";
-  const std::string migrations_display = join(display, "migrations");
+// Lists and reads every "*.sql" in `dir` into `files`. Returns whether `dir`
+// is a directory (a missing one is no problem: the caller decides).
+bool load_sql_dir(const fs::path& dir, const std::string& display, std::vector<source_file>& files,
+                  std::vector<problem>& problems) {
   std::error_code ec;
-  auto st = fs::status(migrations, ec);
+  auto st = fs::status(dir, ec);
   if (ec && ec != std::errc::no_such_file_or_directory) {
-    problems.push_back({migrations_display, 0, "cannot be read: " + ec.message()});
-    return folder;
+    problems.push_back({display, 0, "cannot be read: " + ec.message()});
+    return false;
   }
-  if (!fs::exists(st)) return folder;
+  if (!fs::exists(st)) return false;
   if (!fs::is_directory(st)) {
-    problems.push_back({migrations_display, 0, "is not a directory"});
-    return folder;
+    problems.push_back({display, 0, "is not a directory"});
+    return false;
   }
-  folder.has_migrations_dir = true;
 
   // readdir, not fs::directory_iterator, which builds and parses a path per entry;
   // the folder's fd then opens each file by name (one path component).
   const auto cannot_list = [&](int err) {
-    problems.push_back(
-        {migrations_display, 0, "cannot be listed: " + std::error_code(err, std::generic_category()).message()});
+    problems.push_back({display, 0, "cannot be listed: " + std::error_code(err, std::generic_category()).message()});
   };
-  const int dir_fd = ::open(migrations.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
     cannot_list(errno);
-    return folder;
+    return true;
   }
   const std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(dir_fd), &::closedir);  // owns dir_fd
   if (!listing) {
     cannot_list(errno);
     ::close(dir_fd);
-    return folder;
+    return true;
   }
-  std::vector<std::string> sql_files;  // names in `migrations`
+  std::vector<std::string> sql_files;  // names in `dir`
   for (;;) {
     errno = 0;
     const dirent* entry = ::readdir(listing.get());
@@ -128,10 +124,23 @@ source_folder load_folder(const fs::path& dir, const std::string& name, const st
   // Sorted before reading: files and their problems come out in one order everywhere.
   std::sort(sql_files.begin(), sql_files.end());
   for (const auto& file_name : sql_files) {
-    const std::string file_display = join(migrations_display, file_name);
+    const std::string file_display = join(display, file_name);
     if (auto text = read_regular_file(dir_fd, file_name.c_str(), file_display, problems))
-      folder.files.push_back({file_display, std::move(*text)});
+      files.push_back({file_display, std::move(*text)});
   }
+  return true;
+}
+
+source_folder load_folder(const fs::path& dir, const std::string& name, const std::string& display,
+                          std::vector<problem>& problems) {
+  source_folder folder;
+  folder.name = name;
+  const fs::path migrations = dir / "migrations";
+  const std::string migrations_display = join(display, "migrations");
+  folder.has_migrations_dir = load_sql_dir(migrations, migrations_display, folder.files, problems);
+  if (folder.has_migrations_dir)
+    folder.has_sqlite_dir =
+        load_sql_dir(migrations / "sqlite", join(migrations_display, "sqlite"), folder.sqlite_files, problems);
   return folder;
 }
 
@@ -233,6 +242,10 @@ std::unique_ptr<migration_source> make_directory_source(fs::path dir) {
 
 std::unique_ptr<migration_source> make_memory_source(source_tree tree, std::string description) {
   return std::make_unique<memory_source>(std::move(tree), std::move(description));
+}
+
+const char* to_string(backend_kind backend) noexcept {
+  return backend == backend_kind::sqlite ? "SQLite" : "PostgreSQL";
 }
 
 }  // namespace migrator
