@@ -26,6 +26,7 @@ extern const command inspect_command;
 extern const command validate_command;
 extern const command create_command;
 extern const command schemas_command;
+extern const command equivalence_command;
 extern const command* const engine_commands[];
 extern const std::size_t engine_command_count;
 
@@ -34,7 +35,8 @@ namespace {
 const std::vector<const command*>& migrate_commands() {
   static const std::vector<const command*> table = [] {
     std::vector<const command*> t(engine_commands, engine_commands + engine_command_count);
-    t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &schemas_command});
+    t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &schemas_command,
+                              &equivalence_command});
     return t;
   }();
   return table;

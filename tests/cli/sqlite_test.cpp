@@ -1,0 +1,316 @@
+// The SQLite backend (docs/sqlite.md) on real SQLite files: the example
+// modules up, down and up (file and in memory), eight processes racing on one
+// file, a run killed with -9, errors, and validate's backend parity.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "migrator/assembler.h"
+#include "migrator/engine.h"
+#include "migrator/environment.h"
+#include "migrator/sqlite.h"
+#include "test_support.h"
+
+using namespace std::chrono_literals;
+using testing_support::app_process;
+using testing_support::run_app;
+using testing_support::temp_dir;
+using ::testing::HasSubstr;
+
+namespace {
+
+const std::string example_modules = std::string(MIGRATOR_SOURCE_DIR) + "/modules";
+const std::vector<std::string> example_schemas = {"db",           "identity", "organization", "billing",
+                                                  "entitlements", "audit",    "integration"};
+
+// A session on the file with the given schemas attached, to look at what the app did.
+std::unique_ptr<migrator::session> inspect(const std::filesystem::path& main, const std::vector<std::string>& schemas) {
+  std::vector<migrator::sqlite_attachment> attach;
+  for (const auto& s : schemas) attach.push_back({s, migrator::sqlite_schema_path(main.string(), s)});
+  return migrator::connect_sqlite(main.string(), attach, 10s);
+}
+
+std::vector<std::string> column(const migrator::query_result& r) {
+  std::vector<std::string> out;
+  for (const auto& row : r.rows) out.push_back(row[0].value_or("NULL"));
+  return out;
+}
+
+std::vector<std::string> applied_versions(migrator::session& db) {
+  return column(db.exec("SELECT version_id FROM goose_db_version WHERE version_id <> 0 ORDER BY id"));
+}
+
+std::vector<std::string> tables_in(migrator::session& db, const std::string& schema) {
+  return column(db.exec("SELECT name FROM \"" + schema +
+                        "\".sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"));
+}
+
+testing_support::run_result migrate(const std::string& dsn, const std::string& modules,
+                                    std::vector<std::string> args) {
+  std::vector<std::string> all{"migrate"};
+  all.insert(all.end(), args.begin(), args.end());
+  all.insert(all.end(), {"--dsn", dsn, "--modules-dir", modules});
+  return run_app(all);
+}
+
+const std::vector<std::string> all_example_versions = {"1001", "2001", "2002", "3001", "4001",
+                                                       "5001", "6001", "7001", "7002"};
+
+TEST(SqliteBackend, ExampleModulesUpDownUpOnAFile) {
+  temp_dir dir;
+  const auto main = dir.path() / "app.db";
+  const std::string dsn = "sqlite:" + main.string();
+
+  auto r = migrate(dsn, example_modules, {"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  {
+    auto db = inspect(main, example_schemas);
+    EXPECT_EQ(applied_versions(*db), all_example_versions);
+    // Each module's tables are in its own attached file, under its schema's name.
+    EXPECT_EQ(tables_in(*db, "billing"), (std::vector<std::string>{"accounts", "prices", "products"}));
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "app.billing.db"));
+    EXPECT_EQ(db->exec("SELECT count(*) FROM pragma_table_info('users', 'identity') WHERE name = 'last_seen_at'")
+                  .text(0, 0),
+              "1");
+    // goose's own sqlite3 table and its version-0 row.
+    EXPECT_THAT(db->exec("SELECT sql FROM sqlite_master WHERE name = 'goose_db_version'").text(0, 0),
+                HasSubstr("id INTEGER PRIMARY KEY AUTOINCREMENT"));
+    EXPECT_EQ(db->exec("SELECT is_applied FROM goose_db_version WHERE version_id = 0").text(0, 0), "1");
+    // The schema works: a row, a unique violation, the append-only trigger.
+    db->exec("INSERT INTO identity.persons (display_name) VALUES ('Ada')");
+    EXPECT_EQ(db->exec("SELECT length(id) FROM identity.persons").text(0, 0), "36");
+    try {
+      db->exec("INSERT INTO audit.entries (action, subject_type) VALUES ('x', 'y'); DELETE FROM audit.entries");
+      ADD_FAILURE() << "DELETE on audit.entries was not refused";
+    } catch (const migrator::database_error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("append-only"));
+      EXPECT_EQ(e.details().sqlstate, "SQLITE_CONSTRAINT_TRIGGER");
+    }
+  }
+
+  r = migrate(dsn, example_modules, {"status"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("version 7002: 9 applied"));
+  r = migrate(dsn, example_modules, {"version"});
+  EXPECT_EQ(r.out, "7002\n");
+
+  r = migrate(dsn, example_modules, {"down-to", "3001"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = migrate(dsn, example_modules, {"reset"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  {
+    auto db = inspect(main, example_schemas);
+    EXPECT_TRUE(applied_versions(*db).empty());
+    for (const auto& s : example_schemas) EXPECT_TRUE(tables_in(*db, s).empty()) << s;
+    EXPECT_EQ(db->exec("SELECT count(*) FROM goose_db_version_meta").text(0, 0), "0");
+  }
+
+  r = migrate(dsn, example_modules, {"up-to", "2002"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = migrate(dsn, example_modules, {"up-by-one", "--dry-run"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("CREATE TABLE organization.organizations"));
+  r = migrate(dsn, example_modules, {"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  r = migrate(dsn, example_modules, {"redo"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto db = inspect(main, example_schemas);
+  EXPECT_EQ(applied_versions(*db).size(), all_example_versions.size());
+  EXPECT_EQ(db->exec("PRAGMA integrity_check").text(0, 0), "ok");
+}
+
+TEST(SqliteBackend, ExampleModulesUpDownUpInMemory) {
+  auto tree = migrator::make_directory_source(example_modules)->load();
+  auto assembled = migrator::assemble(tree, migrator::process_environment(), migrator::backend_kind::sqlite);
+  ASSERT_TRUE(assembled.ok()) << assembled.problems.front().str();
+  migrator::engine_options options;
+  auto seams = migrator::open_backend("sqlite::memory:", assembled.set, options);
+  migrator::session& db = *seams.db;
+  migrator::engine engine(std::move(seams), assembled.set, options);
+
+  EXPECT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 9u);
+  EXPECT_EQ(tables_in(db, "organization"),
+            (std::vector<std::string>{"members", "organizations", "roles", "workspaces"}));
+  EXPECT_TRUE(engine.status().current());
+  EXPECT_EQ(engine.run({migrator::command_kind::reset, 0}).steps.size(), 9u);
+  for (const auto& s : example_schemas) EXPECT_TRUE(tables_in(db, s).empty()) << s;
+  EXPECT_EQ(engine.status().current_version, 0);
+  EXPECT_EQ(engine.run({migrator::command_kind::up, 0}).current_version, 7002);
+  EXPECT_EQ(applied_versions(db), all_example_versions);
+}
+
+TEST(SqliteBackend, EightProcessesRaceOnOneFileAndExactlyOneApplies) {
+  temp_dir dir;
+  const auto main = dir.path() / "race.db";
+  const std::string dsn = "sqlite:" + main.string();
+  std::vector<std::unique_ptr<app_process>> runners;
+  for (int i = 0; i < 8; ++i)
+    runners.push_back(std::make_unique<app_process>(
+        std::vector<std::string>{"migrate", "up", "--dsn", dsn, "--modules-dir", example_modules}));
+  int applied = 0, idle = 0;
+  for (auto& p : runners) {
+    auto r = p->wait();
+    EXPECT_EQ(r.code, 0) << r.err;
+    if (r.err.find("applied 9 migration(s)") != std::string::npos) ++applied;
+    if (r.err.find("nothing to do") != std::string::npos) ++idle;
+  }
+  EXPECT_EQ(applied, 1);
+  EXPECT_EQ(idle, 7);
+  auto db = inspect(main, example_schemas);
+  EXPECT_EQ(applied_versions(*db), all_example_versions);  // each version recorded once
+}
+
+// Migration 1002 writes far more than SQLite's page cache holds, so pages of
+// the uncommitted transaction reach the file (with a hot journal) before its
+// slow last statement; the kill lands there.
+TEST(SqliteBackend, KillDuringARunLeavesAConsistentFileThatTheNextUpCompletes) {
+  // SLOW_ROWS makes the last statement take minutes in the killed run and no time in the next.
+  const std::string big_migration =
+      "-- +goose Up\n"
+      "-- +goose ENVSUB ON\n"
+      "CREATE TABLE m.big (id INTEGER PRIMARY KEY, payload BLOB NOT NULL);\n"
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 200000)\n"
+      "  INSERT INTO m.big SELECT x, randomblob(100) FROM c;\n"
+      "CREATE TABLE m.slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${SLOW_ROWS})\n"
+      "  SELECT sum(x) AS s FROM c;\n"
+      "-- +goose ENVSUB OFF\n"
+      "-- +goose Down\n"
+      "DROP TABLE m.slow;\n"
+      "DROP TABLE m.big;\n";
+  temp_dir dir;
+  testing_support::write_module_set(
+      dir, {{"m",
+             {{"01001_first.sql", testing_support::migration_text("CREATE TABLE m.first (id INTEGER PRIMARY KEY);",
+                                                                  "DROP TABLE m.first;")},
+              {"01002_big.sql", big_migration},
+              {"01003_last.sql", testing_support::migration_text("CREATE TABLE m.last (id INTEGER PRIMARY KEY);",
+                                                                 "DROP TABLE m.last;")}}}});
+  // The same files for SQLite (this set is SQLite only).
+  for (const char* f : {"01001_first.sql", "01002_big.sql", "01003_last.sql"})
+    dir.write(std::string("m/migrations/sqlite/") + f,
+              testing_support::read_file(dir.path() / "m" / "migrations" / f));
+  const auto main = dir.path() / "app.db";
+  const std::string dsn = "sqlite:" + main.string();
+  const std::string modules = dir.path().string();
+
+  {
+    app_process run({"migrate", "up", "--dsn", dsn, "--modules-dir", modules}, {{"SLOW_ROWS", "1000000000"}});
+    ASSERT_TRUE(run.wait_for_err("applied m 1001", 60000)) << run.err_so_far();
+    // Until the big insert has spilled into the file: its journal is then hot.
+    const auto journal = dir.path() / "app.m.db-journal";
+    for (int i = 0; i < 600 && std::filesystem::file_size(dir.path() / "app.m.db") < 10'000'000; ++i)
+      std::this_thread::sleep_for(50ms);
+    ASSERT_GT(std::filesystem::file_size(dir.path() / "app.m.db"), 10'000'000u) << "the insert never reached the file";
+    run.signal(SIGKILL);
+    auto r = run.wait();
+    EXPECT_THAT(r.err, ::testing::Not(HasSubstr("applied m 1002"))) << "the run ended before the kill";
+    EXPECT_TRUE(std::filesystem::exists(journal)) << "no hot journal: the kill did not land mid-transaction";
+  }
+
+  {
+    // Opening the files rolls the hot journal back: 1001 done, nothing of 1002.
+    auto db = inspect(main, {"m"});
+    EXPECT_EQ(db->exec("PRAGMA m.integrity_check").text(0, 0), "ok");
+    EXPECT_EQ(db->exec("PRAGMA main.integrity_check").text(0, 0), "ok");
+    EXPECT_EQ(applied_versions(*db), (std::vector<std::string>{"1001"}));
+    EXPECT_EQ(tables_in(*db, "m"), (std::vector<std::string>{"first"}));
+  }
+
+  testing_support::scoped_env fast("SLOW_ROWS", "10");
+  auto r = migrate(dsn, modules, {"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto db = inspect(main, {"m"});
+  EXPECT_EQ(applied_versions(*db), (std::vector<std::string>{"1001", "1002", "1003"}));
+  EXPECT_EQ(db->exec("SELECT count(*) FROM m.big").text(0, 0), "200000");
+}
+
+TEST(SqliteBackend, AFailingMigrationNamesTheStatementAndTheResultCodeAndAppliesNothing) {
+  temp_dir dir;
+  const std::string body = "CREATE TABLE m.t (id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
+                           "INSERT INTO m.t (code) VALUES ('a');\n"
+                           "INSERT INTO m.t (code) VALUES ('a');";
+  testing_support::write_module_set(dir, {{"m", {{"01001_ok.sql", testing_support::migration_text("SELECT 1;")},
+                                                 {"01002_dup.sql", testing_support::migration_text(body)}}}});
+  dir.write("m/migrations/sqlite/01001_ok.sql", testing_support::migration_text("SELECT 1;"));
+  dir.write("m/migrations/sqlite/01002_dup.sql", testing_support::migration_text(body));
+  const auto main = dir.path() / "app.db";
+  auto r = migrate("sqlite:" + main.string(), dir.path().string(), {"up"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("01002_dup.sql:4: migration 1002 (module m) failed (up) at statement 3 of 3"));
+  EXPECT_THAT(r.err, HasSubstr("SQLITE_CONSTRAINT_UNIQUE: UNIQUE constraint failed: t.code"));
+  auto db = inspect(main, {"m"});
+  EXPECT_EQ(applied_versions(*db), (std::vector<std::string>{"1001"}));
+  EXPECT_TRUE(tables_in(*db, "m").empty());  // nothing of 1002, not even its first statement
+}
+
+TEST(SqliteBackend, SessionRunsSeveralStatementsAndTakesNumberedParameters) {
+  auto db = migrator::connect_sqlite(":memory:", {}, 1s);
+  auto last = db->exec("CREATE TABLE t (a, b); INSERT INTO t VALUES (1, 'x'); -- a comment\n"
+                       "INSERT INTO t VALUES (2, NULL); SELECT a, b FROM t ORDER BY a;");
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last.columns, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(last.text(0, 1), "x");
+  EXPECT_FALSE(last.rows[1][1].has_value());
+  // $2 before $1: bound by number, as on PostgreSQL.
+  auto r = db->exec_params("UPDATE t SET b = $2 WHERE a = $1", {std::string("2"), std::string("y")});
+  EXPECT_EQ(r.affected, 1);
+  EXPECT_EQ(db->exec_params("SELECT b FROM t WHERE a = ?", {std::string("2")}).text(0, 0), "y");
+  try {
+    db->exec("SELECT 1; SELEC 2");
+    ADD_FAILURE() << "a syntax error was accepted";
+  } catch (const migrator::database_error& e) {
+    EXPECT_EQ(e.details().sqlstate, "SQLITE_ERROR");
+    EXPECT_THAT(e.what(), HasSubstr("near \"SELEC\": syntax error"));
+    EXPECT_EQ(e.details().position, 2);  // " SELEC": SQLite points at the token, 1-based in the statement's text
+  }
+}
+
+TEST(SqliteBackend, ValidateReportsAMissingSqliteCounterpart) {
+  temp_dir dir;
+  testing_support::write_module_set(
+      dir, {{"a", {{"01001_a_init.sql", testing_support::migration_text("SELECT 1;")},
+                   {"01002_a_more.sql", testing_support::migration_text("SELECT 2;")}}},
+            {"b", {{"02001_b_init.sql", testing_support::migration_text("SELECT 1;")}}}});
+  dir.write("a/migrations/sqlite/01001_a_init.sql", testing_support::migration_text("SELECT 1;"));
+  auto r = run_app({"migrate", "validate", "--modules-dir", dir.path().string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("a/migrations/01002_a_more.sql: has no SQLite counterpart"));
+  EXPECT_THAT(r.err, HasSubstr("module 'b' has no SQLite migrations: create"));
+  EXPECT_THAT(r.err, HasSubstr("b/migrations/02001_b_init.sql: has no SQLite counterpart"));
+
+  // A name that differs between the backends.
+  dir.write("a/migrations/sqlite/01002_a_other.sql", testing_support::migration_text("SELECT 2;"));
+  dir.write("b/migrations/sqlite/02001_b_init.sql", testing_support::migration_text("SELECT 1;"));
+  r = run_app({"migrate", "validate", "--modules-dir", dir.path().string()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("01002_a_other.sql: is named 'a_other' but its PostgreSQL counterpart"));
+  std::filesystem::remove(dir.path() / "a/migrations/sqlite/01002_a_other.sql");
+  dir.write("a/migrations/sqlite/01002_a_more.sql", testing_support::migration_text("SELECT 2;"));
+  r = run_app({"migrate", "validate", "--modules-dir", dir.path().string()});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("3 migrations for each of PostgreSQL and SQLite"));
+}
+
+TEST(SqliteBackend, AModuleWithoutSqliteMigrationsIsReportedWhenTheDsnIsSqlite) {
+  temp_dir dir;
+  testing_support::write_module_set(dir, {{"a", {{"01001_a_init.sql", testing_support::migration_text("SELECT 1;")}}}});
+  const auto main = dir.path() / "app.db";
+  auto r = migrate("sqlite:" + main.string(), dir.path().string(), {"up"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("module 'a' has no SQLite migrations"));
+  EXPECT_FALSE(std::filesystem::exists(main));  // refused before opening anything
+}
+
+TEST(SqliteBackend, SchemaFilesSitBesideTheMainFile) {
+  EXPECT_EQ(migrator::sqlite_schema_path("data/app.db", "billing"), "data/app.billing.db");
+  EXPECT_EQ(migrator::sqlite_schema_path("data/app", "billing"), "data/app.billing");
+  EXPECT_EQ(migrator::sqlite_schema_path("data.d/app", "billing"), "data.d/app.billing");
+  EXPECT_EQ(migrator::sqlite_schema_path("/tmp/.hidden", "billing"), "/tmp/.hidden.billing");
+  EXPECT_EQ(migrator::sqlite_schema_path(":memory:", "billing"), ":memory:");
+}
+
+}  // namespace
