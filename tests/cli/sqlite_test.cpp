@@ -249,13 +249,14 @@ TEST(SqliteBackend, AFailingMigrationNamesTheStatementAndTheResultCodeAndApplies
 
 TEST(SqliteBackend, SessionRunsSeveralStatementsAndTakesNumberedParameters) {
   auto db = migrator::connect_sqlite(":memory:", {}, 1s);
-  auto last = db->exec("CREATE TABLE t (a, b); INSERT INTO t VALUES (1, 'x'); -- a comment\n"
+  auto last = db->exec("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x'); -- a comment\n"
                        "INSERT INTO t VALUES (2, NULL); SELECT a, b FROM t ORDER BY a;");
   ASSERT_EQ(last.size(), 2u);
   EXPECT_EQ(last.columns, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(last.text(0, 1), "x");
   EXPECT_FALSE(last.rows[1][1].has_value());
-  // $2 before $1: bound by number, as on PostgreSQL.
+  // $2 before $1: bound by number, as on PostgreSQL. Values are bound as text;
+  // column a's INTEGER affinity makes '2' compare as the number 2.
   auto r = db->exec_params("UPDATE t SET b = $2 WHERE a = $1", {std::string("2"), std::string("y")});
   EXPECT_EQ(r.affected, 1);
   EXPECT_EQ(db->exec_params("SELECT b FROM t WHERE a = ?", {std::string("2")}).text(0, 0), "y");
