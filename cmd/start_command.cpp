@@ -38,6 +38,11 @@ std::string not_current_reasons(const migrator::status_report& status) {
 
 int run_start(command_context& c) {
   const auto& settings = c.settings;
+  // The application connection (search_path, SET ROLE) is PostgreSQL's; on SQLite
+  // the application opens the file and attaches the module files itself (docs/sqlite.md).
+  if (migrator::backend_of(settings.dsn) == migrator::backend_kind::sqlite)
+    throw migrator::error(migrator::error_code::usage,
+                          "app start runs on PostgreSQL only; on SQLite use 'app migrate up' (docs/sqlite.md)");
   auto assembled = load_module_set(c.settings);
   if (!assembled.ok()) {
     std::string msg = "refusing to start: the module set has problems:";

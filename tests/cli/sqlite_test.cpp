@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -20,6 +21,7 @@ using testing_support::app_process;
 using testing_support::run_app;
 using testing_support::temp_dir;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -304,6 +306,57 @@ TEST(SqliteBackend, AModuleWithoutSqliteMigrationsIsReportedWhenTheDsnIsSqlite) 
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("module 'a' has no SQLite migrations"));
   EXPECT_FALSE(std::filesystem::exists(main));  // refused before opening anything
+}
+
+TEST(SqliteBackend, RepairRecordsChecksumsOfRowsGooseWrote) {
+  temp_dir dir;
+  const auto main = dir.path() / "app.db";
+  const std::string dsn = "sqlite:" + main.string();
+  ASSERT_EQ(migrate(dsn, example_modules, {"up-to", "2002"}).code, 0);
+  // As if goose had applied 2002: its row, no side row.
+  inspect(main, example_schemas)->exec("DELETE FROM goose_db_version_meta WHERE version_id = 2002");
+  auto r = migrate(dsn, example_modules, {"status"});
+  EXPECT_THAT(r.out, HasSubstr("1 applied migration(s) have no checksum"));
+  r = migrate(dsn, example_modules, {"repair", "--checksums"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("recorded 1 checksum(s)"));
+  auto db = inspect(main, example_schemas);
+  EXPECT_EQ(db->exec("SELECT module || ' ' || name FROM goose_db_version_meta WHERE version_id = 2002").text(0, 0),
+            "identity users_last_seen");
+  r = migrate(dsn, example_modules, {"status"});
+  EXPECT_THAT(r.out, Not(HasSubstr("no checksum")));
+}
+
+TEST(SqliteBackend, AFileInWalModeIsRefusedBeforeAnyStatement) {
+  temp_dir dir;
+  const auto main = dir.path() / "app.db";
+  migrator::connect_sqlite(main.string(), {}, 1s)->exec("PRAGMA journal_mode=WAL");
+  auto r = migrate("sqlite:" + main.string(), example_modules, {"up"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("is in WAL journal mode"));
+  EXPECT_THAT(r.err, HasSubstr("PRAGMA journal_mode=DELETE"));
+  // Our session refuses the file too: look with the sqlite3 tool.
+  const std::string count = (dir.path() / "count").string();
+  ASSERT_EQ(std::system(("sqlite3 '" + main.string() + "' 'SELECT count(*) FROM sqlite_master' > '" + count + "'").c_str()), 0);
+  EXPECT_EQ(testing_support::read_file(count), "0\n");
+}
+
+TEST(SqliteBackend, StartSaysItRunsOnPostgresqlOnly) {
+  temp_dir dir;
+  auto r = run_app({"start", "--once", "--dsn", "sqlite:" + (dir.path() / "app.db").string(), "--modules-dir",
+                    example_modules});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("app start runs on PostgreSQL only"));
+}
+
+TEST(SqliteBackend, TheEmbeddedSetCarriesTheSqliteMigrations) {
+  temp_dir dir;
+  const auto main = dir.path() / "app.db";
+  auto r = run_app({"migrate", "up", "--dsn", "sqlite:" + main.string()});  // no --modules-dir: the embedded set
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("applied 9 migration(s)"));
+  auto db = inspect(main, example_schemas);
+  EXPECT_EQ(db->exec("SELECT count(*) FROM goose_db_version_meta WHERE checksum IS NOT NULL").text(0, 0), "9");
 }
 
 TEST(SqliteBackend, SchemaFilesSitBesideTheMainFile) {
