@@ -78,9 +78,11 @@ std::optional<std::string> read_regular_file(int dir_fd, const char* name, const
 }
 
 // Lists and reads every "*.sql" in `dir` into `files`. Returns whether `dir`
-// is a directory (a missing one is no problem: the caller decides).
+// is a directory (a missing one is no problem: the caller decides); `listed`
+// says whether it could be listed.
 bool load_sql_dir(const fs::path& dir, const std::string& display, std::vector<source_file>& files,
-                  std::vector<problem>& problems) {
+                  std::vector<problem>& problems, bool& listed) {
+  listed = false;
   std::error_code ec;
   auto st = fs::status(dir, ec);
   if (ec && ec != std::errc::no_such_file_or_directory) {
@@ -121,6 +123,7 @@ bool load_sql_dir(const fs::path& dir, const std::string& display, std::vector<s
     if (file_name.size() >= 4 && file_name.compare(file_name.size() - 4, 4, ".sql") == 0)
       sql_files.emplace_back(file_name);
   }
+  listed = true;
   // Sorted before reading: files and their problems come out in one order everywhere.
   std::sort(sql_files.begin(), sql_files.end());
   for (const auto& file_name : sql_files) {
@@ -137,10 +140,12 @@ source_folder load_folder(const fs::path& dir, const std::string& name, const st
   folder.name = name;
   const fs::path migrations = dir / "migrations";
   const std::string migrations_display = join(display, "migrations");
-  folder.has_migrations_dir = load_sql_dir(migrations, migrations_display, folder.files, problems);
-  if (folder.has_migrations_dir)
-    folder.has_sqlite_dir =
-        load_sql_dir(migrations / "sqlite", join(migrations_display, "sqlite"), folder.sqlite_files, problems);
+  bool listed = false;
+  folder.has_migrations_dir = load_sql_dir(migrations, migrations_display, folder.files, problems, listed);
+  // An unlistable migrations/ is one problem, not a second one for its sqlite/.
+  if (listed)
+    folder.has_sqlite_dir = load_sql_dir(migrations / "sqlite", join(migrations_display, "sqlite"),
+                                         folder.sqlite_files, problems, listed);
   return folder;
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "migrator/assembler.h"
+#include "migrator/dsn.h"
 #include "migrator/engine.h"
 #include "migrator/environment.h"
 #include "migrator/sqlite.h"
@@ -357,6 +358,43 @@ TEST(SqliteBackend, TheEmbeddedSetCarriesTheSqliteMigrations) {
   EXPECT_THAT(r.err, HasSubstr("applied 9 migration(s)"));
   auto db = inspect(main, example_schemas);
   EXPECT_EQ(db->exec("SELECT count(*) FROM goose_db_version_meta WHERE checksum IS NOT NULL").text(0, 0), "9");
+}
+
+TEST(SqliteBackend, ANoTransactionMigrationThatFailsIsDirtyUntilRepaired) {
+  temp_dir dir;
+  const std::string body = "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE m.a (id INTEGER PRIMARY KEY);\n"
+                           "CREATE TABLE m.a (id INTEGER PRIMARY KEY);\n-- +goose Down\nDROP TABLE IF EXISTS m.a;\n";
+  testing_support::write_module_set(dir, {{"m", {{"01001_two.sql", body}}}});
+  dir.write("m/migrations/sqlite/01001_two.sql", body);
+  const auto main = dir.path() / "app.db";
+  const std::string dsn = "sqlite:" + main.string();
+  auto r = migrate(dsn, dir.path().string(), {"up"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("failed (up, NO TRANSACTION) at statement 2 of 2"));
+  EXPECT_THAT(r.err, HasSubstr("SQLITE_ERROR: table a already exists"));
+  r = migrate(dsn, dir.path().string(), {"status"});
+  EXPECT_THAT(r.out, HasSubstr("dirty"));
+  EXPECT_THAT(r.out, HasSubstr("(stopped after statement 1 of 2)"));
+  r = migrate(dsn, dir.path().string(), {"up"});
+  EXPECT_EQ(r.code, 4) << r.err;  // refused: dirty
+  r = migrate(dsn, dir.path().string(), {"repair", "1001", "--mark-applied"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto db = inspect(main, {"m"});
+  EXPECT_EQ(applied_versions(*db), (std::vector<std::string>{"1001"}));
+  EXPECT_EQ(db->exec("SELECT state FROM goose_db_version_meta WHERE version_id = 1001").text(0, 0), "applied");
+}
+
+TEST(SqliteBackend, SqliteDsnsSelectTheBackend) {
+  using migrator::backend_kind;
+  EXPECT_EQ(migrator::backend_of("sqlite:app.db"), backend_kind::sqlite);
+  EXPECT_EQ(migrator::backend_of(" SQLite::memory: "), backend_kind::sqlite);
+  EXPECT_EQ(migrator::backend_of("postgresql://u@h/db"), backend_kind::postgres);
+  EXPECT_EQ(migrator::backend_of("host=sqlite dbname=x"), backend_kind::postgres);
+  EXPECT_EQ(migrator::sqlite_path("sqlite:data/app.db"), "data/app.db");
+  EXPECT_EQ(migrator::sqlite_path("sqlite:///srv/app.db"), "/srv/app.db");
+  EXPECT_EQ(migrator::sqlite_path("sqlite::memory:"), ":memory:");
+  EXPECT_THROW(migrator::sqlite_path("sqlite:"), migrator::error);
+  EXPECT_EQ(migrator::normalize_dsn(" sqlite:app.db "), "sqlite:app.db");
 }
 
 TEST(SqliteBackend, SchemaFilesSitBesideTheMainFile) {
