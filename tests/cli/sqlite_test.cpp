@@ -235,6 +235,20 @@ TEST(SqliteBackend, KillDuringARunLeavesAConsistentFileThatTheNextUpCompletes) {
   EXPECT_EQ(db->exec("SELECT count(*) FROM m.big").text(0, 0), "200000");
 }
 
+TEST(SqliteBackend, ARunnerGivesUpAfterTheLockTimeoutWhileAnotherHoldsTheLock) {
+  temp_dir dir;
+  const auto main = dir.path() / "app.db";
+  auto holder = migrator::make_sqlite_file_lock(main.string());
+  ASSERT_FALSE(holder->acquire(1s, nullptr));
+  auto r = migrate("sqlite:" + main.string(), example_modules, {"up", "--lock-timeout", "300ms"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("waiting for the migration lock: another runner holds " + main.string() +
+                               "-migrate-lock"));
+  holder->release();
+  r = migrate("sqlite:" + main.string(), example_modules, {"up", "--lock-timeout", "300ms"});
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
 TEST(SqliteBackend, AFailingMigrationNamesTheStatementAndTheResultCodeAndAppliesNothing) {
   temp_dir dir;
   const std::string body = "CREATE TABLE m.t (id INTEGER PRIMARY KEY, code TEXT UNIQUE);\n"
