@@ -31,6 +31,7 @@ extern const command squash_command;
 extern const command lint_command;
 extern const command verify_command;
 extern const command dump_command;
+extern const command equivalence_command;
 extern const command* const engine_commands[];
 extern const std::size_t engine_command_count;
 
@@ -41,7 +42,7 @@ const std::vector<const command*>& migrate_commands() {
     std::vector<const command*> t(engine_commands, engine_commands + engine_command_count);
     t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &schemas_command});
     t.insert(t.end(), {&stamp_command, &squash_command});
-    t.insert(t.end(), {&lint_command, &verify_command, &dump_command});
+    t.insert(t.end(), {&lint_command, &verify_command, &dump_command, &equivalence_command});
     return t;
   }();
   return table;

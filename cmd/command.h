@@ -39,11 +39,14 @@ struct command {
 };
 
 // The module set chosen by --modules-dir (a directory) or, without it, the
-// embedded one; assembled, with its problems (callers decide whether to refuse).
+// embedded one; assembled for the DSN's backend (migrations/sqlite/ for a
+// SQLite DSN), with its problems (callers decide whether to refuse).
 // By default files are parsed when used (the engine parses what it will run);
 // validate-like commands ask for parse_time::now to see every malformed file.
 migrator::assembly load_module_set(const app::settings& settings,
                                    migrator::parse_time when = migrator::parse_time::on_use);
+// The same set's files, not assembled.
+migrator::source_tree load_module_tree(const app::settings& settings);
 
 // The source tree as read (files' text, for lint) and its assembly.
 struct module_sources {
@@ -62,13 +65,20 @@ int lint_and_print(command_context& ctx, const module_sources& sources, bool jso
 std::string module_source_name(const app::settings& settings);
 
 // Opens the migration connection on another thread, so that the server's
-// connection start-up overlaps with loading the module set.
+// connection start-up overlaps with loading the module set. For a SQLite DSN
+// it opens nothing (the future holds nullptr): open_engine opens the file.
 std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn,
                                                                          const std::string& application_name);
 
 // What pg_stat_activity shows for the command's connections: "app migrate up 1.4.0",
 // "app start 1.4.0" (`command` is "migrate up", "start").
 std::string application_name_for(const std::string& command);
+
+// The engine on the DSN's backend: PostgreSQL on the connection `connecting`
+// opens, SQLite on the file with the set's module schemas attached.
+migrator::engine open_engine(const app::settings& settings, const migrator::module_set& set,
+                             std::future<std::unique_ptr<migrator::connection>>& connecting,
+                             const std::string& application_name);
 
 // The engine's options, from the resolved settings.
 migrator::engine_options engine_options_from(const app::settings& settings, const std::string& application_name);

@@ -14,6 +14,7 @@
 #include "exit_codes.h"
 #include "migrator/baseline.h"
 #include "interrupt_watch.h"
+#include "migrator/dsn.h"
 #include "migrator/engine.h"
 #include "settings_options.h"
 
@@ -93,7 +94,7 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
   auto set = checked_module_set(settings);
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
-  migrator::engine engine(connecting.get(), set, engine_options_from(settings, name));
+  migrator::engine engine = open_engine(settings, set, connecting, name);
   signals.attach(&engine);
   struct detach {
     interrupt_watch& w;
@@ -323,7 +324,7 @@ const command status_command{
       auto connecting = connect_in_background(settings.dsn, name);
       auto set = load_module_set(settings);
       for (const auto& p : set.problems) spdlog::warn("{}", p.str());
-      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings, name));
+      migrator::engine engine = open_engine(settings, set.set, connecting, name);
       auto report = engine.status();
       if (c.vm["json"].as<bool>())
         c.out << status_json(report).dump(2) << '\n';
@@ -344,7 +345,7 @@ const command version_command{
       const std::string name = application_name_for("migrate version");
       auto connecting = connect_in_background(settings.dsn, name);
       auto set = load_module_set(settings);
-      migrator::engine engine(connecting.get(), set.set, engine_options_from(settings, name));
+      migrator::engine engine = open_engine(settings, set.set, connecting, name);
       c.out << engine.status().current_version << '\n';
       return static_cast<int>(exit_ok);
     }};
@@ -371,7 +372,9 @@ const command repair_command{
                               "--mark-rolled-back");
       const auto& settings = c.settings;
       auto set = checked_module_set(settings);
-      migrator::engine engine(settings.dsn, set, engine_options_from(settings, application_name_for("migrate repair")));
+      const std::string name = application_name_for("migrate repair");
+      auto connecting = connect_in_background(settings.dsn, name);
+      migrator::engine engine = open_engine(settings, set, connecting, name);
       const bool dry_run = c.vm["dry-run"].as<bool>();
       if (checksums && dry_run) {
         print_checksums_dry_run(c.out, engine.status());
@@ -412,12 +415,16 @@ const command repair_command{
 
 std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn,
                                                                          const std::string& application_name) {
+  std::promise<std::unique_ptr<migrator::connection>> promise;
+  auto future = promise.get_future();
+  if (migrator::backend_of(dsn) == migrator::backend_kind::sqlite) {
+    promise.set_value(nullptr);
+    return future;
+  }
   // Not std::async: its future waits for the thread when destroyed, so a broken
   // module set would be reported only once the connection attempt ended (after
   // connect_timeout for an unreachable host). This future can be dropped at once;
   // the detached thread then closes whatever it opened.
-  std::promise<std::unique_ptr<migrator::connection>> promise;
-  auto future = promise.get_future();
   std::thread([dsn, application_name, promise = std::move(promise)]() mutable {
     try {
       promise.set_value(std::make_unique<migrator::connection>(dsn, application_name));
@@ -429,6 +436,15 @@ std::future<std::unique_ptr<migrator::connection>> connect_in_background(const s
 }
 
 std::string application_name_for(const std::string& command) { return "app " + command + " " + APP_VERSION; }
+
+migrator::engine open_engine(const app::settings& settings, const migrator::module_set& set,
+                             std::future<std::unique_ptr<migrator::connection>>& connecting,
+                             const std::string& application_name) {
+  const auto options = engine_options_from(settings, application_name);
+  if (migrator::backend_of(settings.dsn) == migrator::backend_kind::sqlite)
+    return migrator::engine(migrator::open_backend(settings.dsn, set, options), set, options);
+  return migrator::engine(connecting.get(), set, options);
+}
 
 migrator::engine_options engine_options_from(const app::settings& s, const std::string& application_name) {
   migrator::engine_options o;

@@ -1,6 +1,7 @@
 #include <filesystem>
 
 #include "command.h"
+#include "migrator/dsn.h"
 #include "migrator/embedded.h"
 #include "migrator/parser.h"
 #include "migrator/source.h"
@@ -22,22 +23,28 @@ std::string file_name(const std::string& path) { return std::filesystem::path(pa
 // with that compiled code; any other stays listed, validated and planned only.
 void attach_compiled_code(migrator::source_tree& tree) {
   // Most directories hold SQL only: then the embedded set is not read at all (startup path).
+  using backend_kind = migrator::backend_kind;
   bool has_code = false;
   for (const auto& folder : tree.folders)
-    for (const auto& file : folder.files)
-      has_code = has_code || std::filesystem::path(file.path).extension() == ".cpp";
+    for (const auto backend : {backend_kind::postgres, backend_kind::sqlite})
+      for (const auto& file : folder.files_for(backend))
+        has_code = has_code || std::filesystem::path(file.path).extension() == ".cpp";
   if (!has_code) return;
-  std::vector<const migrator::source_file*> compiled;
+  // A PostgreSQL file matches only PostgreSQL code, a SQLite file only SQLite code.
+  std::vector<std::pair<backend_kind, const migrator::source_file*>> compiled;
   const migrator::source_tree embedded = migrator::make_embedded_source()->load();
   for (const auto& folder : embedded.folders)
-    for (const auto& file : folder.files)
-      if (file.code) compiled.push_back(&file);
+    for (const auto backend : {backend_kind::postgres, backend_kind::sqlite})
+      for (const auto& file : folder.files_for(backend))
+        if (file.code) compiled.push_back({backend, &file});
   if (compiled.empty()) return;
   for (auto& folder : tree.folders)
-    for (auto& file : folder.files)
-      for (const migrator::source_file* built : compiled)
-        if (!file.code && file_name(file.path) == file_name(built->path) && file.content == built->content)
-          file.code = built->code;
+    for (const auto backend : {backend_kind::postgres, backend_kind::sqlite})
+      for (auto& file : folder.files_for(backend))
+        for (const auto& [built_for, built] : compiled)
+          if (!file.code && built_for == backend && file_name(file.path) == file_name(built->path) &&
+              file.content == built->content)
+            file.code = built->code;
 }
 
 migrator::source_tree load_tree(const app::settings& settings) {
@@ -49,15 +56,19 @@ migrator::source_tree load_tree(const app::settings& settings) {
 }  // namespace
 
 migrator::assembly load_module_set(const app::settings& settings, migrator::parse_time when) {
-  return migrator::assemble(load_tree(settings), migrator::process_environment(), when);
+  return migrator::assemble(load_tree(settings), migrator::process_environment(), when,
+                            migrator::backend_of(settings.dsn));
 }
 
 module_sources load_module_sources(const app::settings& settings) {
   module_sources sources;
   sources.tree = load_tree(settings);
-  sources.assembled = migrator::assemble(sources.tree, migrator::process_environment(), migrator::parse_time::now);
+  sources.assembled = migrator::assemble(sources.tree, migrator::process_environment(), migrator::parse_time::now,
+                                         migrator::backend_of(settings.dsn));
   return sources;
 }
+
+migrator::source_tree load_module_tree(const app::settings& settings) { return load_tree(settings); }
 
 std::string module_source_name(const app::settings& settings) { return chosen_source(settings)->describe(); }
 

@@ -120,7 +120,8 @@ std::vector<setting_spec> make_table() {
   std::vector<setting_spec> table = {
       {"database.url", "dsn", "DSN", "", "MIGRATE_DSN, DATABASE_URL",
        "PostgreSQL connection string: a URI (postgresql://user@host/db; postgresql+asyncpg://, pgx5://... are "
-       "accepted) or keyword/value (\"host=... dbname=...\")",
+       "accepted) or keyword/value (\"host=... dbname=...\"); sqlite:PATH or sqlite::memory: selects SQLite "
+       "(docs/sqlite.md)",
        [](const settings&) {
          return std::string("$MIGRATE_DSN, else $DATABASE_URL, else database.url of the config file, else the local "
                             "development database .local/db, else libpq's PG* variables");

@@ -19,6 +19,11 @@ namespace {
 
 int run_start(command_context& c) {
   const auto& settings = c.settings;
+  // The application connection (search_path, SET ROLE) is PostgreSQL's; on SQLite
+  // the application opens the file and attaches the module files itself (docs/sqlite.md).
+  if (migrator::backend_of(settings.dsn) == migrator::backend_kind::sqlite)
+    throw migrator::error(migrator::error_code::usage,
+                          "app start runs on PostgreSQL only; on SQLite use 'app migrate up' (docs/sqlite.md)");
   // From here on SIGINT/SIGTERM go to the watch: before migrating they exit at
   // once, during the migration they interrupt it, once ready they stop serving.
   interrupt_watch signals;

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "command.h"
+#include "migrator/dsn.h"
+#include "migrator/environment.h"
 #include "exit_codes.h"
 
 namespace app {
@@ -13,21 +15,38 @@ void add_options(po::options_description& o, po::positional_options_description&
   o.add_options()("lint", po::bool_switch(), "also run `app migrate lint` on the set");
 }
 
+// Both backends' sets when the modules keep SQLite migrations (or the DSN is
+// SQLite): each must assemble, and they must hold the same versions and names.
 int run(command_context& ctx) {
   if (ctx.settings.targets) return validate_fleet(ctx);
-  const auto sources = load_module_sources(ctx.settings);
-  const auto& assembled = sources.assembled;
+  module_sources sources;
+  sources.tree = load_module_tree(ctx.settings);
   const std::string source = module_source_name(ctx.settings);
-  for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';
-  if (!assembled.ok()) {
-    ctx.err << "validate: " << assembled.problems.size() << " problem(s) in " << source << '\n';
+  const auto env = migrator::process_environment();
+  sources.assembled = migrator::assemble(sources.tree, env, migrator::parse_time::now, migrator::backend_kind::postgres);
+  const auto& postgres = sources.assembled;
+  std::vector<migrator::problem> problems = postgres.problems;
+  const bool both = migrator::has_sqlite_migrations(sources.tree) ||
+                    migrator::backend_of(ctx.settings.dsn) == migrator::backend_kind::sqlite;
+  if (both) {
+    const auto sqlite = migrator::assemble(sources.tree, env, migrator::parse_time::now, migrator::backend_kind::sqlite);
+    // Manifest problems are the same for both: list each once.
+    for (const auto& p : sqlite.problems)
+      if (std::none_of(problems.begin(), problems.end(), [&](const migrator::problem& q) { return q.str() == p.str(); }))
+        problems.push_back(p);
+    for (auto& p : migrator::compare_backend_sets(postgres.set, sqlite.set)) problems.push_back(std::move(p));
+  }
+  for (const auto& p : problems) ctx.err << p.str() << '\n';
+  if (!problems.empty()) {
+    ctx.err << "validate: " << problems.size() << " problem(s) in " << source << '\n';
     return exit_failed;
   }
-  const auto code = std::count_if(assembled.set.migrations.begin(), assembled.set.migrations.end(),
+  const auto code = std::count_if(postgres.set.migrations.begin(), postgres.set.migrations.end(),
                                   [](const migrator::migration& m) { return m.kind == migrator::migration_kind::code; });
-  ctx.out << "ok: " << assembled.set.modules.size() << " modules, " << assembled.set.migrations.size()
+  ctx.out << "ok: " << postgres.set.modules.size() << " modules, " << postgres.set.migrations.size()
           << " migrations";
   if (code) ctx.out << ", " << code << " of them code";
+  if (both) ctx.out << (code ? "," : "") << " for each of PostgreSQL and SQLite";
   ctx.out << " (" << source << ")\n";
   if (ctx.vm["lint"].as<bool>()) return lint_and_print(ctx, sources, false);
   return exit_ok;

@@ -43,6 +43,13 @@ int main(int argc, char** argv) {
   // Variables are substituted at run time, not build time: any name resolves here.
   auto any_value = [](const std::string&) -> std::optional<std::string> { return "x"; };
   auto assembled = migrator::assemble(tree, any_value);
+  // Modules that keep SQLite migrations (migrations/sqlite/) embed them too;
+  // they must assemble and match the PostgreSQL set version for version.
+  if (migrator::has_sqlite_migrations(tree)) {
+    auto sqlite = migrator::assemble(tree, any_value, migrator::parse_time::now, migrator::backend_kind::sqlite);
+    for (auto& p : sqlite.problems) assembled.problems.push_back(std::move(p));
+    for (auto& p : migrator::compare_backend_sets(assembled.set, sqlite.set)) assembled.problems.push_back(std::move(p));
+  }
   if (!assembled.ok()) {
     for (const auto& p : assembled.problems) std::cerr << p.str() << '\n';
     std::cerr << "embed_migrations: the module set in " << argv[1] << " has "
@@ -58,9 +65,11 @@ int main(int argc, char** argv) {
 
   // Code migrations: each .cpp defines migrator_code_migration_<version>
   // (MIGRATOR_CODE_MIGRATION); referring to it here links it in.
-  auto code_symbol = [](const std::string& path) -> std::string {
+  auto code_symbol = [](const std::string& path, bool sqlite) -> std::string {
     auto parts = migrator::parse_code_file_name(path);
-    return parts && parts->version ? "migrator_code_migration_" + std::to_string(*parts->version) : "";
+    if (!parts || !parts->version) return "";
+    return std::string(sqlite ? "migrator_code_migration_sqlite_" : "migrator_code_migration_") +
+           std::to_string(*parts->version);
   };
 
   std::ostringstream out;
@@ -68,14 +77,16 @@ int main(int argc, char** argv) {
       << "#include \"migrator/code_migration.h\"\n"
       << "#include \"migrator/embedded.h\"\n\n";
   for (const auto& folder : tree.folders)
-    for (const auto& file : folder.files)
-      if (const auto symbol = code_symbol(file.path); !symbol.empty())
-        out << "extern const migrator::code_migration " << symbol << ";\n";
+    for (const auto* files : {&folder.files, &folder.sqlite_files})
+      for (const auto& file : *files)
+        if (const auto symbol = code_symbol(file.path, files == &folder.sqlite_files); !symbol.empty())
+          out << "extern const migrator::code_migration " << symbol << ";\n";
   out << "\nnamespace {\n";
   write_bytes(out, "manifest_text", tree.manifest_text.value_or(""));
   std::size_t n = 0;
   for (const auto& folder : tree.folders)
-    for (const auto& file : folder.files) write_bytes(out, "file_" + std::to_string(n++), file.content);
+    for (const auto* files : {&folder.files, &folder.sqlite_files})
+      for (const auto& file : *files) write_bytes(out, "file_" + std::to_string(n++), file.content);
   out << "}  // namespace\n\n"
       << "std::unique_ptr<migrator::migration_source> migrator::make_embedded_source() {\n"
       << "  source_tree tree;\n"
@@ -86,11 +97,15 @@ int main(int argc, char** argv) {
   for (const auto& folder : tree.folders) {
     out << "  {\n    source_folder f;\n    f.name = " << quoted(folder.name) << ";\n"
         << "    f.has_migrations_dir = " << (folder.has_migrations_dir ? "true" : "false") << ";\n";
-    for (const auto& file : folder.files) {
-      const std::string var = "file_" + std::to_string(n++);
-      const std::string symbol = code_symbol(file.path);
-      out << "    f.files.push_back({" << quoted(rebase(file.path)) << ", std::string(" << var << ", sizeof " << var
-          << " - 1), " << (symbol.empty() ? "nullptr" : "&" + symbol) << "});\n";
+    out << "    f.has_sqlite_dir = " << (folder.has_sqlite_dir ? "true" : "false") << ";\n";
+    for (const auto* files : {&folder.files, &folder.sqlite_files}) {
+      const char* member = files == &folder.files ? "files" : "sqlite_files";
+      for (const auto& file : *files) {
+        const std::string var = "file_" + std::to_string(n++);
+        const std::string symbol = code_symbol(file.path, files == &folder.sqlite_files);
+        out << "    f." << member << ".push_back({" << quoted(rebase(file.path)) << ", std::string(" << var
+            << ", sizeof " << var << " - 1), " << (symbol.empty() ? "nullptr" : "&" + symbol) << "});\n";
+      }
     }
     out << "    tree.folders.push_back(std::move(f));\n  }\n";
   }

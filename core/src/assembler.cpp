@@ -270,10 +270,10 @@ migration_body code_body(const source_file& file, const std::string& file_name) 
   return body;
 }
 
-void add_migrations(source_folder& folder, const module_spec* owner, const module_set& set,
+void add_migrations(source_folder& folder, backend_kind backend, const module_spec* owner, const module_set& set,
                     const std::shared_ptr<const env_lookup>& env, parse_time when,
                     std::map<std::int64_t, std::string>& seen_versions, assembly& result) {
-  for (auto& file : folder.files) {
+  for (auto& file : folder.files_for(backend)) {
     auto report = [&](int line, const std::string& message) {
       result.problems.push_back({file.path, line, message});
     };
@@ -393,7 +393,7 @@ const module_spec* module_set::module_for_version(std::int64_t version) const {
   return nullptr;
 }
 
-assembly assemble(source_tree tree, const env_lookup& env, parse_time when) {
+assembly assemble(source_tree tree, const env_lookup& env, parse_time when, backend_kind backend) {
   assembly result;
   const auto shared_env = std::make_shared<const env_lookup>(env);
   result.problems = tree.problems;
@@ -420,6 +420,12 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when) {
       result.problems.push_back({tree.manifest_path, entry.line,
                                  "module " + in_quotes(entry.spec.name) + " has no migrations directory " +
                                      join(dir, "migrations") + " (create it, even empty)"});
+    else if (backend == backend_kind::sqlite && !it->second->files.empty() && !it->second->has_sqlite_dir &&
+             !tree_reported(tree, join(dir, "migrations/sqlite")))
+      result.problems.push_back({tree.manifest_path, entry.line,
+                                 "module " + in_quotes(entry.spec.name) + " has no SQLite migrations: create " +
+                                     join(dir, "migrations/sqlite") + " with the same versions and names as " +
+                                     join(dir, "migrations") + " (docs/sqlite.md)"});
   }
 
   std::map<std::int64_t, std::string> seen_versions;
@@ -435,7 +441,7 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when) {
                                  "folder is not a module listed in " + tree.manifest_path +
                                      "; append '- name: " + folder.name + "' to its modules list"});
     // Files are parsed even without an owner, so every parse error shows in one run.
-    add_migrations(folder, owner, result.set, shared_env, when, seen_versions, result);
+    add_migrations(folder, backend, owner, result.set, shared_env, when, seen_versions, result);
   }
 
   const auto by_version = [](const migration& a, const migration& b) { return a.version < b.version; };
@@ -444,6 +450,34 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when) {
     std::sort(result.set.migrations.begin(), result.set.migrations.end(), by_version);
   check_baselines(result);
   return result;
+}
+
+bool has_sqlite_migrations(const source_tree& tree) {
+  return std::any_of(tree.folders.begin(), tree.folders.end(), [](const source_folder& f) { return f.has_sqlite_dir; });
+}
+
+std::vector<problem> compare_backend_sets(const module_set& postgres, const module_set& sqlite) {
+  std::map<std::int64_t, const migration*> pg, lite;
+  for (const auto& m : postgres.migrations) pg.emplace(m.version, &m);
+  for (const auto& m : sqlite.migrations) lite.emplace(m.version, &m);
+  std::vector<problem> problems;
+  for (const auto& [version, m] : pg) {
+    auto it = lite.find(version);
+    if (it == lite.end())
+      problems.push_back({m->path, 0, "has no SQLite counterpart: module " + in_quotes(m->module) + " has no " +
+                                          "version " + std::to_string(version) + " in its migrations/sqlite/"});
+    else if (it->second->name != m->name)
+      problems.push_back({it->second->path, 0, "is named " + in_quotes(it->second->name) + " but its PostgreSQL " +
+                                                   "counterpart " + m->path + " is named " + in_quotes(m->name) +
+                                                   ": both backends use the same file name"});
+  }
+  for (const auto& [version, m] : lite)
+    if (!pg.count(version))
+      problems.push_back({m->path, 0, "has no PostgreSQL counterpart: module " + in_quotes(m->module) +
+                                          " has no version " + std::to_string(version) + " in its migrations/"});
+  std::sort(problems.begin(), problems.end(),
+            [](const problem& a, const problem& b) { return a.path < b.path; });
+  return problems;
 }
 
 }  // namespace migrator

@@ -1,5 +1,5 @@
 // normalize_dsn (migrator/dsn.h): URIs written for other drivers made into
-// ones libpq accepts.
+// ones libpq accepts; and which backend a DSN names (sqlite: is SQLite).
 #include <algorithm>
 #include <array>
 
@@ -18,8 +18,24 @@ constexpr std::array<std::string_view, 6> ssl_modes = {"disable", "allow",     "
 
 }  // namespace
 
+backend_kind backend_of(std::string_view dsn) {
+  std::string_view s = trim(dsn);
+  return s.size() >= 7 && iequals(s.substr(0, 7), "sqlite:") ? backend_kind::sqlite : backend_kind::postgres;
+}
+
+std::string sqlite_path(std::string_view dsn) {
+  std::string_view s = trim(dsn);
+  if (backend_of(s) != backend_kind::sqlite)
+    throw error(error_code::config, "not a SQLite DSN (expected sqlite:PATH or sqlite::memory:)");
+  s.remove_prefix(7);
+  if (s.substr(0, 2) == "//") s.remove_prefix(2);  // sqlite:///abs/path
+  if (s.empty()) throw error(error_code::config, "the SQLite DSN names no file: use sqlite:PATH or sqlite::memory:");
+  return std::string(s);
+}
+
 std::string normalize_dsn(std::string_view dsn) {
   std::string_view s = trim(dsn);
+  if (backend_of(s) == backend_kind::sqlite) return std::string(s);
   std::string_view prefix = uri_prefix(s);
   if (prefix.empty()) return std::string(s);
 

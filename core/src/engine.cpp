@@ -45,8 +45,11 @@ int file_line_of(const statement& s, int position) {
   return line;
 }
 
+// SQLite's sessions put the result code's name there ("SQLITE_CONSTRAINT_UNIQUE"), not a SQLSTATE.
 std::string sqlstate_part(const error& f) {
-  return f.details().sqlstate.empty() ? std::string() : "SQLSTATE " + f.details().sqlstate + ": ";
+  const std::string& code = f.details().sqlstate;
+  if (code.empty()) return std::string();
+  return (code.rfind("SQLITE_", 0) == 0 ? code : "SQLSTATE " + code) + ": ";
 }
 
 // The server's fields, placed in a migration (and one of its statements).
@@ -548,6 +551,13 @@ std::string session_settings_sql(const engine_options& o, const std::string& set
 engine::engine(session& db, history_store& history, migration_lock& lock, const module_set& set,
                engine_options options)
     : impl_(std::make_unique<impl>(db, history, lock, set, std::move(options))) {}
+
+engine::engine(backend seams, const module_set& set, engine_options options)
+    : impl_(std::make_unique<impl>(*seams.db, *seams.history, *seams.lock, set, std::move(options))) {
+  impl_->owned_session = std::move(seams.db);
+  impl_->owned_history = std::move(seams.history);
+  impl_->owned_lock = std::move(seams.lock);
+}
 
 engine::engine(const std::string& dsn, const module_set& set, engine_options options)
     : engine(std::make_unique<connection>(dsn, options.application_name), set, std::move(options)) {}

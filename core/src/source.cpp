@@ -95,43 +95,41 @@ std::optional<std::string> read_regular_file(int dir_fd, const char* name, const
   return text;
 }
 
-source_folder load_folder(const fs::path& dir, const std::string& name, const std::string& display,
-                          std::vector<problem>& problems) {
-  source_folder folder;
-  folder.name = name;
-  const fs::path migrations = dir / "migrations";
-  const std::string migrations_display = join(display, "migrations");
+// Lists and reads every "*.sql" (and, with `with_code`, every "*.cpp") in `dir`
+// into `files`. Returns whether `dir` is a directory (a missing one is no
+// problem: the caller decides); `listed` says whether it could be listed.
+bool load_migration_dir(const fs::path& dir, const std::string& display, bool with_code,
+                        std::vector<source_file>& files, std::vector<problem>& problems, bool& listed) {
+  listed = false;
   std::error_code ec;
-  auto st = fs::status(migrations, ec);
+  auto st = fs::status(dir, ec);
   if (ec && ec != std::errc::no_such_file_or_directory) {
-    problems.push_back({migrations_display, 0, "cannot be read: " + ec.message()});
-    return folder;
+    problems.push_back({display, 0, "cannot be read: " + ec.message()});
+    return false;
   }
-  if (!fs::exists(st)) return folder;
+  if (!fs::exists(st)) return false;
   if (!fs::is_directory(st)) {
-    problems.push_back({migrations_display, 0, "is not a directory"});
-    return folder;
+    problems.push_back({display, 0, "is not a directory"});
+    return false;
   }
-  folder.has_migrations_dir = true;
 
   // readdir, not fs::directory_iterator, which builds and parses a path per entry;
   // the folder's fd then opens each file by name (one path component).
   const auto cannot_list = [&](int err) {
-    problems.push_back(
-        {migrations_display, 0, "cannot be listed: " + std::error_code(err, std::generic_category()).message()});
+    problems.push_back({display, 0, "cannot be listed: " + std::error_code(err, std::generic_category()).message()});
   };
-  const int dir_fd = ::open(migrations.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
     cannot_list(errno);
-    return folder;
+    return true;
   }
   const std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(dir_fd), &::closedir);  // owns dir_fd
   if (!listing) {
     cannot_list(errno);
     ::close(dir_fd);
-    return folder;
+    return true;
   }
-  std::vector<std::pair<std::string, bool>> migration_files;  // names in `migrations`, and whether DT_REG
+  std::vector<std::pair<std::string, bool>> migration_files;  // names in `dir`, and whether DT_REG
   for (;;) {
     errno = 0;
     const dirent* entry = ::readdir(listing.get());
@@ -142,16 +140,33 @@ source_folder load_folder(const fs::path& dir, const std::string& name, const st
     const std::string_view file_name(entry->d_name);
     // .sql: goose files; .cpp: code migrations (their text: checks and checksum).
     if (file_name.size() >= 4 && (file_name.compare(file_name.size() - 4, 4, ".sql") == 0 ||
-                                  file_name.compare(file_name.size() - 4, 4, ".cpp") == 0))
+                                  (with_code && file_name.compare(file_name.size() - 4, 4, ".cpp") == 0)))
       migration_files.emplace_back(file_name, entry->d_type == DT_REG);
   }
+  listed = true;
   // Sorted before reading: files and their problems come out in one order everywhere.
   std::sort(migration_files.begin(), migration_files.end());
   for (const auto& [file_name, regular] : migration_files) {
-    const std::string file_display = join(migrations_display, file_name);
+    const std::string file_display = join(display, file_name);
     if (auto text = read_regular_file(dir_fd, file_name.c_str(), file_display, problems, regular))
-      folder.files.push_back({file_display, std::move(*text), nullptr});
+      files.push_back({file_display, std::move(*text), nullptr});
   }
+  return true;
+}
+
+source_folder load_folder(const fs::path& dir, const std::string& name, const std::string& display,
+                          std::vector<problem>& problems) {
+  source_folder folder;
+  folder.name = name;
+  const fs::path migrations = dir / "migrations";
+  const std::string migrations_display = join(display, "migrations");
+  bool listed = false;
+  folder.has_migrations_dir =
+      load_migration_dir(migrations, migrations_display, true, folder.files, problems, listed);
+  // An unlistable migrations/ is one problem, not a second one for its sqlite/.
+  if (listed)
+    folder.has_sqlite_dir = load_migration_dir(migrations / "sqlite", join(migrations_display, "sqlite"), true,
+                                               folder.sqlite_files, problems, listed);
   return folder;
 }
 
@@ -295,6 +310,10 @@ std::unique_ptr<migration_source> make_directory_source(fs::path dir) {
 
 std::unique_ptr<migration_source> make_memory_source(source_tree tree, std::string description) {
   return std::make_unique<memory_source>(std::move(tree), std::move(description));
+}
+
+const char* to_string(backend_kind backend) noexcept {
+  return backend == backend_kind::sqlite ? "SQLite" : "PostgreSQL";
 }
 
 }  // namespace migrator

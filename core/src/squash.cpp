@@ -60,6 +60,14 @@ squash_plan plan_squash(const source_tree& tree, const env_lookup& env, const st
   const auto module = std::find_if(modules.begin(), modules.end(),
                                    [&](const module_spec& m) { return m.name == module_name; });
   if (module == modules.end()) refuse("no module named '" + module_name + "' in the module set");
+  // A baseline needs its SQLite counterpart (same version and name), which a
+  // PostgreSQL dump cannot give: refused before anything is built or written.
+  for (const auto& folder : tree.folders)
+    if (folder.name == module_name && folder.has_sqlite_dir)
+      refuse("module '" + module_name + "' keeps SQLite migrations (" + tree.root + "/" + module_name +
+             "/migrations/sqlite/); squash writes PostgreSQL baselines only, and validate would then miss the "
+             "SQLite counterpart. Write both baseline files by hand with the same '-- +migrator baseline "
+             "replaces' line (docs/sqlite.md)");
   squash_plan plan;
   plan.module = *module;
   plan.through = through;

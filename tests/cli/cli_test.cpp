@@ -19,7 +19,7 @@ namespace {
 
 const char* const every_migrate_command[] = {"up",      "up-by-one", "up-to",  "down",     "down-to",
                                              "redo",    "reset",     "status", "version",  "repair",
-                                             "validate", "inspect",  "create", "schemas"};
+                                             "validate", "inspect",  "create", "schemas",  "equivalence"};
 
 TEST(cli, top_level_help_lists_the_commands) {
   auto r = run_app({"--help"});

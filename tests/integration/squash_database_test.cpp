@@ -18,8 +18,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The example modules for PostgreSQL only: squash refuses a module that keeps
+// SQLite migrations (tests/unit/squash_test.cpp), so their sqlite/ folders are left out.
 void copy_example_modules(const temp_dir& to) {
   fs::copy(fs::path(MIGRATOR_SOURCE_DIR) / "modules", to.path(), fs::copy_options::recursive);
+  for (const auto& entry : fs::directory_iterator(to.path()))
+    if (entry.is_directory()) fs::remove_all(entry.path() / "migrations" / "sqlite");
 }
 
 std::string scratch_databases_left() {

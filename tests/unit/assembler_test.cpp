@@ -516,7 +516,7 @@ TEST(directory_source, memory_and_directory_sources_assemble_alike) {
     dir.write(key.substr(0, slash) + "/migrations/" + key.substr(slash + 1), content);
   }
   auto memory_tree = tree_of(three_modules, files);
-  memory_tree.folders.push_back({"organization", true, {}});
+  memory_tree.folders.push_back({"organization", true, {}, false, {}});
   const auto from_memory = assemble(memory_tree);
   const auto from_dir = assemble(migrator::make_directory_source(dir.path())->load());
   ASSERT_TRUE(from_memory.ok()) << render(from_memory.problems);

@@ -54,6 +54,18 @@ TEST(PlanSquash, Refusals) {
       EXPECT_NE(std::string(e.what()).find(message), std::string::npos) << e.what();
     }
   }
+  // A module that keeps SQLite migrations: its baseline would need a SQLite counterpart.
+  auto with_sqlite = tree();
+  with_sqlite.folders[1].has_sqlite_dir = true;
+  try {
+    migrator::plan_squash(with_sqlite, no_env, "shop", 2002);
+    ADD_FAILURE() << "planned";
+  } catch (const migrator::error& e) {
+    EXPECT_EQ(e.code(), migrator::error_code::usage);
+    EXPECT_NE(std::string(e.what()).find("module 'shop' keeps SQLite migrations (modules/shop/migrations/sqlite/)"),
+              std::string::npos)
+        << e.what();
+  }
   auto broken = tree();
   broken.folders[1].files.push_back({"modules/shop/migrations/02005_e.sql", "SELECT 1;\n"});
   EXPECT_THROW(migrator::plan_squash(broken, no_env, "shop", 2002), migrator::error);

@@ -56,6 +56,19 @@ enum class parse_time {
 // Parses the manifest (and, with parse_time::now, every file), checks namespaces
 // and layout. Never throws for bad input: every problem found is listed.
 // File texts are moved out of `tree` (pass a temporary to avoid a copy).
-assembly assemble(source_tree tree, const env_lookup& env, parse_time when = parse_time::now);
+// `backend` picks each module's folder: migrations/ for PostgreSQL,
+// migrations/sqlite/ for SQLite; for SQLite, a module with PostgreSQL
+// migrations but no sqlite/ folder is a problem.
+assembly assemble(source_tree tree, const env_lookup& env, parse_time when = parse_time::now,
+                  backend_kind backend = backend_kind::postgres);
+
+// True when some module of the tree has a migrations/sqlite/ folder: the set
+// is kept for both backends, so validate checks that they match.
+bool has_sqlite_migrations(const source_tree& tree);
+
+// The two sets of one tree must have the same versions, each with the same
+// name (seed 004: "matching files under both migration directories"). One
+// problem per version missing on a side or named differently.
+std::vector<problem> compare_backend_sets(const module_set& postgres, const module_set& sqlite);
 
 }  // namespace migrator

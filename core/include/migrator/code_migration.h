@@ -146,9 +146,15 @@ struct code_migration {
 #define MIGRATOR_DETAIL_CAT(a, b) MIGRATOR_DETAIL_CAT2(a, b)
 
 #if defined(MIGRATOR_CODE_MIGRATION_VERSION) && defined(MIGRATOR_CODE_MIGRATION_FILE)
-// The name the generated embedded set refers to: one per version, so two files
-// with one version fail the link as well as the assembler.
+// The name the generated embedded set refers to: one per version and backend
+// (a file in migrations/sqlite/ is compiled with MIGRATOR_CODE_MIGRATION_SQLITE),
+// so two files with one version fail the link as well as the assembler.
+#ifdef MIGRATOR_CODE_MIGRATION_SQLITE
+#define MIGRATOR_CODE_MIGRATION_SYMBOL \
+  MIGRATOR_DETAIL_CAT(migrator_code_migration_sqlite_, MIGRATOR_CODE_MIGRATION_VERSION)
+#else
 #define MIGRATOR_CODE_MIGRATION_SYMBOL MIGRATOR_DETAIL_CAT(migrator_code_migration_, MIGRATOR_CODE_MIGRATION_VERSION)
+#endif
 #define MIGRATOR_DETAIL_DEFINE_CODE_MIGRATION(mode, ...)                       \
   extern const ::migrator::code_migration MIGRATOR_CODE_MIGRATION_SYMBOL;     \
   const ::migrator::code_migration MIGRATOR_CODE_MIGRATION_SYMBOL(MIGRATOR_CODE_MIGRATION_FILE, __LINE__, \

@@ -6,7 +6,19 @@
 #include <string>
 #include <string_view>
 
+#include "migrator/source.h"
+
 namespace migrator {
+
+// A SQLite DSN selects the SQLite backend (docs/sqlite.md):
+//   sqlite:PATH          a database file, relative to the working directory or absolute
+//   sqlite:///ABS/PATH   the same, URI-style (SQLAlchemy's spelling)
+//   sqlite::memory:      a private in-memory database (gone when the process ends)
+// The scheme in any letter case. Everything else is a PostgreSQL DSN.
+backend_kind backend_of(std::string_view dsn);
+// The file path of a SQLite DSN (":memory:" for the in-memory database).
+// Throws migrator::error(config) when the DSN names no path.
+std::string sqlite_path(std::string_view dsn);
 
 // Returns a DSN that libpq accepts for one written for another driver:
 //   postgresql+<driver>://... and postgres+<driver>://... (SQLAlchemy's
@@ -15,8 +27,8 @@ namespace migrator {
 //   the scheme in any letter case (libpq only accepts lower case)
 // For those driver URIs only, asyncpg's query parameter ssl=<sslmode value> becomes
 // sslmode=<value>; every other part of a URI is kept byte for byte.
-// postgresql:// and postgres:// URIs and keyword/value DSNs ("host=... dbname=...")
-// pass through unchanged; surrounding whitespace is removed. Empty stays empty
+// postgresql:// and postgres:// URIs, keyword/value DSNs ("host=... dbname=...")
+// and SQLite DSNs (sqlite:PATH) pass through unchanged; surrounding whitespace is removed. Empty stays empty
 // (libpq then uses PG* variables, service files and .pgpass: nothing is injected).
 // Throws migrator::error(config) for a URI with any other scheme (mysql://,
 // jdbc:postgresql://, ...); the message names the scheme, never the rest.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "migrator/assembler.h"
+#include "migrator/backend.h"
 #include "migrator/error.h"
 #include "migrator/history.h"
 #include "migrator/lock.h"
@@ -117,6 +118,17 @@ class connection {
   std::unique_ptr<session> session_;
 };
 
+// The seams for `dsn` (backend_of(dsn) decides):
+// - PostgreSQL: one plain connection, the session timeouts of `options` set on
+//   it, goose's table `options.table` and the advisory lock `options.lock_key`;
+// - SQLite: the file (or ":memory:") with every module schema of `set` (and the
+//   history table's schema, if qualified) attached (sqlite_schema_path), goose's
+//   sqlite3 table and the file lock; options.lock_timeout is also how long a
+//   statement waits for another connection's write lock.
+// Throws error(database) when the database cannot be opened (the message never
+// holds the DSN), error(config) for a bad SQLite DSN.
+backend open_backend(const std::string& dsn, const module_set& set, const engine_options& options);
+
 class engine {
  public:
   // The seams, owned by the caller, who keeps them alive as long as the engine.
@@ -125,6 +137,8 @@ class engine {
          engine_options options);
   // The PostgreSQL seams on `conn` (options.table, lock_key and the timeouts apply).
   engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options);
+  // The seams of open_backend, owned by the engine.
+  engine(backend seams, const module_set& set, engine_options options);
   // Connects (error_code::database on failure; the message never holds the DSN).
   // `set` must outlive the engine: plans point into it.
   engine(const std::string& dsn, const module_set& set, engine_options options);

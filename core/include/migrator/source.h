@@ -24,10 +24,25 @@ struct source_file {
   const code_migration* code = nullptr;
 };
 
+// Which database a set of migration files is written for. A module keeps its
+// PostgreSQL files in migrations/ and its SQLite files in migrations/sqlite/
+// (docs/sqlite.md), with the same versions and names.
+enum class backend_kind { postgres, sqlite };
+const char* to_string(backend_kind backend) noexcept;
+
 struct source_folder {
   std::string name;                 // the folder's name under the root
   bool has_migrations_dir = false;  // "<root>/<name>/migrations" exists
   std::vector<source_file> files;   // every "*.sql" and "*.cpp" in migrations/, sorted by path
+  bool has_sqlite_dir = false;      // "<root>/<name>/migrations/sqlite" exists
+  std::vector<source_file> sqlite_files{};  // every "*.sql" and "*.cpp" in migrations/sqlite/, sorted by path
+
+  const std::vector<source_file>& files_for(backend_kind backend) const {
+    return backend == backend_kind::sqlite ? sqlite_files : files;
+  }
+  std::vector<source_file>& files_for(backend_kind backend) {
+    return backend == backend_kind::sqlite ? sqlite_files : files;
+  }
 };
 
 struct source_tree {
@@ -46,7 +61,8 @@ class migration_source {
   virtual std::string describe() const = 0;
 };
 
-// Reads DIR/modules.yaml and DIR/<name>/migrations/*.{sql,cpp} at load() time.
+// Reads DIR/modules.yaml, DIR/<name>/migrations/*.{sql,cpp} and
+// DIR/<name>/migrations/sqlite/*.{sql,cpp} at load() time.
 // Display paths start with DIR as given (a trailing '/' dropped). Folders whose
 // name starts with '.' are skipped, loose files beside the modules and other
 // files are ignored. Code migrations read this way have no compiled code. Never throws: whatever cannot be read is in `problems`.

@@ -1,0 +1,218 @@
+// The SQLite history store: goose v3's sqlite3-dialect table (id, version_id,
+// is_applied, tstamp) exactly as goose creates and reads it, plus the side
+// table "<table>_meta" for what goose lacks, as on PostgreSQL. Records are
+// plain statements on the engine's session, inside the transaction the engine
+// opened: a migration and its history rows commit together.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+#include <unordered_set>
+
+#include "migrator/sqlite.h"
+
+namespace migrator {
+
+namespace {
+
+std::string this_host() {
+  char name[256] = {0};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+// SQLite has no database users: the operating system's user who ran it.
+std::string this_user() {
+  if (const passwd* pw = getpwuid(geteuid())) return pw->pw_name;
+  const char* user = std::getenv("USER");
+  return user ? user : "";
+}
+
+std::optional<int> optional_int(const field& f) {
+  if (!f) return std::nullopt;
+  return std::stoi(*f);
+}
+
+class sqlite_history_store : public history_store {
+ public:
+  sqlite_history_store(session& s, const std::string& table)
+      : session_(s), host_(this_host()), user_(this_user()) {
+    const auto dot = table.find('.');
+    schema_ = dot == std::string::npos ? "main" : table.substr(0, dot);
+    table_name_ = dot == std::string::npos ? table : table.substr(dot + 1);
+    table_ = s.quote_name(schema_) + "." + s.quote_name(table_name_);
+    meta_ = s.quote_name(schema_) + "." + s.quote_name(table_name_ + "_meta");
+  }
+
+  history_snapshot read() override {
+    history_snapshot snap;
+    snap.exists = table_exists(table_name_);
+    if (!snap.exists) return snap;
+    // goose v3 deletes the row on down; older goose appended is_applied = 0 rows.
+    // The latest row of a version decides, which reads both.
+    auto rows = session_.exec("SELECT id, version_id, is_applied, ifnull(strftime('%Y-%m-%d %H:%M:%S', tstamp), '') "
+                              "FROM " + table_ + " ORDER BY id");
+    std::unordered_set<std::int64_t> decided;
+    for (auto i = rows.size(); i-- > 0;) {
+      const auto version = rows.integer(i, 1);
+      if (version == 0 || !decided.insert(version).second) continue;
+      if (rows.boolean(i, 2)) snap.applied.push_back(applied_row{version, rows.integer(i, 0), rows.text(i, 3)});
+    }
+    std::reverse(snap.applied.begin(), snap.applied.end());
+    if (table_exists(table_name_ + "_meta")) {
+      auto meta = session_.exec(
+          "SELECT version_id, module, name, checksum, state, statements_done, statements_total FROM " + meta_ +
+          " ORDER BY version_id");
+      for (std::size_t i = 0; i < meta.size(); ++i) {
+        auto& r = meta.rows[i];
+        meta_row m;
+        m.module = std::move(r[1]);
+        m.name = std::move(r[2]);
+        m.checksum = std::move(r[3]);
+        m.dirty = r[4] == std::string("dirty");
+        m.statements_done = optional_int(r[5]);
+        m.statements_total = optional_int(r[6]);
+        snap.meta.emplace_hint(snap.meta.end(), meta.integer(i, 0), std::move(m));
+      }
+    }
+    return snap;
+  }
+
+  void ensure() override {
+    if (table_exists(table_name_) && table_exists(table_name_ + "_meta")) return;
+    // IMMEDIATE: the write lock first, so two first runs cannot both create the table.
+    session_.exec("BEGIN IMMEDIATE");
+    try {
+      if (!table_exists(table_name_)) {
+        // goose's sqlite3 dialect DDL and its version-0 row: goose reads this table as its own.
+        session_.exec("CREATE TABLE " + table_ + " (\n"
+                      "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+                      "  version_id INTEGER NOT NULL,\n"
+                      "  is_applied INTEGER NOT NULL,\n"
+                      "  tstamp TIMESTAMP DEFAULT (datetime('now')));\n"
+                      "INSERT INTO " + table_ + " (version_id, is_applied) VALUES (0, 1)");
+      }
+      session_.exec("CREATE TABLE IF NOT EXISTS " + meta_ + " (\n"
+                    "  version_id INTEGER PRIMARY KEY,\n"
+                    "  module TEXT,\n"
+                    "  name TEXT,\n"
+                    "  checksum TEXT,\n"
+                    "  state TEXT NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'dirty')),\n"
+                    "  statements_done INTEGER,\n"
+                    "  statements_total INTEGER,\n"
+                    "  duration_ms REAL,\n"
+                    "  applied_by TEXT,\n"
+                    "  applied_host TEXT,\n"
+                    "  recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))");
+      session_.exec("COMMIT");
+    } catch (...) {
+      rollback_quietly();
+      throw;
+    }
+  }
+
+  void record_applied(const migration& m, int statements) override {
+    session_.exec_params("INSERT INTO " + table_ + " (version_id, is_applied) VALUES ($1, 1)",
+                         {std::to_string(m.version)});
+    upsert_meta(m, "applied", statements, statements);
+  }
+
+  void record_rolled_back(std::int64_t version) override {
+    const std::vector<field> v{std::to_string(version)};
+    session_.exec_params("DELETE FROM " + table_ + " WHERE version_id = $1", v);
+    session_.exec_params("DELETE FROM " + meta_ + " WHERE version_id = $1", v);
+  }
+
+  void mark_dirty(const migration& m, int statements_done, int statements_total) override {
+    upsert_meta(m, "dirty", statements_done, statements_total);
+  }
+
+  void update_progress(std::int64_t version, int statements_done) override {
+    session_.exec_params("UPDATE " + meta_ + " SET statements_done = $1, recorded_at = strftime('%Y-%m-%d %H:%M:%f', "
+                         "'now') WHERE version_id = $2",
+                         {std::to_string(statements_done), std::to_string(version)});
+  }
+
+  void record_checksum(const migration& m) override {
+    session_.exec_params("INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, applied_by, "
+                         "applied_host) VALUES ($1, $2, $3, $4, 'applied', $5, $6) ON CONFLICT (version_id) DO "
+                         "UPDATE SET module = excluded.module, name = excluded.name, checksum = excluded.checksum",
+                         {std::to_string(m.version), m.module, m.name, m.checksum, user_, host_});
+  }
+
+  void force_applied(const migration* m, std::int64_t version) override {
+    in_transaction([&] {
+      const std::vector<field> v{std::to_string(version)};
+      session_.exec_params("DELETE FROM " + table_ + " WHERE version_id = $1", v);
+      session_.exec_params("INSERT INTO " + table_ + " (version_id, is_applied) VALUES ($1, 1)", v);
+      if (m) {
+        const int statements = static_cast<int>(m->body().up.size());
+        upsert_meta(*m, "applied", statements, statements);
+      } else {
+        session_.exec_params("UPDATE " + meta_ + " SET state = 'applied' WHERE version_id = $1", v);
+      }
+    });
+  }
+
+  void force_rolled_back(std::int64_t version) override {
+    in_transaction([&] { record_rolled_back(version); });
+  }
+
+ private:
+  bool table_exists(const std::string& name) {
+    return session_
+        .exec_params("SELECT count(*) FROM " + session_.quote_name(schema_) +
+                         ".sqlite_master WHERE type = 'table' AND name = $1",
+                     {name})
+        .boolean(0, 0);
+  }
+
+  void upsert_meta(const migration& m, const char* state, int done, int total) {
+    session_.exec_params(
+        "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, statements_total, "
+        "applied_by, applied_host) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (version_id) DO UPDATE "
+        "SET module = excluded.module, name = excluded.name, checksum = excluded.checksum, state = excluded.state, "
+        "statements_done = excluded.statements_done, statements_total = excluded.statements_total, "
+        "applied_by = excluded.applied_by, applied_host = excluded.applied_host, "
+        "recorded_at = strftime('%Y-%m-%d %H:%M:%f', 'now')",
+        {std::to_string(m.version), m.module, m.name, m.checksum, std::string(state), std::to_string(done),
+         std::to_string(total), user_, host_});
+  }
+
+  template <typename F>
+  void in_transaction(F&& f) {
+    session_.exec("BEGIN IMMEDIATE");
+    try {
+      f();
+      session_.exec("COMMIT");
+    } catch (...) {
+      rollback_quietly();
+      throw;
+    }
+  }
+
+  void rollback_quietly() noexcept {
+    try {
+      session_.exec("ROLLBACK");
+    } catch (...) {
+      // SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR).
+    }
+  }
+
+  session& session_;
+  std::string schema_;      // "main" unless the table is schema-qualified
+  std::string table_name_;  // unquoted, without the schema
+  std::string table_;       // quoted and qualified
+  std::string meta_;
+  std::string host_;
+  std::string user_;
+};
+
+}  // namespace
+
+std::unique_ptr<history_store> make_sqlite_history_store(session& s, const std::string& table) {
+  return std::make_unique<sqlite_history_store>(s, table);
+}
+
+}  // namespace migrator
