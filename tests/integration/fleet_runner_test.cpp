@@ -256,13 +256,19 @@ void a_server_stopped_during_the_run_fails_only_its_targets_and_a_rerun_complete
       EXPECT_EQ(versions_in(s, db_name(i), "big_versions"), all_once(4)) << s << " " << db_name(i);
 }
 
+// Sixteen workers doing scram-sha-256 against three servers on a loaded 2-core
+// machine (CI, the sanitizer build) can take longer than the default 5 s to
+// connect; these runs are not about the timeout.
+constexpr const char* slow_connect = "60s";
+
 void shards_apply_each_target_exactly_once_and_overlapping_runners_record_each_version_once() {
   temp_dir dir;
   write_set(dir, "shard");
   const auto file = whole_fleet_file(dir);
   auto shard_run = [&](const std::string& shard) {
     return run_app_process({"migrate", "up", "--targets", file, "--modules-dir", dir.path().string(), "--table",
-                            "shard_versions", "--shard", shard, "--json", "--jobs", "8"},
+                            "shard_versions", "--shard", shard, "--json", "--jobs", "8", "--connect-timeout",
+                            slow_connect},
                            fleet_env());
   };
   std::map<std::string, int> ran;
@@ -284,7 +290,8 @@ void shards_apply_each_target_exactly_once_and_overlapping_runners_record_each_v
   // Two runners over the whole fleet at once: each target's lock keeps them apart.
   write_set(dir, "overlap", 6);
   const std::vector<std::string> args = {"migrate", "up", "--targets", file, "--modules-dir", dir.path().string(),
-                                         "--table", "overlap_versions", "--jobs", "8", "--json"};
+                                         "--table", "overlap_versions", "--jobs", "8", "--json",
+                                         "--connect-timeout", slow_connect};
   app_process first(args, fleet_env()), second(args, fleet_env());
   const auto a = first.wait(), b = second.wait();
   expect_no_password(a);
