@@ -179,7 +179,7 @@ struct engine::impl {
   void execute_code_in_transaction(const migration& m, direction dir, run_report& done);
   void execute_code_without_transaction(const migration& m, direction dir, run_report& done);
   // Where no-transaction code migrations keep their resumable positions.
-  std::string progress_table() const { return options.table + "_progress"; }
+  std::string progress_table() const { return progress_table_of(options.table); }
   void rollback_quietly() noexcept {
     try {
       db.exec("ROLLBACK");
@@ -663,7 +663,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       const auto status = compute_status(impl_->set, snap);
       if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
       impl_->check_guards(status, /*include_dirty=*/false);
-      report.current_version = highest(applied_versions(snap));
+      report.current_version = report.starting_version = highest(applied_versions(snap));
       return !impl_->plan_from(snap, request).empty();
     });
   } catch (const error& e) {
@@ -698,7 +698,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
     impl_->check_guards(status);
     auto applied = applied_versions(snap);
-    report.current_version = highest(applied);
+    report.current_version = report.starting_version = highest(applied);
     plan = impl_->plan_from(snap, request);
     for (next = 0; next < plan.size(); ++next) {
       const auto& step = plan[next];

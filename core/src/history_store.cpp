@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <unordered_set>
 
+#include "history_rows.h"
 #include "migrator/postgres.h"
 
 namespace migrator::detail {
@@ -19,11 +19,6 @@ std::string this_host() {
   char name[256] = {0};
   if (gethostname(name, sizeof name - 1) != 0) return "";
   return name;
-}
-
-std::optional<int> optional_int(const field& f) {
-  if (!f) return std::nullopt;
-  return std::stoi(*f);
 }
 
 }  // namespace
@@ -49,33 +44,10 @@ history_snapshot goose_history_store::read() {
   auto rows = session_.exec(
       "SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " + table_ +
       " ORDER BY id");
-  // Newest row first: the first row seen of a version is its latest (O(n), no tree).
-  std::unordered_set<std::int64_t> decided;
-  decided.reserve(rows.size());
-  snap.applied.reserve(rows.size());
-  for (auto i = rows.size(); i-- > 0;) {
-    const auto version = rows.integer(i, 1);
-    if (version == 0 || !decided.insert(version).second) continue;
-    if (rows.boolean(i, 2)) snap.applied.push_back(applied_row{version, rows.integer(i, 0), rows.text(i, 3)});
-  }
-  std::reverse(snap.applied.begin(), snap.applied.end());  // by id, as goose applied them
-
+  snap.applied = applied_from_goose_rows(rows);
   if (meta_exists) {
-    auto meta = session_.exec(
-        "SELECT version_id, module, name, checksum, state, statements_done, statements_total FROM " + meta_ +
-        " ORDER BY version_id");
-    for (std::size_t i = 0; i < meta.size(); ++i) {
-      auto& r = meta.rows[i];
-      meta_row m;
-      m.module = std::move(r[1]);
-      m.name = std::move(r[2]);
-      m.checksum = std::move(r[3]);
-      m.dirty = r[4] == std::string("dirty");
-      m.statements_done = optional_int(r[5]);
-      m.statements_total = optional_int(r[6]);
-      // In key order: each insert goes at the end without a search.
-      snap.meta.emplace_hint(snap.meta.end(), meta.integer(i, 0), std::move(m));
-    }
+    auto meta = session_.exec(meta_rows_sql(meta_));
+    meta_from_rows(meta, snap.meta);
   }
   return snap;
 }

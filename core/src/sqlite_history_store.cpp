@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <memory>
-#include <unordered_set>
 
+#include "history_rows.h"
 #include "migrator/sqlite.h"
 
 namespace migrator {
@@ -27,11 +27,6 @@ std::string this_user() {
   if (const passwd* pw = getpwuid(geteuid())) return pw->pw_name;
   const char* user = std::getenv("USER");
   return user ? user : "";
-}
-
-std::optional<int> optional_int(const field& f) {
-  if (!f) return std::nullopt;
-  return std::stoi(*f);
 }
 
 class sqlite_history_store : public history_store {
@@ -53,28 +48,10 @@ class sqlite_history_store : public history_store {
     // The latest row of a version decides, which reads both.
     auto rows = session_.exec("SELECT id, version_id, is_applied, ifnull(strftime('%Y-%m-%d %H:%M:%S', tstamp), '') "
                               "FROM " + table_ + " ORDER BY id");
-    std::unordered_set<std::int64_t> decided;
-    for (auto i = rows.size(); i-- > 0;) {
-      const auto version = rows.integer(i, 1);
-      if (version == 0 || !decided.insert(version).second) continue;
-      if (rows.boolean(i, 2)) snap.applied.push_back(applied_row{version, rows.integer(i, 0), rows.text(i, 3)});
-    }
-    std::reverse(snap.applied.begin(), snap.applied.end());
+    snap.applied = detail::applied_from_goose_rows(rows);
     if (table_exists(table_name_ + "_meta")) {
-      auto meta = session_.exec(
-          "SELECT version_id, module, name, checksum, state, statements_done, statements_total FROM " + meta_ +
-          " ORDER BY version_id");
-      for (std::size_t i = 0; i < meta.size(); ++i) {
-        auto& r = meta.rows[i];
-        meta_row m;
-        m.module = std::move(r[1]);
-        m.name = std::move(r[2]);
-        m.checksum = std::move(r[3]);
-        m.dirty = r[4] == std::string("dirty");
-        m.statements_done = optional_int(r[5]);
-        m.statements_total = optional_int(r[6]);
-        snap.meta.emplace_hint(snap.meta.end(), meta.integer(i, 0), std::move(m));
-      }
+      auto meta = session_.exec(detail::meta_rows_sql(meta_));
+      detail::meta_from_rows(meta, snap.meta);
     }
     return snap;
   }

@@ -4,6 +4,7 @@
 
 #include "migrator/baseline.h"
 #include "migrator/error.h"
+#include "migrator/history.h"
 #include "migrator/parser.h"
 #include "migrator/schema_dump.h"
 
@@ -137,7 +138,7 @@ squash_result squash(const squash_plan& plan, const env_lookup& env, const std::
     }
   build(with_baseline, env, baseline_dsn, plan.baseline_version, options, "built from the baseline");
 
-  const std::vector<std::string> version_tables{options.table, options.table + "_meta", options.table + "_progress"};
+  const std::vector<std::string> version_tables = bookkeeping_tables(options.table);
   result.from_history = catalog_inspector(history_dsn, version_tables).fingerprint();
   result.from_baseline = catalog_inspector(baseline_dsn, version_tables).fingerprint();
   result.differences = diff(result.from_history, result.from_baseline);

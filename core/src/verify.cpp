@@ -1,6 +1,7 @@
 #include "migrator/verify.h"
 
 #include "migrator/code_migration.h"
+#include "migrator/history.h"
 
 namespace migrator {
 
@@ -43,7 +44,7 @@ verify_report verify_round_trips(const std::string& dsn, const module_set& set, 
                                            std::to_string(m.version) + " is " + to_string(m.state) +
                                            " there; give it a scratch database (or none: it creates one)");
   // The bookkeeping tables (history, its side table, code migrations' saved positions) are not the schema.
-  catalog_inspector inspector(dsn, {options.table, options.table + "_meta", options.table + "_progress"});
+  catalog_inspector inspector(dsn, bookkeeping_tables(options.table));
   verify_report report;
   bool stopped = false;
   for (const auto& m : set.migrations) {

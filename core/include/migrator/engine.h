@@ -75,6 +75,7 @@ struct run_report {
   std::vector<step_result> steps;  // what was applied or rolled back, in order
   bool waited_for_lock = false;
   std::int64_t current_version = 0;  // the highest applied version after these steps
+  std::int64_t starting_version = 0; // the highest applied version before them (read under the lock when it ran)
 };
 
 // A run that stopped at a failing migration: what did get done stays done.

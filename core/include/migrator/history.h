@@ -16,6 +16,15 @@
 
 namespace migrator {
 
+// The tables the tool keeps beside a module set's own, for history table `table`:
+// goose's table, its "<table>_meta" side table and the "<table>_progress" table
+// of resumable code migrations. Catalog comparisons (verify, squash) leave them out.
+inline std::vector<std::string> bookkeeping_tables(const std::string& table) {
+  return {table, table + "_meta", table + "_progress"};
+}
+// Where no-transaction code migrations keep their resumable positions.
+inline std::string progress_table_of(const std::string& table) { return table + "_progress"; }
+
 struct applied_row {
   std::int64_t version = 0;
   std::int64_t id = 0;     // application order (goose's id); higher = later
