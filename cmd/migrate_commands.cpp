@@ -7,9 +7,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <atomic>
 #include <string_view>
 #include <thread>
 
+#include "cli.h"
 #include "command.h"
 #include "exit_codes.h"
 #include "migrator/baseline.h"
@@ -413,6 +415,12 @@ const command repair_command{
 
 }  // namespace
 
+namespace {
+std::atomic<int> connects_in_flight{0};
+}  // namespace
+
+bool connections_in_flight() { return connects_in_flight.load() > 0; }
+
 std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn,
                                                                          const std::string& application_name) {
   std::promise<std::unique_ptr<migrator::connection>> promise;
@@ -424,12 +432,18 @@ std::future<std::unique_ptr<migrator::connection>> connect_in_background(const s
   // Not std::async: its future waits for the thread when destroyed, so a broken
   // module set would be reported only once the connection attempt ended (after
   // connect_timeout for an unreachable host). This future can be dropped at once;
-  // the detached thread then closes whatever it opened.
+  // the detached thread then closes whatever it opened (main() does not run the
+  // libraries' exit-time destructors under it: connections_in_flight()).
+  connects_in_flight.fetch_add(1);
   std::thread([dsn, application_name, promise = std::move(promise)]() mutable {
+    struct counted {
+      ~counted() { connects_in_flight.fetch_sub(1); }
+    } done_last;
+    auto result = std::move(promise);  // destroyed (closing an unclaimed connection) before done_last
     try {
-      promise.set_value(std::make_unique<migrator::connection>(dsn, application_name));
+      result.set_value(std::make_unique<migrator::connection>(dsn, application_name));
     } catch (...) {
-      promise.set_exception(std::current_exception());
+      result.set_exception(std::current_exception());
     }
   }).detach();
   return future;
