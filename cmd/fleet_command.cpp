@@ -38,11 +38,11 @@ std::string duration_text(std::chrono::milliseconds d) {
   return s.str();
 }
 
-int connect_seconds(const migrator::settings& s) {
+int connect_seconds(const app::settings& s) {
   return static_cast<int>(std::max<long long>(1, s.connect_timeout.count() / 1000));
 }
 
-migrator::fleet_file read_fleet_file(const migrator::settings& settings) {
+migrator::fleet_file read_fleet_file(const app::settings& settings) {
   const std::string& path = *settings.targets;
   auto text = disk_files()(path);
   if (!text) throw migrator::error(migrator::error_code::config, "--targets: " + path + ": no such file");
@@ -82,7 +82,7 @@ std::vector<migrator::fleet_member> with_module_sets(const command_context& ctx,
   std::vector<migrator::fleet_member> members;
   members.reserve(targets.size());
   for (auto& t : targets) {
-    migrator::settings s = ctx.settings;
+    app::settings s = ctx.settings;
     if (t.modules_dir) s.modules_dir = t.modules_dir;
     const std::string key = s.modules_dir.value_or("");
     auto it = sets.find(key);
@@ -113,7 +113,7 @@ class fleet_logger final : public migrator::fleet_observer {
   }
 
   void step_finished(const std::string&, const migrator::step_result& r) override {
-    migrator::log(spdlog::level::debug, "applied", {{"module", r.module}, {"version", r.version}, {"name", r.name},
+    migrator::log(migrator::log_level::debug, "applied", {{"module", r.module}, {"version", r.version}, {"name", r.name},
                                                     {"duration_ms", r.duration.count() / 1000}});
   }
 
@@ -266,7 +266,7 @@ int validate_fleet(command_context& ctx) {
   }
   bool ok = true;
   for (const auto& key : order) {
-    migrator::settings s = ctx.settings;
+    app::settings s = ctx.settings;
     s.modules_dir = key.empty() ? std::nullopt : std::optional<std::string>(key);
     const auto assembled = load_module_set(s);
     std::string entries;

@@ -72,8 +72,8 @@ struct settings {
   std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
   // Lint rule id -> off|warn|error (the file's `lint` section; no flag or variable). Default: each rule's own.
   std::map<std::string, std::string> lint;
-  // Lint rule id -> "off" | "warn" | "error" (config file section `lint`). Default: each rule's own.
-  std::map<std::string, std::string> lint;
+  // At application start, versions in the database this build does not know: warn|refuse. Default: warn.
+  std::string on_unknown = "warn";
 };
 
 // A value as one source gave it, with where it came from for messages:

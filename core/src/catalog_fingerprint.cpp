@@ -1,8 +1,7 @@
 #include "migrator/catalog_fingerprint.h"
 
-#include <pqxx/pqxx>
-
 #include "migrator/error.h"
+#include "migrator/postgres.h"
 
 namespace migrator {
 
@@ -148,15 +147,15 @@ std::vector<catalog_difference> diff(const catalog_fingerprint& before, const ca
 }
 
 struct catalog_inspector::impl {
-  std::unique_ptr<pqxx::connection> conn;
+  std::unique_ptr<session> conn;
   std::string ignored;  // a text[] literal
 };
 
 catalog_inspector::catalog_inspector(const std::string& dsn, std::vector<std::string> ignored_tables)
     : impl_(std::make_unique<impl>()) {
   try {
-    impl_->conn = std::make_unique<pqxx::connection>(dsn);
-  } catch (const std::exception&) {
+    impl_->conn = connect_postgres(dsn);
+  } catch (const database_error&) {
     throw error(error_code::database, "cannot connect to the database to read its catalog");
   }
   impl_->ignored = array_literal(ignored_tables);
@@ -167,13 +166,11 @@ catalog_inspector::~catalog_inspector() = default;
 catalog_fingerprint catalog_inspector::fingerprint() {
   catalog_fingerprint fp;
   try {
-    pqxx::nontransaction tx(*impl_->conn);
-    for (const auto& row : tx.exec_params(fingerprint_query, impl_->ignored))
-      fp.objects[row[0].c_str()] = row[1].is_null() ? "" : row[1].c_str();
-  } catch (const pqxx::sql_error& e) {
-    throw error(error_code::database, std::string("reading the catalog failed: ") + e.what());
-  } catch (const pqxx::broken_connection&) {
-    throw error(error_code::database, "the connection broke while reading the catalog");
+    const query_result r = impl_->conn->exec_params(fingerprint_query, {impl_->ignored});
+    for (const auto& row : r.rows) fp.objects[row[0].value_or("")] = row[1].value_or("");
+  } catch (const database_error& e) {
+    if (e.connection_lost()) throw error(error_code::database, "the connection broke while reading the catalog");
+    throw error(error_code::database, std::string("reading the catalog failed: ") + e.what(), e.details());
   }
   return fp;
 }

@@ -153,20 +153,13 @@ fleet_report run_fleet(const std::vector<fleet_member>& members, const fleet_opt
 query_rows run_control_query(const std::string& dsn, const std::string& sql) {
   try {
     detail::pg_session session(dsn);
-    const pqxx::result r = session.exec(sql);
+    query_result r = session.exec(sql);
     query_rows rows;
-    for (pqxx::row::size_type c = 0; c < r.columns(); ++c) rows.columns.emplace_back(r.column_name(c));
-    rows.rows.reserve(r.size());
-    for (const auto& row : r) {
-      std::vector<std::optional<std::string>> values;
-      values.reserve(row.size());
-      for (const auto& field : row)
-        values.push_back(field.is_null() ? std::nullopt : std::optional<std::string>(field.c_str()));
-      rows.rows.push_back(std::move(values));
-    }
+    rows.columns = std::move(r.columns);
+    rows.rows = std::move(r.rows);
     return rows;
-  } catch (const detail::db_failure& f) {
-    throw error(error_code::database, redact_secrets(f.what(), dsn));
+  } catch (const database_error& f) {
+    throw error(error_code::database, redact_secrets(f.what(), dsn), f.details());
   }
 }
 

@@ -2,9 +2,9 @@
 #include <unistd.h>
 
 #include <memory>
-#include <pqxx/pqxx>
 #include <random>
 
+#include "migrator/postgres.h"
 #include "migrator/verify.h"
 
 namespace migrator {
@@ -36,20 +36,18 @@ scratch_database::scratch_database(const std::string& server_dsn) : server_dsn_(
   name_ = "app_verify_" + std::to_string(::getpid()) + "_" + std::to_string(random() % 1000000);
   dsn_ = dsn_with_database(server_dsn, name_);
   try {
-    pqxx::connection admin(server_dsn);
-    pqxx::nontransaction tx(admin);
-    tx.exec0("CREATE DATABASE " + tx.quote_name(name_));
-  } catch (const std::exception& e) {
-    throw error(error_code::database, "cannot create the scratch database " + name_ + ": " +
-                                          (dynamic_cast<const pqxx::sql_error*>(&e) ? e.what() : "connection failed"));
+    auto admin = connect_postgres(server_dsn);
+    admin->exec("CREATE DATABASE " + admin->quote_name(name_));
+  } catch (const database_error& e) {
+    throw error(error_code::database,
+                "cannot create the scratch database " + name_ + ": " + (e.connection_lost() ? "connection failed" : e.what()));
   }
 }
 
 scratch_database::~scratch_database() {
   try {
-    pqxx::connection admin(server_dsn_);
-    pqxx::nontransaction tx(admin);
-    tx.exec0("DROP DATABASE IF EXISTS " + tx.quote_name(name_) + " WITH (FORCE)");
+    auto admin = connect_postgres(server_dsn_);
+    admin->exec("DROP DATABASE IF EXISTS " + admin->quote_name(name_) + " WITH (FORCE)");
   } catch (const std::exception&) {
     // Nothing to do from a destructor; the name says what it was for.
   }
