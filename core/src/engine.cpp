@@ -125,6 +125,15 @@ struct engine::impl {
   std::optional<std::string> record_sql(const migration& m, int statements, direction dir) {
     return dir == direction::up ? history.record_applied_sql(m, statements) : history.record_rolled_back_sql(m.version);
   }
+  // Consecutive transactional steps from `first` whose history rows the store
+  // offers as SQL (up to a size bound): they can travel in one request.
+  std::size_t batch_end(const std::vector<plan_step>& steps, std::size_t first);
+  // Steps [first, last) as one request: BEGIN; statements; history rows; COMMIT
+  // for each. Each migration still commits alone; the server stops at the first
+  // error, so on one the history says which committed, and the failing one is
+  // then diagnosed and reported like a single step.
+  void execute_batch(const std::vector<plan_step>& steps, std::size_t first, std::size_t last, run_report& done,
+                     std::set<std::int64_t>& applied, run_observer* observer);
   [[noreturn]] void fail_with_statement(const migration& m, const std::vector<statement>& statements,
                                         direction dir, const database_error& original, run_report& done);
 };
@@ -258,6 +267,109 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
   }
 }
 
+namespace {
+
+// A bound on one request, so a long plan still reaches the lock's check_held
+// between requests and the client never holds one huge string.
+constexpr std::size_t batch_max_steps = 100;
+constexpr std::size_t batch_max_bytes = 1 << 20;
+
+const std::vector<statement>& statements_of(const plan_step& step) {
+  return step.dir == direction::up ? step.file->body.up : step.file->body.down;
+}
+
+step_result result_of(const plan_step& step, std::chrono::microseconds duration) {
+  return step_result{step.dir, step.file->module, step.version, step.file->name, duration};
+}
+
+}  // namespace
+
+std::size_t engine::impl::batch_end(const std::vector<plan_step>& steps, std::size_t first) {
+  std::size_t bytes = 0;
+  std::size_t last = first;
+  for (; last < steps.size() && last - first < batch_max_steps; ++last) {
+    const migration& m = *steps[last].file;
+    if (!m.body.use_transaction || !record_sql(m, 0, steps[last].dir)) break;
+    for (const auto& st : statements_of(steps[last])) bytes += st.sql.size();
+    if (last > first && bytes > batch_max_bytes) break;
+  }
+  return last;
+}
+
+void engine::impl::execute_batch(const std::vector<plan_step>& steps, std::size_t first, std::size_t last,
+                                 run_report& done, std::set<std::int64_t>& applied, run_observer* observer) {
+  const auto started = history.step_started_sql();
+  std::string sql;
+  for (std::size_t i = first; i < last; ++i) {
+    const auto& statements = statements_of(steps[i]);
+    const auto rows = record_sql(*steps[i].file, static_cast<int>(statements.size()), steps[i].dir);
+    sql += "BEGIN;\n";
+    if (started) sql += *started;
+    sql += batch_of(statements);
+    sql += *rows;
+    sql += "COMMIT;\n";
+  }
+  for (std::size_t i = first; i < last; ++i)
+    if (observer) observer->step_started(steps[i]);
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<database_error> failure;
+  try {
+    db.exec(sql);
+  } catch (const database_error& f) {
+    failure = f;
+  }
+  const auto each = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start) /
+                    static_cast<long>(last - first);
+  // Which steps committed: all of them, or (after an error) those the history now shows.
+  std::size_t committed = last;
+  if (failure) {
+    if (failure->connection_lost()) {
+      const migration& a = *steps[first].file;
+      const migration& b = *steps[last - 1].file;
+      throw run_error(error_code::in_doubt,
+                      "migrations " + std::to_string(a.version) + " to " + std::to_string(b.version) + " (" +
+                          std::to_string(last - first) +
+                          ", each in its own transaction, sent in one request): the connection was lost while they "
+                          "ran (" + failure->what() + "), so which of them were " +
+                          (steps[first].dir == direction::up ? "applied" : "rolled back") + " is unknown. " +
+                          detail::in_doubt_commit_remedy(),
+                      done, located(a, failure->details(), nullptr, std::nullopt));
+    }
+    history_snapshot snap;
+    try {
+      db.exec("ROLLBACK");
+      snap = history.read();
+    } catch (const database_error& f) {
+      throw run_error(error_code::database,
+                      std::string("migration run failed: reading the history after a failed batch: ") +
+                          sqlstate_part(f) + f.what(),
+                      done, f.details());
+    }
+    std::set<std::int64_t> now_applied;
+    for (const auto& a : snap.applied) now_applied.insert(a.version);
+    committed = first;
+    while (committed < last &&
+           (steps[committed].dir == direction::up) == (now_applied.count(steps[committed].version) > 0))
+      ++committed;
+  }
+  for (std::size_t i = first; i < committed; ++i) {
+    done.steps.push_back(result_of(steps[i], each));
+    if (steps[i].dir == direction::up) applied.insert(steps[i].version);
+    else applied.erase(steps[i].version);
+    done.current_version = applied.empty() ? 0 : *applied.rbegin();
+    if (observer) observer->step_finished(done.steps.back());
+  }
+  if (!failure) return;
+  if (committed == last) {
+    // Every step is recorded, yet the request failed (after the last COMMIT): report it as it came.
+    throw run_error(error_code::database,
+                    std::string("migration run failed: ") + sqlstate_part(*failure) + failure->what(), done,
+                    failure->details());
+  }
+  const plan_step& failed = steps[committed];
+  fail_with_statement(*failed.file, statements_of(failed), failed.dir, *failure, done);
+}
+
 step_result engine::impl::execute(const plan_step& step, run_report& done) {
   const migration& m = *step.file;
   const auto start = std::chrono::steady_clock::now();
@@ -353,8 +465,17 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     impl_->check_guards(compute_status(impl_->set, snap));
     auto applied = applied_versions(snap);
     report.current_version = highest(applied);
-    for (const auto& step : impl_->plan_from(snap, request)) {
+    const auto steps = impl_->plan_from(snap, request);
+    for (std::size_t i = 0; i < steps.size();) {
       impl_->lock.check_held();
+      // Several transactional steps in a row: one request (one round trip) for all of them.
+      const std::size_t end = impl_->batch_end(steps, i);
+      if (end - i >= 2) {
+        impl_->execute_batch(steps, i, end, report, applied, observer);
+        i = end;
+        continue;
+      }
+      const plan_step& step = steps[i++];
       if (observer) observer->step_started(step);
       report.steps.push_back(impl_->execute(step, report));
       if (step.dir == direction::up) applied.insert(step.version);
