@@ -449,7 +449,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
   bool work = translated("reading the migration history", [&] {
     auto snap = impl_->history.read();
     impl_->check_guards(compute_status(impl_->set, snap), /*include_dirty=*/false);
-    report.current_version = highest(applied_versions(snap));
+    report.current_version = report.starting_version = highest(applied_versions(snap));
     return !impl_->plan_from(snap, request).empty();
   });
   if (!work) return report;

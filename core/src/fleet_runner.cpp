@@ -51,24 +51,30 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
   if (observer) observer->target_started(t.name);
   try {
     engine e(with_connect_timeout(t.dsn, options.connect_timeout_seconds), *member.set, options.engine);
-    const status_report before = e.status();
-    result.from_version = result.to_version = before.current_version;
     switch (options.action) {
-      case fleet_action::status:
+      case fleet_action::status: {
+        const status_report before = e.status();
+        result.from_version = result.to_version = before.current_version;
         result.pending = static_cast<std::size_t>(
             std::count_if(before.migrations.begin(), before.migrations.end(),
                           [](const migration_status& m) { return m.state == migration_state::pending; }));
         result.current = before.current() && before.namespace_conflicts.empty();
         break;
-      case fleet_action::plan:
+      }
+      case fleet_action::plan: {
+        const status_report before = e.status();
+        result.from_version = result.to_version = before.current_version;
         result.plan = e.plan(options.request);
         result.pending = result.applied = result.plan.size();
         for (const auto& step : result.plan)
           if (step.dir == direction::up) result.to_version = std::max(result.to_version, step.version);
         break;
+      }
       case fleet_action::apply: {
+        // The run reads the history once before its lock: the starting version comes from that read.
         step_forwarder forward(observer, t.name);
         const run_report report = e.run(options.request, &forward);
+        result.from_version = report.starting_version;
         result.applied = report.steps.size();
         result.to_version = report.current_version;
         break;
@@ -80,7 +86,8 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
     result.code = err.code();
     result.error = redact_secrets(err.what(), t.dsn);
     result.applied = err.done().steps.size();
-    if (!err.done().steps.empty()) result.to_version = err.done().current_version;
+    result.from_version = err.done().starting_version;
+    result.to_version = err.done().steps.empty() ? result.from_version : err.done().current_version;
   } catch (const error& err) {
     result.outcome = target_outcome::failed;
     result.code = err.code();

@@ -52,6 +52,7 @@ struct run_report {
   std::vector<step_result> steps;  // what was applied or rolled back, in order
   bool waited_for_lock = false;
   std::int64_t current_version = 0;  // the highest applied version after these steps
+  std::int64_t starting_version = 0;  // the highest applied version when the run first read the history
 };
 
 // A run that stopped at a failing migration: what did get done stays done.
