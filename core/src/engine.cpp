@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -189,6 +190,17 @@ struct engine::impl {
   }
   void check_stamp(const status_report& status, std::int64_t through) const;
   void record_without_running(const migration& m, run_report& done);
+  // Consecutive plain transactional SQL steps from `first` whose history rows the
+  // store offers as SQL (up to a size bound): they can travel in one request.
+  std::size_t batch_end(const std::vector<plan_step>& steps, std::size_t first);
+  // Steps [first, last) as one request: BEGIN; statements; history rows; COMMIT
+  // for each. Each migration still commits alone; the server stops at the first
+  // error, so after one the history says which committed, and the failing one is
+  // then diagnosed and reported like a single step. `next` follows the steps that
+  // are done, so an interrupted run lists what did not start.
+  void execute_batch(const std::vector<plan_step>& steps, std::size_t first, std::size_t last, run_report& done,
+                     std::size_t& next, run_observer* observer,
+                     const std::function<void(const plan_step&)>& committed_step);
   [[noreturn]] void fail_with_statement(const migration& m, const std::vector<statement>& statements,
                                         direction dir, const database_error& original, run_report& done);
 };
@@ -514,6 +526,119 @@ void engine::impl::execute_code_without_transaction(const migration& m, directio
   record_after_no_transaction(m, connection.steps_done(), dir, done);
 }
 
+namespace {
+
+// A bound on one request, so a long plan still reaches the lock's check_held
+// between requests and the client never holds one huge string.
+constexpr std::size_t batch_max_steps = 100;
+constexpr std::size_t batch_max_bytes = 1 << 20;
+
+const std::vector<statement>& statements_of(const plan_step& step) {
+  return step.dir == direction::up ? step.file->body().up : step.file->body().down;
+}
+
+step_result result_of(const plan_step& step, std::chrono::microseconds duration) {
+  const migration& m = *step.file;
+  step_result result{step.dir, m.module, m.version, m.name, duration};
+  if (m.baseline) result.replaces = m.baseline->replaces;
+  return result;
+}
+
+}  // namespace
+
+std::size_t engine::impl::batch_end(const std::vector<plan_step>& steps, std::size_t first) {
+  std::size_t bytes = 0;
+  std::size_t last = first;
+  for (; last < steps.size() && last - first < batch_max_steps; ++last) {
+    const plan_step& step = steps[last];
+    const migration& m = *step.file;
+    if (step.record_only || m.kind == migration_kind::code || !m.body().use_transaction ||
+        !record_sql(m, 0, step.dir))
+      break;
+    for (const auto& st : statements_of(step)) bytes += st.sql.size();
+    if (last > first && bytes > batch_max_bytes) break;
+  }
+  return last;
+}
+
+void engine::impl::execute_batch(const std::vector<plan_step>& steps, std::size_t first, std::size_t last,
+                                 run_report& done, std::size_t& next, run_observer* observer,
+                                 const std::function<void(const plan_step&)>& committed_step) {
+  cancellable.store(true);
+  const auto started = history.step_started_sql();
+  std::string sql;
+  for (std::size_t i = first; i < last; ++i) {
+    const auto& statements = statements_of(steps[i]);
+    sql += begin();
+    if (started) sql += *started;
+    sql += batch_of(statements);
+    sql += *record_sql(*steps[i].file, static_cast<int>(statements.size()), steps[i].dir);
+    sql += "COMMIT;\n";
+  }
+  if (observer)
+    for (std::size_t i = first; i < last; ++i) observer->step_started(steps[i]);
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<database_error> failure;
+  try {
+    db.exec(sql);
+  } catch (const database_error& f) {
+    failure = f;
+  }
+  const auto each = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start) /
+                    static_cast<long>(last - first);
+  // Which steps committed: all of them, or (after an error) those the history now shows.
+  std::size_t committed = last;
+  if (failure) {
+    if (failure->connection_lost()) {
+      const migration& a = *steps[first].file;
+      const migration& b = *steps[last - 1].file;
+      throw run_error(error_code::in_doubt,
+                      "migrations " + std::to_string(a.version) + " to " + std::to_string(b.version) + " (" +
+                          std::to_string(last - first) +
+                          ", each in its own transaction, sent in one request): the connection was lost while they "
+                          "ran (" + failure->what() + "), so which of them were " +
+                          (steps[first].dir == direction::up ? "applied" : "rolled back") + " is unknown. " +
+                          detail::in_doubt_commit_remedy(),
+                      done, located(a, failure->details(), nullptr, std::nullopt));
+    }
+    history_snapshot snap;
+    try {
+      db.exec("ROLLBACK");
+      snap = history.read();
+    } catch (const database_error& f) {
+      throw run_error(error_code::database,
+                      std::string("migration run failed: reading the history after a failed batch: ") +
+                          sqlstate_part(f) + f.what(),
+                      done, f.details());
+    }
+    std::set<std::int64_t> now_applied;
+    for (const auto& a : snap.applied) now_applied.insert(a.version);
+    committed = first;
+    while (committed < last &&
+           (steps[committed].dir == direction::up) == (now_applied.count(steps[committed].version) > 0))
+      ++committed;
+  }
+  for (std::size_t i = first; i < committed; ++i) {
+    done.steps.push_back(result_of(steps[i], each));
+    next = i + 1;
+    committed_step(steps[i]);
+    if (observer) observer->step_finished(done.steps.back());
+  }
+  if (!failure) return;
+  if (committed == last) {
+    // Every step is recorded, yet the request failed (after the last COMMIT): report it as it came.
+    throw run_error(error_code::database,
+                    std::string("migration run failed: ") + sqlstate_part(*failure) + failure->what(), done,
+                    failure->details());
+  }
+  const plan_step& failed = steps[committed];
+  if (interrupted.load())
+    throw step_interrupted{step_name(*failed.file) + " was cancelled on the server and rolled back: nothing of it "
+                                                     "remains",
+                           located(*failed.file, failure->details(), nullptr, std::nullopt)};
+  fail_with_statement(*failed.file, statements_of(failed), failed.dir, *failure, done);
+}
+
 step_result engine::impl::execute(const plan_step& step, run_report& done) {
   cancellable.store(true);
   const migration& m = *step.file;
@@ -700,12 +825,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     auto applied = applied_versions(snap);
     report.current_version = report.starting_version = highest(applied);
     plan = impl_->plan_from(snap, request);
-    for (next = 0; next < plan.size(); ++next) {
-      const auto& step = plan[next];
-      if (impl_->interrupted.load()) throw interrupted("", {});
-      impl_->lock.check_held();
-      if (observer) observer->step_started(step);
-      report.steps.push_back(impl_->execute(step, report));
+    auto note = [&](const plan_step& step) {
       if (step.dir == direction::up) applied.insert(step.version);
       else {
         applied.erase(step.version);
@@ -713,7 +833,22 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
           for (const std::int64_t v : step.file->baseline->replaces) applied.erase(v);
       }
       report.current_version = highest(applied);
+    };
+    for (next = 0; next < plan.size();) {
+      if (impl_->interrupted.load()) throw interrupted("", {});
+      impl_->lock.check_held();
+      // Several plain transactional steps in a row: one request (one round trip) for all of them.
+      const std::size_t end = impl_->batch_end(plan, next);
+      if (end - next >= 2) {
+        impl_->execute_batch(plan, next, end, report, next, observer, note);
+        continue;
+      }
+      const auto& step = plan[next];
+      if (observer) observer->step_started(step);
+      report.steps.push_back(impl_->execute(step, report));
+      note(step);
       if (observer) observer->step_finished(report.steps.back());
+      ++next;
     }
   } catch (const step_interrupted& i) {
     throw interrupted(i.what_happened, i.details);

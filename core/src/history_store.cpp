@@ -15,6 +15,12 @@ namespace {
 
 const char* const record_statement = "migrator_record_applied";
 
+// A migration's server-side duration: since its step_started_sql mark when it
+// travelled in a batch of several, else since its request arrived.
+const char* const duration_sql =
+    "1000 * extract(epoch FROM clock_timestamp() - coalesce(nullif(current_setting('migrator.step_started', true), "
+    "'')::timestamptz, statement_timestamp()))";
+
 std::string this_host() {
   char name[256] = {0};
   if (gethostname(name, sizeof name - 1) != 0) return "";
@@ -100,8 +106,8 @@ std::string goose_history_store::prepare_recording_sql() const {
                 "(bigint, text, text, text, integer, text) AS\n"
                 "WITH goose AS (INSERT INTO " + table_ + " (version_id, is_applied) VALUES ($1, true))\n"
                 "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, "
-                "statements_total, duration_ms, applied_host) VALUES ($1, $2, $3, $4, 'applied', $5, $5, "
-                "1000 * extract(epoch FROM clock_timestamp() - statement_timestamp()), $6)\n"
+                "statements_total, duration_ms, applied_host) VALUES ($1, $2, $3, $4, 'applied', $5, $5, " +
+                std::string(duration_sql) + ", $6)\n"
                 " ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
                 "checksum = EXCLUDED.checksum, state = 'applied', statements_done = EXCLUDED.statements_done, "
                 "statements_total = EXCLUDED.statements_total, duration_ms = EXCLUDED.duration_ms, "
@@ -110,13 +116,12 @@ std::string goose_history_store::prepare_recording_sql() const {
 
 std::string goose_history_store::applied_rows_sql(const migration& m, int statements) {
   const std::string v = std::to_string(m.version);
-  // statement_timestamp() is when the batch arrived: the server-side duration of this migration.
   return "INSERT INTO " + table_ + " (version_id, is_applied) VALUES (" + v + ", true);\n"
          "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, "
          "statements_total, duration_ms, applied_host) VALUES (" + v + ", " + session_.quote(m.module) + ", " +
          session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", 'applied', " +
          std::to_string(statements) + ", " + std::to_string(statements) +
-         ", 1000 * extract(epoch FROM clock_timestamp() - statement_timestamp()), " + session_.quote(host_) +
+         ", " + std::string(duration_sql) + ", " + session_.quote(host_) +
          ")\n ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
          "checksum = EXCLUDED.checksum, state = 'applied', statements_done = EXCLUDED.statements_done, "
          "statements_total = EXCLUDED.statements_total, duration_ms = EXCLUDED.duration_ms, "
@@ -127,6 +132,11 @@ std::string goose_history_store::rolled_back_rows_sql(std::int64_t version) {
   const std::string v = std::to_string(version);
   return "DELETE FROM " + table_ + " WHERE version_id = " + v + ";\n"
          "DELETE FROM " + meta_ + " WHERE version_id = " + v + ";\n";
+}
+
+std::optional<std::string> goose_history_store::step_started_sql() {
+  // Transaction-local: gone at COMMIT or ROLLBACK, so a later single step falls back to its request's time.
+  return std::string("SELECT set_config('migrator.step_started', clock_timestamp()::text, true);\n");
 }
 
 std::optional<std::string> goose_history_store::record_rolled_back_sql(std::int64_t version) {

@@ -26,6 +26,7 @@ class goose_history_store : public history_store {
   void record_rolled_back(std::int64_t version) override;
   std::optional<std::string> record_applied_sql(const migration& m, int statements) override;
   std::optional<std::string> record_rolled_back_sql(std::int64_t version) override;
+  std::optional<std::string> step_started_sql() override;
   void mark_dirty(const migration& m, int statements_done, int statements_total) override;
   void update_progress(std::int64_t version, int statements_done) override;
   void record_checksum(const migration& m) override;

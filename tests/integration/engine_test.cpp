@@ -171,6 +171,80 @@ TEST_F(engine_test, a_failing_third_statement_leaves_no_trace) {
   EXPECT_THAT(r.err, HasSubstr("relation \"nowhere\" does not exist"));
 }
 
+// Pending transactional migrations travel in one request, each in its own
+// transaction: a failure in the middle keeps the ones before it, leaves no trace
+// of it and runs none after it, and is reported like a single migration's.
+TEST_F(engine_test, a_failure_inside_a_batch_keeps_the_migrations_before_it_and_names_its_statement) {
+  write_module_set(modules, {{"db",
+                              {{"01001_a.sql", migration_text("CREATE TABLE a (id int);")},
+                               {"01002_b.sql", migration_text("CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);")},
+                               {"01003_bad.sql", migration_text("CREATE TABLE c (id int);\n"
+                                                                "INSERT INTO missing VALUES (1);")},
+                               {"01004_d.sql", migration_text("CREATE TABLE d (id int);")}}}});
+  auto r = migrate({"up"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002"}));
+  EXPECT_TRUE(table_exists("a"));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM b"), "1");
+  EXPECT_FALSE(table_exists("c"));
+  EXPECT_FALSE(table_exists("d"));
+  EXPECT_THAT(r.err, HasSubstr("01003_bad.sql:3:"));
+  EXPECT_THAT(r.err, HasSubstr("migration 1003 (module db"));
+  EXPECT_THAT(r.err, HasSubstr("statement 2 of 2"));
+  EXPECT_THAT(r.err, HasSubstr("SQLSTATE 42P01"));
+  EXPECT_THAT(r.err, HasSubstr("Nothing of migration 1003"));
+  // Each migration that committed has its own side row with its own duration.
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version_meta WHERE state = 'applied' AND duration_ms >= 0"),
+            "2");
+  // The rest applies once the file is fixed.
+  write_module_set(modules, {{"db",
+                              {{"01001_a.sql", migration_text("CREATE TABLE a (id int);")},
+                               {"01002_b.sql", migration_text("CREATE TABLE b (id int);\nINSERT INTO b VALUES (1);")},
+                               {"01003_bad.sql", migration_text("CREATE TABLE c (id int);")},
+                               {"01004_d.sql", migration_text("CREATE TABLE d (id int);")}}}});
+  r = migrate({"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002", "1003", "1004"}));
+}
+
+// A migration whose error comes only at its COMMIT (a deferred constraint):
+// it is not applied, the ones before it are, none after it runs.
+TEST_F(engine_test, a_failure_at_commit_inside_a_batch) {
+  write_module_set(modules,
+                   {{"db",
+                     {{"01001_parent.sql", migration_text("CREATE TABLE parent (id int PRIMARY KEY);")},
+                      {"01002_child.sql",
+                       migration_text("CREATE TABLE child (p int REFERENCES parent DEFERRABLE INITIALLY DEFERRED);\n"
+                                      "INSERT INTO child VALUES (42);")},
+                      {"01003_after.sql", migration_text("CREATE TABLE after_it (id int);")}}}});
+  auto r = migrate({"up"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001"}));
+  EXPECT_TRUE(table_exists("parent"));
+  EXPECT_FALSE(table_exists("child"));
+  EXPECT_FALSE(table_exists("after_it"));
+  EXPECT_THAT(r.err, HasSubstr("migration 1002 (module db"));
+  EXPECT_THAT(r.err, HasSubstr("SQLSTATE 23503"));
+  EXPECT_THAT(r.err, HasSubstr("Nothing of migration 1002"));
+}
+
+// A NO TRANSACTION migration between transactional ones ends a batch: it runs
+// alone, statement by statement, and the ones after it still apply.
+TEST_F(engine_test, a_no_transaction_migration_splits_the_batches) {
+  write_module_set(modules, {{"db",
+                              {{"01001_t.sql", migration_text("CREATE TABLE t (id int);")},
+                               {"01002_u.sql", migration_text("CREATE TABLE u (id int);")},
+                               {"01003_idx.sql", "-- +goose NO TRANSACTION\n" +
+                                                     migration_text("CREATE INDEX CONCURRENTLY t_id ON t (id);")},
+                               {"01004_v.sql", migration_text("CREATE TABLE v (id int);")},
+                               {"01005_w.sql", migration_text("CREATE TABLE w (id int);")}}}});
+  auto r = migrate({"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(applied_versions(), (std::vector<std::string>{"1001", "1002", "1003", "1004", "1005"}));
+  EXPECT_TRUE(table_exists("t_id"));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version_meta WHERE state = 'applied'"), "5");
+}
+
 TEST_F(engine_test, no_transaction_migration_runs_create_index_concurrently) {
   write_module_set(modules, {{"db",
                               {{"01001_t.sql", migration_text("CREATE TABLE t (id int);", "DROP TABLE t;")},

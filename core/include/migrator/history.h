@@ -70,6 +70,10 @@ class history_store {
   // migration). nullopt: not offered; the engine then calls record_* above.
   virtual std::optional<std::string> record_applied_sql(const migration&, int /*statements*/) { return std::nullopt; }
   virtual std::optional<std::string> record_rolled_back_sql(std::int64_t /*version*/) { return std::nullopt; }
+  // Optional, with record_*_sql: SQL the engine puts right after each BEGIN when
+  // several migrations travel in one request, so the store can time each one
+  // (the server's statement clock is the request's, shared by all of them).
+  virtual std::optional<std::string> step_started_sql() { return std::nullopt; }
 
   // NO TRANSACTION migrations, each call committed on its own: dirty before the
   // first statement, progress after each one. record_* then clears the mark.
