@@ -17,6 +17,12 @@ std::unique_ptr<migrator::migration_source> chosen_source(const app::settings& s
 
 std::string file_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
+// A plain suffix test: a std::filesystem::path per file cost 2,500 instructions
+// (W5's 10,000 files: 25M, a tenth of `status`).
+bool ends_with_cpp(const std::string& path) {
+  return path.size() >= 4 && path.compare(path.size() - 4, 4, ".cpp") == 0;
+}
+
 // A code migration read from --modules-dir can run only with compiled code. This
 // program embeds its own modules' code migrations: a directory file that is
 // byte-for-byte the one this program was built from (same name, same text) runs
@@ -28,7 +34,7 @@ void attach_compiled_code(migrator::source_tree& tree) {
   for (const auto& folder : tree.folders)
     for (const auto backend : {backend_kind::postgres, backend_kind::sqlite})
       for (const auto& file : folder.files_for(backend))
-        has_code = has_code || std::filesystem::path(file.path).extension() == ".cpp";
+        has_code = has_code || ends_with_cpp(file.path);
   if (!has_code) return;
   // A PostgreSQL file matches only PostgreSQL code, a SQLite file only SQLite code.
   std::vector<std::pair<backend_kind, const migrator::source_file*>> compiled;

@@ -593,12 +593,12 @@ void engine::impl::execute_batch(const std::vector<plan_step>& steps, std::size_
       const migration& a = *steps[first].file;
       const migration& b = *steps[last - 1].file;
       throw run_error(error_code::in_doubt,
-                      "migrations " + std::to_string(a.version) + " to " + std::to_string(b.version) + " (" +
-                          std::to_string(last - first) +
-                          ", each in its own transaction, sent in one request): the connection was lost while they "
-                          "ran (" + failure->what() + "), so which of them were " +
-                          (steps[first].dir == direction::up ? "applied" : "rolled back") + " is unknown. " +
-                          detail::in_doubt_commit_remedy(),
+                      std::to_string(last - first) +
+                          " migrations sent in one request, each in its own transaction (its statements, its "
+                          "history rows, COMMIT), from " + describe(a) + " to " + describe(b) +
+                          ": the connection was lost while they ran (" + failure->what() + "), so which of them were " +
+                          (steps[first].dir == direction::up ? "applied" : "rolled back") +
+                          " is unknown; each one that committed is recorded. " + detail::in_doubt_commit_remedy(),
                       done, located(a, failure->details(), nullptr, std::nullopt));
     }
     history_snapshot snap;

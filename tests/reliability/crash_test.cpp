@@ -175,20 +175,17 @@ bool wait_until_dirty(const std::string& dsn, std::int64_t version, std::chrono:
   return false;
 }
 
-// Polls (on one connection) until the run's backend sleeps (wait_event PgSleep)
-// in the statement that `query_pattern` (SQL LIKE) matches: the kill that follows
-// lands there. False when `gone_sql` (a condition that means the window has
-// passed) turns true first, or after `limit`.
-bool wait_until_sleeping_in(const std::string& dsn, const std::string& query_pattern, const std::string& gone_sql,
-                            std::chrono::milliseconds limit) {
+// Polls (on one connection) until `there_sql` (a condition on the run's backend)
+// turns true: the kill that follows lands there. False when `gone_sql` (a
+// condition that means the window has passed) turns true first, or after `limit`.
+bool wait_until(const std::string& dsn, const std::string& there_sql, const std::string& gone_sql,
+                std::chrono::milliseconds limit) {
   pqxx::connection c(dsn);
   const auto start = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - start < limit) {
     try {
       pqxx::nontransaction tx(c);
-      auto r = tx.exec("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> "
-                       "pg_backend_pid() AND wait_event = 'PgSleep' AND query LIKE " + tx.quote(query_pattern) +
-                       "), " + gone_sql);
+      auto r = tx.exec("SELECT " + there_sql + ", " + gone_sql);
       if (r[0][0].as<bool>()) return true;
       if (r[0][1].as<bool>()) return false;
     } catch (const pqxx::sql_error&) {
@@ -197,6 +194,22 @@ bool wait_until_sleeping_in(const std::string& dsn, const std::string& query_pat
     std::this_thread::sleep_for(1ms);
   }
   return false;
+}
+
+// The run's backend sleeps (wait_event PgSleep) in a statement sent alone that
+// `query_pattern` (SQL LIKE) matches.
+std::string sleeping_in(const std::string& query_pattern) {
+  return "EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+         "AND wait_event = 'PgSleep' AND query LIKE '" + query_pattern + "')";
+}
+
+// The run's backend sleeps in the deferred trigger of `version`, at its COMMIT.
+// The trigger takes a transaction-level advisory lock first: the request's text
+// cannot say which COMMIT runs when several migrations travel in one request.
+std::string sleeping_at_commit_of(std::int64_t version) {
+  return "EXISTS (SELECT 1 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+         "AND l.classid = " + std::to_string(slow_commit_lock_class) + " AND l.objid = " + std::to_string(version) +
+         " AND a.wait_event = 'PgSleep')";
 }
 
 TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
@@ -267,12 +280,11 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
     if (aimed) {
       ++aimed_trials;
       in_window = wait_until_dirty(db.dsn(), target, 120s) &&
-                  wait_until_sleeping_in(db.dsn(), "%SELECT pg_sleep(%", applied_sql, 120s);
+                  wait_until(db.dsn(), sleeping_in("%SELECT pg_sleep(%"), applied_sql, 120s);
       if (!in_window) ++aimed_missed;
     } else if (at_commit) {
       ++commit_trials;
-      in_window = wait_until_sleeping_in(db.dsn(), "%CREATE CONSTRAINT TRIGGER c" + std::to_string(commit_target) + " %",
-                                         applied_sql, 120s);
+      in_window = wait_until(db.dsn(), sleeping_at_commit_of(commit_target), applied_sql, 120s);
       if (!in_window) ++commit_missed;
     } else {
       std::this_thread::sleep_for(delay);

@@ -359,6 +359,9 @@ generated_set write_generated_set(const temp_dir& dir, const generated_options& 
           insert += "-- +goose StatementBegin\n"
                 "CREATE FUNCTION " + module + ".c" + vs + "() RETURNS trigger LANGUAGE plpgsql AS $$\n"
                 "BEGIN\n"
+                // Shows in pg_locks while this COMMIT sleeps: a test can aim at it even
+                // when the migration travels in one request with others.
+                "  PERFORM pg_advisory_xact_lock_shared(" + std::to_string(slow_commit_lock_class) + ", " + vs + ");\n"
                 "  PERFORM pg_sleep(" + seconds_text(o.slow_commit_s) + ");\n"
                 "  RETURN NULL;\n"
                 "END;\n"

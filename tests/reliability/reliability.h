@@ -102,6 +102,10 @@ std::string create_database(const std::string& admin_dsn, const std::string& nam
 
 // ---- a generated module set -------------------------------------------------
 
+// The first key of the transaction-level advisory lock a slow-COMMIT trigger takes
+// (the second is its version), so a test can see which COMMIT sleeps.
+constexpr int slow_commit_lock_class = 4242;
+
 struct generated_options {
   int modules = 4;
   int per_module = 130;       // migrations per module (versions p*1000+1 ..)
