@@ -1,11 +1,15 @@
 # MIGRATOR_STATIC_APP (default ON): every application start pays the dynamic
 # loader for each shared library and each symbol it binds, and `app` bound 33
 # libraries. With this option the C++ dependencies are linked into `app`
-# statically: libstdc++/libgcc, Boost.Program_options and yaml-cpp from Debian's
-# static archives (the core talks to libpq directly; libcrypto stays shared so
-# that libpq and the core share one OpenSSL), spdlog and fmt compiled
+# statically: libstdc++/libgcc, Boost.Program_options, yaml-cpp and SQLite from
+# Debian's static archives (the core talks to libpq directly; libcrypto stays
+# shared so that libpq and the core share one OpenSSL), spdlog and fmt compiled
 # header-only (Debian ships no static archive for them). What stays shared is
-# libpq (and the libraries libpq itself needs: Kerberos, LDAP, GnuTLS) and libc.
+# libpq (and the libraries libpq itself needs: Kerberos, LDAP, GnuTLS),
+# libpg_query (the linter's parser) and libc. SQLite's archive needs libm (its
+# pthread and dl calls are in glibc's libc since 2.34). Only this build's imported
+# targets change: the installed package's config still finds each dependency
+# (find_dependency(SQLite3)) and links it as the consumer's system provides it.
 # It changes the imported dependency targets, so every target of the build
 # (core, tests, tools) links the same way; off for sanitizer builds.
 option(MIGRATOR_STATIC_APP "Link app's C++ dependencies statically (faster start)" ON)
@@ -24,7 +28,7 @@ function(migrator_use_archive target archive)
   endif()
 endfunction()
 
-set(static_archives boost_program_options yaml-cpp)
+set(static_archives boost_program_options yaml-cpp sqlite3)
 foreach(name IN LISTS static_archives)
   find_library(MIGRATOR_STATIC_${name} NAMES lib${name}.a)
   if(NOT MIGRATOR_STATIC_${name})
@@ -37,6 +41,10 @@ if(MIGRATOR_STATIC_boost_program_options)
 endif()
 if(MIGRATOR_STATIC_yaml-cpp)
   migrator_use_archive(yaml-cpp ${MIGRATOR_STATIC_yaml-cpp})
+endif()
+if(MIGRATOR_STATIC_sqlite3)
+  migrator_use_archive(SQLite::SQLite3 ${MIGRATOR_STATIC_sqlite3})
+  set_property(TARGET SQLite::SQLite3 APPEND PROPERTY INTERFACE_LINK_LIBRARIES m)
 endif()
 
 # spdlog and fmt header-only: the same definitions for every object that includes

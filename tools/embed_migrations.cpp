@@ -1,6 +1,7 @@
 // embed_migrations MODULES_DIR DISPLAY_ROOT OUTPUT.cpp
 // Assembles the module set in MODULES_DIR (any problem fails the build) and
-// writes OUTPUT.cpp defining migrator::make_embedded_source() with its bytes.
+// writes OUTPUT.cpp defining migrator::make_embedded_source() with its bytes and
+// each file's checksum (migration_checksum), so a start hashes nothing.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,7 @@
 
 #include "migrator/assembler.h"
 #include "migrator/code_source.h"
+#include "migrator/parser.h"
 #include "migrator/source.h"
 
 namespace {
@@ -104,7 +106,8 @@ int main(int argc, char** argv) {
         const std::string var = "file_" + std::to_string(n++);
         const std::string symbol = code_symbol(file.path, files == &folder.sqlite_files);
         out << "    f." << member << ".push_back({" << quoted(rebase(file.path)) << ", std::string(" << var
-            << ", sizeof " << var << " - 1), " << (symbol.empty() ? "nullptr" : "&" + symbol) << "});\n";
+            << ", sizeof " << var << " - 1), " << (symbol.empty() ? "nullptr" : "&" + symbol) << ", "
+            << quoted(migrator::migration_checksum(file.content)) << "});\n";
       }
     }
     out << "    tree.folders.push_back(std::move(f));\n  }\n";

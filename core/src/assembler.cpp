@@ -336,7 +336,7 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     m.name = parts->name;
     m.module = owner->name;
     m.path = file.path;
-    m.checksum = migration_checksum(file.content);
+    m.checksum = file.checksum ? std::move(*file.checksum) : migration_checksum(file.content);
     if (!is_code && when == parse_time::on_use) m.set_text(std::move(file.content), env);
     result.set.migrations.push_back(std::move(m));
   }

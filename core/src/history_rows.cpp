@@ -1,6 +1,7 @@
 #include "history_rows.h"
 
 #include <algorithm>
+#include <charconv>
 #include <unordered_set>
 
 namespace migrator::detail {
@@ -9,6 +10,9 @@ namespace {
 
 std::optional<int> optional_int(const field& f) {
   if (!f) return std::nullopt;
+  int value = 0;  // the server's integer text; anything else keeps std::stoi's rules
+  const auto [end, ec] = std::from_chars(f->data(), f->data() + f->size(), value);
+  if (ec == std::errc() && end == f->data() + f->size() && !f->empty()) return value;
   return std::stoi(*f);
 }
 

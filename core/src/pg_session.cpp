@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <utility>
 
 #include "migrator/postgres.h"
 
@@ -127,7 +128,7 @@ query_result take(pg_conn* conn, PGresult* raw) {
     values.reserve(columns);
     for (int c = 0; c < columns; ++c) {
       if (PQgetisnull(r.get(), i, c)) values.emplace_back(std::nullopt);
-      else values.emplace_back(std::string(PQgetvalue(r.get(), i, c), PQgetlength(r.get(), i, c)));
+      else values.emplace_back(std::in_place, PQgetvalue(r.get(), i, c), PQgetlength(r.get(), i, c));
     }
     out.rows.push_back(std::move(values));
   }

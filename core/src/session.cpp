@@ -1,5 +1,6 @@
 #include "migrator/session.h"
 
+#include <charconv>
 #include <string>
 
 namespace migrator {
@@ -21,7 +22,13 @@ bool query_result::boolean(std::size_t row_index, std::size_t column) const {
 }
 
 std::int64_t query_result::integer(std::size_t row_index, std::size_t column) const {
-  return std::stoll(text(row_index, column));
+  const std::string& v = text(row_index, column);
+  // A server's integer text parses here (a few instructions, no errno or locale);
+  // anything else (leading blanks, '+') keeps std::stoll's rules and exceptions.
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+  if (ec == std::errc() && end == v.data() + v.size() && !v.empty()) return value;
+  return std::stoll(v);
 }
 
 std::string session::quote_qualified(const std::string& name) {

@@ -419,6 +419,48 @@ TEST(assemble, unreadable_entries_of_the_tree_are_problems) {
   EXPECT_EQ(result.problems[0].path, "modules/db/migrations/01002_b.sql");
 }
 
+// A source may carry each file's checksum (the embedded set: tools/embed_migrations
+// computes it at build time); the assembler then takes it instead of hashing. With or
+// without one, and in either parse_time, a migration's checksum is migration_checksum(content).
+struct checksum_case {
+  const char* label;
+  std::string file;
+  std::string content;
+};
+
+TEST(assemble, checksum_is_migration_checksum_with_or_without_a_precomputed_one) {
+  const checksum_case cases[] = {
+      {"plain", "01001_a.sql", create_table},
+      {"CRLF line endings", "01001_a.sql", "-- +goose Up\r\nCREATE TABLE t (id int);\r\n"},
+      {"UTF-8 BOM", "01001_a.sql", "\xEF\xBB\xBF-- +goose Up\nCREATE TABLE t (id int);\n"},
+      {"lone CR kept", "01001_a.sql", "-- +goose Up\nSELECT 'a\rb';\n"},
+      {"no trailing newline", "01001_a.sql", "-- +goose Up\nSELECT 1;"},
+      {"code migration", "01001_a.cpp",
+       "#include <migrator/code_migration.h>\n"
+       "namespace {\nvoid up(migrator::code_transaction&) {}\n}\nMIGRATOR_CODE_MIGRATION(up);\n"},
+  };
+  for (const auto& c : cases) {
+    for (const bool precomputed : {false, true}) {
+      for (const auto when : {migrator::parse_time::now, migrator::parse_time::on_use}) {
+        auto tree = tree_of("modules:\n  - name: db\n", {{"db/" + c.file, c.content}});
+        if (precomputed) tree.folders.at(0).files.at(0).checksum = migrator::migration_checksum(c.content);
+        const auto result = migrator::assemble(tree, no_variables, when);
+        const std::string where = std::string(c.label) + (precomputed ? ", precomputed" : ", hashed") +
+                                  (when == migrator::parse_time::now ? ", now" : ", on use");
+        ASSERT_TRUE(result.ok()) << where << "\n" << render(result.problems);
+        ASSERT_EQ(result.set.migrations.size(), 1u) << where;
+        EXPECT_EQ(result.set.migrations[0].checksum, migrator::migration_checksum(c.content)) << where;
+      }
+    }
+  }
+  // The precomputed value is taken as it is: the file is not hashed again.
+  auto tree = tree_of("modules:\n  - name: db\n", {{"db/01001_a.sql", create_table}});
+  tree.folders.at(0).files.at(0).checksum = std::string(64, '0');
+  const auto result = migrator::assemble(tree, no_variables, migrator::parse_time::on_use);
+  ASSERT_TRUE(result.ok()) << render(result.problems);
+  EXPECT_EQ(result.set.migrations.at(0).checksum, std::string(64, '0'));
+}
+
 struct lookup_case {
   std::int64_t version;
   const char* module;  // nullptr: none

@@ -22,6 +22,10 @@ struct source_file {
   // A .cpp code migration's compiled definition, when the source has it (the
   // embedded set); null for .sql files and for code read from a directory.
   const code_migration* code = nullptr;
+  // migration_checksum(content) (migrator/parser.h), when the source computed it
+  // already: the embedded set carries the checksums tools/embed_migrations computed
+  // at build time, so a start hashes nothing. nullopt: the assembler hashes content.
+  std::optional<std::string> checksum = std::nullopt;
 };
 
 // Which database a set of migration files is written for. A module keeps its
