@@ -8,6 +8,7 @@
 #include "exit_codes.h"
 #include "migrator/dsn.h"
 #include "migrator/environment.h"
+#include "migrator/postgres.h"
 #include "migrator/schema_equivalence.h"
 
 namespace app {
@@ -29,21 +30,35 @@ migrator::module_set assembled(const migrator::source_tree& tree, migrator::back
   return std::move(a.set);
 }
 
-// Brings one database up to date and reads its schema.
+// Brings one database up to date and reads its schema. PostgreSQL is migrated
+// the way every command migrates it (the engine's own connection, with its
+// pooler and standby checks); its schema is then read on a plain session.
 migrator::logical_schema migrated_schema(const std::string& dsn, const migrator::module_set& set,
                                          const migrator::engine_options& options) {
-  auto seams = migrator::open_backend(dsn, set, options);
-  const auto kind = seams.kind;
-  migrator::session& db = *seams.db;
-  migrator::engine engine(std::move(seams), set, options);
-  logging_observer observer;
-  auto report = engine.run({migrator::command_kind::up, 0}, &observer);
-  spdlog::info("{}: {} migration(s) applied; at version {}", migrator::to_string(kind), report.steps.size(),
-               report.current_version);
   std::vector<std::string> schemas;
   for (const auto& m : set.modules) schemas.push_back(m.schema);
-  return kind == migrator::backend_kind::sqlite ? migrator::read_sqlite_schema(db, schemas, options.table)
-                                                : migrator::read_postgres_schema(db, schemas, options.table);
+  logging_observer observer;
+  auto report_of = [](migrator::backend_kind kind, const migrator::run_report& report) {
+    spdlog::info("{}: {} migration(s) applied; at version {}", migrator::to_string(kind), report.steps.size(),
+                 report.current_version);
+  };
+  if (migrator::backend_of(dsn) == migrator::backend_kind::sqlite) {
+    auto seams = migrator::open_backend(dsn, set, options);
+    migrator::session& db = *seams.db;
+    migrator::engine engine(std::move(seams), set, options);
+    report_of(migrator::backend_kind::sqlite, engine.run({migrator::command_kind::up, 0}, &observer));
+    return migrator::read_sqlite_schema(db, schemas, options.table);
+  }
+  migrator::engine engine(std::make_unique<migrator::connection>(dsn, options.application_name), set, options);
+  report_of(migrator::backend_kind::postgres, engine.run({migrator::command_kind::up, 0}, &observer));
+  std::unique_ptr<migrator::session> reader;
+  try {
+    reader = migrator::connect_postgres(dsn, options.application_name);
+  } catch (const migrator::database_error& f) {
+    throw migrator::error(migrator::error_code::database, std::string("cannot connect to the database: ") + f.what(),
+                          f.details());
+  }
+  return migrator::read_postgres_schema(*reader, schemas, options.table);
 }
 
 int run(command_context& ctx) {

@@ -2,34 +2,10 @@
 
 #include "migrator/dsn.h"
 #include "migrator/engine.h"
-#include "migrator/postgres.h"
 #include "migrator/sqlite.h"
-#include "postgres_backend.h"
 
 namespace migrator {
 
-namespace detail {
-
-backend postgres_backend(std::unique_ptr<session> db, const engine_options& options) {
-  try {
-    std::string setup;
-    if (options.statement_timeout)
-      setup += "SET statement_timeout = " + std::to_string(options.statement_timeout->count()) + ";";
-    if (options.db_lock_timeout)
-      setup += "SET lock_timeout = " + std::to_string(options.db_lock_timeout->count()) + ";";
-    if (!setup.empty()) db->exec(setup);
-  } catch (const database_error& f) {
-    throw error(error_code::database, std::string("setting up the migration session: ") + f.what(), f.details());
-  }
-  backend b;
-  b.kind = backend_kind::postgres;
-  b.history = make_goose_history_store(*db, options.table);
-  b.lock = make_advisory_lock(*db, options.lock_key);
-  b.db = std::move(db);
-  return b;
-}
-
-}  // namespace detail
 
 namespace {
 
@@ -58,14 +34,11 @@ backend sqlite_backend(const std::string& dsn, const module_set& set, const engi
 }  // namespace
 
 backend open_backend(const std::string& dsn, const module_set& set, const engine_options& options) {
-  if (backend_of(dsn) == backend_kind::sqlite) return sqlite_backend(dsn, set, options);
-  std::unique_ptr<session> db;
-  try {
-    db = connect_postgres(dsn);
-  } catch (const database_error& f) {
-    throw error(error_code::database, std::string("cannot connect to the database: ") + f.what(), f.details());
-  }
-  return detail::postgres_backend(std::move(db), options);
+  if (backend_of(dsn) != backend_kind::sqlite)
+    throw error(error_code::usage,
+                "open_backend opens SQLite databases; a PostgreSQL database is opened with "
+                "engine(std::make_unique<connection>(dsn), set, options)");
+  return sqlite_backend(dsn, set, options);
 }
 
 }  // namespace migrator

@@ -32,6 +32,7 @@ class statement_end_scanner {
   enum class lexical { code, line_comment, string, escape_string, identifier, dollar, block_comment };
 
   bool quoted() const noexcept { return state_ != lexical::code && state_ != lexical::line_comment; }
+  bool passes_over(unsigned char c) const noexcept;
 
   void open(lexical s, int line_no) noexcept {
     state_ = s;

@@ -119,13 +119,13 @@ class connection {
   std::unique_ptr<session> session_;
 };
 
-// The seams for `dsn` (backend_of(dsn) decides):
-// - PostgreSQL: one plain connection, the session timeouts of `options` set on
-//   it, goose's table `options.table` and the advisory lock `options.lock_key`;
-// - SQLite: the file (or ":memory:") with every module schema of `set` (and the
-//   history table's schema, if qualified) attached (sqlite_schema_path), goose's
-//   sqlite3 table and the file lock; options.lock_timeout is also how long a
-//   statement waits for another connection's write lock.
+// The seams for a SQLite `dsn`: the file (or ":memory:") with every module
+// schema of `set` (and the history table's schema, if qualified) attached
+// (sqlite_schema_path), goose's sqlite3 table and the file lock;
+// options.lock_timeout is also how long a statement waits for another
+// connection's write lock. PostgreSQL has its own constructor,
+// engine(std::unique_ptr<connection>, ...), which also probes for a pooler and a
+// standby: for a PostgreSQL DSN this throws error(usage).
 // Throws error(database) when the database cannot be opened (the message never
 // holds the DSN), error(config) for a bad SQLite DSN.
 backend open_backend(const std::string& dsn, const module_set& set, const engine_options& options);
