@@ -4,15 +4,17 @@
 # statically: libstdc++/libgcc, Boost.Program_options, yaml-cpp and SQLite from
 # Debian's static archives (the core talks to libpq directly; libcrypto stays
 # shared so that libpq and the core share one OpenSSL), spdlog and fmt compiled
-# header-only (Debian ships no static archive for them). What stays shared is
-# libpq (and the libraries libpq itself needs: Kerberos, LDAP, GnuTLS),
-# libpg_query (the linter's parser) and libc. SQLite's archive needs libm (its
+# header-only (Debian ships no static archive for them); libpg_query (the
+# linter's parser) from its archive, chosen in core/CMakeLists.txt. What stays
+# shared is libpq (and the libraries libpq itself needs: Kerberos, LDAP, GnuTLS)
+# and libc. The option itself is declared in the top-level CMakeLists.txt, before
+# the core. SQLite's archive needs libm (its
 # pthread and dl calls are in glibc's libc since 2.34). Only this build's imported
 # targets change: the installed package's config still finds each dependency
-# (find_dependency(SQLite3)) and links it as the consumer's system provides it.
+# (find_dependency(SQLite3)) and links it as the consumer's system provides it;
+# libpg_query, a plain library path, is exported as the archive itself.
 # It changes the imported dependency targets, so every target of the build
 # (core, tests, tools) links the same way; off for sanitizer builds.
-option(MIGRATOR_STATIC_APP "Link app's C++ dependencies statically (faster start)" ON)
 if(NOT MIGRATOR_STATIC_APP OR MIGRATOR_SANITIZE)
   return()
 endif()
