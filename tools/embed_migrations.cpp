@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
   for (const auto& folder : tree.folders)
     for (const auto* files : {&folder.files, &folder.sqlite_files})
       for (const auto& file : *files) write_bytes(out, "file_" + std::to_string(n++), file.content);
-  out << "}  // namespace\n\n"
-      << "std::unique_ptr<migrator::migration_source> migrator::make_embedded_source() {\n"
+  out << "\nmigrator::source_tree embedded_tree() {\n"
+      << "  using namespace migrator;\n"
       << "  source_tree tree;\n"
       << "  tree.root = " << quoted(to) << ";\n"
       << "  tree.manifest_path = " << quoted(rebase(tree.manifest_path)) << ";\n"
@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
   n = 0;
   for (const auto& folder : tree.folders) {
     out << "  {\n    source_folder f;\n    f.name = " << quoted(folder.name) << ";\n"
+        << "    f.files.reserve(" << folder.files.size() << ");\n"
         << "    f.has_migrations_dir = " << (folder.has_migrations_dir ? "true" : "false") << ";\n";
     out << "    f.has_sqlite_dir = " << (folder.has_sqlite_dir ? "true" : "false") << ";\n";
     for (const auto* files : {&folder.files, &folder.sqlite_files}) {
@@ -112,7 +113,9 @@ int main(int argc, char** argv) {
     }
     out << "    tree.folders.push_back(std::move(f));\n  }\n";
   }
-  out << "  return make_memory_source(std::move(tree), \"embedded modules\");\n}\n";
+  out << "  return tree;\n}\n\n}  // namespace\n\n"
+      << "std::unique_ptr<migrator::migration_source> migrator::make_embedded_source() {\n"
+      << "  return make_built_source(&embedded_tree, \"embedded modules\");\n}\n";
 
   // Write only when changed, so an unchanged set does not relink the app.
   std::ifstream old(argv[3], std::ios::binary);

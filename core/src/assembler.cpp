@@ -209,9 +209,9 @@ std::string join(const std::string& root, const std::string& rest) {
   return root == "/" ? root + rest : root + "/" + rest;
 }
 
-std::string base_name(const std::string& path) {
+std::string_view base_name(std::string_view path) {
   auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
 bool tree_reported(const source_tree& tree, const std::string& path) {
@@ -272,13 +272,15 @@ migration_body code_body(const source_file& file, const std::string& file_name) 
 
 void add_migrations(source_folder& folder, backend_kind backend, const module_spec* owner, const module_set& set,
                     const std::shared_ptr<const env_lookup>& env, parse_time when,
-                    std::map<std::int64_t, std::string>& seen_versions, assembly& result) {
+                    std::map<std::int64_t, std::string_view>& seen_versions, assembly& result) {
   for (auto& file : folder.files_for(backend)) {
     auto report = [&](int line, const std::string& message) {
       result.problems.push_back({file.path, line, message});
     };
-    const bool is_code = parse_code_file_name(base_name(file.path)).has_value();
-    auto parts = is_code ? parse_code_file_name(base_name(file.path)) : parse_file_name(base_name(file.path));
+    const std::string_view file_name = base_name(file.path);
+    auto parts = parse_code_file_name(file_name);
+    const bool is_code = parts.has_value();
+    if (!is_code) parts = parse_file_name(file_name);
     if (!parts) continue;  // neither .sql nor .cpp: not a migration
     bool valid = true;
     if (!parts->version) {
@@ -298,7 +300,7 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
         valid = false;
       }
       if (auto [it, added] = seen_versions.emplace(version, file.path); !added) {
-        report(0, "duplicate version " + std::to_string(version) + ": " + it->second + " has it too");
+        report(0, "duplicate version " + std::to_string(version) + ": " + std::string(it->second) + " has it too");
         valid = false;
       }
     }
@@ -308,7 +310,7 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
       // A code migration's text is read now: it is short, and the checks are the build's.
       try {
         m.kind = migration_kind::code;
-        m.set_body(code_body(file, base_name(file.path)));
+        m.set_body(code_body(file, std::string(file_name)));
         m.code = file.code;
       } catch (const parse_error& e) {
         result.problems.push_back(e.where());
@@ -428,7 +430,7 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when, back
                                      join(dir, "migrations") + " (docs/sqlite.md)"});
   }
 
-  std::map<std::int64_t, std::string> seen_versions;
+  std::map<std::int64_t, std::string_view> seen_versions;  // the paths stay in `tree` until assemble returns
   for (auto& folder : tree.folders) {
     const module_spec* owner = nullptr;
     for (const auto& spec : result.set.modules)

@@ -12,6 +12,7 @@
 #include "migrator/code_migration.h"
 #include "migrator/log.h"
 #include "migrator/postgres.h"
+#include "applied_history.h"
 #include "remedies.h"
 #include "plan_parsing.h"
 
@@ -540,6 +541,7 @@ const std::vector<statement>& statements_of(const plan_step& step) {
 step_result result_of(const plan_step& step, std::chrono::microseconds duration) {
   const migration& m = *step.file;
   step_result result{step.dir, m.module, m.version, m.name, duration};
+  result.recorded_only = step.record_only;
   if (m.baseline) result.replaces = m.baseline->replaces;
   return result;
 }
@@ -547,13 +549,16 @@ step_result result_of(const plan_step& step, std::chrono::microseconds duration)
 }  // namespace
 
 std::size_t engine::impl::batch_end(const std::vector<plan_step>& steps, std::size_t first) {
+  // A store offers its records as SQL for every step or for none: asked once,
+  // not built for each step only to be built again by execute_batch.
+  if (first >= steps.size() || !record_sql(*steps[first].file, 0, steps[first].dir)) return first;
   std::size_t bytes = 0;
   std::size_t last = first;
   for (; last < steps.size() && last - first < batch_max_steps; ++last) {
     const plan_step& step = steps[last];
     const migration& m = *step.file;
     if (step.record_only || m.kind == migration_kind::code || !m.body().use_transaction ||
-        !record_sql(m, 0, step.dir))
+        step.dir != steps[first].dir)
       break;
     for (const auto& st : statements_of(step)) bytes += st.sql.size();
     if (last > first && bytes > batch_max_bytes) break;
@@ -654,11 +659,8 @@ step_result engine::impl::execute(const plan_step& step, run_report& done) {
     else
       execute_without_transaction(m, statements, step.dir, done);
   }
-  step_result result{step.dir, m.module, m.version, m.name,
-                     std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)};
-  result.recorded_only = step.record_only;
-  if (m.baseline) result.replaces = m.baseline->replaces;
-  return result;
+  return result_of(step,
+                   std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
 }
 
 namespace {
@@ -758,10 +760,11 @@ auto translated(const char* doing, F&& f) -> decltype(f()) {
 
 }  // namespace
 
-std::vector<plan_step> engine::plan(const plan_request& request) {
+std::vector<plan_step> engine::plan(const plan_request& request, std::int64_t* current_version) {
   return translated("planning", [&] {
     auto snap = impl_->history.read();
     const auto status = compute_status(impl_->set, snap);
+    if (current_version) *current_version = status.current_version;
     if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
     impl_->check_guards(status);
     return impl_->plan_from(snap, request);
@@ -783,6 +786,17 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
   auto highest = [](const std::set<std::int64_t>& v) { return v.empty() ? std::int64_t{0} : *v.rbegin(); };
   bool work = false;
   try {
+    // An up-to-date database answers `up` in one row: the server finds its history
+    // equal to the whole set applied, so every migration is applied, unmodified and clean.
+    if (request.kind == command_kind::up) {
+      const auto same = translated("reading the migration history", [&] {
+        return impl_->history.compare_applied(detail::applied_history_text(impl_->set.migrations));
+      });
+      if (same && same->equal) {
+        report.current_version = report.starting_version = same->highest;
+        return report;
+      }
+    }
     work = translated("reading the migration history", [&] {
       auto snap = impl_->history.read();
       const auto status = compute_status(impl_->set, snap);

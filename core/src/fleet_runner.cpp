@@ -62,8 +62,8 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
         break;
       }
       case fleet_action::plan:
-        result.from_version = result.to_version = e.status().current_version;
-        result.plan = e.plan(options.request);
+        result.plan = e.plan(options.request, &result.from_version);
+        result.to_version = result.from_version;
         result.pending = result.applied = result.plan.size();
         for (const auto& step : result.plan)
           if (step.dir == direction::up) result.to_version = std::max(result.to_version, step.version);

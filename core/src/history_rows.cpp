@@ -1,19 +1,20 @@
 #include "history_rows.h"
 
 #include <algorithm>
-#include <charconv>
+#include <limits>
 #include <unordered_set>
 
 namespace migrator::detail {
 
 namespace {
 
-std::optional<int> optional_int(const field& f) {
-  if (!f) return std::nullopt;
-  int value = 0;  // the server's integer text; anything else keeps std::stoi's rules
-  const auto [end, ec] = std::from_chars(f->data(), f->data() + f->size(), value);
-  if (ec == std::errc() && end == f->data() + f->size() && !f->empty()) return value;
-  return std::stoi(*f);
+// A statement count: NULL for rows goose wrote; parsed as query_result::integer does.
+std::optional<int> optional_int(const query_result& rows, std::size_t row, std::size_t column) {
+  if (!rows.rows[row][column]) return std::nullopt;
+  const std::int64_t value = rows.integer(row, column);
+  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max())
+    throw error(error_code::database, "statement count " + std::to_string(value) + " is out of range");
+  return static_cast<int>(value);
 }
 
 }  // namespace
@@ -46,8 +47,8 @@ void meta_from_rows(query_result& meta, std::map<std::int64_t, meta_row>& out) {
     m.name = std::move(r[2]);
     m.checksum = std::move(r[3]);
     m.dirty = r[4] == std::string("dirty");
-    m.statements_done = optional_int(r[5]);
-    m.statements_total = optional_int(r[6]);
+    m.statements_done = optional_int(meta, i, 5);
+    m.statements_total = optional_int(meta, i, 6);
     // In key order: each insert goes at the end without a search.
     out.emplace_hint(out.end(), meta.integer(i, 0), std::move(m));
   }

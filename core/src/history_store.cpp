@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "applied_history.h"
 #include "history_rows.h"
 #include "migrator/postgres.h"
 
@@ -56,6 +57,18 @@ history_snapshot goose_history_store::read() {
     meta_from_rows(meta, snap.meta);
   }
   return snap;
+}
+
+std::optional<history_comparison> goose_history_store::compare_applied(const std::string& expected) {
+  try {
+    auto row = session_.exec_params(applied_history_comparison_sql(table_, meta_), {expected});
+    return history_comparison{row.boolean(0, 0), row.integer(0, 1)};
+  } catch (const database_error& e) {
+    // No history tables yet (SQLSTATE 42P01, undefined_table): a fresh database,
+    // which read() reports as such. Asking first would cost every start a round trip.
+    if (e.details().sqlstate == "42P01" && !e.connection_lost()) return std::nullopt;
+    throw;
+  }
 }
 
 void goose_history_store::ensure() {

@@ -302,6 +302,17 @@ class memory_source final : public migration_source {
   std::string description_;
 };
 
+class built_source final : public migration_source {
+ public:
+  built_source(source_tree (*build)(), std::string description) : build_(build), description_(std::move(description)) {}
+  source_tree load() const override { return build_(); }
+  std::string describe() const override { return description_; }
+
+ private:
+  source_tree (*build_)();
+  std::string description_;
+};
+
 }  // namespace
 
 std::unique_ptr<migration_source> make_directory_source(fs::path dir) {
@@ -310,6 +321,10 @@ std::unique_ptr<migration_source> make_directory_source(fs::path dir) {
 
 std::unique_ptr<migration_source> make_memory_source(source_tree tree, std::string description) {
   return std::make_unique<memory_source>(std::move(tree), std::move(description));
+}
+
+std::unique_ptr<migration_source> make_built_source(source_tree (*build)(), std::string description) {
+  return std::make_unique<built_source>(build, std::move(description));
 }
 
 const char* to_string(backend_kind backend) noexcept {

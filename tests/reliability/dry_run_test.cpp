@@ -73,7 +73,12 @@ class monitor {
           const std::string what = type + " " + mode + (granted ? "" : " (waiting)") + " " + relation + row[5].c_str();
           seen_.seen.insert(what);
           if (!granted && type == "relation" && relation.rfind("goose_db_version", 0) == 0) seen_.blocked_on_history = true;
-          const bool reading = (type == "relation" && mode == "AccessShareLock") || type == "virtualxid";
+          // Every backend holds RowExclusiveLock on its database (pg_database, class 1262)
+          // while it starts up, so that the database cannot be dropped under it: connecting, not writing.
+          const bool starting_up =
+              type == "object" && mode == "RowExclusiveLock" && std::string(row[5].c_str()).rfind("1262/", 0) == 0;
+          const bool reading =
+              (type == "relation" && mode == "AccessShareLock") || type == "virtualxid" || starting_up;
           if (!reading) seen_.forbidden.insert(what);
         }
         tx.commit();

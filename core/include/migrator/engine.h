@@ -148,7 +148,9 @@ class engine {
   engine& operator=(const engine&) = delete;
 
   // Plans without writing anything: no history table is created, no lock taken.
-  std::vector<plan_step> plan(const plan_request& request);
+  // `current_version`, when given, receives the database's version from the same
+  // history read (a fleet's --dry-run reports it without a second read).
+  std::vector<plan_step> plan(const plan_request& request, std::int64_t* current_version = nullptr);
 
   // stamp V (plan_request{command_kind::stamp, V}) records every pending version
   // up to V as applied without running it; it is refused (error_code::refused)

@@ -41,6 +41,12 @@ struct meta_row {
   std::optional<int> statements_total;
 };
 
+// What history_store::compare_applied answers.
+struct history_comparison {
+  bool equal = false;        // the applied history is exactly the expected one
+  std::int64_t highest = 0;  // the highest applied version; 0 when none is
+};
+
 struct history_snapshot {
   bool exists = false;                    // the history table exists
   std::vector<applied_row> applied;       // currently applied versions (never 0), by id
@@ -57,6 +63,14 @@ class history_store {
   virtual history_snapshot read() = 0;
   // Creates the tables when missing. Called under the migration lock.
   virtual void ensure() = 0;
+  // Optional capability: whether the applied history is exactly `expected`, a
+  // line "<version> <module> <checksum> applied" for every applied version in
+  // version order, each ending in '\n', decided by the server in one round trip.
+  // `up` asks it with its whole set: when equal, every migration is applied,
+  // unmodified and clean, there is nothing to do, and the rows (a thousand for a
+  // thousand migrations) are never read. nullopt: not offered, or no history
+  // yet; the engine then reads the snapshot.
+  virtual std::optional<history_comparison> compare_applied(const std::string& /*expected*/) { return std::nullopt; }
 
   // Record a transactional migration's step inside the transaction the engine
   // opened on the same session, after its statements ran and before COMMIT:

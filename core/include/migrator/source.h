@@ -72,7 +72,11 @@ class migration_source {
 // files are ignored. Code migrations read this way have no compiled code. Never throws: whatever cannot be read is in `problems`.
 std::unique_ptr<migration_source> make_directory_source(std::filesystem::path dir);
 
-// A tree held in memory (used by the generated embedded set and by tests).
+// A tree held in memory (used by tests): each load() copies it.
 std::unique_ptr<migration_source> make_memory_source(source_tree tree, std::string description);
+
+// A tree built by `build` at each load() (the generated embedded set builds it
+// from the program's static data: the files' text is copied once, not twice).
+std::unique_ptr<migration_source> make_built_source(source_tree (*build)(), std::string description);
 
 }  // namespace migrator

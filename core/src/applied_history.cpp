@@ -1,0 +1,38 @@
+#include "applied_history.h"
+
+#include <algorithm>
+
+namespace migrator::detail {
+
+std::string applied_history_text(const std::vector<migration>& migrations) {
+  std::vector<const migration*> by_version;
+  by_version.reserve(migrations.size());
+  for (const auto& m : migrations) by_version.push_back(&m);
+  std::sort(by_version.begin(), by_version.end(),
+            [](const migration* a, const migration* b) { return a->version < b->version; });
+  std::string text;
+  text.reserve(migrations.size() * 96);
+  for (const migration* m : by_version) {
+    text += std::to_string(m->version);
+    text += ' ';
+    text += m->module;
+    text += ' ';
+    text += m->checksum;
+    text += " applied\n";
+  }
+  return text;
+}
+
+std::string applied_history_comparison_sql(const std::string& table, const std::string& meta) {
+  // A version's latest goose row decides whether it is applied (goose v2 appended
+  // is_applied=false rows, v3 deletes), as in applied_from_goose_rows. A NULL in
+  // the side row (goose applied it, or no side row) leaves its field empty, so
+  // the line never equals a set's. The text travels as a parameter: the server
+  // compares it, and neither side hashes anything.
+  return "SELECT coalesce(string_agg(format(E'%s %s %s %s\\n', g.version_id, m.module, m.checksum, m.state), '' "
+         "ORDER BY g.version_id), '') = $1, coalesce(max(g.version_id), 0) FROM (SELECT DISTINCT ON (version_id) "
+         "version_id, is_applied FROM " + table + " ORDER BY version_id, id DESC) g LEFT JOIN " + meta +
+         " m ON m.version_id = g.version_id WHERE g.is_applied AND g.version_id <> 0";
+}
+
+}  // namespace migrator::detail

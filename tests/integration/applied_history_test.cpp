@@ -1,0 +1,135 @@
+// `up` on an up-to-date database: the server compares the applied history with
+// the whole set in one query, and the engine reads no history rows. Whatever
+// makes the history differ (an edited checksum, a version rolled back by goose,
+// a version of a newer deploy, a row goose wrote, no history yet) leads to the
+// full read, which decides exactly as before.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "migrator/engine.h"
+#include "migrator/environment.h"
+#include "migrator/postgres.h"
+#include "migrator/source.h"
+#include "test_support.h"
+
+using namespace testing_support;
+using ::testing::HasSubstr;
+
+namespace {
+
+// A real PostgreSQL session that keeps the text of every request it sends.
+class recording_session : public migrator::session {
+ public:
+  explicit recording_session(const std::string& dsn) : inner_(migrator::connect_postgres(dsn)) {}
+  migrator::query_result exec(const std::string& sql) override {
+    sent.push_back(sql);
+    return inner_->exec(sql);
+  }
+  migrator::query_result exec_params(const std::string& sql, const std::vector<migrator::field>& params) override {
+    sent.push_back(sql);
+    return inner_->exec_params(sql, params);
+  }
+  std::string quote(const std::string& value) override { return inner_->quote(value); }
+  std::string quote_name(const std::string& identifier) override { return inner_->quote_name(identifier); }
+
+  bool sent_containing(const std::string& part) const {
+    return std::any_of(sent.begin(), sent.end(), [&](const std::string& s) { return s.find(part) != std::string::npos; });
+  }
+  std::vector<std::string> sent;
+
+ private:
+  std::unique_ptr<migrator::session> inner_;
+};
+
+// The full read of goose's table, which the comparison spares.
+const char* const full_read = "FROM \"goose_db_version\" ORDER BY id";
+const char* const comparison = "string_agg(format(";
+
+class applied_history : public ::testing::Test {
+ protected:
+  test_database db;
+  temp_dir modules;
+  migrator::module_set set;
+
+  void SetUp() override {
+    write_module_set(modules, {{"db",
+                                {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
+                                 {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")}}},
+                               {"shop", {{"02001_c.sql", migration_text("CREATE TABLE c (id int);", "DROP TABLE c;")}}}});
+    auto assembled =
+        migrator::assemble(migrator::make_directory_source(modules.path())->load(), migrator::process_environment());
+    ASSERT_TRUE(assembled.ok());
+    set = std::move(assembled.set);
+  }
+
+  // One `up` on a session of its own, which `session` records.
+  migrator::run_report up(recording_session& session) {
+    auto history = migrator::make_goose_history_store(session, "goose_db_version");
+    auto lock = migrator::make_advisory_lock(session, 7301);
+    migrator::engine engine(session, *history, *lock, set, {});
+    return engine.run({migrator::command_kind::up, 0});
+  }
+};
+
+TEST_F(applied_history, an_up_to_date_database_answers_up_in_one_query) {
+  recording_session first(db.dsn());
+  ASSERT_EQ(up(first).steps.size(), 3u);
+
+  recording_session second(db.dsn());
+  const auto report = up(second);
+  EXPECT_TRUE(report.steps.empty());
+  EXPECT_EQ(report.current_version, 2001);
+  EXPECT_EQ(report.starting_version, 2001);
+  ASSERT_EQ(second.sent.size(), 1u) << second.sent.back();
+  EXPECT_THAT(second.sent[0], HasSubstr(comparison));
+}
+
+TEST_F(applied_history, a_fresh_database_has_no_history_to_compare_and_is_migrated) {
+  recording_session session(db.dsn());
+  EXPECT_EQ(up(session).steps.size(), 3u);
+  ASSERT_GE(session.sent.size(), 2u);
+  EXPECT_THAT(session.sent[0], HasSubstr(comparison));  // failed with 42P01: no table yet
+  EXPECT_TRUE(session.sent_containing(full_read));
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id > 0"), "3");
+}
+
+struct difference {
+  const char* what;
+  const char* change;  // SQL run on the migrated database
+  int steps;           // what `up` then applies; -1: it refuses
+};
+
+TEST_F(applied_history, whatever_makes_the_history_differ_leads_to_the_full_read) {
+  const difference cases[] = {
+      {"an applied file was edited (its recorded checksum differs)",
+       "UPDATE goose_db_version_meta SET checksum = 'edited' WHERE version_id = 1002", -1},
+      {"goose v3 rolled 2001 back (deleted its row)", "DELETE FROM goose_db_version WHERE version_id = 2001; DROP TABLE c",
+       1},
+      {"goose v2 rolled 2001 back (appended is_applied = false)",
+       "INSERT INTO goose_db_version (version_id, is_applied) VALUES (2001, false); DROP TABLE c", 1},
+      {"a newer deploy applied 2002, which this set lacks",
+       "INSERT INTO goose_db_version (version_id, is_applied) VALUES (2002, true)", 0},
+      {"goose applied 1001 (no side row)", "DELETE FROM goose_db_version_meta WHERE version_id = 1001", 0},
+      {"1001 was recorded by another module", "UPDATE goose_db_version_meta SET module = 'shop' WHERE version_id = 1001",
+       -1},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    test_database each;
+    recording_session first(each.dsn());
+    ASSERT_EQ(up(first).steps.size(), 3u);
+    each.exec(c.change);
+
+    recording_session session(each.dsn());
+    if (c.steps < 0) {
+      EXPECT_THROW(up(session), migrator::error);
+    } else {
+      EXPECT_EQ(up(session).steps.size(), static_cast<std::size_t>(c.steps));
+    }
+    EXPECT_TRUE(session.sent_containing(full_read));
+  }
+}
+
+}  // namespace
