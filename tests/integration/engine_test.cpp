@@ -133,6 +133,53 @@ TEST_F(engine_test, every_command) {
   EXPECT_THAT(status.out, HasSubstr("3 pending"));
 }
 
+// redo observed in the database, not in its message: the last migration's Down and
+// then its Up ran once each (a journal table that neither touches otherwise records
+// every run; the table the Up creates comes back as a new object; its history row
+// is a new one), and nothing before it was touched.
+TEST_F(engine_test, redo_rolls_back_and_reapplies_exactly_the_last_migration) {
+  write_module_set(
+      modules,
+      {{"db",
+        {{"01001_init.sql",
+          migration_text("CREATE SCHEMA db;\nCREATE TABLE db.runs (n serial PRIMARY KEY, what text NOT NULL);\n"
+                         "CREATE TABLE db.a (id int);\nINSERT INTO db.runs (what) VALUES ('up 1001');",
+                         "DROP SCHEMA db CASCADE;")},
+         {"01002_b.sql", migration_text("CREATE TABLE db.b (id int);\nINSERT INTO db.runs (what) VALUES ('up 1002');",
+                                        "DROP TABLE db.b;\nINSERT INTO db.runs (what) VALUES ('down 1002');")},
+         {"01003_c.sql", migration_text("CREATE TABLE db.c (id int);\nINSERT INTO db.runs (what) VALUES ('up 1003');",
+                                        "DROP TABLE db.c;\nINSERT INTO db.runs (what) VALUES ('down 1003');")}}}});
+  ASSERT_EQ(migrate({"up"}).code, 0);
+  const auto journal = [&] { return db.query("SELECT what FROM db.runs ORDER BY n"); };
+  ASSERT_EQ(journal(), (std::vector<std::string>{"up 1001", "up 1002", "up 1003"}));
+  const std::string a_oid = db.scalar("SELECT 'db.a'::regclass::oid::text");
+  const std::string b_oid = db.scalar("SELECT 'db.b'::regclass::oid::text");
+  const std::string c_oid = db.scalar("SELECT 'db.c'::regclass::oid::text");
+  const auto ids = [&] {
+    return db.query("SELECT version_id || ':' || id FROM goose_db_version WHERE version_id > 0 ORDER BY id");
+  };
+  const auto ids_before = ids();
+  ASSERT_EQ(ids_before.size(), 3u);
+  const std::string c_row_before = db.scalar("SELECT id::text FROM goose_db_version WHERE version_id = 1003");
+
+  auto r = migrate({"redo"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  // 1003 alone: its Down, then its Up; 1001 and 1002 did not run.
+  EXPECT_EQ(journal(), (std::vector<std::string>{"up 1001", "up 1002", "up 1003", "down 1003", "up 1003"}));
+  EXPECT_NE(db.scalar("SELECT 'db.c'::regclass::oid::text"), c_oid) << "db.c was not dropped and created again";
+  EXPECT_EQ(db.scalar("SELECT 'db.b'::regclass::oid::text"), b_oid);
+  EXPECT_EQ(db.scalar("SELECT 'db.a'::regclass::oid::text"), a_oid);
+  // History: the rows of 1001 and 1002 are the same rows; 1003's is a new one, once.
+  const auto ids_after = ids();
+  ASSERT_EQ(ids_after.size(), 3u);
+  EXPECT_EQ(ids_after[0], ids_before[0]);
+  EXPECT_EQ(ids_after[1], ids_before[1]);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id = 1003"), "1");
+  EXPECT_GT(std::stoll(db.scalar("SELECT id::text FROM goose_db_version WHERE version_id = 1003")),
+            std::stoll(c_row_before));
+  EXPECT_EQ(db.scalar("SELECT state FROM goose_db_version_meta WHERE version_id = 1003"), "applied");
+}
+
 TEST_F(engine_test, status_lists_modules_in_version_order_as_json) {
   write_two_modules();
   ASSERT_EQ(migrate({"up-to", "1001"}).code, 0);

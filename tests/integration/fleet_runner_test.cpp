@@ -276,7 +276,9 @@ void shards_apply_each_target_exactly_once_and_overlapping_runners_record_each_v
     const auto r = shard_run(shard);
     expect_no_password(r);
     ASSERT_EQ(r.code, 0) << r.err;
-    for (const auto& t : targets_of(r)) {
+    const auto shard_targets = targets_of(r);
+    EXPECT_GT(shard_targets.size(), 0u) << "shard " << shard << " ran no target";
+    for (const auto& t : shard_targets) {
       ++ran[t["target"].get<std::string>()];
       EXPECT_EQ(t["result"], "ok");
     }
@@ -312,7 +314,9 @@ void shards_apply_each_target_exactly_once_and_overlapping_runners_record_each_v
                                        "--table", "overlap_versions", "--json", "--exit-code"},
                                       fleet_env());
   ASSERT_EQ(status.code, 0) << status.err;
-  for (const auto& t : targets_of(status)) {
+  const auto status_targets = targets_of(status);
+  ASSERT_EQ(status_targets.size(), 213u) << status.out;
+  for (const auto& t : status_targets) {
     EXPECT_EQ(t["current"], true);
     EXPECT_EQ(t["version"], 1006);
     EXPECT_EQ(t["pending"], 0);
@@ -478,7 +482,9 @@ TEST_F(fleet, dry_run_version_and_validate_change_nothing) {
   };
   auto r = with({"migrate", "up", "--dry-run", "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const auto& t : targets_of(r)) {
+  const auto planned = targets_of(r);
+  ASSERT_EQ(planned.size(), 3u) << r.out;
+  for (const auto& t : planned) {
     EXPECT_EQ(t["planned"].size(), 4u);
     EXPECT_EQ(t["to_version"], 1004);
     EXPECT_EQ(t["applied"], 0);
@@ -488,7 +494,9 @@ TEST_F(fleet, dry_run_version_and_validate_change_nothing) {
   ASSERT_EQ(r.code, 0) << r.err;
   r = with({"migrate", "version", "--json"});
   ASSERT_EQ(r.code, 0) << r.err;
-  for (const auto& t : targets_of(r)) EXPECT_EQ(t["version"], 1002);
+  const auto versions = targets_of(r);
+  ASSERT_EQ(versions.size(), 3u) << r.out;
+  for (const auto& t : versions) EXPECT_EQ(t["version"], 1002);
   r = with({"migrate", "validate"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("ok: 1 modules, 4 migrations"));

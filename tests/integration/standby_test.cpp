@@ -11,6 +11,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -157,6 +160,15 @@ TEST_F(standby_refusal, every_writing_command_fails_before_any_statement_with_ex
     tx.exec("ALTER SYSTEM SET log_statement = 'all'");
     tx.exec("SELECT pg_reload_conf()");
   }
+  // The reload is asynchronous: wait until a new session has it, or no line below would be logged.
+  {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    std::string setting;
+    while ((setting = scalar(standby_db("app"), "SHOW log_statement")) != "all" &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_EQ(setting, "all") << "log_statement never took effect on the standby";
+  }
   const std::string before = scalar(standby_db("app"), "SELECT string_agg(version_id::text, ',' ORDER BY id) "
                                                        "FROM goose_db_version");
   const std::vector<std::vector<std::string>> commands{
@@ -175,7 +187,13 @@ TEST_F(standby_refusal, every_writing_command_fails_before_any_statement_with_ex
     // Every line: a multi-line batch continues on lines without "statement:".
     static const std::regex writing(R"(\b(CREATE|ALTER|DROP|INSERT|UPDATE|DELETE|TRUNCATE|COMMENT|GRANT|LOCK)\b)",
                                     std::regex::icase);
-    for (const auto& line : logged_since(replica->log_file(), log_size)) {
+    // The tool asks the server what it is before refusing: with log_statement = all at
+    // least that is logged. None logged means the check below looked at nothing.
+    const auto lines = logged_since(replica->log_file(), log_size);
+    const auto statements =
+        std::count_if(lines.begin(), lines.end(), [](const std::string& l) { return l.find("statement:") != std::string::npos; });
+    EXPECT_GT(statements, 0) << "the standby logged no statement of the tool";
+    for (const auto& line : lines) {
       EXPECT_THAT(line, Not(HasSubstr("ERROR:"))) << "the standby refused something the tool sent";
       EXPECT_FALSE(std::regex_search(line, writing)) << "sent to the standby: " << line;
     }

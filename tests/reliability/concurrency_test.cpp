@@ -2,11 +2,15 @@
 // --once`) started at once on an empty database, with the example modules and
 // with a generated set of 500+ migrations. Every process exits 0, every version
 // is recorded exactly once, and the schema is the one a single process makes.
+// The race is asserted, not assumed: at least one process logged that it waited
+// for the migration lock, and each migration was applied (by the logs of all
+// sixteen) by exactly one of them.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <memory>
+#include <regex>
 
 #include "reliability.h"
 
@@ -16,6 +20,33 @@ using testing_support::app_process;
 using testing_support::test_database;
 
 namespace {
+
+// (module, version) -> how many "applied <module> <version> ..." lines `err` holds.
+void count_applied(const std::string& err, std::map<std::pair<std::string, std::int64_t>, int>& counts) {
+  static const std::regex line(R"(applied +([A-Za-z0-9_]+) ([0-9]+) )");
+  for (std::sregex_iterator it(err.begin(), err.end(), line), end; it != end; ++it)
+    ++counts[{(*it)[1].str(), std::stoll((*it)[2].str())}];
+}
+
+// "" when the counts are the expected ones; otherwise the first few differences (the maps are long).
+std::string applied_mismatches(const std::map<std::pair<std::string, std::int64_t>, int>& seen,
+                               const std::map<std::pair<std::string, std::int64_t>, int>& expected) {
+  std::string out;
+  int shown = 0;
+  auto note = [&](const std::pair<std::string, std::int64_t>& key, int got, int want) {
+    if (shown++ < 10) out += "\n  " + key.first + " " + std::to_string(key.second) + ": applied " +
+                            std::to_string(got) + " time(s), expected " + std::to_string(want);
+  };
+  for (const auto& [key, want] : expected) {
+    auto it = seen.find(key);
+    const int got = it == seen.end() ? 0 : it->second;
+    if (got != want) note(key, got, want);
+  }
+  for (const auto& [key, got] : seen)
+    if (!expected.count(key)) note(key, got, 0);
+  if (shown > 10) out += "\n  ... " + std::to_string(shown - 10) + " more";
+  return out;
+}
 
 struct race_setup {
   std::string name;
@@ -59,6 +90,10 @@ void race(const race_setup& setup) {
   ASSERT_GT(expected_versions.size(), 0u);
   const std::string first_module = value(reference.dsn(), "SELECT module FROM goose_db_version_meta WHERE version_id = " +
                                                               std::to_string(expected_versions.begin()->first));
+  std::map<std::pair<std::string, std::int64_t>, int> expected_applied;  // every migration, once
+  for (const auto& row : rows(reference.dsn(), "SELECT module, version_id FROM goose_db_version_meta"))
+    expected_applied[{row[0], std::stoll(row[1])}] = 1;
+  ASSERT_EQ(expected_applied.size(), expected_versions.size());
 
   double worst_seconds = 0;
   int appliers_total = 0, waited_total = 0;
@@ -70,18 +105,26 @@ void race(const race_setup& setup) {
     for (int i = 0; i < processes; ++i)
       running.push_back(std::make_unique<app_process>(command_for(setup, secret_dsn(db.dsn(), i), dir)));
     int appliers = 0, waited = 0;  // waited: logged that it waits for the lock
+    std::map<std::pair<std::string, std::int64_t>, int> applied;  // over the logs of every process
     for (int i = 0; i < processes; ++i) {
       auto r = wait_at_most(*running[i], 300s);
       scan(r, setup.name + " process " + std::to_string(i));
       EXPECT_EQ(r.code, 0) << "process " << i << " of " << processes << ":\n" << r.err;
       // The first migration is applied by exactly one of them.
       if (logged_applied(r.err, first_module, expected_versions.begin()->first)) ++appliers;
+      count_applied(r.err, applied);
       if (r.err.find("waiting for the migration lock") != std::string::npos ||
           r.err.find("holds the migration lock") != std::string::npos)
         ++waited;
     }
     worst_seconds = std::max(worst_seconds, seconds_since(start));
     EXPECT_EQ(appliers, 1) << "processes whose log says they applied the first migration";
+    // They raced: someone found the lock taken (16 processes started at once, and
+    // the first holds it for its whole run).
+    EXPECT_GE(waited, 1) << "no process logged a wait for the migration lock: the runners never contended";
+    // Each migration applied by exactly one process: no log line twice, none missing, nothing else.
+    EXPECT_EQ(applied_mismatches(applied, expected_applied), "")
+        << "\"applied <module> <version>\" lines over all " << processes << " processes vs one per migration";
     appliers_total += appliers;
     waited_total += waited;
 

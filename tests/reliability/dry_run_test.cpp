@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <set>
@@ -32,6 +34,7 @@ constexpr const char* goose_lock_key = "4097083626";
 // What the monitor saw the command's backends do.
 struct observed {
   int polls = 0;
+  int backends = 0;                 // client backends of the command in the latest poll
   bool blocked_on_history = false;  // waited for our lock on the history tables
   std::set<std::string> forbidden;  // "locktype mode relation" beyond reading, "xid", "new relation"
   std::set<std::string> seen;       // every lock seen, for the failure message
@@ -57,13 +60,16 @@ class monitor {
         auto r = tx.exec(
             "SELECT a.backend_xid IS NOT NULL, coalesce(l.locktype, ''), coalesce(l.mode, ''), "
             "coalesce(l.granted, true), coalesce(l.relation::regclass::text, ''), "
-            "coalesce(l.classid::text || '/' || l.objid::text, '') "
+            "coalesce(l.classid::text || '/' || l.objid::text, ''), a.pid "
             "FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid "
             "WHERE a.datname = current_database() AND a.backend_type = 'client backend' "
             "AND a.pid <> pg_backend_pid() AND a.pid <> " + std::to_string(holder_pid));
         const std::string now = tx.exec(relations_sql)[0][0].c_str();
-        std::lock_guard<std::mutex> guard(mutex_);
+        std::unique_lock<std::mutex> guard(mutex_);
         ++seen_.polls;
+        std::set<std::string> pids;
+        for (const auto& row : r) pids.insert(row[6].c_str());
+        seen_.backends = static_cast<int>(pids.size());
         if (now != relations) seen_.forbidden.insert("new relation (" + relations + " -> " + now + ")");
         for (const auto& row : r) {
           const std::string type = row[1].c_str(), mode = row[2].c_str(), relation = row[4].c_str();
@@ -81,8 +87,10 @@ class monitor {
               (type == "relation" && mode == "AccessShareLock") || type == "virtualxid" || starting_up;
           if (!reading) seen_.forbidden.insert(what);
         }
+        guard.unlock();
+        polled_.notify_all();
         tx.commit();
-        std::this_thread::sleep_for(2ms);
+        std::this_thread::sleep_for(2ms);  // the polling interval, not a wait for anything
       }
     });
   }
@@ -93,13 +101,20 @@ class monitor {
     std::lock_guard<std::mutex> guard(mutex_);
     return seen_;
   }
-  bool blocked_on_history() {
+  // Waits (at most `limit`, a generous bound that only a hang reaches) until a
+  // poll leaves `done` true; returns whether one did.
+  bool wait_for(const std::function<bool(const observed&)>& done, std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> guard(mutex_);
+    return polled_.wait_for(guard, limit, [&] { return done(seen_); });
+  }
+  int polls() {
     std::lock_guard<std::mutex> guard(mutex_);
-    return seen_.blocked_on_history;
+    return seen_.polls;
   }
 
  private:
   std::atomic<bool> stop_{false};
+  std::condition_variable polled_;
   std::mutex mutex_;
   observed seen_;
   std::thread thread_;
@@ -127,12 +142,20 @@ std::pair<run_result, observed> run_watched(const std::string& plain, const std:
 
   monitor watch(plain, holder_pid);
   app_process p(args);
-  for (int waited = 0; waited < 30000 && !watch.blocked_on_history(); waited += 5) std::this_thread::sleep_for(5ms);
-  std::this_thread::sleep_for(100ms);  // more polls while it waits
+  // Caught in flight: blocked on the history tables. Then some more polls while it
+  // waits there, so that any lock it holds while blocked is seen.
+  if (watch.wait_for([](const observed& o) { return o.blocked_on_history; }, 60s)) {
+    const int caught_at = watch.polls();
+    EXPECT_TRUE(watch.wait_for([caught_at](const observed& o) { return o.polls >= caught_at + 20; }, 60s))
+        << "the monitor stopped polling";
+  }
   table_lock->commit();
   table_lock.reset();
   auto r = wait_at_most(p, 60s);
-  std::this_thread::sleep_for(20ms);  // the backend leaves after the client
+  // The backend leaves after the client: watch until a poll after the exit finds it gone.
+  const int exited_at = watch.polls();
+  EXPECT_TRUE(watch.wait_for([exited_at](const observed& o) { return o.polls > exited_at && o.backends == 0; }, 60s))
+      << "the command's backend stayed after it exited";
   auto seen = watch.stop();
   if (hold_advisory) {
     pqxx::nontransaction tx(holder);

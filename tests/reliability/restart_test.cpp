@@ -169,8 +169,9 @@ TEST(reliability_restart, start_waits_for_a_server_that_is_down_then_migrates) {
   cluster.stop();
   const auto start = std::chrono::steady_clock::now();
   app_process p({"start", "--once", "--wait-timeout", "60s", "--dsn", secret, "--modules-dir", example_modules_dir()});
-  ASSERT_TRUE(p.wait_for_err("waiting for the database", 20000)) << p.err_so_far();
-  std::this_thread::sleep_for(1s);
+  // It keeps waiting rather than giving up after one try: a later attempt is logged
+  // (attempts 100, 200, 400, 800 ms apart) before the server comes back.
+  ASSERT_TRUE(p.wait_for_err("waiting for the database (attempt 4)", 20000)) << p.err_so_far();
   const double down_s = seconds_since(start);
   cluster.start();
   auto r = wait_at_most(p, 60s);
@@ -182,6 +183,7 @@ TEST(reliability_restart, start_waits_for_a_server_that_is_down_then_migrates) {
   for (std::size_t at = r.err.find("waiting for the database"); at != std::string::npos;
        at = r.err.find("waiting for the database", at + 1))
     ++attempts;
+  EXPECT_GE(attempts, 4u) << r.err;
   report("start_waits", {{"exit_code", std::to_string(r.code)},
                          {"server_down_s", std::to_string(down_s)},
                          {"ready_after_s", std::to_string(seconds_since(start))},

@@ -1,5 +1,0 @@
-CREATE FUNCTION posting_notice() RETURNS void AS $$
-BEGIN
-    RAISE NOTICE 'treasurer $LEDGER_OWNER $LEDGER_OWNER';
-END;
-$$ LANGUAGE plpgsql;

@@ -1,1 +1,0 @@
-SELECT 2;       -- second

@@ -1,1 +1,0 @@
-SELECT 3; SELECT 4;  -- third: one line, one statement

@@ -1,2 +1,0 @@
--- +goose Up
--- the +goose format is explained in the docs

@@ -1,4 +1,0 @@
--- +goose Up
-  -- +goose StatementBegin
-SELECT 1;
-  -- +goose StatementEnd

@@ -1,2 +1,0 @@
--- +goose Down
-DROP TABLE fx_history;

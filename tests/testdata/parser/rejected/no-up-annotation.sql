@@ -1,4 +1,0 @@
-
-CREATE TABLE fx_rates (
-  currency text PRIMARY KEY
-);

@@ -1,3 +1,0 @@
--- +goose Up
--- +goose StatementBegin
-SELECT 1;

@@ -1,3 +1,0 @@
--- +goose Up
-SELECT 1;
--- +goose StatementEnd

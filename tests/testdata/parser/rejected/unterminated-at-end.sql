@@ -1,2 +1,0 @@
--- +goose Up
-SELECT count(*) FROM stock_moves

@@ -1,4 +1,0 @@
--- +goose Up
-SELECT count(*) FROM stock_moves
--- +goose Down
-SELECT 1;

@@ -1,5 +1,0 @@
-
--- +goose Up
-ALTER TABLE stock_moves
-
--- +goose Down

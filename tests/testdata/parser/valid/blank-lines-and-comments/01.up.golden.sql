@@ -1,3 +1,0 @@
-CREATE TABLE help_pages (
-    slug text,
-        body text);

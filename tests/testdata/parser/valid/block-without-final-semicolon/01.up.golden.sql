@@ -1,2 +1,0 @@
-CREATE TABLE audit_marks ( mark_id int );
-INSERT INTO audit_marks VALUES (1) -- no semicolon: the block still ends at StatementEnd

@@ -1,1 +1,0 @@
-CREATE TABLE café (naïve text);

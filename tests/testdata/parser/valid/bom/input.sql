@@ -1,4 +1,0 @@
-﻿-- +goose Up
-CREATE TABLE café (naïve text);
--- +goose Down
-DROP TABLE café;

@@ -1,5 +1,0 @@
-CREATE FUNCTION f() RETURNS int AS $$
-BEGIN
-  RETURN 1;
-END;
-$$ LANGUAGE plpgsql;

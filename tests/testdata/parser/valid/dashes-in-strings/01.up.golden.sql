@@ -1,1 +1,0 @@
-CREATE TABLE route_legs (hop text);

@@ -1,1 +1,0 @@
-COMMENT ON TABLE route_legs IS 'depot --> customer';

@@ -1,1 +1,0 @@
-INSERT INTO route_legs VALUES ('--;'), ('a -- b');

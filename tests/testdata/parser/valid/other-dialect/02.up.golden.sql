@@ -1,3 +1,0 @@
-CREATE TABLE `couriers` (
-    `courier_id` BIGINT NOT NULL
-) ENGINE = InnoDB;

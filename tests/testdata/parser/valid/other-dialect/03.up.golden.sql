@@ -1,1 +1,0 @@
-/*!80013 ALTER TABLE `parcels` ADD COLUMN `courier_id` BIGINT */;

@@ -1,1 +1,0 @@
-/*!80013 ALTER TABLE `couriers` ADD COLUMN `courier_name` TEXT */;

@@ -1,3 +1,0 @@
-INSERT INTO notes (body) VALUES ('first line;
-second line;
-');

@@ -1,2 +1,0 @@
-INSERT INTO notes (body) VALUES (E'it\'s;
-escaped \\';

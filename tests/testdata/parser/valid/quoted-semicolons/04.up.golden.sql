@@ -1,4 +1,0 @@
-CREATE FUNCTION tagged() RETURNS text AS $body$
-  SELECT 'not the end: $x$;
-  $$;';
-$body$ LANGUAGE sql;

@@ -1,2 +1,0 @@
-CREATE TABLE "odd;
-name" (id int);

@@ -1,3 +1,0 @@
-SELECT 1 /* a comment; /* nested;
-*/ still inside;
-*/;

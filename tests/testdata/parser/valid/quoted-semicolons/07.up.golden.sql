@@ -1,1 +1,0 @@
-SELECT 2; -- it's a comment, its quote opens nothing

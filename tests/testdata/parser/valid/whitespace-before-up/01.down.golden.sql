@@ -1,1 +1,0 @@
-DROP INDEX IF EXISTS ledger_entries_booked_at_idx;

@@ -1,1 +1,0 @@
-CREATE INDEX ON ledger_entries (booked_at);
