@@ -15,6 +15,7 @@
 #include "command.h"
 #include "exit_codes.h"
 #include "fleet_progress.h"
+#include "interrupt_watch.h"
 #include "migrator/dsn.h"
 #include "migrator/fleet.h"
 #include "migrator/fleet_runner.h"
@@ -125,6 +126,10 @@ class fleet_logger final : public migrator::fleet_observer {
     // Runs on the target's thread: its log_scope names the target.
     if (r.outcome == target_outcome::failed) {
       spdlog::error("failed after {}: {}", duration_text(r.duration), first_line(r.error));
+    } else if (r.outcome == target_outcome::interrupted) {
+      spdlog::warn("stopped after {}: {}", duration_text(r.duration), first_line(r.error));
+    } else if (r.outcome == target_outcome::skipped) {
+      spdlog::info("{}", r.error);
     } else if (action_ == migrator::fleet_action::apply) {
       if (r.applied)
         spdlog::info("applied {} migration(s) in {}; at version {}", r.applied, duration_text(r.duration), r.to_version);
@@ -145,6 +150,14 @@ const char* result_word(const migrator::target_result& r, migrator::fleet_action
   return "ok";
 }
 
+// The engine's message starts "interrupted: ", which the RESULT column already says.
+std::string without_interrupted_prefix(const migrator::target_result& r) {
+  const std::string prefix = "interrupted: ";
+  if (r.outcome == target_outcome::interrupted && r.error.compare(0, prefix.size(), prefix) == 0)
+    return r.error.substr(prefix.size());
+  return r.error;
+}
+
 void print_table(std::ostream& out, const migrator::fleet_report& report, migrator::fleet_action action,
                  const std::string& command) {
   std::size_t width = 6;
@@ -161,13 +174,14 @@ void print_table(std::ostream& out, const migrator::fleet_report& report, migrat
         << (status ? "" : ran ? std::to_string(r.to_version) : "-") << std::setw(9)
         << (ran ? std::to_string(status ? r.pending : r.applied) : "-") << std::setw(11)
         << (ran ? duration_text(r.duration) : "-") << "  " << result_word(r, action);
-    if (r.outcome != target_outcome::ok) out << ": " << first_line(r.error);
+    if (r.outcome != target_outcome::ok) out << ": " << first_line(without_interrupted_prefix(r));
     out << '\n';
   }
   out << '\n'
       << command << ": " << report.targets.size() << " target(s): " << report.count(target_outcome::ok) << " ok, "
-      << report.count(target_outcome::failed) << " failed, " << report.count(target_outcome::skipped)
-      << " skipped, in " << duration_text(report.duration) << '\n';
+      << report.count(target_outcome::failed) << " failed, " << report.count(target_outcome::skipped) << " skipped";
+  if (const auto stopped = report.count(target_outcome::interrupted)) out << ", " << stopped << " interrupted";
+  out << ", in " << duration_text(report.duration) << '\n';
 }
 
 nlohmann::ordered_json report_json(const migrator::fleet_report& report, migrator::fleet_action action,
@@ -204,6 +218,7 @@ nlohmann::ordered_json report_json(const migrator::fleet_report& report, migrato
           {"ok", report.count(target_outcome::ok)},
           {"failed", report.count(target_outcome::failed)},
           {"skipped", report.count(target_outcome::skipped)},
+          {"interrupted", report.count(target_outcome::interrupted)},
           {"duration_ms", report.duration.count()}};
 }
 
@@ -224,6 +239,10 @@ void add_fleet_options(po::options_description& o, bool with_json) {
 
 int run_fleet(command_context& ctx, migrator::fleet_action action, migrator::plan_request request,
               const std::string& command) {
+  // Before any thread starts, so only it receives SIGINT/SIGTERM. Until the
+  // stop is attached (reading the file, expansion queries, module sets:
+  // nothing to undo) a signal exits 8 at once, as a single run's does.
+  interrupt_watch signals;
   std::vector<migrator::fleet_target> targets;
   const std::size_t canaries = selected_targets(ctx, targets);
   const auto members = with_module_sets(ctx, std::move(targets), action != migrator::fleet_action::status);
@@ -237,8 +256,15 @@ int run_fleet(command_context& ctx, migrator::fleet_action action, migrator::pla
   options.canaries = canaries;
   options.connect_timeout_seconds = connect_seconds(ctx.settings);
 
+  migrator::fleet_stop stop;
+  options.stop = &stop;
   migrator::fleet_report report;
   {
+    signals.attach_fleet(&stop);
+    struct detach {
+      interrupt_watch& w;
+      ~detach() { w.attach_fleet(nullptr); }
+    } detach_at_exit{signals};
     std::unique_ptr<progress_display> progress;
     if (stderr_is_terminal(ctx) && !members.empty()) progress = std::make_unique<progress_display>(members.size());
     fleet_logger logger(action, progress.get());
@@ -248,6 +274,8 @@ int run_fleet(command_context& ctx, migrator::fleet_action action, migrator::pla
     ctx.out << report_json(report, action, command).dump(2) << '\n';
   else
     print_table(ctx.out, report, action, command);
+  // Like a single run's: the signal's code, whatever else failed meanwhile.
+  if (stop.requested()) return exit_interrupted;
   if (!report.all_ok()) return exit_partial;
   if (action == migrator::fleet_action::status && ctx.vm.count("exit-code") && ctx.vm["exit-code"].as<bool>() &&
       std::any_of(report.targets.begin(), report.targets.end(), [](const auto& r) { return !r.current; }))

@@ -66,6 +66,14 @@ void interrupt_watch::watch() {
       received_cv_.notify_all();
       continue;
     }
+    if (auto* fleet = fleet_.load()) {
+      spdlog::warn("received {}: stopping the fleet run (on every running target the statement in flight is "
+                   "cancelled and its transaction rolled back; no other target starts); a second signal exits "
+                   "at once",
+                   signal_name(sig));
+      fleet->request();
+      continue;
+    }
     if (auto* engine = engine_.load()) {
       spdlog::warn("received {}: stopping the migration run (the statement in flight is cancelled and its "
                    "transaction rolled back); a second signal exits at once",

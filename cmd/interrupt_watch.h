@@ -5,6 +5,9 @@
 //  - with an engine attached, the first signal calls engine::interrupt() (the
 //    run cancels the statement in flight, rolls back, releases the lock and
 //    fails with error_code::interrupted: exit 8); a second exits at once (8);
+//  - with a fleet_stop attached (a fleet run), the first signal requests the
+//    stop: every target's running engine is interrupted as above and no target
+//    starts after it; run_fleet then exits 8; a second exits at once (8);
 //  - with none attached (connecting, loading modules: nothing to undo), the
 //    first signal exits at once (8), unless wait() is waiting for it.
 #pragma once
@@ -17,6 +20,7 @@
 #include <thread>
 
 #include "migrator/engine.h"
+#include "migrator/fleet_runner.h"
 
 namespace app {
 
@@ -29,6 +33,8 @@ class interrupt_watch {
 
   // The engine to interrupt (nullptr: none). It must outlive the attachment.
   void attach(migrator::engine* engine) noexcept { engine_.store(engine); }
+  // The fleet run to stop (nullptr: none). It must outlive the attachment.
+  void attach_fleet(migrator::fleet_stop* fleet) noexcept { fleet_.store(fleet); }
   // Blocks until a signal arrives (the application serving until stopped);
   // returns it. While wait() runs, the first signal does not exit.
   int wait();
@@ -39,6 +45,7 @@ class interrupt_watch {
   sigset_t signals_{};
   sigset_t previous_mask_{};
   std::atomic<migrator::engine*> engine_{nullptr};
+  std::atomic<migrator::fleet_stop*> fleet_{nullptr};
   std::mutex mutex_;
   std::condition_variable received_cv_;
   bool waiting_ = false;  // guarded by mutex_

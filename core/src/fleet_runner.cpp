@@ -15,8 +15,28 @@ const char* to_string(target_outcome outcome) noexcept {
     case target_outcome::ok: return "ok";
     case target_outcome::failed: return "failed";
     case target_outcome::skipped: return "skipped";
+    case target_outcome::interrupted: return "interrupted";
   }
   return "?";
+}
+
+void fleet_stop::request() noexcept {
+  std::lock_guard<std::mutex> guard(mutex_);
+  requested_.store(true);
+  for (engine* e : running_) e->interrupt();
+}
+
+bool fleet_stop::attach(engine* e) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  // Under the mutex: either request() sees this engine, or this sees the request.
+  if (requested_.load()) return false;
+  running_.push_back(e);
+  return true;
+}
+
+void fleet_stop::detach(engine* e) noexcept {
+  std::lock_guard<std::mutex> guard(mutex_);
+  running_.erase(std::remove(running_.begin(), running_.end(), e), running_.end());
 }
 
 std::size_t fleet_report::count(target_outcome outcome) const {
@@ -27,6 +47,10 @@ std::size_t fleet_report::count(target_outcome outcome) const {
 namespace {
 
 using clock = std::chrono::steady_clock;
+
+const char* const not_started_after_stop = "not started: the run was interrupted";
+
+bool stop_requested(const fleet_options& options) { return options.stop && options.stop->requested(); }
 
 class step_forwarder final : public run_observer {
  public:
@@ -49,8 +73,37 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
   const auto start = clock::now();
   log_scope scope({{"target", t.name}});
   if (observer) observer->target_started(t.name);
+  // A stop while this target connected: it is not started (nothing of it ran).
+  const auto stopped_before_start = [&] {
+    result.outcome = target_outcome::skipped;
+    result.error = not_started_after_stop;
+  };
+  const auto finish = [&] {
+    result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+    if (observer) observer->target_finished(result);
+  };
+  // A failure caused by the stop (the cancelled history read of status or a
+  // dry run, which write nothing) is the stop's, not the target's.
+  const auto outcome_of = [&](error_code code) {
+    return code == error_code::interrupted || (stop_requested(options) && code == error_code::database &&
+                                               options.action != fleet_action::apply)
+               ? target_outcome::interrupted
+               : target_outcome::failed;
+  };
   try {
     engine e(with_connect_timeout(t.dsn, options.connect_timeout_seconds), *member.set, options.engine);
+    if (options.stop && !options.stop->attach(&e)) {
+      stopped_before_start();
+      finish();
+      return;
+    }
+    struct detach_at_exit {
+      fleet_stop* stop;
+      engine* e;
+      ~detach_at_exit() {
+        if (stop) stop->detach(e);
+      }
+    } detach{options.stop, &e};
     switch (options.action) {
       case fleet_action::status: {
         const status_report before = e.status();
@@ -80,14 +133,14 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
     }
     result.outcome = target_outcome::ok;
   } catch (const run_error& err) {
-    result.outcome = target_outcome::failed;
+    result.outcome = outcome_of(err.code());
     result.code = err.code();
     result.error = redact_secrets(err.what(), t.dsn);
     result.applied = err.done().steps.size();
     result.from_version = err.done().starting_version;
     result.to_version = err.done().current_version;
   } catch (const error& err) {
-    result.outcome = target_outcome::failed;
+    result.outcome = outcome_of(err.code());
     result.code = err.code();
     result.error = redact_secrets(err.what(), t.dsn);
   } catch (const std::exception& err) {
@@ -95,8 +148,7 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
     result.code = error_code::database;
     result.error = redact_secrets(err.what(), t.dsn);
   }
-  result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
-  if (observer) observer->target_finished(result);
+  finish();
 }
 
 // Runs members [first, last) on up to `jobs` threads, in order of start.
@@ -108,6 +160,7 @@ bool run_range(const std::vector<fleet_member>& members, std::size_t first, std:
   auto worker = [&] {
     for (;;) {
       if (options.fail_fast && failed.load()) return;
+      if (stop_requested(options)) return;
       const std::size_t i = next.fetch_add(1);
       if (i >= last) return;
       run_one(members[i], options, observer, results[i]);
@@ -145,10 +198,15 @@ fleet_report run_fleet(const std::vector<fleet_member>& members, const fleet_opt
     stop = run_range(members, 0, canaries, options, observer, report.targets);
     if (stop) why = "not started: a canary failed";
   }
+  if (!stop && stop_requested(options)) {
+    stop = true;
+    why = not_started_after_stop;
+  }
   if (!stop) {
     stop = run_range(members, canaries, members.size(), options, observer, report.targets) && options.fail_fast;
     if (stop) why = "not started: --fail-fast after a failure";
   }
+  if (stop_requested(options)) why = not_started_after_stop;
   for (auto& r : report.targets)
     if (r.outcome == target_outcome::skipped && r.error.empty()) r.error = why.empty() ? "not started" : why;
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);

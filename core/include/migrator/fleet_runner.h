@@ -7,7 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,6 +26,26 @@ namespace migrator {
 struct fleet_member {
   fleet_target target;
   std::shared_ptr<const module_set> set;
+};
+
+// Stops a fleet run from another thread (app's SIGINT/SIGTERM watch): request()
+// interrupts every target's running engine (engine::interrupt: the statement in
+// flight is cancelled, its transaction rolled back, the target's lock released)
+// and no target starts after it. Not for a signal handler: it takes a mutex.
+class fleet_stop {
+ public:
+  void request() noexcept;
+  bool requested() const noexcept { return requested_.load(); }
+
+  // For run_fleet: `e` is interrupted by a request() until detach(e). Returns
+  // false, attaching nothing, when a stop was already requested.
+  bool attach(engine* e);
+  void detach(engine* e) noexcept;
+
+ private:
+  std::mutex mutex_;
+  std::atomic<bool> requested_{false};
+  std::vector<engine*> running_;  // guarded by mutex_
 };
 
 enum class fleet_action {
@@ -44,9 +66,14 @@ struct fleet_options {
   std::size_t canaries = 0;
   // libpq connect_timeout added to each DSN that sets none (seconds). Default: 5.
   int connect_timeout_seconds = 5;
+  // When set, request() stops the run (see fleet_stop). Default: none.
+  fleet_stop* stop = nullptr;
 };
 
-enum class target_outcome { ok, failed, skipped };
+// interrupted: a fleet_stop stopped the target's run (what it applied before is
+// kept; the migration in flight was rolled back, or a NO TRANSACTION one left
+// dirty between statements). skipped: not started.
+enum class target_outcome { ok, failed, skipped, interrupted };
 const char* to_string(target_outcome outcome) noexcept;
 
 struct target_result {
@@ -62,7 +89,7 @@ struct target_result {
   std::vector<plan_step> plan;    // plan: the steps
   std::chrono::milliseconds duration{0};
   std::optional<error_code> code;  // failed: the error's code
-  std::string error;               // failed: the whole message (no DSN); skipped: why
+  std::string error;               // failed, interrupted: the whole message (no DSN); skipped: why
 };
 
 struct fleet_report {
