@@ -1,15 +1,18 @@
-// Golden tests over tests/testdata/parser (written for this project; see its
-// README): the statements each valid file splits into, in both directions, the
-// exact message of each file that must be rejected, and the transaction flag.
-// Where goose v3 behaves the same, these pin goose's behaviour; the README says
-// which cases are our intended differences.
+// Golden tests over tests/testdata/parser (designed for this project; see its
+// README): for every accepted file, the statements it splits into in both
+// directions and its transaction flag, exactly as `app migrate inspect --json`
+// prints them (accepted/NAME.json); for every rejected file, its exact message
+// (rejected/NAME.error). Where goose v3 behaves the same, these pin goose's
+// behaviour; the README names the files that pin our intended differences.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>  // header-only: the expected files are inspect's JSON
 
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,10 +26,10 @@ using testing_support::read_file;
 
 const fs::path corpus = fs::path(MIGRATOR_TESTDATA_DIR) / "parser";
 
-// The environment every corpus file is parsed with (LEDGER_MISSING stays unset).
+// The environment every corpus file is parsed with (CORPUS_UNSET stays unset).
 migrator::env_lookup corpus_env() {
   static const std::map<std::string, std::string> vars = {
-      {"LEDGER_SCHEMA", "ledger"}, {"LEDGER_OWNER", "treasurer"}, {"LEDGER_BLANK", ""}};
+      {"CORPUS_SCHEMA", "billing"}, {"CORPUS_ROLE", "billing_writer"}, {"CORPUS_EMPTY", ""}};
   return [](const std::string& name) -> std::optional<std::string> {
     auto it = vars.find(name);
     if (it == vars.end()) return std::nullopt;
@@ -34,100 +37,118 @@ migrator::env_lookup corpus_env() {
   };
 }
 
-// NN.<direction>.golden.sql files of a directory, by statement index (0-based).
-std::map<int, std::string> goldens(const fs::path& dir, const std::string& direction) {
-  static const std::regex name(R"((\d+)\.(up|down)\.golden\.sql)");
-  std::map<int, std::string> found;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    std::smatch m;
-    const std::string file = entry.path().filename().string();
-    if (std::regex_match(file, m, name) && m[2] == direction)
-      found[std::stoi(m[1]) - 1] = read_file(entry.path());
-  }
-  return found;
-}
-
-struct valid_case {
-  std::string dir;  // relative to the corpus root
+struct accepted_case {
+  std::string stem;  // accepted/<stem>.sql and accepted/<stem>.json
   std::size_t up;
   std::size_t down;
+  bool transaction;
 };
 
-void PrintTo(const valid_case& c, std::ostream* os) { *os << c.dir; }
+void PrintTo(const accepted_case& c, std::ostream* os) { *os << c.stem; }
 
-// The statement counts, written out so that a lost golden file cannot go unnoticed.
-const std::vector<valid_case> valid_cases = {
-    {"valid/annotation-spelling", 3, 0},
-    {"valid/blank-lines-and-comments", 5, 1},
-    {"valid/block-of-many-statements", 1, 1},
-    {"valid/block-without-final-semicolon", 1, 1},
-    {"valid/bom", 1, 1},
-    {"valid/comments-around-statements", 2, 2},
-    {"valid/crlf", 3, 2},
-    {"valid/dashes-in-strings", 3, 1},
-    {"valid/multi-line-strings", 3, 1},
-    {"valid/other-dialect", 4, 0},
-    {"valid/quoted-semicolons", 8, 2},
-    {"valid/single-quoted-body", 1, 0},
-    {"valid/whitespace-before-up", 1, 1},
-    {"envsub/off-by-default", 1, 0},
-    {"envsub/on-and-off", 3, 0},
-    {"envsub/on-before-up", 3, 1},
+// Counts and flags written out again, so that an expected file regenerated
+// without review, or lost, cannot go unnoticed.
+const std::vector<accepted_case> accepted_cases = {
+    {"02401_identity_comments", 4, 1, true},
+    {"02402_identity_no_transaction_last", 1, 1, false},
+    {"02403_identity_transaction_by_default", 2, 1, true},
+    {"02404_identity_crlf", 2, 2, true},
+    {"02405_identity_bom", 2, 1, true},
+    {"03301_inventory_dollar_bodies", 4, 3, true},
+    {"03302_inventory_no_transaction", 1, 1, false},
+    {"04101_billing_annotation_spellings", 3, 2, true},
+    {"04102_billing_statement_blocks", 3, 1, true},
+    {"04103_billing_envsub_before_up", 2, 2, true},
+    {"04104_billing_envsub_switching", 5, 2, true},
+    {"04105_billing_envsub_off_by_default", 3, 1, true},
+    {"05201_notifications_quoting", 5, 2, true},
+    {"05202_notifications_blank_lines", 3, 2, true},
+    {"05203_notifications_quote_aware_ends", 8, 2, true},
 };
 
-std::string case_name(const testing::TestParamInfo<valid_case>& info) {
-  std::string s = info.param.dir;
-  std::replace_if(
-      s.begin(), s.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
-  return s;
+constexpr std::size_t rejected_count = 26;
+
+std::string case_name(const testing::TestParamInfo<accepted_case>& info) { return "v" + info.param.stem; }
+
+std::vector<std::string> sql_of(const std::vector<migrator::statement>& statements) {
+  std::vector<std::string> r;
+  for (const auto& s : statements) r.push_back(s.sql);
+  return r;
 }
 
-void expect_matches_goldens(const fs::path& dir, const std::vector<migrator::statement>& got,
-                            std::size_t count, const std::string& direction) {
-  const auto want = goldens(dir, direction);
-  ASSERT_EQ(want.size(), count) << dir << ": golden files for " << direction;
-  ASSERT_EQ(got.size(), count) << dir << ": " << direction << " statements";
-  for (const auto& [index, text] : want) {
-    ASSERT_LT(static_cast<std::size_t>(index), got.size()) << "golden files are numbered from 01";
-    EXPECT_EQ(got[index].sql, text) << (dir / (std::to_string(index + 1) + "." + direction + ".golden.sql"));
-    EXPECT_GT(got[index].line, 0);
+// Line `n` (1-based) of a file, without its CR, BOM or leading whitespace.
+std::string source_line(const std::string& text, int n) {
+  std::istringstream in(text);
+  std::string line;
+  for (int i = 0; i < n && std::getline(in, line); ++i) {
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+  return line.substr(std::min(line.find_first_not_of(" \t"), line.size()));
+}
+
+// Each statement's line is where its text begins: that source line is the
+// statement's first line (checked where no ENVSUB changes the text).
+void expect_lines(const std::string& text, const std::vector<migrator::statement>& statements) {
+  const bool substituted = text.find("ENVSUB ON") != std::string::npos ||
+                           text.find("envsub on") != std::string::npos;
+  for (const auto& s : statements) {
+    ASSERT_GT(s.line, 0) << s.sql;
+    if (substituted) continue;
+    EXPECT_EQ(source_line(text, s.line), s.sql.substr(0, s.sql.find('\n'))) << "line " << s.line;
   }
 }
 
-class Valid : public testing::TestWithParam<valid_case> {};
+class Accepted : public testing::TestWithParam<accepted_case> {};
 
-TEST_P(Valid, SplitsAsTheGoldenFilesSay) {
-  const valid_case& c = GetParam();
-  const fs::path dir = corpus / c.dir;
-  const auto body =
-      migrator::parse_migration(read_file(dir / "input.sql"), (dir / "input.sql").string(), corpus_env());
-  expect_matches_goldens(dir, body.up, c.up, "up");
-  expect_matches_goldens(dir, body.down, c.down, "down");
-  EXPECT_TRUE(body.use_transaction);
+TEST_P(Accepted, SplitsAsItsJsonSays) {
+  const accepted_case& c = GetParam();
+  const fs::path sql = corpus / "accepted" / (c.stem + ".sql");
+  const std::string text = read_file(sql);
+  const auto body = migrator::parse_migration(text, sql.string(), corpus_env());
+  const auto parts = migrator::parse_file_name(sql.string());
+  ASSERT_TRUE(parts && parts->version) << "corpus files are named <version>_<name>.sql";
+
+  const auto want = nlohmann::json::parse(read_file(corpus / "accepted" / (c.stem + ".json")));
+  EXPECT_EQ(want.at("version"), *parts->version);
+  EXPECT_EQ(want.at("name"), parts->name);
+  EXPECT_EQ(want.at("transaction").get<bool>(), body.use_transaction);
+  EXPECT_EQ(want.at("up").get<std::vector<std::string>>(), sql_of(body.up));
+  EXPECT_EQ(want.at("down").get<std::vector<std::string>>(), sql_of(body.down));
+
+  EXPECT_EQ(body.up.size(), c.up);
+  EXPECT_EQ(body.down.size(), c.down);
+  EXPECT_EQ(body.use_transaction, c.transaction);
+  expect_lines(text, body.up);
+  expect_lines(text, body.down);
 }
 
-INSTANTIATE_TEST_SUITE_P(Corpus, Valid, testing::ValuesIn(valid_cases), case_name);
+INSTANTIATE_TEST_SUITE_P(Corpus, Accepted, testing::ValuesIn(accepted_cases), case_name);
 
-TEST(Corpus, EveryValidDirectoryIsInTheTable) {
-  std::size_t on_disk = 0;
-  for (const char* group : {"valid", "envsub"}) {
-    for (const auto& entry : fs::directory_iterator(corpus / group)) {
-      ++on_disk;
-      const std::string dir = std::string(group) + "/" + entry.path().filename().string();
-      EXPECT_TRUE(std::any_of(valid_cases.begin(), valid_cases.end(),
-                              [&](const valid_case& c) { return c.dir == dir; }))
-          << dir << " has no row in valid_cases";
-      EXPECT_TRUE(fs::exists(entry.path() / "input.sql")) << dir;
-    }
+TEST(Corpus, EveryAcceptedFileIsInTheTableWithItsJson) {
+  std::set<std::string> sql, json;
+  for (const auto& entry : fs::directory_iterator(corpus / "accepted")) {
+    const std::string ext = entry.path().extension().string();
+    if (ext == ".sql") sql.insert(entry.path().stem().string());
+    else if (ext == ".json") json.insert(entry.path().stem().string());
+    else ADD_FAILURE() << entry.path() << ": only NAME.sql and NAME.json belong in accepted/";
   }
-  EXPECT_EQ(on_disk, valid_cases.size());
+  EXPECT_EQ(sql, json) << "every accepted/NAME.sql has its accepted/NAME.json and no other";
+  std::set<std::string> table;
+  for (const auto& c : accepted_cases) table.insert(c.stem);
+  EXPECT_EQ(sql, table) << "accepted_cases lists every accepted file";
+  EXPECT_EQ(sql.size(), accepted_cases.size());
 }
 
 // rejected/NAME.sql must fail with exactly "PATH:" followed by rejected/NAME.error.
 TEST(Corpus, EveryRejectedFileFailsWithItsMessage) {
-  std::size_t files = 0;
+  std::size_t files = 0, messages = 0;
   for (const auto& entry : fs::directory_iterator(corpus / "rejected")) {
-    if (entry.path().extension() != ".sql") continue;
+    if (entry.path().extension() == ".error") {
+      ++messages;
+      continue;
+    }
+    ASSERT_EQ(entry.path().extension(), ".sql") << entry.path();
     ++files;
     const std::string path = entry.path().string();
     SCOPED_TRACE(path);
@@ -145,25 +166,8 @@ TEST(Corpus, EveryRejectedFileFailsWithItsMessage) {
       EXPECT_GT(e.where().line, 0);
     }
   }
-  EXPECT_EQ(files, 21u);
-}
-
-TEST(Corpus, TransactionFlag) {
-  const std::vector<std::pair<std::string, bool>> files = {
-      {"00001_default_transaction.sql", true},
-      {"00002_block_in_down.sql", true},
-      {"00003_no_transaction.sql", false},
-      {"00004_no_transaction_after_down.sql", false},
-  };
-  for (const auto& [file, use_transaction] : files) {
-    const fs::path path = corpus / "transaction" / file;
-    const auto body = migrator::parse_migration(read_file(path), path.string(), corpus_env());
-    EXPECT_EQ(body.use_transaction, use_transaction) << file;
-    EXPECT_FALSE(body.up.empty()) << file;
-    EXPECT_FALSE(body.down.empty()) << file;
-  }
-  EXPECT_EQ(std::distance(fs::directory_iterator(corpus / "transaction"), fs::directory_iterator()),
-            static_cast<std::ptrdiff_t>(files.size()));
+  EXPECT_EQ(files, rejected_count);
+  EXPECT_EQ(messages, rejected_count);
 }
 
 }  // namespace

@@ -1,0 +1,3 @@
+-- +goose ENVSUB  ON
+-- +goose Up
+CREATE SCHEMA ${CORPUS_SCHEMA};

@@ -1,0 +1,3 @@
+-- +goose Up
+-- +goose ENVSUB ON
+COMMENT ON TABLE billing.payments IS 'amounts in cents, never in $';

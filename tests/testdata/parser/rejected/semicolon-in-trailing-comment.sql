@@ -1,0 +1,2 @@
+-- +goose Up
+TRUNCATE notifications.outbox -- empties the outbox;
