@@ -16,6 +16,7 @@
 #include "exit_codes.h"
 #include "migrator/baseline.h"
 #include "interrupt_watch.h"
+#include "logging.h"
 #include "migrator/dsn.h"
 #include "migrator/engine.h"
 #include "settings_options.h"
@@ -102,7 +103,9 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
     interrupt_watch& w;
     ~detach() { w.attach(nullptr); }
   } detach_at_exit{signals};
-  if (settings.allow_drift) spdlog::warn("--allow-drift: applying even if applied migrations were modified or are dirty");
+  if (settings.allow_drift)
+    log_event(spdlog::level::warn, "allow_drift", {},
+              "--allow-drift: applying even if applied migrations were modified or are dirty");
   if (dry_run(ctx)) {
     print_dry_run(ctx.out, engine.plan(request), command_name);
     return exit_ok;
@@ -112,20 +115,39 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
   try {
     auto report = engine.run(request, &observer);
     const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    const std::int64_t count = static_cast<std::int64_t>(report.steps.size());
+    const std::int64_t elapsed_us = elapsed.count();
     if (report.steps.empty())
-      spdlog::info("nothing to do; the database is at version {}", report.current_version);
+      log_event(spdlog::level::info, "nothing_to_do", {{"command", command_name}, {"at_version", report.current_version}},
+                "nothing to do; the database is at version {}", report.current_version);
     else if (kind == command_kind::stamp)
-      spdlog::info("recorded {} migration(s) as applied without running them; the database is at version {}",
-                   report.steps.size(), report.current_version);
+      log_event(spdlog::level::info, "run_done",
+                {{"command", command_name}, {"count", count}, {"duration_us", elapsed_us},
+                 {"at_version", report.current_version}},
+                "recorded {} migration(s) as applied without running them; the database is at version {}",
+                report.steps.size(), report.current_version);
+    else if (kind == command_kind::redo)
+      // Two steps, one migration: rolled back, then applied again.
+      log_event(spdlog::level::info, "run_done",
+                {{"command", command_name}, {"count", std::int64_t{1}}, {"duration_us", elapsed_us},
+                 {"at_version", report.current_version}},
+                "redid {} {} {} (rolled back and applied again) in {}; the database is at version {}",
+                report.steps.front().module, report.steps.front().version, report.steps.front().name,
+                format_duration(elapsed), report.current_version);
     else
-      spdlog::info("{} {} migration(s) in {}; the database is at version {}",
-                   report.steps.front().dir == direction::up ? "applied" : "rolled back", report.steps.size(),
-                   format_duration(elapsed), report.current_version);
+      log_event(spdlog::level::info, "run_done",
+                {{"command", command_name}, {"count", count}, {"duration_us", elapsed_us},
+                 {"at_version", report.current_version}},
+                "{} {} migration(s) in {}; the database is at version {}",
+                report.steps.front().dir == direction::up ? "applied" : "rolled back", report.steps.size(),
+                format_duration(elapsed), report.current_version);
     return exit_ok;
   } catch (const migrator::run_error& e) {
     if (!e.done().steps.empty())
-      spdlog::error("{} migration(s) of this run completed before the failure and stay as they are",
-                    e.done().steps.size());
+      log_event(spdlog::level::err, "run_partial",
+                {{"command", command_name}, {"count", static_cast<std::int64_t>(e.done().steps.size())}},
+                "{} migration(s) of this run completed before the failure and stay as they are",
+                e.done().steps.size());
     throw;
   }
 }
@@ -325,7 +347,7 @@ const command status_command{
       const std::string name = application_name_for("migrate status");
       auto connecting = connect_in_background(settings.dsn, name);
       auto set = load_module_set(settings);
-      for (const auto& p : set.problems) spdlog::warn("{}", p.str());
+      for (const auto& p : set.problems) log_event(spdlog::level::warn, "module_problem", {}, "{}", p.str());
       migrator::engine engine = open_engine(settings, set.set, connecting, name);
       auto report = engine.status();
       if (c.vm["json"].as<bool>())
@@ -384,7 +406,8 @@ const command repair_command{
       }
       if (checksums) {
         auto n = engine.repair_checksums();
-        spdlog::info("recorded {} checksum(s)", n);
+        log_event(spdlog::level::info, "checksums_recorded", {{"count", static_cast<std::int64_t>(n)}},
+                  "recorded {} checksum(s)", n);
         return static_cast<int>(exit_ok);
       }
       const auto version = c.vm["version"].as<std::int64_t>();
@@ -408,8 +431,11 @@ const command repair_command{
       }
       // The engine checks that the version is dirty, under the lock.
       const auto before = applied ? engine.repair_mark_applied(version) : engine.repair_mark_rolled_back(version);
-      spdlog::info("version {} ({} {}) is now recorded as {}", version, before.module, before.name,
-                   applied ? "applied" : "rolled back");
+      log_event(spdlog::level::info, "repaired",
+                {{"module", before.module}, {"version", version}, {"name", before.name},
+                 {"state", applied ? "applied" : "rolled_back"}},
+                "version {} ({} {}) is now recorded as {}", version, before.module, before.name,
+                applied ? "applied" : "rolled back");
       return static_cast<int>(exit_ok);
     }};
 
@@ -468,6 +494,8 @@ migrator::engine_options engine_options_from(const app::settings& s, const std::
                                   : migrator::lock_mode::automatic;
   o.table = s.table;
   o.lock_timeout = s.lock_timeout;
+  o.lock_lease = s.lock_lease;
+  o.lock_id = s.lock_id;
   o.statement_timeout = s.statement_timeout;
   o.db_lock_timeout = s.db_lock_timeout;
   o.allow_drift = s.allow_drift;

@@ -1,6 +1,7 @@
 #include "settings.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cctype>
 #include <deque>
 
@@ -92,6 +93,25 @@ std::size_t jobs_value(const raw_value& v) {
   return static_cast<std::size_t>(n);
 }
 
+// A positive bigint, as goose's table locker requires of its lock ids.
+std::int64_t lock_id_value(const raw_value& v) {
+  std::int64_t id = 0;
+  const char* end = v.text.data() + v.text.size();
+  auto [stop, problem] = std::from_chars(v.text.data(), end, id);
+  if (v.text.empty() || problem != std::errc() || stop != end || id <= 0)
+    fail(v.origin + ": bad lock id '" + v.text + "': expected a whole number from 1 to 9223372036854775807");
+  return id;
+}
+
+// Below a second the heartbeat (a third of the lease) would renew faster than a
+// busy server answers, and a lost beat would hand the lease to another runner.
+milliseconds lease_value(const raw_value& v) {
+  const milliseconds d = duration_value(v);
+  if (d < std::chrono::seconds(1) || d > std::chrono::hours(1))
+    fail(v.origin + ": bad lease '" + v.text + "': expected a duration from 1s to 1h");
+  return d;
+}
+
 std::string show(const std::optional<std::string>& s) { return s ? *s : "none"; }
 std::string show(const std::optional<milliseconds>& d) { return d ? format_duration(*d) : "none"; }
 std::string show(bool b) { return b ? "true" : "false"; }
@@ -149,12 +169,22 @@ std::vector<setting_spec> make_table() {
        "how long to wait for the migration lock held by another runner, e.g. 30s, 5m, 1h30m; 0 = try once",
        [](const settings& s) { return format_duration(s.lock_timeout); },
        [](settings& s, const raw_value& v) { s.lock_timeout = duration_value(v); }},
+      {"migrations.lock_lease", "lock-lease", "DURATION", "", "APP_LOCK_LEASE",
+       "the table lease's length (--lock table): a runner that dies holding it is taken over this long after its "
+       "last renewal; renewed every third of it (at most every 5s); 1s to 1h",
+       [](const settings& s) { return format_duration(s.lock_lease); },
+       [](settings& s, const raw_value& v) { s.lock_lease = lease_value(v); }},
       {"migrations.lock", "lock", "KIND", "", "APP_LOCK",
        "the migration lock: advisory (goose's session advisory lock), table (goose's lease row in goose_lock, "
        "renewed by a heartbeat; holds through a transaction pooler) or auto (advisory, or table when the "
        "connection goes through a transaction pooler)",
        [](const settings& s) { return s.lock; },
        [](settings& s, const raw_value& v) { s.lock = choice_value(v, {"auto", "advisory", "table"}); }},
+      {"migrations.lock_id", "lock-id", "ID", "", "APP_LOCK_ID",
+       "the id of the migration lock: the advisory lock's key and the lock_id of the goose_lock row; goose v3.26+ "
+       "uses 4097083626 for both its locks, goose before v3.26 5887940537704921958 for its advisory lock",
+       [](const settings& s) { return std::to_string(s.lock_id); },
+       [](settings& s, const raw_value& v) { s.lock_id = lock_id_value(v); }},
       {"migrations.statement_timeout", "statement-timeout", "DURATION", "", "APP_STATEMENT_TIMEOUT",
        "PostgreSQL statement_timeout of migration sessions; 0 or none = none (the server's setting)",
        [](const settings& s) { return show(s.statement_timeout); },
@@ -286,6 +316,7 @@ void resolve_dsn(settings& s, const settings_flags& flags, const migrator::env_l
   }
   try {
     s.dsn = migrator::normalize_dsn(chosen->text);
+    migrator::check_dsn(s.dsn);
   } catch (const migrator::error& e) {
     fail(chosen->origin + ": " + e.what());
   }

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "migrator/environment.h"
+#include "migrator/lock.h"
 
 namespace app {
 
@@ -48,6 +49,8 @@ struct settings {
   std::string table = "goose_db_version";
   // How long to wait for the migration lock. Default: 5m.
   std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
+  // The table lease's length (goose_lock), 1s to 1h. Default: 30s, goose's.
+  std::chrono::milliseconds lock_lease{std::chrono::seconds(30)};
   // PostgreSQL statement_timeout of migration sessions. Default: none (the server's).
   std::optional<std::chrono::milliseconds> statement_timeout;
   // PostgreSQL lock_timeout of migration sessions. Default: none (the server's).
@@ -76,6 +79,8 @@ struct settings {
   std::map<std::string, std::string> lint;
   // The migration lock: auto|advisory|table. Default: auto.
   std::string lock = "auto";
+  // The id of the migration lock (advisory key and goose_lock row). Default: goose's since v3.26.
+  std::int64_t lock_id = migrator::goose_lock_id;
 };
 
 // A value as one source gave it, with where it came from for messages:

@@ -541,6 +541,7 @@ const std::vector<statement>& statements_of(const plan_step& step) {
 step_result result_of(const plan_step& step, std::chrono::microseconds duration) {
   const migration& m = *step.file;
   step_result result{step.dir, m.module, m.version, m.name, duration};
+  result.batch_duration = duration;
   result.recorded_only = step.record_only;
   if (m.baseline) result.replaces = m.baseline->replaces;
   return result;
@@ -589,8 +590,8 @@ void engine::impl::execute_batch(const std::vector<plan_step>& steps, std::size_
   } catch (const database_error& f) {
     failure = f;
   }
-  const auto each = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start) /
-                    static_cast<long>(last - first);
+  const auto whole = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  const auto each = whole / static_cast<long>(last - first);
   // Which steps committed: all of them, or (after an error) those the history now shows.
   std::size_t committed = last;
   if (failure) {
@@ -625,6 +626,8 @@ void engine::impl::execute_batch(const std::vector<plan_step>& steps, std::size_
   }
   for (std::size_t i = first; i < committed; ++i) {
     done.steps.push_back(result_of(steps[i], each));
+    done.steps.back().batch_size = last - first;  // what travelled together, committed or not
+    done.steps.back().batch_duration = whole;
     next = i + 1;
     committed_step(steps[i]);
     if (observer) observer->step_finished(done.steps.back());
@@ -722,10 +725,13 @@ engine::engine(std::unique_ptr<connection> conn, const module_set& set, engine_o
   if (use_table) {
     table_lock_options lease;
     lease.application_name = options.application_name;
+    lease.lease = options.lock_lease;
+    lease.heartbeat = std::min<std::chrono::milliseconds>(lease.heartbeat, options.lock_lease / 3);
+    lease.lock_id = options.lock_id;
     lock = make_table_lock([dsn = conn->dsn_, name = conn->application_name_] { return connect_postgres(dsn, name); },
                            lease);
   } else {
-    lock = make_advisory_lock(*db, options.lock_key);
+    lock = make_advisory_lock(*db, options.lock_id);
   }
   const std::string transaction_settings = pooled ? session_settings_sql(options, "SET LOCAL ") : "";
   impl_ = std::make_unique<impl>(*db, *history, *lock, set, std::move(options));

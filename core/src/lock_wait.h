@@ -15,7 +15,7 @@ namespace migrator::detail {
 struct lock_attempts {
   std::function<bool()> try_once;            // true: the lock is now held
   std::function<lock_holder()> look_up_holder;  // best effort; may return an empty holder
-  std::string lock_name;                     // "advisory lock 4097083626", "lease 5887... in goose_lock"
+  std::string lock_name;                     // "advisory lock 4097083626", "lease on lock_id 4097083626 in goose_lock"
   std::string hint;                          // how to see the holder by hand, for the timeout error
 };
 

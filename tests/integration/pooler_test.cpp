@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <thread>
 #include <pqxx/pqxx>
 
+#include "migrator/lock.h"
 #include "pgbouncer.h"
 #include "test_support.h"
 
@@ -15,8 +17,8 @@ using ::testing::HasSubstr;
 
 namespace {
 
-// goose's default table-locker lock id (crc64 ECMA of "goose").
-const char* const goose_lock_id = "5887940537704921958";
+// goose's table locker's lock id since v3.26 (tests/unit/goose_lock_id_test.cpp pins its derivation).
+const std::string goose_lock_id = std::to_string(migrator::goose_lock_id);
 
 // A type (42710 when two runners create it), a NO TRANSACTION index and data.
 void write_shop(const temp_dir& dir) {
@@ -115,29 +117,106 @@ TEST(pooler_test, sixteen_racers_with_the_table_lock_on_a_direct_connection) {
   expect_no_lock_left(db);
   // The row stays, released, in goose's format.
   EXPECT_EQ(db.scalar("SELECT lock_id || ' ' || locked || ' ' || (locked_by IS NULL) FROM goose_lock"),
-            std::string(goose_lock_id) + " false true");
+            goose_lock_id + " false true");
 }
 
-// goose's table locker's own table and a row as it writes one.
-void goose_holds_the_lock(const test_database& db, const std::string& lease_expires_at) {
+void create_goose_lock_table(const test_database& db) {
+  // The columns goose's table locker creates (lock/internal/store/postgres.go).
   db.exec("CREATE TABLE goose_lock (lock_id bigint NOT NULL PRIMARY KEY, locked boolean NOT NULL DEFAULT false, "
           "locked_at timestamptz NULL, locked_by text NULL, lease_expires_at timestamptz NULL, "
           "updated_at timestamptz NULL)");
-  db.exec(std::string("INSERT INTO goose_lock VALUES (") + goose_lock_id +
-          ", true, now() - interval '2 minutes', 'goose-deploy-7f9c', " + lease_expires_at + ", now())");
+}
+
+// goose's table locker's own table and a row as it holds one: its default lock
+// id, and locked_by in its "<hostname>-<pid>-<random hex>" form.
+void goose_holds_the_lock(const test_database& db, const std::string& lease_expires_at) {
+  create_goose_lock_table(db);
+  db.exec("INSERT INTO goose_lock VALUES (" + goose_lock_id + ", true, now() - interval '2 minutes', "
+          "'goose-deploy-7f9c-4242-a1b2c3d4', " + lease_expires_at + ", now())");
+}
+
+// goose v3.26+'s acquire, as its table locker sends it with its defaults (lock id
+// 4097083626, a 30 s lease): take the row when it is free or its lease expired.
+// Returns the rows it got back: one when goose got the lock, none when not.
+pqxx::result goose_tries_to_acquire(const test_database& db, const std::string& instance) {
+  pqxx::connection c(db.dsn());
+  pqxx::nontransaction tx(c);
+  return tx.exec_params(
+      "INSERT INTO goose_lock (lock_id, locked, locked_at, locked_by, lease_expires_at, updated_at) "
+      "VALUES ($1, true, now(), $2, now() + $3::interval, now()) "
+      "ON CONFLICT (lock_id) DO UPDATE SET locked = true, locked_at = now(), locked_by = $2, "
+      "lease_expires_at = now() + $3::interval, updated_at = now() "
+      "WHERE goose_lock.locked = false OR goose_lock.lease_expires_at < now() "
+      "RETURNING locked_by, lease_expires_at",
+      migrator::goose_lock_id, instance, "30 seconds");
 }
 
 TEST(pooler_test, a_lease_goose_holds_excludes_us_and_the_timeout_names_it) {
   temp_dir dir;
   write_shop(dir);
   test_database db;
-  goose_holds_the_lock(db, "now() + interval '1 hour'");
+  goose_holds_the_lock(db, "now() + interval '5 minutes'");
   auto r = migrate_in(db.dsn(), dir.path(), {"up", "--lock", "table", "--lock-timeout", "1s"});
   EXPECT_EQ(r.code, 3) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("goose-deploy-7f9c"));
+  EXPECT_THAT(r.err, HasSubstr("waiting for the migration lock"));
+  EXPECT_THAT(r.err, HasSubstr("goose-deploy-7f9c-4242-a1b2c3d4"));
   EXPECT_THAT(r.err, HasSubstr("lease expires at"));
   EXPECT_EQ(db.scalar("SELECT to_regclass('customers') IS NULL"), "t");
-  EXPECT_EQ(db.scalar("SELECT locked_by FROM goose_lock"), "goose-deploy-7f9c");
+  EXPECT_EQ(db.scalar("SELECT locked_by FROM goose_lock"), "goose-deploy-7f9c-4242-a1b2c3d4");
+}
+
+// goose's advisory id from before v3.26 in the row is another lock: not goose v3.26+'s, not ours.
+TEST(pooler_test, a_row_under_another_lock_id_does_not_exclude_us_and_lock_id_selects_it) {
+  temp_dir dir;
+  write_shop(dir);
+  test_database db;
+  create_goose_lock_table(db);
+  const std::string old_id = std::to_string(migrator::goose_lock_id_before_v3_26);
+  db.exec("INSERT INTO goose_lock VALUES (" + old_id +
+          ", true, now(), 'other-tool', now() + interval '5 minutes', now())");
+  auto r = migrate_in(db.dsn(), dir.path(), {"up", "--lock", "table", "--lock-id", old_id, "--lock-timeout", "1s"});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("'other-tool'"));
+  r = migrate_in(db.dsn(), dir.path(), {"up", "--lock", "table", "--lock-timeout", "1s"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  expect_each_version_once(db);
+  EXPECT_EQ(db.scalar("SELECT string_agg(lock_id || ' ' || locked, ',' ORDER BY lock_id) FROM goose_lock"),
+            goose_lock_id + " false," + old_id + " true");
+}
+
+// The other direction: while this tool holds its lease, goose's acquire gets no
+// row; once it released, the same statement takes the row (so the statement is
+// goose's working acquire, not one that never matches).
+TEST(pooler_test, while_we_hold_the_lease_gooses_acquire_gets_no_row) {
+  temp_dir dir;
+  // The migration waits on an advisory lock the test holds, so the run holds its
+  // lease for as long as the test needs.
+  write_module_set(dir, {{"shop", {{"01001_wait.sql", migration_text("SELECT pg_advisory_xact_lock(7321);\n"
+                                                                      "CREATE TABLE customers (id bigint);",
+                                                                      "DROP TABLE customers;")}}}});
+  test_database db;
+  pqxx::connection blocker(db.dsn());
+  pqxx::nontransaction block(blocker);
+  block.exec("SELECT pg_advisory_lock(7321)");
+  app_process runner({"migrate", "up", "--lock", "table", "--lock-timeout", "30s", "--dsn", db.dsn(),
+                      "--modules-dir", dir.path().string()});
+  // Observable state: the runner's migration is waiting on the test's advisory lock.
+  bool waiting = false;
+  for (int i = 0; i < 600 && !waiting; ++i) {
+    waiting = db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7321 AND NOT granted") == "1";
+    if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(waiting) << runner.err_so_far();
+  EXPECT_EQ(db.scalar("SELECT lock_id || ' ' || locked FROM goose_lock"), goose_lock_id + " true");
+  EXPECT_EQ(goose_tries_to_acquire(db, "goose-host-77-0badf00d").size(), 0u);
+  EXPECT_THAT(db.scalar("SELECT locked_by FROM goose_lock"), ::testing::StartsWith("app migrate up"));
+  block.exec("SELECT pg_advisory_unlock(7321)");
+  auto r = runner.wait();
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id = 1001"), "1");
+  auto taken = goose_tries_to_acquire(db, "goose-host-77-0badf00d");
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0][0].as<std::string>(), "goose-host-77-0badf00d");
 }
 
 TEST(pooler_test, an_expired_lease_is_taken_over_and_the_new_holder_says_so) {
@@ -147,7 +226,7 @@ TEST(pooler_test, an_expired_lease_is_taken_over_and_the_new_holder_says_so) {
   goose_holds_the_lock(db, "now() - interval '1 minute'");
   auto r = migrate_in(db.dsn(), dir.path(), {"up", "--lock", "table", "--lock-timeout", "5s"});
   EXPECT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("took over the migration lock from 'goose-deploy-7f9c'"));
+  EXPECT_THAT(r.err, HasSubstr("took over the migration lock from 'goose-deploy-7f9c-4242-a1b2c3d4'"));
   expect_each_version_once(db);
   EXPECT_EQ(db.scalar("SELECT locked FROM goose_lock"), "f");
 }

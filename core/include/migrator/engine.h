@@ -37,14 +37,19 @@ enum class lock_mode {
 
 struct engine_options {
   // Used only by the constructors that build the PostgreSQL seams (table,
-  // lock_key, statement_timeout, db_lock_timeout).
+  // lock_id, statement_timeout, db_lock_timeout).
   // goose's version table; may be schema-qualified ("ops.goose_db_version").
   // The side table is the same name with "_meta" appended. Default: goose_db_version
   std::string table = "goose_db_version";
   // How long to wait for another runner's lock. Default: 5 minutes.
   std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
-  // goose's advisory lock key, so goose and this tool exclude each other.
-  std::int64_t lock_key = 4097083626;
+  // The table lease's length; its heartbeat renews it every third of it, at
+  // most every 5 s (goose's). Default: 30 s, goose's.
+  std::chrono::milliseconds lock_lease{std::chrono::seconds(30)};
+  // The id of either lock: the advisory lock's key and the table lease's
+  // lock_id in goose_lock. Default: goose's since v3.26 (lock.h), so goose and
+  // this tool exclude each other.
+  std::int64_t lock_id = goose_lock_id;
   // PostgreSQL statement_timeout / lock_timeout for the migration session. Default: none.
   std::optional<std::chrono::milliseconds> statement_timeout;
   std::optional<std::chrono::milliseconds> db_lock_timeout;
@@ -63,7 +68,12 @@ struct step_result {
   std::string module;
   std::int64_t version = 0;
   std::string name;
+  // Its own time when it ran alone (batch_size 1). Consecutive transactional
+  // migrations travel in one request, where no step's own time can be measured:
+  // then batch_duration is the request's whole time and duration its even share.
   std::chrono::microseconds duration{0};
+  std::size_t batch_size = 1;                       // migrations in the request that ran this one
+  std::chrono::microseconds batch_duration{0};      // that request's time (= duration when batch_size is 1)
   // Recorded as applied without running (stamp, or a baseline adopted by a
   // database that has its whole replaced history).
   bool recorded_only = false;
@@ -136,7 +146,7 @@ class engine {
   // The engine sends no session settings of its own: configure the session first.
   engine(session& db, history_store& history, migration_lock& lock, const module_set& set,
          engine_options options);
-  // The PostgreSQL seams on `conn` (options.table, lock_key and the timeouts apply).
+  // The PostgreSQL seams on `conn` (options.table, lock_id and the timeouts apply).
   engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options);
   // The seams of open_backend, owned by the engine.
   engine(backend seams, const module_set& set, engine_options options);

@@ -12,6 +12,16 @@
 
 namespace migrator {
 
+// goose's lock id since v3.26 (lock.DefaultLockID, the CRC-32/IEEE of "goose"):
+// the key of its session advisory lock and the lock_id of its table locker's
+// goose_lock row. Both locks of this tool use it by default, so goose v3.26+
+// and this tool exclude each other with either lock.
+inline constexpr std::int64_t goose_lock_id = 4097083626;
+// goose's lock.DefaultLockID before v3.26 (the CRC-64/ECMA of "goose"): the key
+// of its session advisory lock then. goose had no table locker before v3.26.
+// Set it as the lock id (--lock-id) while a database is still migrated by such a goose.
+inline constexpr std::int64_t goose_lock_id_before_v3_26 = 5887940537704921958;
+
 // Who holds the lock, as far as the database tells. Every field may be empty.
 struct lock_holder {
   std::optional<std::int64_t> pid;  // the holder's server process (advisory lock)

@@ -29,18 +29,21 @@ std::unique_ptr<session> connect_postgres(const std::string& dsn, const std::str
 // where a prepared statement does not outlive its transaction's server connection.
 std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table, bool prepare = true);
 
-// goose's session-level advisory lock pg_try_advisory_lock(key), tried in a loop.
+// goose's session-level advisory lock pg_try_advisory_lock(key), tried in a loop
+// (key goose_lock_id for goose v3.26+, goose_lock_id_before_v3_26 for older ones).
 std::unique_ptr<migration_lock> make_advisory_lock(session& s, std::int64_t key);
 
 // goose's table lock (its table locker since v3.26): one row of `table`
 // (lock_id, locked, locked_at, locked_by, lease_expires_at, updated_at) held
 // as a lease and renewed by a heartbeat on a connection and thread of its own,
 // so it holds through a transaction pooler. A lease whose holder stopped
-// renewing expires and is taken over (logged). goose's table locker and this
-// lock exclude each other when both use the same table and lock id.
+// renewing expires and is taken over (logged). goose's table locker (v3.26+)
+// and this lock exclude each other when both use the same table and lock id:
+// each one's INSERT ... ON CONFLICT ... WHERE takes the row only when it is
+// unlocked or its lease expired.
 struct table_lock_options {
   std::string table = "goose_lock";  // may be schema-qualified; created when missing
-  std::int64_t lock_id = 5887940537704921958;  // goose's default (crc64 ECMA of "goose")
+  std::int64_t lock_id = goose_lock_id;  // goose's table locker's default since v3.26 (lock.h)
   std::chrono::milliseconds lease{std::chrono::seconds(30)};     // goose's default
   std::chrono::milliseconds heartbeat{std::chrono::seconds(5)};  // goose's default
   // Written to locked_by. Default: "<application_name> on <host> pid <pid> #<random tag>"
