@@ -1,10 +1,12 @@
 // The goose v3 SQL migration format. Where a rule looks odd, it is because
 // pressly/goose (internal/sqlparser/parser.go) does exactly that, and a file
-// must split the same way under both tools. The one intended difference: a ';'
-// that ends a line inside a string, E'' string, dollar-quoted body, quoted
-// identifier or block comment does not end the statement (goose splits there
-// and sends broken SQL). Files that goose accepts with a UTF-8 BOM or lines
-// longer than 4 MB would fail in goose; they parse here.
+// must split the same way under both tools. The intended differences, all
+// listed in migrator/parser.h and pinned by tests/testdata/parser: quoting
+// decides whether a line-end ';' or a "--" counts (inside a string, E''
+// string, dollar-quoted body, quoted identifier or block comment, goose splits
+// early or misses the end and sends broken SQL); a UTF-8 BOM and lines longer
+// than 4 MB parse here (goose fails); an empty StatementBegin/End block yields
+// no statement; NUL bytes and invalid UTF-8 are errors.
 //
 // This file holds the section and block state machine and the public entry
 // points; the pieces it drives have their own files: annotation.h (which line
