@@ -214,8 +214,8 @@ std::string sleeping_at_commit_of(std::int64_t version) {
 
 TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
   ensure_secret_role(testing_support::admin_dsn());
-  const int trials = std::getenv("RELIABILITY_TRIALS") ? std::atoi(std::getenv("RELIABILITY_TRIALS"))
-                                                      : long_mode() ? 100 : 30;
+  // At least 3: one trial of each kind (random moment, aimed at a COMMIT, aimed inside NO TRANSACTION).
+  const int trials = count_from_env("RELIABILITY_TRIALS", long_mode() ? 100 : 30, 3);
   generated_options options;
   if (long_mode()) options.modules = 6, options.per_module = 250;
   // Windows wide enough to aim at: the pg_sleep inside each NO TRANSACTION
@@ -346,6 +346,10 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
     lap(t_compare);
   }
 
+  // Every trial ran (a fatal failure ends the loop early), each kind at least once.
+  EXPECT_EQ(applied_at_kill.size(), static_cast<std::size_t>(trials));
+  EXPECT_GE(aimed_trials, 1);
+  EXPECT_GE(commit_trials, 1);
   // The aimed kills landed where they aimed, nearly all of them in their window
   // (a miss: the machine was too slow to see the 50 ms window in time).
   EXPECT_EQ(aimed_landed, aimed_trials - aimed_missed);

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,7 @@
 #include <pqxx/pqxx>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -33,6 +35,19 @@ bool long_mode() {
 unsigned seed_or(unsigned fixed) {
   const char* v = std::getenv("RELIABILITY_SEED");
   return v && *v ? static_cast<unsigned>(std::stoul(v)) : fixed;
+}
+
+int count_from_env(const char* name, int fallback, int minimum) {
+  const char* v = std::getenv(name);
+  if (!v) return fallback;
+  const std::string text(v);
+  const bool digits = !text.empty() && text.size() <= 6 &&
+                      std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+  const int n = digits ? std::stoi(text) : 0;
+  if (n < minimum)
+    throw std::invalid_argument(std::string(name) + "='" + text + "': expected a whole number of at least " +
+                                std::to_string(minimum));
+  return n;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -83,6 +98,7 @@ class scan_reporter : public ::testing::EmptyTestEventListener {
     if (stats.invocations == 0) return;
     report("secrets_scan", {{"test", test_},
                             {"invocations", std::to_string(stats.invocations)},
+                            {"with_password", std::to_string(stats.with_password)},
                             {"bytes", std::to_string(stats.bytes)}});
   }
   std::string test_;
@@ -113,6 +129,7 @@ std::string sanitizer_report(const std::string& text) {
 
 void scan(const run_result& r, const std::string& what) {
   ++stats.invocations;
+  if (!leaked_secret(r.invocation).empty()) ++stats.with_password;
   stats.bytes += r.out.size() + r.err.size();
   for (const auto* stream : {&r.out, &r.err}) {
     if (auto needle = leaked_secret(*stream); !needle.empty())
@@ -158,6 +175,7 @@ run_result cli_unprivileged(const std::vector<std::string>& args) {
   int status = 0;
   waitpid(pid, &status, 0);
   run_result r;
+  for (const auto& a : args) r.invocation += (r.invocation.empty() ? "" : " ") + a;
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = testing_support::read_file(out);
   r.err = testing_support::read_file(err);

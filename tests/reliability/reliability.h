@@ -30,6 +30,11 @@ inline constexpr const char* secret_role = "reliability_owner";
 bool long_mode();
 // RELIABILITY_SEED=N overrides a test's fixed seed (printed either way).
 unsigned seed_or(unsigned fixed);
+// A count from the environment (RELIABILITY_TRIALS=N), `fallback` when unset.
+// Throws std::invalid_argument (the test fails, naming the variable) when it is
+// set but not a whole number of at least `minimum`: a loop that runs zero
+// times would prove nothing and pass.
+int count_from_env(const char* name, int fallback, int minimum = 1);
 
 // ---- DSNs -------------------------------------------------------------------
 
@@ -48,10 +53,13 @@ std::string secret_dsn(const std::string& plain_dsn, int form);
 
 struct cli_stats {
   std::size_t invocations = 0;
+  std::size_t with_password = 0;  // of them, those given the password (in an argument or the environment)
   std::size_t bytes = 0;  // stdout + stderr scanned
 };
 // Every output of the tool goes through this: the password (raw or
 // percent-encoded) and sanitizer reports must not appear. Adds a gtest failure.
+// Runs given the password (in r.invocation: an argument or the environment) are
+// counted apart: a scan of a run that never had it proves nothing about leaking it.
 void scan(const run_result& r, const std::string& what);
 // What scan() looks for: the needle found, or "".
 std::string leaked_secret(const std::string& text);

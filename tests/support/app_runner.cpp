@@ -78,6 +78,8 @@ run_result run_app_process(const std::vector<std::string>& args, const std::map<
 
 app_process::app_process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
   pid_ = spawn_app(args, env, (io_.path() / "out").string(), (io_.path() / "err").string());
+  for (const auto& a : args) result_.invocation += (result_.invocation.empty() ? "" : " ") + a;
+  for (const auto& [name, value] : env) result_.invocation += " " + name + "=" + value;
 }
 
 app_process::~app_process() {

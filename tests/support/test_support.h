@@ -54,6 +54,10 @@ struct run_result {
   int code = -1;
   std::string out;
   std::string err;
+  // For a child process (app_process): its arguments and the environment it was
+  // given on top of ours, space-separated (the reliability suite checks which
+  // runs carried the password). Empty for run_app.
+  std::string invocation;
 };
 
 // `app ARGS...` through app::run in this process.
