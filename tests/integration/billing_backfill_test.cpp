@@ -67,12 +67,15 @@ TEST(billing_backfill, fills_invoice_totals_from_their_lines_then_makes_them_req
       EXPECT_EQ(m["state"], "applied");
     }
   EXPECT_TRUE(listed) << r.out;
+  bool billing = false;
   for (const auto& m : status["modules"])
     if (m["module"] == "billing") {
+      billing = true;
       EXPECT_EQ(m["code"], 1);
       EXPECT_EQ(m["applied"], 4);
       EXPECT_EQ(m["version"], 4004);
     }
+  EXPECT_TRUE(billing) << "status lists no billing module: " << r.out;
 
   // Down through the backfill and up again.
   r = migrate(db, {"down-to", "4002"});
