@@ -3,10 +3,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "migrator/log.h"
 #include "migrator/sqlite.h"
 
 namespace migrator {
@@ -143,7 +147,11 @@ class sqlite_session : public session {
   void set_up(const std::string& path, const std::vector<sqlite_attachment>& attachments,
               std::chrono::milliseconds busy_timeout) {
     sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, static_cast<int>(std::min<long long>(busy_timeout.count(), 0x7fffffff)));
+    // Not sqlite3_busy_timeout: its wait for another connection's lock cannot
+    // be cut short, so a SIGTERM would wait out the whole timeout (5 minutes by
+    // default). This handler waits in short slices and gives up on cancel().
+    busy_timeout_ = busy_timeout;
+    sqlite3_busy_handler(db_, &sqlite_session::on_busy, this);
     const int max_attached = sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, -1);
     if (static_cast<int>(attachments.size()) > max_attached)
       throw database_error("SQLite attaches at most " + std::to_string(max_attached) +
@@ -155,6 +163,14 @@ class sqlite_session : public session {
     if (path != ":memory:") refuse_wal("main", path);
     for (const auto& a : attachments)
       if (a.path != ":memory:") refuse_wal(a.schema, a.path);
+  }
+
+  // From another thread (engine::interrupt): a statement waiting for a lock
+  // gives up with SQLITE_BUSY, a running one stops with SQLITE_INTERRUPT; the
+  // engine then rolls back. The stop is not forgotten: the run is ending.
+  void cancel() noexcept override {
+    cancelled_.store(true);
+    sqlite3_interrupt(db_);
   }
 
   query_result exec(const std::string& sql) override {
@@ -221,6 +237,24 @@ class sqlite_session : public session {
   }
 
  private:
+  // SQLite's busy handler: `count` is 0 on the first call of one wait.
+  // Returns nonzero to try again.
+  static int on_busy(void* self_pointer, int count) {
+    auto& self = *static_cast<sqlite_session*>(self_pointer);
+    const auto now = std::chrono::steady_clock::now();
+    if (count == 0) {
+      self.busy_since_ = now;
+      // Said once per wait, so an operator (and a test) sees why nothing moves.
+      log(log_level::info, "waiting for another connection's lock on the SQLite database (SQLITE_BUSY), up to "
+                           "the lock timeout of " + std::to_string(self.busy_timeout_.count()) + " ms");
+    }
+    if (self.cancelled_.load()) return 0;
+    const auto left = self.busy_timeout_ - std::chrono::duration_cast<std::chrono::milliseconds>(now - self.busy_since_);
+    if (left.count() <= 0) return 0;
+    std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(10)));
+    return 1;
+  }
+
   query_result step_all(sqlite3_stmt* stmt, const char* start) {
     query_result result;
     const int columns = sqlite3_column_count(stmt);
@@ -262,6 +296,9 @@ class sqlite_session : public session {
   }
 
   sqlite3* db_ = nullptr;
+  std::chrono::milliseconds busy_timeout_{0};
+  std::chrono::steady_clock::time_point busy_since_;
+  std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace
