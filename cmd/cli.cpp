@@ -107,14 +107,22 @@ int run_command(const command& cmd, const std::string& prefix, const std::vector
     err << prefix << cmd.name << ": " << e.what() << '\n';
     return exit_code_for(e.code());
   }
-  spdlog::debug("database {} (from {})", migrator::redact_dsn(settings.dsn), settings.dsn_source);
+  log_event(spdlog::level::debug, "database", {{"dsn", migrator::redact_dsn(settings.dsn)}, {"source", settings.dsn_source}},
+            "database {} (from {})", migrator::redact_dsn(settings.dsn), settings.dsn_source);
   command_context ctx{vm, settings, out, err};
   try {
     return cmd.run(ctx);
   } catch (const migrator::error& e) {
     // The last line of defence: no message leaves with the DSN's password in it.
-    err << "error: " << migrator::redact_secrets(e.what(), settings.dsn) << '\n';
-    return exit_code_for(e.code());
+    const int code = exit_code_for(e.code());
+    if (settings.log_format == "json" && spdlog::default_logger_raw()->should_log(spdlog::level::err)) {
+      // A program reading the JSON stream gets the failure as one more line of it
+      // (the sink redacts it as every line).
+      log_event(spdlog::level::err, "error", {{"exit_code", code}}, "{}", e.what());
+    } else {
+      err << "error: " << migrator::redact_secrets(e.what(), settings.dsn) << '\n';
+    }
+    return code;
   }
 }
 

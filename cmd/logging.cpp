@@ -166,8 +166,14 @@ std::string format_log_line(const spdlog::details::log_msg& msg, const std::vect
     json line;
     line["time"] = iso8601_utc(msg.time);
     line["level"] = level_name(msg.level);
+    // The contract's key (docs/configuration.md#log-events) comes before the
+    // human message, so a reader sees what kind of line it is first.
+    const auto all = merged(fields);
+    for (const auto& [key, value] : all)
+      if (key == "event") line["event"] = json_value(*value, dsn);
     line["message"] = message;
-    for (const auto& [key, value] : merged(fields)) {
+    for (const auto& [key, value] : all) {
+      if (key == "event") continue;
       bool reserved = key == "time" || key == "level" || key == "message";
       line[reserved ? "field." + key : key] = json_value(*value, dsn);
     }
@@ -178,7 +184,14 @@ std::string format_log_line(const spdlog::details::log_msg& msg, const std::vect
   line += colour ? level_colour(msg.level) + level + "\033[0m" : level;
   line += std::string(level.size() < 5 ? 6 - level.size() : 1, ' ');
   line += message;
-  for (const auto& [key, value] : merged(fields)) line += ' ' + key + '=' + text_value(*value, dsn);
+  // The event and its own fields (those given after it: log_event and the core
+  // put `event` first) are for programs and repeat what the message says; a human
+  // reads the message and the fields of the enclosing scopes (module, version, target).
+  std::size_t shown = fields.size();
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].key == "event") shown = i;
+  const std::vector<migrator::log_field> scope_fields(fields.begin(), fields.begin() + static_cast<std::ptrdiff_t>(shown));
+  for (const auto& [key, value] : merged(scope_fields)) line += ' ' + key + '=' + text_value(*value, dsn);
   return line;
 }
 

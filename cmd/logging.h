@@ -31,6 +31,17 @@ void setup_logging(const std::string& level, const std::string& format, const st
 // default logger, so the core's lines and cmd's own look the same.
 std::shared_ptr<migrator::log_sink> make_spdlog_bridge();
 
+// Logs one line of the structured-log contract (docs/configuration.md#log-events):
+// `event` is its stable name, `fields` its documented fields; the message is
+// for humans and may change. Fields of enclosing migrator::log_scope's apply too.
+template <typename... Args>
+void log_event(spdlog::level::level_enum level, const char* event, std::vector<migrator::log_field> fields,
+               spdlog::format_string_t<Args...> format, Args&&... args) {
+  fields.insert(fields.begin(), migrator::log_field("event", event));
+  migrator::log_scope scope(std::move(fields));
+  spdlog::log(level, format, std::forward<Args>(args)...);
+}
+
 // A status line kept below the log on a terminal (fleet progress): log lines
 // written to stderr while it is shown clear it first and redraw it after.
 // Writes to stderr; the caller decides whether stderr is a terminal.

@@ -8,6 +8,7 @@
 #include "command.h"
 #include "exit_codes.h"
 #include "interrupt_watch.h"
+#include "logging.h"
 #include "migrator/application.h"
 #include "migrator/dsn.h"
 #include "migrator/startup.h"
@@ -29,21 +30,25 @@ int run_start(command_context& c) {
   interrupt_watch signals;
   const std::string name = application_name_for("start");
   const auto set = migrator::valid_module_set(load_module_set(settings));
-  spdlog::info("database {} (from {})", settings.dsn.empty() ? "(libpq defaults)" : migrator::redact_dsn(settings.dsn),
-               settings.dsn_source);
+  const std::string shown = settings.dsn.empty() ? "(libpq defaults)" : migrator::redact_dsn(settings.dsn);
+  log_event(spdlog::level::info, "database", {{"dsn", shown}, {"source", settings.dsn_source}}, "database {} (from {})",
+            shown, settings.dsn_source);
   migrator::startup_options options = startup_options_from(settings);
   options.running = [&signals](migrator::engine* running) { signals.attach(running); };
   const auto started = migrator::migrate_on_startup(set, options);
   const auto& status = started.status;
 
   migrator::application_connection connection(settings.dsn, set, settings.app_role, name);
-  spdlog::info("ready: schema version {}, search_path {}, role {}", status.current_version,
-               connection.search_path(), connection.current_role());
+  const std::string search_path = connection.search_path(), role = connection.current_role();
+  log_event(spdlog::level::info, "ready",
+            {{"at_version", status.current_version}, {"search_path", search_path}, {"role", role}},
+            "ready: schema version {}, search_path {}, role {}", status.current_version, search_path, role);
   if (c.vm["once"].as<bool>()) return exit_ok;
 
   // The signals have been blocked since the watch began, so none is lost in between.
   const int received = signals.wait();
-  spdlog::info("received {}; shutting down", received == SIGTERM ? "SIGTERM" : "SIGINT");
+  const char* signal = received == SIGTERM ? "SIGTERM" : "SIGINT";
+  log_event(spdlog::level::info, "shutdown", {{"signal", signal}}, "received {}; shutting down", signal);
   return exit_ok;
 }
 

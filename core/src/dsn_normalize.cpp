@@ -1,7 +1,10 @@
 // normalize_dsn (migrator/dsn.h): URIs written for other drivers made into
 // ones libpq accepts; and which backend a DSN names (sqlite: is SQLite).
+#include <libpq-fe.h>
+
 #include <algorithm>
 #include <array>
+#include <memory>
 
 #include "dsn_syntax.h"
 #include "migrator/dsn.h"
@@ -16,7 +19,44 @@ using namespace dsn_syntax;
 constexpr std::array<std::string_view, 6> ssl_modes = {"disable", "allow",     "prefer",
                                                        "require", "verify-ca", "verify-full"};
 
+// A port list as libpq takes it ("5432", "5432,5433", "" = the default): each
+// element empty or a number from 1 to 65535.
+bool valid_ports(std::string_view ports) {
+  while (true) {
+    std::size_t comma = ports.find(',');
+    std::string_view one = trim(ports.substr(0, comma));
+    if (!one.empty()) {
+      if (one.size() > 5 || !std::all_of(one.begin(), one.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return false;
+      const int port = std::stoi(std::string(one));
+      if (port < 1 || port > 65535) return false;
+    }
+    if (comma == std::string_view::npos) return true;
+    ports.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace
+
+void check_dsn(std::string_view dsn) {
+  const std::string text(trim(dsn));
+  if (text.empty() || backend_of(text) == backend_kind::sqlite) return;
+  const char* const forms = " (use postgresql://user@host:5432/db or host=... port=... dbname=...)";
+  char* message = nullptr;
+  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(text.c_str(), &message),
+                                                                            &PQconninfoFree);
+  if (!options) {
+    std::string why = message ? message : "out of memory";
+    PQfreemem(message);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    // libpq may quote the offending part, which can be the password.
+    throw error(error_code::config, "the DSN cannot be parsed: " + redact_secrets(why, text) + forms);
+  }
+  for (const PQconninfoOption* o = options.get(); o->keyword; ++o)
+    if (o->val && std::string_view(o->keyword) == "port" && !valid_ports(o->val))
+      throw error(error_code::config, "the DSN's port '" + redact_secrets(o->val, text) +
+                                          "' is not a number from 1 to 65535" + forms);
+}
 
 backend_kind backend_of(std::string_view dsn) {
   std::string_view s = trim(dsn);

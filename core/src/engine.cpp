@@ -503,8 +503,9 @@ void engine::impl::execute_code_without_transaction(const migration& m, directio
   db.exec("CREATE TABLE IF NOT EXISTS " + db.quote_qualified(progress_table()) +
           " (version_id bigint NOT NULL, task text NOT NULL, last_key text NOT NULL, steps bigint NOT NULL,"
           " PRIMARY KEY (version_id, task))");
-  // As for NO TRANSACTION SQL: from the dirty mark on, nothing is cancelled; a
-  // stop (SIGTERM) lets the code finish.
+  // As for NO TRANSACTION SQL, from the dirty mark on nothing is cancelled,
+  // except a step's own transaction (code_connection::in_transaction), which
+  // rolls back whole; after a stop (SIGTERM) no further step starts.
   cancellable.store(false);
   struct cancellable_again {
     std::atomic<bool>& flag;
@@ -516,6 +517,12 @@ void engine::impl::execute_code_without_transaction(const migration& m, directio
   auto failure = run_code([&] {
     if (function) function(connection);
   });
+  // Stopped between steps, or its step in flight cancelled (and rolled back whole).
+  if (failure && interrupted.load() && !failure->connection_lost)
+    throw step_interrupted{step_name(m) + " (NO TRANSACTION code) was stopped after step " +
+                               std::to_string(connection.steps_done()) + ": its step in flight, if any, was "
+                               "cancelled and rolled back. " + detail::code_dirty_after_failure_remedy(m.version),
+                           located(m, failure->server, nullptr, std::nullopt)};
   if (failure) {
     std::ostringstream msg;
     msg << m.path << ": " << describe_short(m)

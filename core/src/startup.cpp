@@ -39,8 +39,9 @@ class both_observers final : public run_observer {
   run_observer* second_;
 };
 
-bool tolerated(const migration_status& m, unknown_versions on_unknown) {
+bool tolerated(const migration_status& m, unknown_versions on_unknown, bool allow_drift) {
   return m.state == migration_state::applied || m.state == migration_state::replaced ||
+         (m.state == migration_state::modified && allow_drift) ||
          (m.state == migration_state::unknown && on_unknown == unknown_versions::warn);
 }
 
@@ -50,8 +51,11 @@ const char* to_string(unknown_versions policy) noexcept {
   return policy == unknown_versions::refuse ? "refuse" : "warn";
 }
 
+// The log lines below carry an `event` field: the structured-log contract of
+// docs/configuration.md#log-events. Keep event names and fields stable.
 void logging_run_observer::waiting_for_lock(const lock_holder& holder) {
-  log(log_level::info, "waiting for the migration lock, held by " + holder.describe());
+  log(log_level::info, "waiting for the migration lock, held by " + holder.describe(),
+      {{"event", "lock_wait"}, {"holder", holder.describe()}});
 }
 
 void logging_run_observer::step_finished(const step_result& r) {
@@ -59,24 +63,37 @@ void logging_run_observer::step_finished(const step_result& r) {
   if (r.recorded_only && !r.replaces.empty())
     return log(log_level::info, "recorded baseline " + r.module + " " + std::to_string(r.version) + " " + r.name +
                                     " as applied without running it: the database has every version it replaces (" +
-                                    format_versions(r.replaces) + ")");
+                                    format_versions(r.replaces) + ")",
+               {{"event", "recorded"}, {"name", r.name}, {"replaces", format_versions(r.replaces)}});
   if (r.recorded_only)
     return log(log_level::info, "recorded " + r.module + " " + std::to_string(r.version) + " " + r.name +
-                                    " as applied without running it");
-  log(log_level::info, std::string(r.dir == direction::up ? "applied " : "rolled back ") + r.module + " " +
-                           std::to_string(r.version) + " " + r.name + " (" + milliseconds_text(r.duration) + ")");
+                                    " as applied without running it",
+               {{"event", "recorded"}, {"name", r.name}});
+  const std::string what = std::string(r.dir == direction::up ? "applied " : "rolled back ") + r.module + " " +
+                           std::to_string(r.version) + " " + r.name;
+  const char* event = r.dir == direction::up ? "applied" : "rolled_back";
+  // A migration that travelled with others has no time of its own: say whose time it is.
+  if (r.batch_size > 1)
+    return log(log_level::info,
+               what + " (batch of " + std::to_string(r.batch_size) + ": " + milliseconds_text(r.batch_duration) + ")",
+               {{"event", event},
+                {"name", r.name},
+                {"batch_size", static_cast<std::int64_t>(r.batch_size)},
+                {"batch_duration_us", static_cast<std::int64_t>(r.batch_duration.count())}});
+  log(log_level::info, what + " (" + milliseconds_text(r.duration) + ")",
+      {{"event", event}, {"name", r.name}, {"duration_us", static_cast<std::int64_t>(r.duration.count())}});
 }
 
-std::string not_current_reasons(const status_report& status, unknown_versions on_unknown) {
+std::string not_current_reasons(const status_report& status, unknown_versions on_unknown, bool allow_drift) {
   std::string why;
   for (const auto& c : status.namespace_conflicts) why += "\n  namespace conflict: " + c;
   for (const auto& m : status.migrations) {
-    if (tolerated(m, on_unknown)) continue;
+    if (tolerated(m, on_unknown, allow_drift)) continue;
     why += "\n  " + m.module + " " + std::to_string(m.version) + " " + (m.path.empty() ? m.name : m.path) + ": " +
            to_string(m.state);
     switch (m.state) {
       case migration_state::pending: why += " (migrate, or start with migrating on)"; break;
-      case migration_state::modified: why += " (edited after it was applied: revert the file)"; break;
+      case migration_state::modified: why += " (edited after it was applied: revert the file, or start with allow_drift)"; break;
       case migration_state::dirty:
         why += " (fix it, then 'app migrate repair " + std::to_string(m.version) + " --mark-applied' or "
                "'--mark-rolled-back')";
@@ -108,7 +125,8 @@ startup_result migrate_on_startup(const module_set& set, const startup_options& 
   wait_for_database(
       options.dsn, options.wait_timeout,
       [](int attempt, const std::string& reason) {
-        log(log_level::info, "waiting for the database (attempt " + std::to_string(attempt) + "): " + reason);
+        log(log_level::info, "waiting for the database (attempt " + std::to_string(attempt) + "): " + reason,
+            {{"event", "database_wait"}, {"attempt", attempt}, {"reason", reason}});
       },
       options.engine.application_name);
 
@@ -127,16 +145,33 @@ startup_result migrate_on_startup(const module_set& set, const startup_options& 
     run_report report = eng.run({command_kind::up, 0}, &observers);
     result.migrated = true;
     result.applied = std::move(report.steps);
-    log(log_level::info, result.applied.empty() ? std::string("migrations: nothing to apply")
-                                                : "migrations: applied " + std::to_string(result.applied.size()));
+    log(log_level::info,
+        result.applied.empty() ? std::string("migrations: nothing to apply")
+                               : "migrations: applied " + std::to_string(result.applied.size()),
+        {{"event", "startup_migrated"}, {"count", static_cast<std::int64_t>(result.applied.size())}});
   } else {
-    log(log_level::info, "migrations: skipped (migrating on start is off)");
+    log(log_level::info, "migrations: skipped (migrating on start is off)", {{"event", "startup_migration_skipped"}});
   }
 
   result.status = eng.status();
-  const std::string why = not_current_reasons(result.status, options.on_unknown);
+  const bool allow_drift = options.engine.allow_drift;
+  const std::string why = not_current_reasons(result.status, options.on_unknown, allow_drift);
   if (!why.empty())
     throw error(error_code::not_current, "refusing to start: the database schema is not current:" + why);
+
+  // allow_drift is the operator asking to run on modified history: start, but say so every time.
+  std::string modified;
+  std::int64_t modified_count = 0;
+  for (const auto& m : result.status.migrations) {
+    if (m.state != migration_state::modified) continue;
+    ++modified_count;
+    modified += (modified.empty() ? "" : ", ") + m.module + " " + std::to_string(m.version) + " " + m.name;
+  }
+  if (modified_count > 0)
+    log(log_level::warn,
+        "starting although " + std::to_string(modified_count) + " applied migration(s) differ from their files (" +
+            modified + "): allow_drift is on",
+        {{"event", "drift_allowed"}, {"count", modified_count}, {"migrations", modified}});
 
   std::string names;
   for (const auto& m : result.status.migrations) {
@@ -149,7 +184,8 @@ startup_result migrate_on_startup(const module_set& set, const startup_options& 
     log(log_level::warn, "the database holds " + std::to_string(result.unknown.size()) +
                              " version(s) this build does not know, applied by a newer build: " + names +
                              "; every known migration is applied, so starting anyway (on-unknown: warn)",
-        {{"unknown_versions", static_cast<std::int64_t>(result.unknown.size())}});
+        {{"event", "unknown_versions"}, {"unknown_versions", static_cast<std::int64_t>(result.unknown.size())},
+         {"migrations", names}});
   return result;
 }
 

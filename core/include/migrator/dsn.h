@@ -34,6 +34,14 @@ std::string sqlite_path(std::string_view dsn);
 // jdbc:postgresql://, ...); the message names the scheme, never the rest.
 std::string normalize_dsn(std::string_view dsn);
 
+// Throws migrator::error(config) when libpq could not use the (normalised)
+// PostgreSQL DSN at all: a string PQconninfoParse rejects (an unterminated
+// quote, an unknown keyword, a bad URI) or a port that is not a number from 1
+// to 65535 (libpq only notices that when it connects). Bad input, not a
+// database error: the message says what is wrong, never the password.
+// Empty and SQLite DSNs pass.
+void check_dsn(std::string_view dsn);
+
 // The DSN with every password replaced by "***", in either form:
 //   URI:            scheme://user:***@host/db, ?password=*** and ?sslpassword=***
 //                   (keys compared case-insensitively and after percent-decoding)

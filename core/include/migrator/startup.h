@@ -73,8 +73,9 @@ status_report query_status(const module_set& set, const std::string& dsn, const 
 
 // One line per reason the schema is not current ("\n  billing 4002 ...: pending (...)"),
 // namespace conflicts first; "" when it is current. Unknown versions are a
-// reason only with unknown_versions::refuse.
-std::string not_current_reasons(const status_report& status, unknown_versions on_unknown);
+// reason only with unknown_versions::refuse; modified migrations are none with
+// allow_drift (the caller warns instead). Dirty versions always are.
+std::string not_current_reasons(const status_report& status, unknown_versions on_unknown, bool allow_drift = false);
 
 // The set of an assembly, or error(layout) listing every problem (path:line: message).
 module_set valid_module_set(assembly assembled);
