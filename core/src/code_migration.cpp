@@ -1,19 +1,44 @@
 #include "migrator/code_migration.h"
 
+#include "migrator/error.h"
 #include "migrator/history.h"
 #include "migrator/migration.h"
 
 namespace migrator {
 
 code_connection::code_connection(session& db, history_store& history, const migration& m,
-                                 std::string progress_table)
-    : db_(db), history_(history), migration_(m), progress_table_(db.quote_qualified(progress_table)) {}
+                                 std::string progress_table, stop_signals stop)
+    : db_(db),
+      history_(history),
+      migration_(m),
+      progress_table_(db.quote_qualified(progress_table)),
+      stop_(stop) {}
 
 query_result code_connection::exec(const std::string& sql, const std::vector<field>& params) {
   return db_.exec_params(sql, params);
 }
 
 void code_connection::in_transaction(const std::function<void(code_transaction&)>& work) {
+  auto refuse_when_stopped = [&] {
+    if (!stop_.requested || !stop_.requested->load()) return;
+    stopped_ = true;
+    throw error(error_code::interrupted, "stopped before its next step (SIGTERM/SIGINT)");
+  };
+  refuse_when_stopped();
+  // A step is one transaction: cancelling it loses nothing committed. Stored
+  // before `requested` is read again (both sequentially consistent): either
+  // this sees the stop, or interrupt() sees that it may cancel (if its cancel
+  // lands before BEGIN, this step runs whole and the next one is refused).
+  struct cancellable_while_here {
+    std::atomic<bool>* flag;
+    explicit cancellable_while_here(std::atomic<bool>* f) : flag(f) {
+      if (flag) flag->store(true);
+    }
+    ~cancellable_while_here() {
+      if (flag) flag->store(false);
+    }
+  } cancellable{stop_.cancellable};
+  refuse_when_stopped();
   db_.exec("BEGIN");
   try {
     code_transaction tx(db_);

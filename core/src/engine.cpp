@@ -513,7 +513,7 @@ void engine::impl::execute_code_without_transaction(const migration& m, directio
   } restore{cancellable};
   // Recorded before the code runs: a crash from here on leaves the version dirty.
   history.mark_dirty(m, 0, 0);
-  code_connection connection(db, history, m, progress_table());
+  code_connection connection(db, history, m, progress_table(), {&interrupted, &cancellable});
   auto failure = run_code([&] {
     if (function) function(connection);
   });

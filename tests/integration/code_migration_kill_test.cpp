@@ -57,6 +57,7 @@ class runner {
       waitpid(pid_, nullptr, 0);
     }
   }
+  void signal(int sig) { kill(pid_, sig); }
   void kill9() {
     kill(pid_, SIGKILL);
     int status = 0;
@@ -172,6 +173,57 @@ TEST(code_migration_kill, backfill_of_100000_rows_killed_mid_way_resumes_and_pro
   EXPECT_EQ(db.scalar("SELECT count(*) FROM code_items WHERE processed <> 1"), "0");
   EXPECT_EQ(status_of(engine.status(), 1002).state, migrator::migration_state::applied);
   EXPECT_EQ(db.scalar("SELECT statements_done FROM goose_db_version_meta WHERE version_id = 1002"), "100");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version_progress"), "0");
+}
+
+// SIGTERM instead of -9: the runner interrupts its engine. Batch 31 (waiting on
+// the gate, which stays closed) is cancelled and rolled back whole; the run
+// exits 8 with batches 1..30 kept, dirty with that progress, and resumes.
+TEST(code_migration_kill, sigterm_mid_backfill_cancels_the_batch_in_flight_and_the_rerun_completes) {
+  test_database db;
+  auto first = run_to_end(db.dsn(), "1001");
+  ASSERT_EQ(first.code, 0) << first.err;
+
+  gate batches(db.dsn(), "code_gate_batches");
+  runner stopped(db.dsn(), "1002");
+  ASSERT_TRUE(wait_until(db, waiting_on_gate, "t"));
+  stopped.signal(SIGTERM);
+  // Returns while the gate is still held: the batch's wait was cancelled, not waited out.
+  const auto r = stopped.wait();
+  EXPECT_EQ(r.code, 8) << r.err;
+  EXPECT_NE(r.err.find("interrupted: no migration was completed by this run. core 1002 count_every_row (NO "
+                       "TRANSACTION code) was stopped after step 30: its step in flight, if any, was cancelled and "
+                       "rolled back."),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("The migration lock was released."), std::string::npos) << r.err;
+  EXPECT_EQ(db.scalar(waiting_on_gate), "f");
+  EXPECT_EQ(db.scalar("SELECT last_key || ' ' || steps FROM goose_db_version_progress WHERE version_id = 1002"),
+            "30000 30");
+  EXPECT_EQ(db.scalar("SELECT count(*) FILTER (WHERE processed = 1) || ' ' || count(*) FILTER (WHERE processed = 0) "
+                      "FROM code_items"),
+            "30000 70000");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                      "WHERE d.datname = current_database() AND l.locktype = 'advisory'"),
+            "0");
+  batches.open();
+
+  const auto set = code_modules();
+  migrator::engine engine(db.dsn(), set, migrator::engine_options{});
+  {
+    const auto report = engine.status();
+    const auto& dirty = status_of(report, 1002);
+    EXPECT_EQ(dirty.state, migrator::migration_state::dirty);
+    EXPECT_EQ(dirty.statements_done, 30);
+    EXPECT_EQ(dirty.statements_total, 100);
+  }
+  engine.repair_mark_rolled_back(1002);
+  auto resumed = run_to_end(db.dsn(), "1002");
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_EQ(db.scalar("SELECT count(*) FILTER (WHERE processed = 1) || ' ' || count(*) FILTER (WHERE processed <> 1) "
+                      "FROM code_items"),
+            "100000 0");
+  EXPECT_EQ(status_of(engine.status(), 1002).state, migrator::migration_state::applied);
   EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version_progress"), "0");
 }
 

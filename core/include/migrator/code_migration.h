@@ -26,6 +26,7 @@
 // backend that implements it; nothing here names libpq or libpqxx.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -62,11 +63,23 @@ class code_transaction {
 
 // The connection of a no-transaction code migration: each statement commits on
 // its own, in_transaction groups work, and progress outlives a crash.
+// The engine's stop (engine::interrupt) as a code migration sees it: once
+// `requested`, no new code_connection::in_transaction step starts (it throws
+// error(interrupted) instead); while a step's transaction runs, `cancellable`
+// is true so that interrupt() cancels it (it rolls back whole, with the
+// position saved in it). Both null: never stopped.
+struct code_stop_signals {
+  const std::atomic<bool>* requested = nullptr;
+  std::atomic<bool>* cancellable = nullptr;
+};
+
 class code_connection {
  public:
   // `progress_table` must exist (the engine creates it): version_id, task,
   // last_key, steps; see docs/module-authors.md.
-  code_connection(session& db, history_store& history, const migration& m, std::string progress_table);
+  using stop_signals = code_stop_signals;
+  code_connection(session& db, history_store& history, const migration& m, std::string progress_table,
+                  stop_signals stop = {});
   code_connection(const code_connection&) = delete;
   code_connection& operator=(const code_connection&) = delete;
 
@@ -84,6 +97,8 @@ class code_connection {
   // `done` of `total`" (total 0: unknown). Committed at once.
   void record_progress(int done, int total);
   int steps_done() const noexcept { return steps_done_; }
+  // Whether in_transaction refused a step because the engine was stopped.
+  bool stopped() const noexcept { return stopped_; }
 
   // A resumable position of `task`, saved by save_position in an earlier
   // (possibly killed) run of this migration; nullopt when there is none.
@@ -104,7 +119,9 @@ class code_connection {
   history_store& history_;
   const migration& migration_;
   std::string progress_table_;
+  stop_signals stop_;
   int steps_done_ = 0;
+  bool stopped_ = false;
 };
 
 struct transactional_t {};
