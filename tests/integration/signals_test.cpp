@@ -1,14 +1,20 @@
 // SIGTERM and SIGINT during a run, with the real binary: the statement in
 // flight is cancelled on the server, a transactional migration rolled back, a
 // NO TRANSACTION one stopped between statements (dirty, progress recorded),
-// the lock released, exit 8; a second signal exits at once.
+// the lock released, exit 8; a second signal exits at once. Every signal is
+// sent once the test has seen the run where it wants it (pg_stat_activity,
+// pg_locks, the app's log), never after a delay. Fleet runs:
+// fleet_signals_test.cpp; SQLite: tests/cli/sqlite_signals_test.cpp; code
+// migrations: code_migration_kill_test.cpp.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "test_support.h"
 
@@ -29,15 +35,28 @@ class signals_test : public ::testing::Test {
     return args;
   }
 
+  // Whether `sql` returns "t" within 60 s, asked again every 10 ms: a bound on
+  // waiting for observable state, not a delay the test relies on.
+  bool wait_until(const std::string& sql) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (db.scalar(sql) == "t") return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return db.scalar(sql) == "t";
+  }
+
   // Waits until a statement containing `text` runs in this test's database.
   bool wait_for_statement(const std::string& text) {
-    for (int i = 0; i < 1500; ++i) {
-      if (db.scalar("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' "
-                    "AND query LIKE '%" + text + "%' AND pid <> pg_backend_pid()") != "0")
-        return true;
-      usleep(20000);
-    }
-    return false;
+    return wait_until("SELECT count(*) > 0 FROM pg_stat_activity WHERE datname = current_database() AND state = "
+                      "'active' AND query LIKE '%" + text + "%' AND pid <> pg_backend_pid()");
+  }
+
+  // Waits until a session of the app waits for advisory lock `key`, which the test holds.
+  bool wait_for_gate(const std::string& key) {
+    return wait_until("SELECT count(*) > 0 FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                      "WHERE d.datname = current_database() AND l.locktype = 'advisory' AND NOT l.granted "
+                      "AND l.objid = " + key);
   }
 
   void write_slow_transactional() {
@@ -93,15 +112,21 @@ TEST_F(signals_test, sigint_during_app_start_with_the_table_lock_frees_the_lease
 }
 
 TEST_F(signals_test, sigterm_during_a_no_transaction_migration_stops_between_statements_dirty) {
+  // Statement 2 waits for a lock the test holds until the signal has been
+  // received: it is in flight when the signal comes, and finishes after it.
   write_module_set(modules, {{"shop",
                               {{"01001_steps.sql", "-- +goose NO TRANSACTION\n-- +goose Up\n"
                                                    "CREATE TABLE step_one (id int);\n"
-                                                   "SELECT pg_sleep(1.5);\n"
+                                                   "SELECT pg_advisory_xact_lock(73312);\n"
                                                    "CREATE TABLE step_three (id int);\n"},
                                {"01002_after.sql", migration_text("CREATE TABLE after_steps (id int);")}}}});
+  auto gate = std::make_unique<pqxx::connection>(db.dsn());
+  pqxx::nontransaction(*gate).exec("SELECT pg_advisory_lock(73312)");
   app_process run(with_db({"migrate", "up"}));
-  ASSERT_TRUE(wait_for_statement("pg_sleep(1.5)"));
+  ASSERT_TRUE(wait_for_gate("73312"));
   run.signal(SIGTERM);
+  ASSERT_TRUE(run.wait_for_err("received SIGTERM", 60000)) << run.err_so_far();
+  gate.reset();  // statement 2 now completes; statement 3 must not start
   auto r = run.wait();
   EXPECT_EQ(r.code, exit_interrupted) << r.err;
   EXPECT_THAT(r.err, HasSubstr("stopped between statements: statements 1..2 of 3 ran"));
@@ -123,7 +148,7 @@ TEST_F(signals_test, a_second_signal_exits_at_once) {
   app_process run(with_db({"migrate", "up"}));
   ASSERT_TRUE(wait_for_statement("pg_sleep(600)"));
   run.signal(SIGTERM);
-  ASSERT_TRUE(run.wait_for_err("received SIGTERM", 10000));
+  ASSERT_TRUE(run.wait_for_err("received SIGTERM", 60000)) << run.err_so_far();
   run.signal(SIGTERM);
   auto r = run.wait();
   EXPECT_EQ(r.code, exit_interrupted) << r.err;
@@ -142,7 +167,7 @@ TEST_F(signals_test, a_signal_while_waiting_for_the_lock_exits_8_with_nothing_do
   pqxx::nontransaction tx(holder);
   tx.exec("SELECT pg_advisory_lock(4097083626)");
   app_process run(with_db({"migrate", "up"}));
-  ASSERT_TRUE(run.wait_for_err("waiting for the migration lock", 20000));
+  ASSERT_TRUE(run.wait_for_err("waiting for the migration lock", 60000)) << run.err_so_far();
   run.signal(SIGTERM);
   auto r = run.wait();
   EXPECT_EQ(r.code, exit_interrupted) << r.err;
