@@ -2,15 +2,19 @@
 // --once`) started at once on an empty database, with the example modules and
 // with a generated set of 500+ migrations. Every process exits 0, every version
 // is recorded exactly once, and the schema is the one a single process makes.
-// The race is asserted, not assumed: at least one process logged that it waited
-// for the migration lock, and each migration was applied (by the logs of all
-// sixteen) by exactly one of them.
+// The race is asserted, not assumed: while the processes start, a session of the
+// test holds (uncommitted) the schemas the set creates, so whichever process takes
+// the migration lock first stalls in its first migration with the lock held; the
+// test waits until some other process logs that it waits for that lock, then lets
+// go. Each migration is then applied (by the logs of all sixteen) by exactly one.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <memory>
+#include <pqxx/pqxx>
 #include <regex>
+#include <thread>
 
 #include "reliability.h"
 
@@ -94,16 +98,34 @@ void race(const race_setup& setup) {
   for (const auto& row : rows(reference.dsn(), "SELECT module, version_id FROM goose_db_version_meta"))
     expected_applied[{row[0], std::stoll(row[1])}] = 1;
   ASSERT_EQ(expected_applied.size(), expected_versions.size());
+  const auto schemas = rows(reference.dsn(), "SELECT nspname FROM pg_namespace WHERE nspname NOT IN "
+                                             "('public', 'information_schema') AND nspname !~ '^pg_'");
+  ASSERT_FALSE(schemas.empty()) << "the set creates no schema: nothing to hold the first runner on";
 
   double worst_seconds = 0;
   int appliers_total = 0, waited_total = 0;
   for (int round = 0; round < rounds; ++round) {
     test_database db;
+    // The gate: CREATE SCHEMA of a name this open transaction created waits until it ends.
+    pqxx::connection gate(db.dsn());
+    auto gate_tx = std::make_unique<pqxx::work>(gate);
+    for (const auto& schema : schemas) gate_tx->exec("CREATE SCHEMA " + gate.quote_name(schema[0]));
     std::vector<std::unique_ptr<app_process>> running;
     const auto start = std::chrono::steady_clock::now();
     // Both DSN forms race: half keyword, half URI.
     for (int i = 0; i < processes; ++i)
       running.push_back(std::make_unique<app_process>(command_for(setup, secret_dsn(db.dsn(), i), dir)));
+    // Until one of them says it waits for the lock (a generous bound: only a hang reaches it).
+    const auto waits = [&] {
+      for (const auto& p : running)
+        if (p->err_so_far().find("waiting for the migration lock") != std::string::npos) return true;
+      return false;
+    };
+    const auto give_up = std::chrono::steady_clock::now() + 120s;
+    while (!waits() && std::chrono::steady_clock::now() < give_up) std::this_thread::sleep_for(20ms);
+    EXPECT_TRUE(waits()) << "no process waited for the migration lock while the first was held in its migration";
+    gate_tx->abort();
+    gate_tx.reset();
     int appliers = 0, waited = 0;  // waited: logged that it waits for the lock
     std::map<std::pair<std::string, std::int64_t>, int> applied;  // over the logs of every process
     for (int i = 0; i < processes; ++i) {
@@ -119,8 +141,7 @@ void race(const race_setup& setup) {
     }
     worst_seconds = std::max(worst_seconds, seconds_since(start));
     EXPECT_EQ(appliers, 1) << "processes whose log says they applied the first migration";
-    // They raced: someone found the lock taken (16 processes started at once, and
-    // the first holds it for its whole run).
+    // They contended: the final logs agree with what was seen while the gate was shut.
     EXPECT_GE(waited, 1) << "no process logged a wait for the migration lock: the runners never contended";
     // Each migration applied by exactly one process: no log line twice, none missing, nothing else.
     EXPECT_EQ(applied_mismatches(applied, expected_applied), "")
