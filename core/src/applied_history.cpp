@@ -29,8 +29,12 @@ std::string applied_history_comparison_sql(const std::string& table, const std::
   // the side row (goose applied it, or no side row) leaves its field empty, so
   // the line never equals a set's. The text travels as a parameter: the server
   // compares it, and neither side hashes anything.
+  // A dirty side row has no goose row, so the text would not show it: a dirty
+  // version the set does not know (a newer build's NO TRANSACTION migration that
+  // stopped) makes the answer "not equal" by the NOT EXISTS.
   return "SELECT coalesce(string_agg(format(E'%s %s %s %s\\n', g.version_id, m.module, m.checksum, m.state), '' "
-         "ORDER BY g.version_id), '') = $1, coalesce(max(g.version_id), 0) FROM (SELECT DISTINCT ON (version_id) "
+         "ORDER BY g.version_id), '') = $1 AND NOT EXISTS (SELECT 1 FROM " + meta + " WHERE state = 'dirty'), "
+         "coalesce(max(g.version_id), 0) FROM (SELECT DISTINCT ON (version_id) "
          "version_id, is_applied FROM " + table + " ORDER BY version_id, id DESC) g LEFT JOIN " + meta +
          " m ON m.version_id = g.version_id WHERE g.is_applied AND g.version_id <> 0";
 }

@@ -789,8 +789,10 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
   run_report report;
   // Like goose: look before taking the lock, so replicas with nothing to do never
   // queue behind a long migration.
-  // A dirty version is judged under the lock only: a dirty version is pending to
-  // the planner, so it always leads there.
+  // A dirty version is judged under the lock only (before it, it may be another
+  // runner's NO TRANSACTION migration in progress): a dirty version of the set is
+  // pending to the planner, and a dirty one the set does not know (a newer build's)
+  // leads there too, so `up` refuses it rather than report nothing to do.
   auto applied_versions = [](const history_snapshot& snap) {
     std::set<std::int64_t> applied;
     for (const auto& a : snap.applied) applied.insert(a.version);
@@ -816,7 +818,9 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
       impl_->check_guards(status, /*include_dirty=*/false);
       report.current_version = report.starting_version = highest(applied_versions(snap));
-      return !impl_->plan_from(snap, request).empty();
+      const bool any_dirty = std::any_of(status.migrations.begin(), status.migrations.end(),
+                                         [](const migration_status& m) { return m.state == migration_state::dirty; });
+      return any_dirty || !impl_->plan_from(snap, request).empty();
     });
   } catch (const error& e) {
     // The read was cancelled by interrupt(): a stop, not a database failure.

@@ -2,8 +2,9 @@
 // versions a newer build applied, but not one the newer build left dirty. The
 // newer build's NO TRANSACTION migration fails half-way, so the database
 // records a version the older build does not know as dirty; the older build
-// must refuse to start (exit 6, naming it) rather than run on a half-migrated
-// schema, whatever --on-unknown says.
+// must refuse to migrate (exit 4) and to start (exit 4 when it migrates first,
+// 6 with --no-migrate), naming it, rather than run on a half-migrated schema,
+// whatever --on-unknown says.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -65,10 +66,31 @@ class rolling_deploy_dirty : public ::testing::Test {
 
 TEST_F(rolling_deploy_dirty, an_older_build_starting_refuses_a_dirty_version_it_does_not_know) {
   auto r = run_app_process(with_old({"start", "--once"}));
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("refusing to migrate"));
+  EXPECT_THAT(r.err, HasSubstr("orders 1002 sku_index: dirty"));
+  EXPECT_THAT(r.err, Not(HasSubstr("ready")));
+  EXPECT_EQ(history(), history_before);
+}
+
+TEST_F(rolling_deploy_dirty, an_older_build_starting_without_migrating_refuses_it_too) {
+  auto r = run_app_process(with_old({"start", "--once", "--no-migrate"}));
   EXPECT_EQ(r.code, 6) << r.err;
   EXPECT_THAT(r.err, HasSubstr("refusing to start"));
   EXPECT_THAT(r.err, HasSubstr("orders 1002 sku_index: dirty"));
   EXPECT_THAT(r.err, Not(HasSubstr("ready")));
+  EXPECT_EQ(history(), history_before);
+}
+
+// Every migration of the older build is applied, so its `up` has nothing to
+// run: it still refuses instead of answering "nothing to do" (the one-query
+// comparison sees the dirty side row too).
+TEST_F(rolling_deploy_dirty, up_of_the_older_build_refuses_instead_of_nothing_to_do) {
+  auto r = run_app_process(with_old({"migrate", "up"}));
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("orders 1002 sku_index: dirty"));
+  EXPECT_THAT(r.err, HasSubstr("app migrate repair 1002"));
+  EXPECT_THAT(r.err, Not(HasSubstr("nothing to do")));
   EXPECT_EQ(history(), history_before);
 }
 
@@ -80,7 +102,7 @@ TEST_F(rolling_deploy_dirty, status_of_the_older_build_shows_it_dirty_and_exits_
 }
 
 TEST_F(rolling_deploy_dirty, on_unknown_warn_given_explicitly_does_not_tolerate_it_either) {
-  auto r = run_app_process(with_old({"start", "--once", "--on-unknown", "warn"}));
+  auto r = run_app_process(with_old({"start", "--once", "--no-migrate", "--on-unknown", "warn"}));
   EXPECT_EQ(r.code, 6) << r.err;
   EXPECT_THAT(r.err, HasSubstr("orders 1002 sku_index: dirty"));
   EXPECT_THAT(r.err, Not(HasSubstr("ready")));
