@@ -105,7 +105,7 @@ TEST(cli, help_never_shows_the_dsn_from_the_environment) {
 // Regression: the subcommand was removed from the arguments by value, so a
 // global option's value spelled like it was removed instead.
 TEST(cli, the_command_is_taken_from_its_position_not_by_its_name) {
-  const std::string file = std::string(MIGRATOR_TESTDATA_DIR) + "/parser/transaction/00001_default_transaction.sql";
+  const std::string file = std::string(MIGRATOR_TESTDATA_DIR) + "/parser/accepted/02403_identity_transaction_by_default.sql";
   auto inspect = run_app({"migrate", "--table", "inspect", "--json", "inspect", file});
   EXPECT_EQ(inspect.code, 0) << inspect.err;
   EXPECT_THAT(inspect.out, HasSubstr("\"transaction\": true"));
