@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "exit_codes.h"
+#include "logging.h"
 
 namespace app {
 
@@ -57,8 +58,9 @@ void interrupt_watch::watch() {
     if (sig <= 0 || stopping_.load()) continue;
     std::unique_lock<std::mutex> guard(mutex_);
     if (received_ != 0) {
-      spdlog::error("received {} again: exiting at once (exit {}); a migration in flight may be left as it is",
-                    signal_name(sig), static_cast<int>(exit_interrupted));
+      log_event(spdlog::level::err, "signal_received", {{"signal", signal_name(sig)}, {"action", "exit_at_once"}},
+                "received {} again: exiting at once (exit {}); a migration in flight may be left as it is",
+                signal_name(sig), static_cast<int>(exit_interrupted));
       std::_Exit(exit_interrupted);
     }
     received_ = sig;
@@ -67,22 +69,25 @@ void interrupt_watch::watch() {
       continue;
     }
     if (auto* fleet = fleet_.load()) {
-      spdlog::warn("received {}: stopping the fleet run (on every running target the statement in flight is "
-                   "cancelled and its transaction rolled back; no other target starts); a second signal exits "
-                   "at once",
-                   signal_name(sig));
+      log_event(spdlog::level::warn, "signal_received", {{"signal", signal_name(sig)}, {"action", "stop_fleet"}},
+                "received {}: stopping the fleet run (on every running target the statement in flight is "
+                "cancelled and its transaction rolled back; no other target starts); a second signal exits "
+                "at once",
+                signal_name(sig));
       fleet->request();
       continue;
     }
     if (auto* engine = engine_.load()) {
-      spdlog::warn("received {}: stopping the migration run (the statement in flight is cancelled and its "
-                   "transaction rolled back); a second signal exits at once",
-                   signal_name(sig));
+      log_event(spdlog::level::warn, "signal_received", {{"signal", signal_name(sig)}, {"action", "stop_run"}},
+                "received {}: stopping the migration run (the statement in flight is cancelled and its "
+                "transaction rolled back); a second signal exits at once",
+                signal_name(sig));
       engine->interrupt();
       continue;
     }
-    spdlog::warn("received {} before any migration started: exiting (exit {})", signal_name(sig),
-                 static_cast<int>(exit_interrupted));
+    log_event(spdlog::level::warn, "signal_received", {{"signal", signal_name(sig)}, {"action", "exit"}},
+              "received {} before any migration started: exiting (exit {})", signal_name(sig),
+              static_cast<int>(exit_interrupted));
     std::_Exit(exit_interrupted);
   }
 }

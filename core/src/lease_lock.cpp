@@ -82,11 +82,17 @@ bool lease_lock::try_take() {
           "(SELECT expired_at FROM previous)",
       {id, options_.holder, interval_});
   if (r.empty()) return false;
-  if (r.rows[0][0] && r.boolean(0, 0))
-    log(log_level::warn, "took over the migration lock from '" + r.rows[0][1].value_or("?") + "': its lease (" +
-                             options_.table + " lock id " + std::to_string(options_.lock_id) + ") expired at " +
-                             r.rows[0][2].value_or("?") +
-                             " without being renewed, so that runner stopped or lost its connection");
+  if (r.rows[0][0] && r.boolean(0, 0)) {
+    const std::string previous = r.rows[0][1].value_or("?"), expired_at = r.rows[0][2].value_or("?");
+    log(log_level::warn,
+        "took over the migration lock from '" + previous + "': its lease (" + options_.table + " lock id " +
+            std::to_string(options_.lock_id) + ") expired at " + expired_at +
+            " without being renewed, so that runner stopped or lost its connection",
+        {{"event", "lock_taken_over"},
+         {"previous_holder", previous},
+         {"lock_id", options_.lock_id},
+         {"expired_at", expired_at}});
+  }
   return true;
 }
 

@@ -81,6 +81,8 @@ const std::map<std::string, std::vector<field>> contract = {
     {"checksums_recorded", {{"count", kind::integer}}},
     {"repaired", {{"module", kind::string}, {"version", kind::integer}, {"name", kind::string}, {"state", kind::string}}},
     {"module_problem", {}},
+    {"lock_taken_over", {{"previous_holder", kind::string}, {"lock_id", kind::integer}, {"expired_at", kind::string}}},
+    {"signal_received", {{"signal", kind::string}, {"action", kind::string}}},
 };
 
 class log_events : public ::testing::Test {
@@ -179,6 +181,33 @@ TEST_F(log_events, every_documented_event_appears_with_its_fields) {
     for (auto& j : json_lines(r.err)) seen.push_back(std::move(j));
   }
 
+  // lock_taken_over: a lease row whose holder stopped renewing it, taken over by up --lock table.
+  {
+    test_database other;
+    other.exec("CREATE TABLE goose_lock (lock_id bigint PRIMARY KEY, locked boolean NOT NULL DEFAULT false, "
+               "locked_at timestamptz, locked_by text, lease_expires_at timestamptz, updated_at timestamptz)");
+    other.exec("INSERT INTO goose_lock VALUES (4097083626, true, now() - interval '2 minutes', 'gone-runner', "
+               "now() - interval '1 minute', now() - interval '2 minutes')");
+    run_result r = run_app({"migrate", "up", "--lock", "table", "--dsn", other.dsn(), "--modules-dir",
+                            dir.path().string(), "--log-format", "json"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    for (auto& j : json_lines(r.err)) seen.push_back(std::move(j));
+  }
+
+  // signal_received: SIGTERM while `up` waits for the advisory lock another session holds.
+  {
+    test_database other;
+    pqxx::connection holder(other.dsn());
+    pqxx::nontransaction(holder).exec("SELECT pg_advisory_lock(4097083626)");
+    app_process app({"migrate", "up", "--lock", "advisory", "--dsn", other.dsn(), "--modules-dir",
+                     dir.path().string(), "--log-format", "json"});
+    ASSERT_TRUE(app.wait_for_err("\"event\":\"lock_wait\"", 30000)) << app.err_so_far();
+    app.signal(SIGTERM);
+    run_result r = app.wait();
+    EXPECT_EQ(r.code, 8) << r.err;
+    for (auto& j : json_lines(r.err)) seen.push_back(std::move(j));
+  }
+
   const std::vector<std::string> documented = documented_events();
   ASSERT_EQ(documented.size(), contract.size()) << "the doc's table and this test's contract differ";
   for (const std::string& event : documented) {
@@ -200,7 +229,12 @@ TEST_F(log_events, every_documented_event_appears_with_its_fields) {
   // Specific values the doc promises.
   std::set<int> error_codes;
   for (const json& j : of("error")) error_codes.insert(j["exit_code"].get<int>());
-  EXPECT_EQ(error_codes, (std::set<int>{1, 3, 4}));
+  EXPECT_EQ(error_codes, (std::set<int>{1, 3, 4, 8}));
+  EXPECT_EQ(of("lock_taken_over").at(0)["previous_holder"], "gone-runner");
+  EXPECT_EQ(of("lock_taken_over").at(0)["lock_id"], 4097083626);
+  EXPECT_EQ(of("signal_received").at(0)["signal"], "SIGTERM");
+  EXPECT_THAT(of("signal_received").at(0)["action"].get<std::string>(),
+              ::testing::AnyOf("stop_run", "stop_fleet", "exit", "exit_at_once"));
   EXPECT_EQ(of("run_partial").at(0)["count"], 2);
   EXPECT_EQ(of("repaired").at(0)["state"], "rolled_back");
   EXPECT_EQ(of("shutdown").at(0)["signal"], "SIGTERM");
