@@ -93,7 +93,9 @@ class fleet_signals_test : public ::testing::Test {
     EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
                         "WHERE d.datname = current_database() AND l.locktype = 'advisory'"),
               "0");
-    if (lock == "table") EXPECT_EQ(db.scalar("SELECT string_agg(locked::text, ',') FROM goose_lock"), "false");
+    if (lock == "table") {
+      EXPECT_EQ(db.scalar("SELECT string_agg(locked::text, ',') FROM goose_lock"), "false");
+    }
   }
 };
 
