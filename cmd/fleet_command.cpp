@@ -260,11 +260,7 @@ int run_fleet(command_context& ctx, migrator::fleet_action action, migrator::pla
   options.stop = &stop;
   migrator::fleet_report report;
   {
-    signals.attach_fleet(&stop);
-    struct detach {
-      interrupt_watch& w;
-      ~detach() { w.attach_fleet(nullptr); }
-    } detach_at_exit{signals};
+    interrupt_watch::scoped_attachment attached(signals, &stop);
     std::unique_ptr<progress_display> progress;
     if (stderr_is_terminal(ctx) && !members.empty()) progress = std::make_unique<progress_display>(members.size());
     fleet_logger logger(action, progress.get());

@@ -35,6 +35,28 @@ class interrupt_watch {
   void attach(migrator::engine* engine) noexcept { engine_.store(engine); }
   // The fleet run to stop (nullptr: none). It must outlive the attachment.
   void attach_fleet(migrator::fleet_stop* fleet) noexcept { fleet_.store(fleet); }
+
+  // attach() or attach_fleet() for a scope: detached again when it ends, so a
+  // signal after the run (printing, exiting) no longer reaches a dead object.
+  class scoped_attachment {
+   public:
+    scoped_attachment(interrupt_watch& watch, migrator::engine* engine) noexcept : watch_(watch) {
+      watch_.attach(engine);
+    }
+    scoped_attachment(interrupt_watch& watch, migrator::fleet_stop* fleet) noexcept : watch_(watch), fleet_(true) {
+      watch_.attach_fleet(fleet);
+    }
+    ~scoped_attachment() {
+      if (fleet_) watch_.attach_fleet(nullptr);
+      else watch_.attach(nullptr);
+    }
+    scoped_attachment(const scoped_attachment&) = delete;
+    scoped_attachment& operator=(const scoped_attachment&) = delete;
+
+   private:
+    interrupt_watch& watch_;
+    bool fleet_ = false;
+  };
   // Blocks until a signal arrives (the application serving until stopped);
   // returns it. While wait() runs, the first signal does not exit.
   int wait();

@@ -98,11 +98,7 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
   migrator::engine engine = open_engine(settings, set, connecting, name);
-  signals.attach(&engine);
-  struct detach {
-    interrupt_watch& w;
-    ~detach() { w.attach(nullptr); }
-  } detach_at_exit{signals};
+  interrupt_watch::scoped_attachment attached(signals, &engine);
   if (settings.allow_drift)
     log_event(spdlog::level::warn, "allow_drift", {},
               "--allow-drift: applying even if applied migrations were modified or are dirty");

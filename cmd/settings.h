@@ -50,7 +50,7 @@ struct settings {
   // How long to wait for the migration lock. Default: 5m.
   std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
   // The table lease's length (goose_lock), 1s to 1h. Default: 30s, goose's.
-  std::chrono::milliseconds lock_lease{std::chrono::seconds(30)};
+  std::chrono::milliseconds lock_lease{migrator::goose_lease};
   // PostgreSQL statement_timeout of migration sessions. Default: none (the server's).
   std::optional<std::chrono::milliseconds> statement_timeout;
   // PostgreSQL lock_timeout of migration sessions. Default: none (the server's).

@@ -198,15 +198,12 @@ fleet_report run_fleet(const std::vector<fleet_member>& members, const fleet_opt
     stop = run_range(members, 0, canaries, options, observer, report.targets);
     if (stop) why = "not started: a canary failed";
   }
-  if (!stop && stop_requested(options)) {
-    stop = true;
-    why = not_started_after_stop;
-  }
+  if (stop_requested(options)) stop = true;  // `why` is set below
   if (!stop) {
     stop = run_range(members, canaries, members.size(), options, observer, report.targets) && options.fail_fast;
     if (stop) why = "not started: --fail-fast after a failure";
   }
-  if (stop_requested(options)) why = not_started_after_stop;
+  if (stop_requested(options)) why = not_started_after_stop;  // whatever else stopped the rest
   for (auto& r : report.targets)
     if (r.outcome == target_outcome::skipped && r.error.empty()) r.error = why.empty() ? "not started" : why;
   report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);

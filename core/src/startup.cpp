@@ -45,6 +45,23 @@ bool tolerated(const migration_status& m, unknown_versions on_unknown, bool allo
          (m.state == migration_state::unknown && on_unknown == unknown_versions::warn);
 }
 
+std::vector<migration_status> in_state(const status_report& status, migration_state state) {
+  std::vector<migration_status> found;
+  for (const auto& m : status.migrations)
+    if (m.state == state) found.push_back(m);
+  return found;
+}
+
+// "billing 4002 invoices, 4003": what a log line names them by (an unknown
+// version may have no module or name on record).
+std::string listed(const std::vector<migration_status>& migrations) {
+  std::string text;
+  for (const auto& m : migrations)
+    text += (text.empty() ? "" : ", ") + (m.module.empty() ? std::string() : m.module + " ") +
+            std::to_string(m.version) + (m.name.empty() ? std::string() : " " + m.name);
+  return text;
+}
+
 }  // namespace
 
 const char* to_string(unknown_versions policy) noexcept {
@@ -160,26 +177,17 @@ startup_result migrate_on_startup(const module_set& set, const startup_options& 
     throw error(error_code::not_current, "refusing to start: the database schema is not current:" + why);
 
   // allow_drift is the operator asking to run on modified history: start, but say so every time.
-  std::string modified;
-  std::int64_t modified_count = 0;
-  for (const auto& m : result.status.migrations) {
-    if (m.state != migration_state::modified) continue;
-    ++modified_count;
-    modified += (modified.empty() ? "" : ", ") + m.module + " " + std::to_string(m.version) + " " + m.name;
-  }
-  if (modified_count > 0)
+  const std::vector<migration_status> modified = in_state(result.status, migration_state::modified);
+  if (!modified.empty()) {
+    const std::string list = listed(modified);
     log(log_level::warn,
-        "starting although " + std::to_string(modified_count) + " applied migration(s) differ from their files (" +
-            modified + "): allow_drift is on",
-        {{"event", "drift_allowed"}, {"count", modified_count}, {"migrations", modified}});
-
-  std::string names;
-  for (const auto& m : result.status.migrations) {
-    if (m.state != migration_state::unknown) continue;
-    result.unknown.push_back(m);
-    names += (names.empty() ? "" : ", ") + (m.module.empty() ? std::string() : m.module + " ") +
-             std::to_string(m.version) + (m.name.empty() ? std::string() : " " + m.name);
+        "starting although " + std::to_string(modified.size()) + " applied migration(s) differ from their files (" +
+            list + "): allow_drift is on",
+        {{"event", "drift_allowed"}, {"count", static_cast<std::int64_t>(modified.size())}, {"migrations", list}});
   }
+
+  result.unknown = in_state(result.status, migration_state::unknown);
+  const std::string names = listed(result.unknown);
   if (!result.unknown.empty())
     log(log_level::warn, "the database holds " + std::to_string(result.unknown.size()) +
                              " version(s) this build does not know, applied by a newer build: " + names +

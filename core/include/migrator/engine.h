@@ -45,7 +45,7 @@ struct engine_options {
   std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
   // The table lease's length; its heartbeat renews it every third of it, at
   // most every 5 s (goose's). Default: 30 s, goose's.
-  std::chrono::milliseconds lock_lease{std::chrono::seconds(30)};
+  std::chrono::milliseconds lock_lease{goose_lease};
   // The id of either lock: the advisory lock's key and the table lease's
   // lock_id in goose_lock. Default: goose's since v3.26 (lock.h), so goose and
   // this tool exclude each other.

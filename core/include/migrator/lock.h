@@ -21,6 +21,10 @@ inline constexpr std::int64_t goose_lock_id = 4097083626;
 // of its session advisory lock then. goose had no table locker before v3.26.
 // Set it as the lock id (--lock-id) while a database is still migrated by such a goose.
 inline constexpr std::int64_t goose_lock_id_before_v3_26 = 5887940537704921958;
+// goose's table locker's defaults (lock/postgres.go, NewPostgresTableLocker):
+// a lease of 30 s, renewed by a heartbeat every 5 s.
+inline constexpr std::chrono::seconds goose_lease{30};
+inline constexpr std::chrono::seconds goose_heartbeat{5};
 
 // Who holds the lock, as far as the database tells. Every field may be empty.
 struct lock_holder {

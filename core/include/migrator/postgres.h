@@ -44,8 +44,8 @@ std::unique_ptr<migration_lock> make_advisory_lock(session& s, std::int64_t key)
 struct table_lock_options {
   std::string table = "goose_lock";  // may be schema-qualified; created when missing
   std::int64_t lock_id = goose_lock_id;  // goose's table locker's default since v3.26 (lock.h)
-  std::chrono::milliseconds lease{std::chrono::seconds(30)};     // goose's default
-  std::chrono::milliseconds heartbeat{std::chrono::seconds(5)};  // goose's default
+  std::chrono::milliseconds lease{goose_lease};
+  std::chrono::milliseconds heartbeat{goose_heartbeat};
   // Written to locked_by. Default: "<application_name> on <host> pid <pid> #<random tag>"
   // (the tag tells apart two holders that are both pid 1 in their containers).
   std::string holder;
