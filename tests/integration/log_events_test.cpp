@@ -72,6 +72,7 @@ const std::map<std::string, std::vector<field>> contract = {
     {"lock_wait", {{"holder", kind::string}}},
     {"allow_drift", {}},
     {"database", {{"dsn", kind::string}, {"source", kind::string}}},
+    {"database_wait", {{"attempt", kind::integer}, {"reason", kind::string}}},
     {"startup_migrated", {{"count", kind::integer}}},
     {"startup_migration_skipped", {}},
     {"drift_allowed", {{"count", kind::integer}, {"migrations", kind::string}}},
@@ -208,6 +209,15 @@ TEST_F(log_events, every_documented_event_appears_with_its_fields) {
     for (auto& j : json_lines(r.err)) seen.push_back(std::move(j));
   }
 
+  // database_wait: start against a port where no server listens, until its wait times out (exit 1).
+  {
+    run_result r = run_app({"start", "--once", "--wait-timeout", "1s", "--dsn",
+                            "host=127.0.0.1 port=1 user=postgres dbname=nowhere", "--modules-dir",
+                            dir.path().string(), "--log-format", "json"});
+    EXPECT_EQ(r.code, 1) << r.err;
+    for (auto& j : json_lines(r.err)) seen.push_back(std::move(j));
+  }
+
   const std::vector<std::string> documented = documented_events();
   ASSERT_EQ(documented.size(), contract.size()) << "the doc's table and this test's contract differ";
   for (const std::string& event : documented) {
@@ -230,6 +240,7 @@ TEST_F(log_events, every_documented_event_appears_with_its_fields) {
   std::set<int> error_codes;
   for (const json& j : of("error")) error_codes.insert(j["exit_code"].get<int>());
   EXPECT_EQ(error_codes, (std::set<int>{1, 3, 4, 8}));
+  EXPECT_EQ(of("database_wait").at(0)["attempt"], 1);
   EXPECT_EQ(of("lock_taken_over").at(0)["previous_holder"], "gone-runner");
   EXPECT_EQ(of("lock_taken_over").at(0)["lock_id"], 4097083626);
   EXPECT_EQ(of("signal_received").at(0)["signal"], "SIGTERM");
