@@ -1,6 +1,6 @@
 // goose's annotations, one row per line: is it an annotation, and which one (or
 // what is wrong with it).
-#include "annotation.h"
+#include "format/annotation.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 // (tests/integration/applied_history_test.cpp checks that the two agree).
 #include <gtest/gtest.h>
 
-#include "applied_history.h"
+#include "backend/applied_history.h"
 
 namespace {
 

@@ -9,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-#include "annotation.h"
+#include "format/annotation.h"
 #include "migrator/assembler.h"
 #include "migrator/error.h"
 #include "migrator/parser.h"

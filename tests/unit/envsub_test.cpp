@@ -1,6 +1,6 @@
 // ENVSUB on one line, as goose substitutes (mfridman/interpolate): one row per
 // form, then one row per failure with its exact message.
-#include "envsub.h"
+#include "format/envsub.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The fix-it texts: each names the command that fixes the situation, with the
 // right version and flag, and says what happened.
-#include "remedies.h"
+#include "engine/remedies.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Where a statement ends: each row feeds the lines of one statement to a fresh
 // scanner and says, line by line, whether that line ends it, and what is still
 // open after the last line.
-#include "sql_lexer.h"
+#include "format/sql_lexer.h"
 
 #include <gtest/gtest.h>
 

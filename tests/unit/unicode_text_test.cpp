@@ -1,5 +1,5 @@
 // Go's notion of whitespace, case folding and valid UTF-8, one table per helper.
-#include "unicode_text.h"
+#include "support/unicode_text.h"
 
 #include <gtest/gtest.h>
 

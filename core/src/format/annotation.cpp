@@ -1,11 +1,11 @@
-#include "annotation.h"
+#include "format/annotation.h"
 
 #include <algorithm>
 #include <limits>
 #include <optional>
 #include <utility>
 
-#include "unicode_text.h"
+#include "support/unicode_text.h"
 
 namespace migrator::parsing {
 namespace {

@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "history_rows.h"
+#include "backend/history_rows.h"
 #include "migrator/sqlite.h"
 
 namespace migrator {

@@ -1,9 +1,9 @@
-#include "advisory_lock.h"
+#include "backend/postgres/advisory_lock.h"
 
 #include <memory>
 #include <string>
 
-#include "lock_wait.h"
+#include "backend/lock_wait.h"
 #include "migrator/error.h"
 #include "migrator/postgres.h"
 

@@ -3,7 +3,7 @@
 #include <thread>
 
 #include "migrator/error.h"
-#include "pg_session.h"
+#include "backend/postgres/pg_session.h"
 
 namespace migrator {
 

@@ -1,4 +1,4 @@
-#include "pg_session.h"
+#include "backend/postgres/pg_session.h"
 
 #include <libpq-fe.h>
 

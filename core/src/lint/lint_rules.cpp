@@ -1,4 +1,4 @@
-#include "lint_rules.h"
+#include "lint/lint_rules.h"
 
 #include <algorithm>
 

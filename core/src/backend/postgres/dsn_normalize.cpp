@@ -6,7 +6,7 @@
 #include <array>
 #include <memory>
 
-#include "dsn_syntax.h"
+#include "backend/postgres/dsn_syntax.h"
 #include "migrator/dsn.h"
 #include "migrator/error.h"
 

@@ -1,4 +1,4 @@
-#include "applied_history.h"
+#include "backend/applied_history.h"
 
 #include <algorithm>
 

@@ -25,10 +25,10 @@
 #include <variant>
 #include <vector>
 
-#include "annotation.h"
-#include "envsub.h"
-#include "sql_lexer.h"
-#include "unicode_text.h"
+#include "format/annotation.h"
+#include "format/envsub.h"
+#include "format/sql_lexer.h"
+#include "support/unicode_text.h"
 
 namespace migrator {
 namespace {

@@ -1,4 +1,4 @@
-#include "sql_parse.h"
+#include "lint/sql_parse.h"
 
 #include <pg_query.h>
 

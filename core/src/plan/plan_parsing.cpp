@@ -1,4 +1,4 @@
-#include "plan_parsing.h"
+#include "plan/plan_parsing.h"
 
 #include <set>
 

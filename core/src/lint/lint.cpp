@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <map>
 
-#include "lint_rules.h"
-#include "sql_parse.h"
+#include "lint/lint_rules.h"
+#include "lint/sql_parse.h"
 
 namespace migrator {
 

@@ -1,4 +1,4 @@
-#include "lock_wait.h"
+#include "backend/lock_wait.h"
 
 #include <algorithm>
 #include <thread>

@@ -1,4 +1,4 @@
-#include "lease_lock.h"
+#include "backend/postgres/lease_lock.h"
 
 #include "migrator/log.h"
 
@@ -6,7 +6,7 @@
 
 #include <random>
 
-#include "lock_wait.h"
+#include "backend/lock_wait.h"
 #include "migrator/error.h"
 
 namespace migrator::detail {

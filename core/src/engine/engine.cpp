@@ -12,9 +12,9 @@
 #include "migrator/code_migration.h"
 #include "migrator/log.h"
 #include "migrator/postgres.h"
-#include "applied_history.h"
-#include "remedies.h"
-#include "plan_parsing.h"
+#include "backend/applied_history.h"
+#include "engine/remedies.h"
+#include "plan/plan_parsing.h"
 
 namespace migrator {
 

@@ -1,4 +1,4 @@
-#include "history_store.h"
+#include "backend/postgres/history_store.h"
 
 #include <unistd.h>
 
@@ -6,8 +6,8 @@
 #include <cstring>
 #include <memory>
 
-#include "applied_history.h"
-#include "history_rows.h"
+#include "backend/applied_history.h"
+#include "backend/history_rows.h"
 #include "migrator/postgres.h"
 
 namespace migrator::detail {

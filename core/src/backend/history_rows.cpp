@@ -1,4 +1,4 @@
-#include "history_rows.h"
+#include "backend/history_rows.h"
 
 #include <algorithm>
 #include <limits>

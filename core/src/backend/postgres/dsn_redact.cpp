@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "dsn_syntax.h"
+#include "backend/postgres/dsn_syntax.h"
 #include "migrator/dsn.h"
 #include "migrator/error.h"
 

@@ -1,4 +1,4 @@
-#include "unicode_text.h"
+#include "support/unicode_text.h"
 
 #include <cstdint>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "remedies.h"
+#include "engine/remedies.h"
 
 namespace migrator::detail {
 

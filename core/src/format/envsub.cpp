@@ -1,10 +1,10 @@
-#include "envsub.h"
+#include "format/envsub.h"
 
 #include <algorithm>
 #include <cstdint>
 #include <optional>
 
-#include "unicode_text.h"
+#include "support/unicode_text.h"
 
 namespace migrator::parsing {
 namespace {

@@ -1,8 +1,8 @@
-#include "sql_lexer.h"
+#include "format/sql_lexer.h"
 
 #include <cstring>
 
-#include "unicode_text.h"
+#include "support/unicode_text.h"
 
 namespace migrator::parsing {
 namespace {
