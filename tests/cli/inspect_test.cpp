@@ -8,12 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "golden_files.h"
 #include "test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-using testing_support::read_file;
+using testing_support::golden_cases;
 using testing_support::run_app;
 
 const fs::path corpus = fs::path(MIGRATOR_TESTDATA_DIR) / "parser";
@@ -39,15 +40,12 @@ nlohmann::json inspect_json(const fs::path& file) {
 TEST(Inspect, JsonOfEveryAcceptedCorpusFileIsItsExpectedFile) {
   set_corpus_env();
   std::size_t checked = 0, without_transaction = 0;
-  for (const auto& entry : fs::directory_iterator(corpus / "accepted")) {
-    if (entry.path().extension() != ".sql") continue;
-    SCOPED_TRACE(entry.path().string());
-    fs::path expected = entry.path();
-    expected.replace_extension(".json");
-    const auto r = run_app({"migrate", "inspect", entry.path().string(), "--json"});
+  for (const auto& c : golden_cases(corpus / "accepted", ".sql", ".json")) {
+    SCOPED_TRACE(c.input.string());
+    const auto r = run_app({"migrate", "inspect", c.input.string(), "--json"});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.err, "");
-    EXPECT_EQ(r.out, read_file(expected));
+    EXPECT_EQ(r.out, c.expected);
     if (!nlohmann::json::parse(r.out).at("transaction").get<bool>()) ++without_transaction;
     ++checked;
   }
@@ -58,15 +56,12 @@ TEST(Inspect, JsonOfEveryAcceptedCorpusFileIsItsExpectedFile) {
 TEST(Inspect, EveryRejectedCorpusFileFails) {
   set_corpus_env();
   std::size_t checked = 0;
-  for (const auto& entry : fs::directory_iterator(corpus / "rejected")) {
-    if (entry.path().extension() != ".sql") continue;
-    const std::string path = entry.path().string();
-    fs::path error_file = entry.path();
-    error_file.replace_extension(".error");
+  for (const auto& c : golden_cases(corpus / "rejected", ".sql", ".error")) {
+    const std::string path = c.input.string();
     const auto r = run_app({"migrate", "inspect", path, "--json"});
     EXPECT_EQ(r.code, 1) << path;
     EXPECT_EQ(r.out, "") << path;
-    EXPECT_NE(r.err.find(path + ":" + read_file(error_file)), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(path + ":" + c.expected), std::string::npos) << r.err;
     ++checked;
   }
   EXPECT_EQ(checked, 26u);

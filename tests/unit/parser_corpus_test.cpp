@@ -17,11 +17,13 @@
 #include <vector>
 
 #include "migrator/parser.h"
+#include "golden_files.h"
 #include "test_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using testing_support::golden_cases;
 using testing_support::read_file;
 
 const fs::path corpus = fs::path(MIGRATOR_TESTDATA_DIR) / "parser";
@@ -126,14 +128,9 @@ TEST_P(Accepted, SplitsAsItsJsonSays) {
 INSTANTIATE_TEST_SUITE_P(Corpus, Accepted, testing::ValuesIn(accepted_cases), case_name);
 
 TEST(Corpus, EveryAcceptedFileIsInTheTableWithItsJson) {
-  std::set<std::string> sql, json;
-  for (const auto& entry : fs::directory_iterator(corpus / "accepted")) {
-    const std::string ext = entry.path().extension().string();
-    if (ext == ".sql") sql.insert(entry.path().stem().string());
-    else if (ext == ".json") json.insert(entry.path().stem().string());
-    else ADD_FAILURE() << entry.path() << ": only NAME.sql and NAME.json belong in accepted/";
-  }
-  EXPECT_EQ(sql, json) << "every accepted/NAME.sql has its accepted/NAME.json and no other";
+  // golden_cases fails unless every accepted/NAME.sql has its accepted/NAME.json and nothing else is there.
+  std::set<std::string> sql;
+  for (const auto& c : golden_cases(corpus / "accepted", ".sql", ".json")) sql.insert(c.stem);
   std::set<std::string> table;
   for (const auto& c : accepted_cases) table.insert(c.stem);
   EXPECT_EQ(sql, table) << "accepted_cases lists every accepted file";
@@ -142,23 +139,15 @@ TEST(Corpus, EveryAcceptedFileIsInTheTableWithItsJson) {
 
 // rejected/NAME.sql must fail with exactly "PATH:" followed by rejected/NAME.error.
 TEST(Corpus, EveryRejectedFileFailsWithItsMessage) {
-  std::size_t files = 0, messages = 0;
-  for (const auto& entry : fs::directory_iterator(corpus / "rejected")) {
-    if (entry.path().extension() == ".error") {
-      ++messages;
-      continue;
-    }
-    ASSERT_EQ(entry.path().extension(), ".sql") << entry.path();
-    ++files;
-    const std::string path = entry.path().string();
+  // golden_cases fails unless every rejected/NAME.sql has its NAME.error and nothing else is there.
+  const auto cases = golden_cases(corpus / "rejected", ".sql", ".error");
+  for (const auto& c : cases) {
+    const std::string path = c.input.string();
     SCOPED_TRACE(path);
-    fs::path error_file = entry.path();
-    error_file.replace_extension(".error");
-    ASSERT_TRUE(fs::exists(error_file));
-    std::string expected = read_file(error_file);
+    std::string expected = c.expected;
     if (!expected.empty() && expected.back() == '\n') expected.pop_back();
     try {
-      migrator::parse_migration(read_file(entry.path()), path, corpus_env());
+      migrator::parse_migration(read_file(c.input), path, corpus_env());
       ADD_FAILURE() << "parsed, but goose rejects it";
     } catch (const migrator::parse_error& e) {
       EXPECT_EQ(std::string(e.what()), path + ":" + expected);
@@ -166,8 +155,7 @@ TEST(Corpus, EveryRejectedFileFailsWithItsMessage) {
       EXPECT_GT(e.where().line, 0);
     }
   }
-  EXPECT_EQ(files, rejected_count);
-  EXPECT_EQ(messages, rejected_count);
+  EXPECT_EQ(cases.size(), rejected_count);
 }
 
 }  // namespace
