@@ -64,28 +64,34 @@ int lint_and_print(command_context& ctx, const module_sources& sources, bool jso
 // For messages: the directory given with --modules-dir, or "embedded modules".
 std::string module_source_name(const app::settings& settings);
 
-// Opens the migration connection on another thread, so that the server's
-// connection start-up overlaps with loading the module set. For a SQLite DSN
-// it opens nothing (the future holds nullptr): open_engine opens the file.
-std::future<std::unique_ptr<migrator::connection>> connect_in_background(const std::string& dsn,
-                                                                         const std::string& application_name);
+// The set of `assembled`; with problems, error(layout) listing them: nothing
+// is read or written with a broken set. `which` tells one of several sets
+// apart in the message ("for SQLite"); "" for the command's one set.
+migrator::module_set without_problems(migrator::assembly assembled, const std::string& which = "");
+
+// Starts opening the database (migrator::backend_opener: a PostgreSQL
+// connection on another thread, so that the server's connection start-up
+// overlaps with loading the module set; a SQLite file waits for the set).
+std::unique_ptr<migrator::backend_opener> connect_in_background(const std::string& dsn,
+                                                                const std::string& application_name);
 
 // What pg_stat_activity shows for the command's connections: "app migrate up 1.4.0",
 // "app start 1.4.0" (`command` is "migrate up", "start").
 std::string application_name_for(const std::string& command);
 
-// The engine on the DSN's backend: PostgreSQL on the connection `connecting`
-// opens, SQLite on the file with the set's module schemas attached.
+// The engine on the database `connecting` opens (PostgreSQL or SQLite by the DSN).
 migrator::engine open_engine(const app::settings& settings, const migrator::module_set& set,
-                             std::future<std::unique_ptr<migrator::connection>>& connecting,
+                             std::unique_ptr<migrator::backend_opener>& connecting,
                              const std::string& application_name);
 
 // The engine's options, from the resolved settings.
 migrator::engine_options engine_options_from(const app::settings& settings, const std::string& application_name);
 
 // Runs a planned command (up, down, stamp...) with --dry-run and VERSION as the
-// context gives them, logging progress; returns the exit code.
+// context gives them, logging progress; returns the exit code (cmd/run_plan.cpp).
 int run_plan(command_context& ctx, migrator::command_kind kind, const char* command_name);
+// Whether --dry-run was given.
+bool dry_run(const command_context& ctx);
 // `app start`'s options for migrator::migrate_on_startup, from the resolved settings.
 migrator::startup_options startup_options_from(const app::settings& settings);
 

@@ -8,7 +8,6 @@
 #include "exit_codes.h"
 #include "migrator/dsn.h"
 #include "migrator/environment.h"
-#include "migrator/postgres.h"
 #include "migrator/schema_equivalence.h"
 
 namespace app {
@@ -30,9 +29,8 @@ migrator::module_set assembled(const migrator::source_tree& tree, migrator::back
   return std::move(a.set);
 }
 
-// Brings one database up to date and reads its schema. PostgreSQL is migrated
-// the way every command migrates it (the engine's own connection, with its
-// pooler and standby checks); its schema is then read on a plain session.
+// Brings one database up to date the way every command migrates it (the
+// engine on open_backend's seams) and reads its schema on the same session.
 migrator::logical_schema migrated_schema(const std::string& dsn, const migrator::module_set& set,
                                          const migrator::engine_options& options) {
   std::vector<std::string> schemas;
@@ -42,23 +40,13 @@ migrator::logical_schema migrated_schema(const std::string& dsn, const migrator:
     spdlog::info("{}: {} migration(s) applied; at version {}", migrator::to_string(kind), report.steps.size(),
                  report.current_version);
   };
-  if (migrator::backend_of(dsn) == migrator::backend_kind::sqlite) {
-    auto seams = migrator::open_backend(dsn, set, options);
-    migrator::session& db = *seams.db;
-    migrator::engine engine(std::move(seams), set, options);
-    report_of(migrator::backend_kind::sqlite, engine.run({migrator::command_kind::up, 0}, &observer));
-    return migrator::read_sqlite_schema(db, schemas, options.table);
-  }
-  migrator::engine engine(std::make_unique<migrator::connection>(dsn, options.application_name), set, options);
-  report_of(migrator::backend_kind::postgres, engine.run({migrator::command_kind::up, 0}, &observer));
-  std::unique_ptr<migrator::session> reader;
-  try {
-    reader = migrator::connect_postgres(dsn, options.application_name);
-  } catch (const migrator::database_error& f) {
-    throw migrator::error(migrator::error_code::database, std::string("cannot connect to the database: ") + f.what(),
-                          f.details());
-  }
-  return migrator::read_postgres_schema(*reader, schemas, options.table);
+  const auto kind = migrator::backend_of(dsn);
+  auto seams = migrator::open_backend(dsn, set, options);
+  migrator::session& db = *seams.db;
+  migrator::engine engine(std::move(seams), set, options);
+  report_of(kind, engine.run({migrator::command_kind::up, 0}, &observer));
+  return kind == migrator::backend_kind::sqlite ? migrator::read_sqlite_schema(db, schemas, options.table)
+                                                : migrator::read_postgres_schema(db, schemas, options.table);
 }
 
 int run(command_context& ctx) {

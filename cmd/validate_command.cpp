@@ -35,6 +35,16 @@ int run(command_context& ctx) {
       if (std::none_of(problems.begin(), problems.end(), [&](const migrator::problem& q) { return q.str() == p.str(); }))
         problems.push_back(p);
     for (auto& p : migrator::compare_backend_sets(postgres.set, sqlite.set)) problems.push_back(std::move(p));
+    // What `up` on SQLite would refuse before creating the file: more module
+    // schemas than SQLite attaches to one database.
+    const std::string sqlite_dsn = migrator::backend_of(ctx.settings.dsn) == migrator::backend_kind::sqlite
+                                       ? ctx.settings.dsn
+                                       : "sqlite::memory:";
+    try {
+      migrator::check_backend(sqlite_dsn, sqlite.set, engine_options_from(ctx.settings, "app migrate validate"));
+    } catch (const migrator::error& e) {
+      problems.push_back({source, 0, std::string("on SQLite: ") + e.what()});
+    }
   }
   for (const auto& p : problems) ctx.err << p.str() << '\n';
   if (!problems.empty()) {

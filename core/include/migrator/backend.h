@@ -1,10 +1,16 @@
-// The three seams of one database, chosen by its DSN: PostgreSQL
-// (postgres.h) or SQLite (sqlite.h, for "sqlite:PATH" DSNs). The engine takes
-// them as they are; callers that only have a DSN open them here.
+// Opening a database: the one place that turns a DSN into the three seams the
+// engine runs on (session.h, history.h, lock.h), for PostgreSQL (postgres.h)
+// or SQLite (sqlite.h, "sqlite:PATH" DSNs). Every command, the fleet, startup,
+// lint --pending-from-db and the equivalence check open databases here.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
 
+#include "migrator/assembler.h"
 #include "migrator/history.h"
 #include "migrator/lock.h"
 #include "migrator/session.h"
@@ -12,11 +18,112 @@
 
 namespace migrator {
 
+// Which lock a PostgreSQL database is guarded by.
+enum class lock_mode {
+  // The advisory lock on a direct connection; the table lease when the
+  // connection goes through a transaction pooler (the server's pg_backend_pid()
+  // is not the process id libpq was given at connect). Logged once when it switches.
+  automatic,
+  advisory,  // goose's session advisory lock (does not hold through a transaction pooler)
+  table,     // goose's table lease (goose_lock), on a connection of its own with a heartbeat
+};
+
+// What only a PostgreSQL database takes (a SQLite one ignores these).
+struct postgres_options {
+  lock_mode lock = lock_mode::automatic;
+  // The id of either lock: the advisory lock's key and the table lease's
+  // lock_id in goose_lock. Default: goose's since v3.26 (lock.h), so goose and
+  // this tool exclude each other.
+  std::int64_t lock_id = goose_lock_id;
+  // The table lease's length (its heartbeat renews it, make_table_lock). Default: 30 s, goose's.
+  std::chrono::milliseconds lock_lease{goose_lease};
+  // The server's statement_timeout / lock_timeout for the migration session. Default: none.
+  std::optional<std::chrono::milliseconds> statement_timeout;
+  std::optional<std::chrono::milliseconds> server_lock_timeout;
+};
+
+// Every setting's default is written here once; the app's settings start from these.
+struct backend_options {
+  // goose's version table; may be schema-qualified ("ops.goose_db_version").
+  // The side table is the same name with "_meta" appended.
+  std::string table = "goose_db_version";
+  // How long to wait for another runner's lock (on SQLite also for another
+  // connection's write lock). Default: 5 minutes.
+  std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
+  // What pg_stat_activity shows for the connections, unless the DSN or
+  // PGAPPNAME sets an application_name. The app uses "app migrate up 1.4.0" or
+  // "app start 1.4.0". Default: "migrator".
+  std::string application_name = "migrator";
+  postgres_options postgres;
+};
+
+// What the opened database can do, found out when it was opened.
+struct backend_capabilities {
+  // A PostgreSQL standby (pg_is_in_recovery()): the engine refuses to write.
+  bool read_only = false;
+  // Through a transaction pooler: no session state survives a transaction, so
+  // settings travel in each transaction and prepared statements are not kept.
+  bool pooled = false;
+  // Sent after each BEGIN ("SET LOCAL statement_timeout = ...;\n") when the
+  // session cannot hold the settings (pooled); empty otherwise. A NO
+  // TRANSACTION statement then runs without them (the engine warns once).
+  std::string transaction_settings;
+};
+
 struct backend {
   backend_kind kind = backend_kind::postgres;
+  backend_capabilities capabilities;
   std::unique_ptr<session> db;
   std::unique_ptr<history_store> history;  // on *db
-  std::unique_ptr<migration_lock> lock;    // on *db (PostgreSQL) or beside the file (SQLite)
+  std::unique_ptr<migration_lock> lock;    // on *db, its own connection (table lease) or beside the file (SQLite)
+};
+
+// Opens the database of `dsn` for `set`:
+// - PostgreSQL: one plain connection opened from the DSN as given (never with
+//   a custom search_path), probed in one round trip for a standby and a
+//   transaction pooler; the server settings go on the session (or, pooled, in
+//   each transaction); goose v3's history table plus its side table; goose's
+//   advisory lock or its table lease (options.postgres.lock).
+// - SQLite: the file (or ":memory:") with every module schema of `set` (and
+//   the history table's schema, if qualified) attached beside it
+//   (sqlite_schema_path), goose's sqlite3 table and the file lock.
+// Throws error(database) when the database cannot be reached (the message
+// never holds the DSN), error(config) for a bad DSN, error(usage) for a set
+// the backend cannot hold (more schemas than SQLite can attach).
+backend open_backend(const std::string& dsn, const module_set& set, const backend_options& options);
+
+// Checks, without opening anything, that open_backend could hold `set` on the
+// backend of `dsn` (SQLite attaches at most sqlite_max_schemas schemas).
+// Throws what open_backend would: error(config) or error(usage).
+void check_backend(const std::string& dsn, const module_set& set, const backend_options& options);
+
+// open_backend in two halves, so that the server's connection start-up (a
+// process fork on the server) overlaps loading the module set: the
+// constructor starts connecting to a PostgreSQL database on a thread of its
+// own (a SQLite file needs the set to open); open() waits for it and finishes.
+// Destroyed without open(), it leaves the attempt to end on its own and close
+// what it opened, so a broken module set is reported at once.
+class backend_opener {
+ public:
+  // `application_name` as in backend_options (the connection is opened with it).
+  backend_opener(std::string dsn, std::string application_name);
+  ~backend_opener();
+  backend_opener(const backend_opener&) = delete;
+  backend_opener& operator=(const backend_opener&) = delete;
+
+  // `options.application_name` is the constructor's.
+  backend open(const module_set& set, const backend_options& options);
+
+  // Whether an abandoned attempt is still running somewhere in the process:
+  // then exit-time destructors of the libraries it uses must not run yet (the
+  // app's main() ends with quick_exit).
+  static bool attempts_in_flight();
+
+ private:
+  struct state;
+  std::string dsn_;
+  std::string application_name_;
+  std::shared_ptr<state> state_;
 };
 
 }  // namespace migrator

@@ -1,10 +1,7 @@
 // The migration engine: applies an assembled module set through three seams
 // it is given: a session (session.h), a history store (history.h) and a lock
-// (lock.h). The convenience constructors build the PostgreSQL ones
-// (postgres.h): one plain connection opened from the DSN as given (never with
-// the application's search_path), goose v3's history table plus a side table,
-// and goose's session-level advisory lock or, through a transaction pooler,
-// goose's table lease (engine_options::lock).
+// (lock.h). It never opens a database itself: the seams come from
+// open_backend (backend.h), PostgreSQL's or SQLite's, or from the caller.
 #pragma once
 
 #include <chrono>
@@ -25,42 +22,10 @@
 
 namespace migrator {
 
-// Which lock the PostgreSQL constructors take (postgres.h).
-enum class lock_mode {
-  // The advisory lock on a direct connection; the table lease when the
-  // connection goes through a transaction pooler (the server's pg_backend_pid()
-  // is not the process id libpq was given at connect). Logged once when it switches.
-  automatic,
-  advisory,  // goose's session advisory lock (does not hold through a transaction pooler)
-  table,     // goose's table lease (goose_lock), on a connection of its own with a heartbeat
-};
-
-struct engine_options {
-  // Used only by the constructors that build the PostgreSQL seams (table,
-  // lock_id, statement_timeout, db_lock_timeout).
-  // goose's version table; may be schema-qualified ("ops.goose_db_version").
-  // The side table is the same name with "_meta" appended. Default: goose_db_version
-  std::string table = "goose_db_version";
-  // How long to wait for another runner's lock. Default: 5 minutes.
-  std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
-  // The table lease's length; its heartbeat renews it every third of it, at
-  // most every 5 s (goose's). Default: 30 s, goose's.
-  std::chrono::milliseconds lock_lease{goose_lease};
-  // The id of either lock: the advisory lock's key and the table lease's
-  // lock_id in goose_lock. Default: goose's since v3.26 (lock.h), so goose and
-  // this tool exclude each other.
-  std::int64_t lock_id = goose_lock_id;
-  // PostgreSQL statement_timeout / lock_timeout for the migration session. Default: none.
-  std::optional<std::chrono::milliseconds> statement_timeout;
-  std::optional<std::chrono::milliseconds> db_lock_timeout;
+// What the engine takes: how the database is opened (backend.h) and how it runs.
+struct engine_options : backend_options {
   // Apply even when applied migrations are modified or dirty (logged as a warning). Default: false.
   bool allow_drift = false;
-  // Which lock to take. Default: automatic.
-  lock_mode lock = lock_mode::automatic;
-  // What pg_stat_activity shows for the engine's connections, unless the DSN or
-  // PGAPPNAME sets an application_name. The app uses "app migrate up 1.4.0" or
-  // "app start 1.4.0". Default: "migrator".
-  std::string application_name = "migrator";
 };
 
 struct step_result {
@@ -110,47 +75,17 @@ class run_observer {
   virtual void waiting_for_lock(const lock_holder& /*holder*/) {}
 };
 
-// The plain migration connection, opened from the DSN as given. Opening it
-// first lets a caller overlap the server's connection start-up (a process
-// fork on the server) with loading the module set.
-class connection {
- public:
-  // Throws error(database); the message never holds the DSN.
-  // `application_name` as in engine_options.
-  explicit connection(const std::string& dsn, const std::string& application_name = "migrator");
-  ~connection();
-  connection(const connection&) = delete;
-  connection& operator=(const connection&) = delete;
-
- private:
-  friend class engine;
-  std::string dsn_;  // for the table lease's own connection
-  std::string application_name_;
-  std::unique_ptr<session> session_;
-};
-
-// The seams for a SQLite `dsn`: the file (or ":memory:") with every module
-// schema of `set` (and the history table's schema, if qualified) attached
-// (sqlite_schema_path), goose's sqlite3 table and the file lock;
-// options.lock_timeout is also how long a statement waits for another
-// connection's write lock. PostgreSQL has its own constructor,
-// engine(std::unique_ptr<connection>, ...), which also probes for a pooler and a
-// standby: for a PostgreSQL DSN this throws error(usage).
-// Throws error(database) when the database cannot be opened (the message never
-// holds the DSN), error(config) for a bad SQLite DSN.
-backend open_backend(const std::string& dsn, const module_set& set, const engine_options& options);
-
 class engine {
  public:
   // The seams, owned by the caller, who keeps them alive as long as the engine.
   // The engine sends no session settings of its own: configure the session first.
+  // `capabilities`: what the database can do (backend.h); default: a writable,
+  // direct session.
   engine(session& db, history_store& history, migration_lock& lock, const module_set& set,
-         engine_options options);
-  // The PostgreSQL seams on `conn` (options.table, lock_id and the timeouts apply).
-  engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options);
-  // The seams of open_backend, owned by the engine.
+         engine_options options, backend_capabilities capabilities = {});
+  // The seams of open_backend or backend_opener::open (backend.h), owned by the engine.
   engine(backend seams, const module_set& set, engine_options options);
-  // Connects (error_code::database on failure; the message never holds the DSN).
+  // open_backend(dsn, set, options): PostgreSQL or SQLite by the DSN.
   // `set` must outlive the engine: plans point into it.
   engine(const std::string& dsn, const module_set& set, engine_options options);
   ~engine();
@@ -168,7 +103,7 @@ class engine {
   // or another module), and V must be a version of the set (error_code::plan).
   // Checks pending work, takes the lock, re-plans and executes.
   // Throws run_error when a step fails (with what was done before it).
-  // On a read-only standby (PostgreSQL constructors) throws error(read_only)
+  // On a read-only database (backend_capabilities::read_only: a standby) throws error(read_only)
   // before any statement.
   run_report run(const plan_request& request, run_observer* observer = nullptr);
 

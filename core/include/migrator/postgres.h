@@ -45,7 +45,7 @@ struct table_lock_options {
   std::string table = "goose_lock";  // may be schema-qualified; created when missing
   std::int64_t lock_id = goose_lock_id;  // goose's table locker's default since v3.26 (lock.h)
   std::chrono::milliseconds lease{goose_lease};
-  std::chrono::milliseconds heartbeat{goose_heartbeat};
+  std::chrono::milliseconds heartbeat{goose_heartbeat};  // at most a third of `lease` (shortened to that)
   // Written to locked_by. Default: "<application_name> on <host> pid <pid> #<random tag>"
   // (the tag tells apart two holders that are both pid 1 in their containers).
   std::string holder;

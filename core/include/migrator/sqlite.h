@@ -44,6 +44,11 @@ std::string sqlite_schema_path(const std::string& main_path, const std::string& 
 std::unique_ptr<session> connect_sqlite(const std::string& path, const std::vector<sqlite_attachment>& attachments,
                                         std::chrono::milliseconds busy_timeout);
 
+// How many databases this SQLite library attaches to one connection at most
+// (SQLITE_LIMIT_ATTACHED, 10 unless SQLite was built otherwise): the most
+// module schemas one SQLite database can hold.
+int sqlite_max_attached();
+
 // goose's own sqlite3 table `table` (goose v3's sqlite3 dialect, which goose
 // reads as its own) plus "<table>_meta" for module, checksum and dirty state.
 // A schema-qualified table ("ops.goose_db_version") needs that schema attached.

@@ -1,44 +1,68 @@
-#include <set>
+// The one place that chooses a backend from a DSN (backend.h).
+#include <atomic>
+#include <future>
+#include <thread>
 
+#include "backend/postgres/postgres_backend.h"
+#include "backend/sqlite/sqlite_backend.h"
+#include "migrator/backend.h"
 #include "migrator/dsn.h"
-#include "migrator/engine.h"
-#include "migrator/sqlite.h"
 
 namespace migrator {
 
-
 namespace {
 
-backend sqlite_backend(const std::string& dsn, const module_set& set, const engine_options& options) {
-  const std::string path = sqlite_path(dsn);
-  // Each module's schema is a file of its own; the history table's schema too when qualified.
-  std::vector<sqlite_attachment> attachments;
-  std::set<std::string> schemas;
-  auto attach = [&](const std::string& schema) {
-    if (schemas.insert(schema).second) attachments.push_back({schema, sqlite_schema_path(path, schema)});
-  };
-  for (const auto& m : set.modules) attach(m.schema);
-  if (auto dot = options.table.find('.'); dot != std::string::npos) attach(options.table.substr(0, dot));
-  backend b;
-  b.kind = backend_kind::sqlite;
-  try {
-    b.db = connect_sqlite(path, attachments, options.lock_timeout);
-  } catch (const database_error& f) {
-    throw error(error_code::database, "cannot open the SQLite database: " + std::string(f.what()), f.details());
-  }
-  b.history = make_sqlite_history_store(*b.db, options.table);
-  b.lock = make_sqlite_file_lock(path);
-  return b;
-}
+// Abandoned connection attempts still running (backend_opener's destructor).
+std::atomic<int> attempts_running{0};
 
 }  // namespace
 
-backend open_backend(const std::string& dsn, const module_set& set, const engine_options& options) {
-  if (backend_of(dsn) != backend_kind::sqlite)
-    throw error(error_code::usage,
-                "open_backend opens SQLite databases; a PostgreSQL database is opened with "
-                "engine(std::make_unique<connection>(dsn), set, options)");
-  return sqlite_backend(dsn, set, options);
+backend open_backend(const std::string& dsn, const module_set& set, const backend_options& options) {
+  if (backend_of(dsn) == backend_kind::sqlite) return detail::open_sqlite(dsn, set, options);
+  return detail::open_postgres(detail::connect_for_migration(dsn, options.application_name), dsn, options);
 }
+
+void check_backend(const std::string& dsn, const module_set& set, const backend_options& options) {
+  if (backend_of(dsn) == backend_kind::sqlite) return detail::check_sqlite(dsn, set, options);
+  check_dsn(dsn);
+}
+
+struct backend_opener::state {
+  std::future<std::unique_ptr<session>> connected;
+};
+
+backend_opener::backend_opener(std::string dsn, std::string application_name)
+    : dsn_(std::move(dsn)), application_name_(std::move(application_name)), state_(std::make_shared<state>()) {
+  if (backend_of(dsn_) == backend_kind::sqlite) return;  // the file is opened with the set's schemas
+  // Not std::async: its future waits for the thread when destroyed, so a broken
+  // module set would be reported only once the connection attempt ended (after
+  // connect_timeout for an unreachable host). This future can be dropped at
+  // once; the thread then closes whatever it opened.
+  std::promise<std::unique_ptr<session>> promise;
+  state_->connected = promise.get_future();
+  attempts_running.fetch_add(1);
+  std::thread([dsn = dsn_, name = application_name_, promise = std::move(promise)]() mutable {
+    struct counted {
+      ~counted() { attempts_running.fetch_sub(1); }
+    } done_last;
+    auto result = std::move(promise);  // destroyed (closing an unclaimed session) before done_last
+    try {
+      result.set_value(detail::connect_for_migration(dsn, name));
+    } catch (...) {
+      result.set_exception(std::current_exception());
+    }
+  }).detach();
+}
+
+backend_opener::~backend_opener() = default;
+
+backend backend_opener::open(const module_set& set, const backend_options& options) {
+  backend_options named = options;
+  named.application_name = application_name_;
+  if (!state_->connected.valid()) return open_backend(dsn_, set, named);
+  return detail::open_postgres(state_->connected.get(), dsn_, named);
+}
+
+bool backend_opener::attempts_in_flight() { return attempts_running.load() > 0; }
 
 }  // namespace migrator

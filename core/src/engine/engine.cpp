@@ -11,7 +11,6 @@
 
 #include "migrator/code_migration.h"
 #include "migrator/log.h"
-#include "migrator/postgres.h"
 #include "backend/applied_history.h"
 #include "engine/remedies.h"
 #include "plan/plan_parsing.h"
@@ -96,24 +95,21 @@ struct step_interrupted {
 
 }  // namespace
 
-connection::connection(const std::string& dsn, const std::string& application_name)
-    : dsn_(dsn), application_name_(application_name) {
-  try {
-    session_ = connect_postgres(dsn, application_name);
-  } catch (const database_error& f) {
-    throw error(error_code::database, std::string("cannot connect to the database: ") + f.what(), f.details());
-  }
-}
-
-connection::~connection() = default;
-
 struct engine::impl {
-  impl(session& db, history_store& history, migration_lock& lock, const module_set& set, engine_options options)
-      : db(db), history(history), lock(lock), set(set), options(std::move(options)) {
+  impl(session& db, history_store& history, migration_lock& lock, const module_set& set, engine_options options,
+       backend_capabilities capabilities)
+      : db(db),
+        history(history),
+        lock(lock),
+        set(set),
+        options(std::move(options)),
+        standby(capabilities.read_only),
+        pooled(capabilities.pooled),
+        transaction_settings(std::move(capabilities.transaction_settings)) {
     for (const auto& m : set.migrations) by_version[m.version] = &m;
   }
 
-  // Set when the engine built the PostgreSQL seams itself.
+  // Set when the engine owns the seams (open_backend's).
   std::unique_ptr<session> owned_session;
   std::unique_ptr<history_store> owned_history;
   std::unique_ptr<migration_lock> owned_lock;
@@ -125,7 +121,7 @@ struct engine::impl {
   engine_options options;
   std::map<std::int64_t, const migration*> by_version;
 
-  // Known only with the PostgreSQL constructors (probed once at construction).
+  // From backend_capabilities: found out when the database was opened.
   bool standby = false;
   // Through a transaction pooler: settings go in each transaction (SET LOCAL),
   // never on the session, where they would reach other clients of the pool.
@@ -342,7 +338,7 @@ void engine::impl::execute_in_transaction(const migration& m, const std::vector<
 void engine::impl::execute_without_transaction(const migration& m, const std::vector<statement>& statements,
                                                direction dir, run_report& done) {
   const int total = static_cast<int>(statements.size());
-  if (pooled && (options.statement_timeout || options.db_lock_timeout) && !warned_no_transaction_settings) {
+  if (!transaction_settings.empty() && !warned_no_transaction_settings) {
     warned_no_transaction_settings = true;
     log(log_level::warn, "through a transaction pooler, NO TRANSACTION statements run with the server's "
                          "statement_timeout and lock_timeout (set them on the role: ALTER ROLE ... SET); "
@@ -673,82 +669,20 @@ step_result engine::impl::execute(const plan_step& step, run_report& done) {
                    std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
 }
 
-namespace {
-
-// "SET statement_timeout = 1000;SET lock_timeout = 200;" ("SET LOCAL " as `set`); empty without settings.
-std::string session_settings_sql(const engine_options& o, const std::string& set) {
-  std::string sql;
-  if (o.statement_timeout) sql += set + "statement_timeout = " + std::to_string(o.statement_timeout->count()) + ";";
-  if (o.db_lock_timeout) sql += set + "lock_timeout = " + std::to_string(o.db_lock_timeout->count()) + ";";
-  return sql;
-}
-
-}  // namespace
-
 engine::engine(session& db, history_store& history, migration_lock& lock, const module_set& set,
-               engine_options options)
-    : impl_(std::make_unique<impl>(db, history, lock, set, std::move(options))) {}
+               engine_options options, backend_capabilities capabilities)
+    : impl_(std::make_unique<impl>(db, history, lock, set, std::move(options), std::move(capabilities))) {}
 
 engine::engine(backend seams, const module_set& set, engine_options options)
-    : impl_(std::make_unique<impl>(*seams.db, *seams.history, *seams.lock, set, std::move(options))) {
+    : impl_(std::make_unique<impl>(*seams.db, *seams.history, *seams.lock, set, std::move(options),
+                                   std::move(seams.capabilities))) {
   impl_->owned_session = std::move(seams.db);
   impl_->owned_history = std::move(seams.history);
   impl_->owned_lock = std::move(seams.lock);
 }
 
 engine::engine(const std::string& dsn, const module_set& set, engine_options options)
-    : engine(std::make_unique<connection>(dsn, options.application_name), set, std::move(options)) {}
-
-engine::engine(std::unique_ptr<connection> conn, const module_set& set, engine_options options) {
-  std::unique_ptr<session> db = std::move(conn->session_);
-  bool pooled = false, standby = false;
-  try {
-    // One round trip tells both: a standby refuses writes, and a pooler gave
-    // libpq a process id of its own (a server process's is pg_backend_pid()).
-    // The process id is the pooler's tell, not "does it change between two
-    // transactions": an idle PgBouncer pool hands the same server connection back.
-    auto probe = db->exec("SELECT pg_backend_pid(), pg_is_in_recovery()");
-    pooled = db->process_id_at_connect() != 0 && probe.integer(0, 0) != db->process_id_at_connect();
-    standby = probe.boolean(0, 1);
-    // On a direct connection the session keeps the settings (NO TRANSACTION
-    // statements included); through a pooler they would stay on a server
-    // connection that another client gets next, so each transaction sets its own.
-    if (!pooled) {
-      const std::string setup = session_settings_sql(options, "SET ");
-      if (!setup.empty()) db->exec(setup);
-    }
-  } catch (const database_error& f) {
-    throw error(error_code::database, std::string("setting up the migration session: ") + f.what(), f.details());
-  }
-  const bool use_table = options.lock == lock_mode::table || (options.lock == lock_mode::automatic && pooled);
-  if (pooled && options.lock == lock_mode::automatic)
-    log(log_level::info, "the connection goes through a transaction pooler (the server process id differs from the "
-                         "one given at connect): using the table lease lock goose_lock instead of the advisory lock");
-  else if (pooled && options.lock == lock_mode::advisory)
-    log(log_level::warn, "--lock advisory through a connection pooler: a session advisory lock does not hold "
-                         "between transactions there, so runners may not exclude each other; use --lock table or auto");
-  auto history = make_goose_history_store(*db, options.table, /*prepare=*/!pooled);
-  std::unique_ptr<migration_lock> lock;
-  if (use_table) {
-    table_lock_options lease;
-    lease.application_name = options.application_name;
-    lease.lease = options.lock_lease;
-    lease.heartbeat = std::min<std::chrono::milliseconds>(lease.heartbeat, options.lock_lease / 3);
-    lease.lock_id = options.lock_id;
-    lock = make_table_lock([dsn = conn->dsn_, name = conn->application_name_] { return connect_postgres(dsn, name); },
-                           lease);
-  } else {
-    lock = make_advisory_lock(*db, options.lock_id);
-  }
-  const std::string transaction_settings = pooled ? session_settings_sql(options, "SET LOCAL ") : "";
-  impl_ = std::make_unique<impl>(*db, *history, *lock, set, std::move(options));
-  impl_->owned_session = std::move(db);
-  impl_->owned_history = std::move(history);
-  impl_->owned_lock = std::move(lock);
-  impl_->standby = standby;
-  impl_->pooled = pooled;
-  impl_->transaction_settings = transaction_settings.empty() ? "" : transaction_settings + "\n";
-}
+    : engine(open_backend(dsn, set, options), set, options) {}
 
 void engine::interrupt() noexcept {
   impl_->interrupted.store(true);

@@ -83,7 +83,13 @@ std::string env_dsn(const env_lookup& env, const std::string& variable, const st
   return *v;
 }
 
+// A fleet runs PostgreSQL databases: its runner connects with connect_timeout,
+// reads each target's history and checks for poolers and standbys, which a
+// SQLite file has none of. Refused here, before any target is touched.
 std::string normalized(const std::string& dsn, const std::string& path, int line) {
+  if (backend_of(dsn) == backend_kind::sqlite)
+    fail(error_code::config, where(path, line) + ": a fleet migrates PostgreSQL databases; a sqlite: DSN is not a "
+                             "fleet target (migrate a SQLite file on its own: app migrate up --dsn sqlite:FILE)");
   try {
     return normalize_dsn(dsn);
   } catch (const error& e) {
@@ -119,6 +125,7 @@ fleet_expansion parse_expansion(const yaml_reader& r, const YAML::Node& node, co
       if (!x.dsn_template.empty())
         fail(error_code::config, where(path, line) + ": give one of dsn_template and dsn_template_env, not both");
       x.dsn_template = key == "dsn_template" ? file_dsn(text, key, path, line) : env_dsn(env, text, key, path, line);
+      if (backend_of(x.dsn_template) == backend_kind::sqlite) normalized(x.dsn_template, path, line);  // refuses
       if (x.dsn_template.find("{database}") == std::string::npos)
         fail(error_code::config, where(path, line) + ": '" + key + "' must contain {database}");
     }

@@ -1,5 +1,7 @@
 #include "backend/postgres/lease_lock.h"
 
+#include <algorithm>
+
 #include "migrator/log.h"
 
 #include <unistd.h>
@@ -28,6 +30,9 @@ const char* const timestamp = "'YYYY-MM-DD HH24:MI:SSOF'";
 
 lease_lock::lease_lock(std::function<std::unique_ptr<session>()> connect, table_lock_options options)
     : connect_(std::move(connect)), options_(std::move(options)) {
+  // A lease renewed less often than three times per lease expires after one
+  // missed heartbeat: a short --lock-lease shortens the heartbeat with it.
+  options_.heartbeat = std::min(options_.heartbeat, options_.lease / 3);
   if (options_.holder.empty()) options_.holder = default_holder(options_.application_name);
   interval_ = std::to_string(options_.lease.count()) + " milliseconds";
 }

@@ -312,6 +312,17 @@ std::string sqlite_schema_path(const std::string& main_path, const std::string& 
   return main_path.substr(0, dot) + "." + schema + main_path.substr(dot);
 }
 
+int sqlite_max_attached() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_MEMORY, nullptr) != SQLITE_OK) {
+    sqlite3_close_v2(db);
+    throw database_error("SQLite could not open an in-memory database", {}, false);
+  }
+  const int limit = sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, -1);
+  sqlite3_close_v2(db);
+  return limit;
+}
+
 std::unique_ptr<session> connect_sqlite(const std::string& path, const std::vector<sqlite_attachment>& attachments,
                                         std::chrono::milliseconds busy_timeout) {
   return std::make_unique<sqlite_session>(path, attachments, busy_timeout);

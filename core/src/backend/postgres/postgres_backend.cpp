@@ -1,0 +1,78 @@
+#include "backend/postgres/postgres_backend.h"
+
+#include "migrator/error.h"
+#include "migrator/log.h"
+#include "migrator/postgres.h"
+
+namespace migrator::detail {
+
+namespace {
+
+// "SET statement_timeout = 1000;SET lock_timeout = 200;" ("SET LOCAL " as `set`); empty without settings.
+std::string session_settings_sql(const postgres_options& o, const std::string& set) {
+  std::string sql;
+  if (o.statement_timeout) sql += set + "statement_timeout = " + std::to_string(o.statement_timeout->count()) + ";";
+  if (o.server_lock_timeout)
+    sql += set + "lock_timeout = " + std::to_string(o.server_lock_timeout->count()) + ";";
+  return sql;
+}
+
+std::unique_ptr<migration_lock> choose_lock(session& db, bool pooled, const std::string& dsn,
+                                            const backend_options& options) {
+  const postgres_options& pg = options.postgres;
+  const bool use_table = pg.lock == lock_mode::table || (pg.lock == lock_mode::automatic && pooled);
+  if (pooled && pg.lock == lock_mode::automatic)
+    log(log_level::info, "the connection goes through a transaction pooler (the server process id differs from the "
+                         "one given at connect): using the table lease lock goose_lock instead of the advisory lock");
+  else if (pooled && pg.lock == lock_mode::advisory)
+    log(log_level::warn, "--lock advisory through a connection pooler: a session advisory lock does not hold "
+                         "between transactions there, so runners may not exclude each other; use --lock table or auto");
+  if (!use_table) return make_advisory_lock(db, pg.lock_id);
+  table_lock_options lease;
+  lease.application_name = options.application_name;
+  lease.lease = pg.lock_lease;
+  lease.lock_id = pg.lock_id;
+  return make_table_lock([dsn, name = options.application_name] { return connect_postgres(dsn, name); }, lease);
+}
+
+}  // namespace
+
+std::unique_ptr<session> connect_for_migration(const std::string& dsn, const std::string& application_name) {
+  try {
+    return connect_postgres(dsn, application_name);
+  } catch (const database_error& f) {
+    throw error(error_code::database, std::string("cannot connect to the database: ") + f.what(), f.details());
+  }
+}
+
+backend open_postgres(std::unique_ptr<session> db, const std::string& dsn, const backend_options& options) {
+  backend b;
+  b.kind = backend_kind::postgres;
+  try {
+    // One round trip tells both: a standby refuses writes, and a pooler gave
+    // libpq a process id of its own (a server process's is pg_backend_pid()).
+    // The process id is the pooler's tell, not "does it change between two
+    // transactions": an idle PgBouncer pool hands the same server connection back.
+    auto probe = db->exec("SELECT pg_backend_pid(), pg_is_in_recovery()");
+    b.capabilities.pooled = db->process_id_at_connect() != 0 && probe.integer(0, 0) != db->process_id_at_connect();
+    b.capabilities.read_only = probe.boolean(0, 1);
+    // On a direct connection the session keeps the settings (NO TRANSACTION
+    // statements included); through a pooler they would stay on a server
+    // connection that another client gets next, so each transaction sets its own.
+    if (b.capabilities.pooled) {
+      const std::string local = session_settings_sql(options.postgres, "SET LOCAL ");
+      if (!local.empty()) b.capabilities.transaction_settings = local + "\n";
+    } else {
+      const std::string setup = session_settings_sql(options.postgres, "SET ");
+      if (!setup.empty()) db->exec(setup);
+    }
+  } catch (const database_error& f) {
+    throw error(error_code::database, std::string("setting up the migration session: ") + f.what(), f.details());
+  }
+  b.history = make_goose_history_store(*db, options.table, /*prepare=*/!b.capabilities.pooled);
+  b.lock = choose_lock(*db, b.capabilities.pooled, dsn, options);
+  b.db = std::move(db);
+  return b;
+}
+
+}  // namespace migrator::detail
