@@ -20,7 +20,7 @@
 
 namespace app {
 
-// Defined in cmd/<name>_command.cpp and cmd/migrate_commands.cpp.
+// Defined in cmd/<name>_command.cpp and cmd/planned_commands.cpp.
 extern const command start_command;
 extern const command inspect_command;
 extern const command validate_command;
@@ -32,14 +32,24 @@ extern const command lint_command;
 extern const command verify_command;
 extern const command dump_command;
 extern const command equivalence_command;
-extern const command* const engine_commands[];
-extern const std::size_t engine_command_count;
+extern const command up_command;
+extern const command up_by_one_command;
+extern const command up_to_command;
+extern const command down_command;
+extern const command down_to_command;
+extern const command redo_command;
+extern const command reset_command;
+extern const command status_command;
+extern const command version_command;
+extern const command repair_command;
 
 namespace {
 
 const std::vector<const command*>& migrate_commands() {
   static const std::vector<const command*> table = [] {
-    std::vector<const command*> t(engine_commands, engine_commands + engine_command_count);
+    std::vector<const command*> t = {&up_command,    &up_by_one_command, &up_to_command,   &down_command,
+                                     &down_to_command, &redo_command,    &reset_command,   &status_command,
+                                     &version_command, &repair_command};
     t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &schemas_command});
     t.insert(t.end(), {&stamp_command, &squash_command});
     t.insert(t.end(), {&lint_command, &verify_command, &dump_command, &equivalence_command});

@@ -78,4 +78,11 @@ migrator::source_tree load_module_tree(const app::settings& settings) { return l
 
 std::string module_source_name(const app::settings& settings) { return chosen_source(settings)->describe(); }
 
+migrator::module_set without_problems(migrator::assembly assembled, const std::string& which) {
+  if (assembled.ok()) return std::move(assembled.set);
+  std::string msg = "the module set" + (which.empty() ? "" : " " + which) + " has problems; nothing was changed:";
+  for (const auto& p : assembled.problems) msg += "\n  " + p.str();
+  throw migrator::error(migrator::error_code::layout, msg);
+}
+
 }  // namespace app

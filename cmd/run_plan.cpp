@@ -1,0 +1,133 @@
+// The flow every planned command shares (up, up-by-one, up-to, down, down-to,
+// redo, reset, stamp): over a fleet, or on one database with the module set
+// checked first; --dry-run prints the plan and its statements instead.
+#include <spdlog/spdlog.h>
+
+#include <iomanip>
+#include <sstream>
+#include <string>
+
+#include "command.h"
+#include "exit_codes.h"
+#include "interrupt_watch.h"
+#include "logging.h"
+#include "migrator/baseline.h"
+#include "migrator/engine.h"
+
+namespace app {
+
+namespace {
+
+using migrator::command_kind;
+using migrator::direction;
+
+std::string format_duration(std::chrono::microseconds d) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(d.count() < 10000 ? 2 : 0) << d.count() / 1000.0 << " ms";
+  return s.str();
+}
+
+void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& plan, const char* command) {
+  out << "-- dry run of '" << command << "': " << plan.size() << " step(s); nothing was changed\n";
+  if (plan.empty()) out << "-- nothing to do\n";
+  for (const auto& step : plan) {
+    const auto& m = *step.file;
+    const bool up = step.dir == direction::up;
+    if (step.record_only) {
+      out << "\n-- record without running: " << m.module << " " << m.version << " " << m.name << " (" << m.path
+          << ")\n";
+      if (m.baseline)
+        out << "-- (a baseline; the database has every version it replaces: "
+            << migrator::format_versions(m.baseline->replaces) << ")\n";
+      out << "BEGIN;\n-- record version " << m.version << "\nCOMMIT;\n";
+      continue;
+    }
+    const bool code = m.kind == migrator::migration_kind::code;
+    out << "\n-- " << (up ? "up" : "down") << ": " << m.module << " " << m.version << " " << m.name << " ("
+        << m.path << ")" << (code ? " CODE" : "") << (m.body().use_transaction ? "" : " NO TRANSACTION") << "\n";
+    if (m.baseline)
+      out << "-- (a baseline replacing " << migrator::format_versions(m.baseline->replaces)
+          << (up ? "" : "; those versions are forgotten too") << ")\n";
+    if (m.body().use_transaction) out << "BEGIN;\n";
+    // A code migration is listed, never run: what it sends depends on the data.
+    if (code) out << "-- runs the C++ " << (up ? "up" : "down") << " function of " << m.path << "\n";
+    for (const auto& s : up ? m.body().up : m.body().down) out << s.sql << "\n";
+    out << "-- " << (up ? "record version " : "forget version ") << m.version << "\n";
+    if (m.body().use_transaction) out << "COMMIT;\n";
+  }
+}
+
+}  // namespace
+
+bool dry_run(const command_context& ctx) { return ctx.vm.count("dry-run") && ctx.vm["dry-run"].as<bool>(); }
+
+int run_plan(command_context& ctx, command_kind kind, const char* command_name) {
+  const auto& settings = ctx.settings;
+  if (settings.targets) {
+    if (kind != command_kind::up && kind != command_kind::up_by_one && kind != command_kind::up_to)
+      throw migrator::error(migrator::error_code::usage,
+                            std::string(command_name) + " does not run over a fleet (--targets, APP_TARGETS or "
+                            "fleet.targets is set); give --targets \"\" and --dsn for one database");
+    migrator::plan_request request{kind, 0};
+    if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
+    return run_fleet(ctx, dry_run(ctx) ? migrator::fleet_action::plan : migrator::fleet_action::apply, request,
+                     command_name);
+  }
+  interrupt_watch signals;  // before any thread starts, so only it receives SIGINT/SIGTERM
+  const std::string name = application_name_for(std::string("migrate ") + command_name);
+  auto connecting = connect_in_background(settings.dsn, name);
+  auto set = without_problems(load_module_set(settings));
+  migrator::plan_request request{kind, 0};
+  if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
+  migrator::engine engine = open_engine(settings, set, connecting, name);
+  interrupt_watch::scoped_attachment attached(signals, &engine);
+  if (settings.allow_drift)
+    log_event(spdlog::level::warn, "allow_drift", {},
+              "--allow-drift: applying even if applied migrations were modified or are dirty");
+  if (dry_run(ctx)) {
+    print_dry_run(ctx.out, engine.plan(request), command_name);
+    return exit_ok;
+  }
+  logging_observer observer;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    auto report = engine.run(request, &observer);
+    const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    const std::int64_t count = static_cast<std::int64_t>(report.steps.size());
+    const std::int64_t elapsed_us = elapsed.count();
+    if (report.steps.empty())
+      log_event(spdlog::level::info, "nothing_to_do", {{"command", command_name}, {"at_version", report.current_version}},
+                "nothing to do; the database is at version {}", report.current_version);
+    else if (kind == command_kind::stamp)
+      log_event(spdlog::level::info, "run_done",
+                {{"command", command_name}, {"count", count}, {"duration_us", elapsed_us},
+                 {"at_version", report.current_version}},
+                "recorded {} migration(s) as applied without running them; the database is at version {}",
+                report.steps.size(), report.current_version);
+    else if (kind == command_kind::redo)
+      // Two steps, one migration: rolled back, then applied again.
+      log_event(spdlog::level::info, "run_done",
+                {{"command", command_name}, {"count", std::int64_t{1}}, {"duration_us", elapsed_us},
+                 {"at_version", report.current_version}},
+                "redid {} {} {} (rolled back and applied again) in {}; the database is at version {}",
+                report.steps.front().module, report.steps.front().version, report.steps.front().name,
+                format_duration(elapsed), report.current_version);
+    else
+      log_event(spdlog::level::info, "run_done",
+                {{"command", command_name}, {"count", count}, {"duration_us", elapsed_us},
+                 {"at_version", report.current_version}},
+                "{} {} migration(s) in {}; the database is at version {}",
+                report.steps.front().dir == direction::up ? "applied" : "rolled back", report.steps.size(),
+                format_duration(elapsed), report.current_version);
+    return exit_ok;
+  } catch (const migrator::run_error& e) {
+    if (!e.done().steps.empty())
+      log_event(spdlog::level::err, "run_partial",
+                {{"command", command_name}, {"count", static_cast<std::int64_t>(e.done().steps.size())}},
+                "{} migration(s) of this run completed before the failure and stay as they are",
+                e.done().steps.size());
+    throw;
+  }
+}
+
+}  // namespace app

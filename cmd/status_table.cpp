@@ -1,0 +1,125 @@
+#include "status_table.h"
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "migrator/baseline.h"
+
+namespace app {
+
+namespace {
+
+// Left-aligned in `width` columns, as std::setw with std::left: longer text is not cut.
+void append_padded(std::string& line, std::string_view text, std::size_t width) {
+  line += text;
+  if (text.size() < width) line.append(width - text.size(), ' ');
+}
+
+}  // namespace
+
+void print_status_table(std::ostream& out, const migrator::status_report& r) {
+  std::size_t module_width = 6, name_width = 4;
+  for (const auto& m : r.migrations) {
+    module_width = std::max(module_width, m.module.size());
+    name_width = std::max(name_width, m.name.size());
+  }
+  // One buffer, one write: with 10,000 migrations, formatting field by field through
+  // the stream cost more than reading the history.
+  std::string table;
+  table.reserve((module_width + name_width + 50) * (r.migrations.size() + 1));
+  append_padded(table, "MODULE", module_width + 2);
+  append_padded(table, "VERSION", 9);
+  append_padded(table, "NAME", name_width + 2);
+  append_padded(table, "STATE", 10);
+  table += "APPLIED AT\n";
+  for (const auto& m : r.migrations) {
+    append_padded(table, m.module, module_width + 2);
+    append_padded(table, std::to_string(m.version), 9);
+    append_padded(table, m.name, name_width + 2);
+    append_padded(table, migrator::to_string(m.state), 10);
+    table += m.applied_at ? *m.applied_at : "-";
+    if (m.state == migrator::migration_state::dirty)
+      table += std::string(m.kind == migrator::migration_kind::code ? "  (stopped after step " : "  (stopped after statement ") +
+               std::to_string(m.statements_done.value_or(0)) + " of " +
+               std::to_string(m.statements_total.value_or(0)) + ")";
+    if (m.baseline) {
+      switch (m.baseline->kind) {
+        case migrator::baseline_history::fresh: table += "  (baseline: up runs it)"; break;
+        case migrator::baseline_history::complete:
+          table += "  (baseline: up records it without running it; the database has " +
+                   migrator::format_versions(m.baseline->present) + ")";
+          break;
+        case migrator::baseline_history::partial:
+          table += "  (baseline: refused, " + migrator::format_versions(m.baseline->missing) + " missing)";
+          break;
+      }
+    }
+    table += '\n';
+  }
+  out << table;
+  std::map<migrator::migration_state, int> counts;
+  for (const auto& m : r.migrations) ++counts[m.state];
+  out << "\nversion " << r.current_version << ": ";
+  bool first = true;
+  for (auto state : {migrator::migration_state::applied, migrator::migration_state::pending,
+                     migrator::migration_state::modified, migrator::migration_state::dirty,
+                     migrator::migration_state::unknown, migrator::migration_state::replaced}) {
+    if (!counts[state]) continue;
+    out << (first ? "" : ", ") << counts[state] << ' ' << migrator::to_string(state);
+    first = false;
+  }
+  if (first) out << "no migrations";
+  out << '\n';
+  if (r.without_checksum)
+    out << r.without_checksum
+        << " applied migration(s) have no checksum (adopted from goose); record them with 'app migrate repair "
+           "--checksums'\n";
+  for (const auto& c : r.namespace_conflicts) out << "namespace conflict: " << c << '\n';
+  for (const auto& refusal : r.baseline_refusals) out << "refused: " << refusal << '\n';
+}
+
+nlohmann::json status_json(const migrator::status_report& r) {
+  nlohmann::json j;
+  j["current_version"] = r.current_version;
+  j["history_table_exists"] = r.history_exists;
+  j["current"] = r.current() && r.namespace_conflicts.empty();
+  j["migrations"] = nlohmann::json::array();
+  std::map<std::string, nlohmann::json> modules;
+  std::vector<std::string> module_order;
+  for (const auto& m : r.migrations) {
+    nlohmann::json row{{"module", m.module},
+                       {"version", m.version},
+                       {"name", m.name},
+                       {"state", migrator::to_string(m.state)},
+                       {"kind", m.kind == migrator::migration_kind::code ? "code" : "sql"},
+                       {"applied_at", m.applied_at ? nlohmann::json(*m.applied_at) : nlohmann::json(nullptr)},
+                       {"path", m.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.path)},
+                       {"checksum_recorded", m.has_checksum}};
+    if (m.state == migrator::migration_state::dirty)
+      row["statements_done"] = m.statements_done.value_or(0), row["statements_total"] = m.statements_total.value_or(0);
+    if (m.baseline)
+      row["baseline"] = {{"history", migrator::to_string(m.baseline->kind)},
+                         {"present", m.baseline->present},
+                         {"missing", m.baseline->missing}};
+    j["migrations"].push_back(row);
+    if (!modules.count(m.module)) {
+      module_order.push_back(m.module);
+      modules[m.module] = {{"module", m.module}, {"applied", 0}, {"pending", 0}, {"modified", 0}, {"dirty", 0}, {"unknown", 0}, {"replaced", 0}, {"version", 0}, {"code", 0}};
+    }
+    auto& summary = modules[m.module];
+    if (m.kind == migrator::migration_kind::code) summary["code"] = summary["code"].get<int>() + 1;
+    summary[migrator::to_string(m.state)] = summary[migrator::to_string(m.state)].get<int>() + 1;
+    if (m.state == migrator::migration_state::applied || m.state == migrator::migration_state::modified)
+      summary["version"] = std::max(summary["version"].get<std::int64_t>(), m.version);
+  }
+  j["modules"] = nlohmann::json::array();
+  for (const auto& name : module_order) j["modules"].push_back(modules[name]);
+  j["without_checksum"] = r.without_checksum;
+  j["namespace_conflicts"] = r.namespace_conflicts;
+  j["baseline_refusals"] = r.baseline_refusals;
+  return j;
+}
+
+}  // namespace app
