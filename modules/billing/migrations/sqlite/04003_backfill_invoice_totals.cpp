@@ -1,0 +1,1 @@
+../04003_backfill_invoice_totals.cpp
