@@ -281,77 +281,92 @@ std::string joined(const std::vector<std::string>& lines) {
   return text;
 }
 
+// A fake tree, one file a row, with the violation the check must report for it
+// ("" for a file that keeps the rules).
+struct fake_file {
+  const char* path;
+  const char* text;
+  const char* violation;
+};
+const std::vector<fake_file> fake_tree = {
+    {"core/src/format/x.cpp", "#include <string>\n\n#include \"backend/postgres/pg_session.h\"\n",
+     "core/src/format/x.cpp:3: format may not include \"backend/postgres/pg_session.h\" "
+     "(rule: pure folders stay off the database)"},
+    {"core/src/support/y.cpp", "// a comment\n#include <sqlite3.h>\n",
+     "core/src/support/y.cpp:2: support may not include <sqlite3.h> (rule: only backend/sqlite includes "
+     "sqlite3.h)"},
+    {"core/src/z.cpp", "#include \"support/y.h\"\n",
+     "core/src/z.cpp: no source file at the top level of core/src (rule: every file in a subsystem folder)"},
+    {"core/src/backend/postgres/a.cpp", "#include \"backend/sqlite/b.h\"\n",
+     "core/src/backend/postgres/a.cpp:1: backend/postgres may not include \"backend/sqlite/b.h\" "
+     "(rule: backend/postgres and backend/sqlite stay apart)"},
+    {"core/src/backend/c.cpp", "#include \"backend/postgres/a.h\"\n",
+     "core/src/backend/c.cpp:1: backend may not include \"backend/postgres/a.h\" "
+     "(rule: only the backend factory includes a concrete backend)"},
+    {"core/src/plan/p.cpp", "#include \"schema/s.h\"\n",
+     "core/src/plan/p.cpp:1: plan may not include \"schema/s.h\" "
+     "(rule: layers include only themselves and lower layers)"},
+    {"core/src/plan/q.cpp", "#include \"migrator/engine.h\"\n",
+     "core/src/plan/q.cpp:1: plan may not include \"migrator/engine.h\" (rule: pure folders stay off the "
+     "database)"},
+    {"core/src/fleet/f.cpp", "#include \"startup/s.h\"\n",
+     "core/src/fleet/f.cpp:1: fleet may not include \"startup/s.h\" "
+     "(rule: layers include only themselves and lower layers)"},
+    {"core/src/schema/d.cpp", "  #  include <libpq-fe.h>\n",
+     "core/src/schema/d.cpp:1: schema may not include <libpq-fe.h> "
+     "(rule: only backend/postgres includes libpq or libpqxx)"},
+    {"core/src/engine/e.cpp", "#include <pg_query.h>\n",
+     "core/src/engine/e.cpp:1: engine may not include <pg_query.h> (rule: only lint includes pg_query.h)"},
+    {"core/src/gadgets/g.cpp", "#include <string>\n",
+     "core/src/gadgets/g.cpp: gadgets is not a folder of the layering table (rule: every folder has a "
+     "layer)"},
+    {"core/include/migrator/bad.h", "#pragma once\n#include <yaml-cpp/yaml.h>\n",
+     "core/include/migrator/bad.h:2: core/include/migrator may not include <yaml-cpp/yaml.h> "
+     "(rule: public headers name no third-party library)"},
+    {"core/include/migrator/leak.h", "#pragma once\n#include \"lint/rules.h\"\n",
+     "core/include/migrator/leak.h:2: core/include/migrator may not include \"lint/rules.h\" "
+     "(rule: public headers include only public headers)"},
+    {"cmd/tool.cpp", "#include \"engine/remedies.h\"\n",
+     "cmd/tool.cpp:1: cmd may not include \"engine/remedies.h\" (rule: cmd uses the public API only)"},
+    // Files that keep the rules, one in every folder the check knows.
+    {"core/src/support/text.h", "#pragma once\n#include <string>\n", ""},
+    {"core/src/format/parse.cpp",
+     "#include \"support/text.h\"\n#include \"migrator/parser.h\"\n#include <openssl/evp.h>\n", ""},
+    {"core/src/modules/set.cpp", "#include \"format/parse.h\"\n#include <yaml-cpp/yaml.h>\n", ""},
+    {"core/src/plan/plan.cpp", "#include \"modules/set.h\"\n#include \"plan.h\"\n", ""},
+    {"core/src/lint/sql.cpp", "#include <pg_query.h>\n#include \"sql.h\"\n#include \"plan/plan.h\"\n", ""},
+    {"core/src/backend/factory.cpp",
+     "#include \"backend/postgres/pg.h\"\n#include \"backend/sqlite/lite.h\"\n", ""},
+    {"core/src/backend/postgres/pg.cpp",
+     "#include <libpq-fe.h>\n#include <pqxx/pqxx>\n#include \"backend/shared.h\"\n", ""},
+    {"core/src/backend/sqlite/lite.cpp", "#include <sqlite3.h>\n#include \"backend/shared.h\"\n", ""},
+    {"core/src/schema/dump.cpp", "#include \"backend/shared.h\"\n#include \"migrator/postgres.h\"\n", ""},
+    {"core/src/engine/run.cpp", "#include \"schema/dump.h\"\n#include \"lint/sql.h\"\n", ""},
+    {"core/src/fleet/many.cpp", "#include \"engine/run.h\"\n", ""},
+    {"core/src/startup/start.cpp", "#include \"engine/run.h\"\n", ""},
+    {"core/include/migrator/api.h", "#pragma once\n#include <vector>\n#include \"migrator/parser.h\"\n", ""},
+    {"cmd/main.cpp", "#include <spdlog/spdlog.h>\n#include \"migrator/api.h\"\n#include \"cli.h\"\n", ""},
+};
+
 TEST(LayeringCheck, NamesEachForbiddenIncludeWithFileAndLine) {
   testing_support::temp_dir tree;
-  tree.write("core/src/format/x.cpp", "#include <string>\n\n#include \"backend/postgres/pg_session.h\"\n");
-  tree.write("core/src/support/y.cpp", "// a comment\n#include <sqlite3.h>\n");
-  tree.write("core/src/z.cpp", "#include \"support/y.h\"\n");
-  tree.write("core/src/backend/postgres/a.cpp",
-             "#include \"backend/sqlite/b.h\"\n#include \"backend/c.h\"\n");
-  tree.write("core/src/backend/c.cpp", "#include \"backend/postgres/a.h\"\n");
-  tree.write("core/src/plan/p.cpp", "#include \"schema/s.h\"\n#include \"migrator/engine.h\"\n");
-  tree.write("core/src/fleet/f.cpp", "#include \"startup/s.h\"\n");
-  tree.write("core/src/schema/d.cpp", "  #  include <libpq-fe.h>\n");
-  tree.write("core/src/engine/e.cpp", "#include <pg_query.h>\n");
-  tree.write("core/src/gadgets/g.cpp", "#include <string>\n");
-  tree.write("core/include/migrator/api.h",
-             "#pragma once\n#include <yaml-cpp/yaml.h>\n#include \"lint/rules.h\"\n");
-  tree.write("cmd/tool.cpp", "#include \"engine/remedies.h\"\n");
-
-  const auto report = check_layering(tree.path());
-  const std::vector<std::string> expected = {
-      "cmd/tool.cpp:1: cmd may not include \"engine/remedies.h\" (rule: cmd uses the public API only)",
-      "core/include/migrator/api.h:2: core/include/migrator may not include <yaml-cpp/yaml.h> "
-      "(rule: public headers name no third-party library)",
-      "core/include/migrator/api.h:3: core/include/migrator may not include \"lint/rules.h\" "
-      "(rule: public headers include only public headers)",
-      "core/src/backend/c.cpp:1: backend may not include \"backend/postgres/a.h\" "
-      "(rule: only the backend factory includes a concrete backend)",
-      "core/src/backend/postgres/a.cpp:1: backend/postgres may not include \"backend/sqlite/b.h\" "
-      "(rule: backend/postgres and backend/sqlite stay apart)",
-      "core/src/engine/e.cpp:1: engine may not include <pg_query.h> (rule: only lint includes pg_query.h)",
-      "core/src/fleet/f.cpp:1: fleet may not include \"startup/s.h\" "
-      "(rule: layers include only themselves and lower layers)",
-      "core/src/format/x.cpp:3: format may not include \"backend/postgres/pg_session.h\" "
-      "(rule: pure folders stay off the database)",
-      "core/src/gadgets/g.cpp: gadgets is not a folder of the layering table (rule: every folder has a "
-      "layer)",
-      "core/src/plan/p.cpp:1: plan may not include \"schema/s.h\" (rule: layers include only themselves and "
-      "lower layers)",
-      "core/src/plan/p.cpp:2: plan may not include \"migrator/engine.h\" (rule: pure folders stay off the "
-      "database)",
-      "core/src/schema/d.cpp:1: schema may not include <libpq-fe.h> (rule: only backend/postgres includes "
-      "libpq or libpqxx)",
-      "core/src/support/y.cpp:2: support may not include <sqlite3.h> (rule: only backend/sqlite includes "
-      "sqlite3.h)",
-      "core/src/z.cpp: no source file at the top level of core/src (rule: every file in a subsystem folder)",
-  };
-  EXPECT_EQ(joined(report.violations), joined(expected));
+  std::vector<std::string> expected;
+  for (const auto& f : fake_tree) {
+    tree.write(f.path, f.text);
+    if (*f.violation) expected.push_back(f.violation);
+  }
+  std::sort(expected.begin(), expected.end());  // the check reads files in path order
+  ASSERT_EQ(expected.size(), 14u);
+  EXPECT_EQ(joined(check_layering(tree.path()).violations), joined(expected));
 }
 
 TEST(LayeringCheck, AcceptsATreeThatKeepsTheRules) {
   testing_support::temp_dir tree;
-  tree.write("core/src/support/text.h", "#pragma once\n#include <string>\n");
-  tree.write("core/src/format/parse.cpp",
-             "#include \"support/text.h\"\n#include \"migrator/parser.h\"\n#include <openssl/evp.h>\n");
-  tree.write("core/src/lint/sql.cpp",
-             "#include <pg_query.h>\n#include \"sql.h\"\n#include \"plan/plan.h\"\n");
-  tree.write("core/src/backend/factory.cpp",
-             "#include \"backend/postgres/pg.h\"\n#include \"backend/sqlite/lite.h\"\n");
-  tree.write("core/src/backend/postgres/pg.cpp",
-             "#include <libpq-fe.h>\n#include <pqxx/pqxx>\n#include \"backend/shared.h\"\n");
-  tree.write("core/src/backend/sqlite/lite.cpp", "#include <sqlite3.h>\n#include \"backend/shared.h\"\n");
-  tree.write("core/src/schema/dump.cpp", "#include \"backend/shared.h\"\n#include \"migrator/postgres.h\"\n");
-  tree.write("core/src/engine/run.cpp", "#include \"schema/dump.h\"\n#include \"lint/sql.h\"\n");
-  tree.write("core/src/fleet/many.cpp", "#include \"engine/run.h\"\n");
-  tree.write("core/src/startup/start.cpp", "#include \"engine/run.h\"\n");
-  tree.write("core/include/migrator/api.h",
-             "#pragma once\n#include <vector>\n#include \"migrator/parser.h\"\n");
-  tree.write("cmd/main.cpp", "#include <spdlog/spdlog.h>\n#include \"migrator/api.h\"\n#include \"cli.h\"\n");
-
+  for (const auto& f : fake_tree)
+    if (!*f.violation) tree.write(f.path, f.text);
   const auto report = check_layering(tree.path());
   EXPECT_EQ(joined(report.violations), "");
-  EXPECT_EQ(report.files_scanned.size(), 12u);
+  EXPECT_EQ(report.files_scanned.size(), layers.size() + 2);  // every layer, the public headers and cmd/
 }
 
 // Every folder of the table, the public headers and cmd/ hold files that were read,
