@@ -1,7 +1,6 @@
 #include "migrator/schema_dump.h"
 
 #include <fcntl.h>
-#include <libpq-fe.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "backend/postgres/conninfo.h"
 #include "migrator/dsn.h"
 #include "migrator/error.h"
 
@@ -38,28 +38,17 @@ std::string read_all(int fd) {
 // The DSN without its password (keyword/value form) and the password: pg_dump
 // gets the password through PGPASSWORD, so it never shows in the process list.
 std::pair<std::string, std::string> split_password(const std::string& dsn) {
-  char* message = nullptr;
-  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &message);
-  if (!options) {
-    if (message) PQfreemem(message);
-    throw error(error_code::config, "the DSN cannot be parsed");
+  auto entries = detail::parse_conninfo(dsn);
+  if (!entries) throw error(error_code::config, "the DSN cannot be parsed");
+  std::string password;
+  std::vector<detail::conninfo_entry> rest;
+  for (auto& e : *entries) {
+    if (e.keyword == "password")
+      password = std::move(e.value);
+    else
+      rest.push_back(std::move(e));
   }
-  std::string rest, password;
-  for (PQconninfoOption* o = options; o->keyword; ++o) {
-    if (!o->val) continue;
-    if (std::string(o->keyword) == "password") {
-      password = o->val;
-      continue;
-    }
-    std::string value = "'";
-    for (const char* c = o->val; *c; ++c) {
-      if (*c == '\'' || *c == '\\') value += '\\';
-      value += *c;
-    }
-    rest += (rest.empty() ? "" : " ") + std::string(o->keyword) + "=" + value + "'";
-  }
-  PQconninfoFree(options);
-  return {rest, password};
+  return {detail::conninfo_string(rest), password};
 }
 
 }  // namespace

@@ -1,34 +1,21 @@
-#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <memory>
 #include <random>
 
+#include "backend/postgres/conninfo.h"
 #include "migrator/postgres.h"
 #include "migrator/verify.h"
 
 namespace migrator {
 
 std::string dsn_with_database(const std::string& dsn, const std::string& database) {
-  char* message = nullptr;
-  std::unique_ptr<PQconninfoOption, void (*)(PQconninfoOption*)> options(PQconninfoParse(dsn.c_str(), &message),
-                                                                          PQconninfoFree);
-  if (!options) {
-    if (message) PQfreemem(message);
-    throw error(error_code::config, "the DSN cannot be parsed");
-  }
-  auto quoted = [](const std::string& value) {
-    std::string out = "'";
-    for (char c : value) {
-      if (c == '\'' || c == '\\') out += '\\';
-      out += c;
-    }
-    return out + "'";
-  };
-  std::string out = "dbname=" + quoted(database);
-  for (PQconninfoOption* o = options.get(); o->keyword; ++o)
-    if (o->val && std::string(o->keyword) != "dbname") out += std::string(" ") + o->keyword + "=" + quoted(o->val);
-  return out;
+  auto entries = detail::parse_conninfo(dsn);
+  if (!entries) throw error(error_code::config, "the DSN cannot be parsed");
+  std::vector<detail::conninfo_entry> out{{"dbname", database}};
+  for (auto& e : *entries)
+    if (e.keyword != "dbname") out.push_back(std::move(e));
+  return detail::conninfo_string(out);
 }
 
 scratch_database::scratch_database(const std::string& server_dsn) : server_dsn_(server_dsn) {

@@ -1,11 +1,11 @@
 // normalize_dsn (migrator/dsn.h): URIs written for other drivers made into
 // ones libpq accepts; and which backend a DSN names (sqlite: is SQLite).
-#include <libpq-fe.h>
 
 #include <algorithm>
 #include <array>
 #include <memory>
 
+#include "backend/postgres/conninfo.h"
 #include "backend/postgres/dsn_syntax.h"
 #include "migrator/dsn.h"
 #include "migrator/error.h"
@@ -40,21 +40,22 @@ bool valid_ports(std::string_view ports) {
 
 void check_dsn(std::string_view dsn) {
   const std::string text(trim(dsn));
-  if (text.empty() || backend_of(text) == backend_kind::sqlite) return;
+  if (text.empty()) return;
+  if (backend_of(text) == backend_kind::sqlite) {
+    sqlite_path(text);  // throws for a SQLite DSN that names no usable file
+    return;
+  }
   const char* const forms = " (use postgresql://user@host:5432/db or host=... port=... dbname=...)";
-  char* message = nullptr;
-  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfoParse(text.c_str(), &message),
-                                                                            &PQconninfoFree);
-  if (!options) {
-    std::string why = message ? message : "out of memory";
-    PQfreemem(message);
+  std::string why;
+  const auto entries = detail::parse_conninfo(text, &why);
+  if (!entries) {
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     // libpq may quote the offending part, which can be the password.
     throw error(error_code::config, "the DSN cannot be parsed: " + redact_secrets(why, text) + forms);
   }
-  for (const PQconninfoOption* o = options.get(); o->keyword; ++o)
-    if (o->val && std::string_view(o->keyword) == "port" && !valid_ports(o->val))
-      throw error(error_code::config, "the DSN's port '" + redact_secrets(o->val, text) +
+  for (const auto& e : *entries)
+    if (e.keyword == "port" && !valid_ports(e.value))
+      throw error(error_code::config, "the DSN's port '" + redact_secrets(e.value, text) +
                                           "' is not a number from 1 to 65535" + forms);
 }
 
@@ -70,6 +71,12 @@ std::string sqlite_path(std::string_view dsn) {
   s.remove_prefix(7);
   if (s.substr(0, 2) == "//") s.remove_prefix(2);  // sqlite:///abs/path
   if (s.empty()) throw error(error_code::config, "the SQLite DSN names no file: use sqlite:PATH or sqlite::memory:");
+  // SQLite's URI parameters (?mode=ro, ?cache=shared) are not supported: the
+  // file would be opened under a name with the '?' in it.
+  if (s.find('?') != std::string_view::npos)
+    throw error(error_code::config, "the SQLite DSN '" + std::string(trim(dsn)) +
+                                        "' has a '?': query parameters (mode=, cache=, ...) are not supported; "
+                                        "name the file only (sqlite:PATH)");
   return std::string(s);
 }
 

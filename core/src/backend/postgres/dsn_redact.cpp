@@ -3,7 +3,6 @@
 // a DSN it accepts), its answer is used too; the hand-written scanning below
 // finds where passwords are written, so that the rest stays as written, and
 // covers the strings libpq rejects.
-#include <libpq-fe.h>
 
 #include <algorithm>
 #include <array>
@@ -11,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "backend/postgres/conninfo.h"
 #include "backend/postgres/dsn_syntax.h"
 #include "migrator/dsn.h"
 #include "migrator/error.h"
@@ -239,14 +239,11 @@ std::vector<std::string> libpq_secrets(std::string_view dsn) {
     return {};
   }
   if (normalized.empty()) return {};
-  char* message = nullptr;
-  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
-      PQconninfoParse(normalized.c_str(), &message), &PQconninfoFree);
-  PQfreemem(message);  // may quote the DSN: never shown
   std::vector<std::string> values;
-  if (!options) return values;
-  for (const PQconninfoOption* o = options.get(); o->keyword; ++o)
-    if (o->val && is_secret_key(o->keyword)) values.emplace_back(o->val);
+  const auto entries = detail::parse_conninfo(normalized);  // its message may quote the DSN: never shown
+  if (!entries) return values;
+  for (const auto& e : *entries)
+    if (is_secret_key(e.keyword)) values.push_back(e.value);
   return values;
 }
 
@@ -259,6 +256,9 @@ std::vector<std::string> secrets_of(std::string_view dsn) {
     secrets.push_back(percent_encode(s));  // as our own messages would write it into a URI
   };
   dsn = trim(dsn);
+  // A SQLite DSN is a file name and holds no password: redacting parts of it
+  // would only hide "sqlite:" from messages about it.
+  if (backend_of(dsn) == backend_kind::sqlite) return secrets;
   std::string_view prefix = uri_prefix(dsn);
   if (!prefix.empty()) {
     for (const span& sp : uri_secret_spans(dsn, prefix.size() + 3)) {
@@ -285,6 +285,7 @@ std::vector<std::string> secrets_of(std::string_view dsn) {
 }  // namespace
 
 std::string redact_dsn(std::string_view dsn) {
+  if (backend_of(dsn) == backend_kind::sqlite) return std::string(dsn);  // no password in a file name
   std::string_view prefix = uri_prefix(trim(dsn));
   if (!prefix.empty()) {
     std::size_t rest = dsn.find_first_not_of(" \t\n\r\f\v") + prefix.size() + 3;
