@@ -9,6 +9,7 @@
 #include "backend/applied_history.h"
 #include "backend/history_rows.h"
 #include "migrator/postgres.h"
+#include "support/host_name.h"
 
 namespace migrator::detail {
 
@@ -22,12 +23,6 @@ const char* const duration_sql =
     "1000 * extract(epoch FROM clock_timestamp() - coalesce(nullif(current_setting('migrator.step_started', true), "
     "'')::timestamptz, statement_timestamp()))";
 
-std::string this_host() {
-  char name[256] = {0};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
-}
-
 }  // namespace
 
 goose_history_store::goose_history_store(session& session, const std::string& table, bool prepare)
@@ -35,7 +30,7 @@ goose_history_store::goose_history_store(session& session, const std::string& ta
       table_name_(table),
       table_(session.quote_qualified(table)),
       meta_(session.quote_qualified(table + "_meta")),
-      host_(this_host()),
+      host_(detail::host_name()),
       prepare_(prepare) {}
 
 history_snapshot goose_history_store::read() {
@@ -117,28 +112,26 @@ std::string goose_history_store::prepare_recording_sql() const {
   // $3 name, $4 checksum, $5 statements, $6 host).
   return std::string("PREPARE ") + record_statement +
                 "(bigint, text, text, text, integer, text) AS\n"
-                "WITH goose AS (INSERT INTO " + table_ + " (version_id, is_applied) VALUES ($1, true))\n"
-                "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, "
-                "statements_total, duration_ms, applied_host) VALUES ($1, $2, $3, $4, 'applied', $5, $5, " +
-                std::string(duration_sql) + ", $6)\n"
-                " ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
-                "checksum = EXCLUDED.checksum, state = 'applied', statements_done = EXCLUDED.statements_done, "
-                "statements_total = EXCLUDED.statements_total, duration_ms = EXCLUDED.duration_ms, "
-                "applied_by = current_user, applied_host = EXCLUDED.applied_host, recorded_at = now();\n";
+                "WITH goose AS (INSERT INTO " + table_ + " (version_id, is_applied) VALUES ($1, true))\n" +
+                upsert_meta_sql("$1, $2, $3, $4, 'applied', $5, $5, " + std::string(duration_sql) + ", $6") + ";\n";
 }
 
 std::string goose_history_store::applied_rows_sql(const migration& m, int statements) {
   const std::string v = std::to_string(m.version);
-  return "INSERT INTO " + table_ + " (version_id, is_applied) VALUES (" + v + ", true);\n"
-         "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, "
-         "statements_total, duration_ms, applied_host) VALUES (" + v + ", " + session_.quote(m.module) + ", " +
-         session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", 'applied', " +
-         std::to_string(statements) + ", " + std::to_string(statements) +
-         ", " + std::string(duration_sql) + ", " + session_.quote(host_) +
-         ")\n ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
-         "checksum = EXCLUDED.checksum, state = 'applied', statements_done = EXCLUDED.statements_done, "
+  return "INSERT INTO " + table_ + " (version_id, is_applied) VALUES (" + v + ", true);\n" +
+         upsert_meta_sql(v + ", " + session_.quote(m.module) + ", " + session_.quote(m.name) + ", " +
+                         session_.quote(m.checksum) + ", 'applied', " + std::to_string(statements) + ", " +
+                         std::to_string(statements) + ", " + duration_sql + ", " + session_.quote(host_)) +
+         ";\n";
+}
+
+std::string goose_history_store::upsert_meta_sql(const std::string& values) const {
+  return "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, "
+         "statements_total, duration_ms, applied_host) VALUES (" + values + ")\n"
+         " ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
+         "checksum = EXCLUDED.checksum, state = EXCLUDED.state, statements_done = EXCLUDED.statements_done, "
          "statements_total = EXCLUDED.statements_total, duration_ms = EXCLUDED.duration_ms, "
-         "applied_by = current_user, applied_host = EXCLUDED.applied_host, recorded_at = now();\n";
+         "applied_by = current_user, applied_host = EXCLUDED.applied_host, recorded_at = now()";
 }
 
 std::string goose_history_store::rolled_back_rows_sql(std::int64_t version) {
@@ -163,15 +156,11 @@ void goose_history_store::record_applied(const migration& m, int statements) {
 void goose_history_store::record_rolled_back(std::int64_t version) { session_.exec(rolled_back_rows_sql(version)); }
 
 void goose_history_store::mark_dirty(const migration& m, int statements_done, int statements_total) {
-  session_.exec(
-      "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, statements_total, "
-      "applied_host) VALUES (" + std::to_string(m.version) + ", " + session_.quote(m.module) + ", " +
-      session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", 'dirty', " +
-      std::to_string(statements_done) + ", " + std::to_string(statements_total) + ", " + session_.quote(host_) +
-      ") ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
-      "checksum = EXCLUDED.checksum, state = 'dirty', statements_done = EXCLUDED.statements_done, "
-      "statements_total = EXCLUDED.statements_total, applied_by = current_user, "
-      "applied_host = EXCLUDED.applied_host, recorded_at = now()");
+  // No duration yet: the migration has not run (NULL, as after a rollback removed the row).
+  session_.exec(upsert_meta_sql(std::to_string(m.version) + ", " + session_.quote(m.module) + ", " +
+                                session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", 'dirty', " +
+                                std::to_string(statements_done) + ", " + std::to_string(statements_total) +
+                                ", NULL, " + session_.quote(host_)));
 }
 
 void goose_history_store::update_progress(std::int64_t version, int statements_done) {

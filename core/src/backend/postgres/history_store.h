@@ -44,6 +44,10 @@ class goose_history_store : public history_store {
   std::string table_;       // quoted
   std::string meta_;        // quoted side table
   std::string host_;        // this machine's name, recorded with each row
+  // The side table's row of a version, inserted or overwritten. `values`: SQL for
+  // version_id, module, name, checksum, state, statements_done, statements_total,
+  // duration_ms, applied_host.
+  std::string upsert_meta_sql(const std::string& values) const;
   bool prepare_ = true;     // ensure() may prepare the record statement (not through a pooler)
   bool prepared_ = false;   // the record statement is prepared on this session
 };

@@ -10,18 +10,17 @@
 
 #include "backend/lock_wait.h"
 #include "migrator/error.h"
+#include "support/host_name.h"
 
 namespace migrator::detail {
 
 namespace {
 
 std::string default_holder(const std::string& application_name) {
-  char host[256] = {0};
-  if (gethostname(host, sizeof host - 1) != 0) host[0] = 0;
   std::random_device random;
   char tag[16];
   std::snprintf(tag, sizeof tag, "%08x", static_cast<unsigned>(random()));
-  return application_name + " on " + host + " pid " + std::to_string(getpid()) + " #" + tag;
+  return application_name + " on " + host_name() + " pid " + std::to_string(getpid()) + " #" + tag;
 }
 
 const char* const timestamp = "'YYYY-MM-DD HH24:MI:SSOF'";

@@ -11,16 +11,11 @@
 
 #include "backend/history_rows.h"
 #include "migrator/sqlite.h"
+#include "support/host_name.h"
 
 namespace migrator {
 
 namespace {
-
-std::string this_host() {
-  char name[256] = {0};
-  if (gethostname(name, sizeof name - 1) != 0) return "";
-  return name;
-}
 
 // SQLite has no database users: the operating system's user who ran it.
 std::string this_user() {
@@ -32,7 +27,7 @@ std::string this_user() {
 class sqlite_history_store : public history_store {
  public:
   sqlite_history_store(session& s, const std::string& table)
-      : session_(s), host_(this_host()), user_(this_user()) {
+      : session_(s), host_(detail::host_name()), user_(this_user()) {
     const auto dot = table.find('.');
     schema_ = dot == std::string::npos ? "main" : table.substr(0, dot);
     table_name_ = dot == std::string::npos ? table : table.substr(dot + 1);
