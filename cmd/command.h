@@ -64,10 +64,10 @@ int lint_and_print(command_context& ctx, const module_sources& sources, bool jso
 // For messages: the directory given with --modules-dir, or "embedded modules".
 std::string module_source_name(const app::settings& settings);
 
-// The set of `assembled`; with problems, error(layout) listing them: nothing
-// is read or written with a broken set. `which` tells one of several sets
-// apart in the message ("for SQLite"); "" for the command's one set.
-migrator::module_set without_problems(migrator::assembly assembled, const std::string& which = "");
+// Throws error(layout) listing the problems of `assembled`, if it has any:
+// nothing is read or written with a broken set. `which` tells one of several
+// sets apart in the message ("for sqlite"); "" for the command's one set.
+void refuse_problems(const migrator::assembly& assembled, const std::string& which = "");
 
 // Starts opening the database (migrator::backend_opener: a PostgreSQL
 // connection on another thread, so that the server's connection start-up
@@ -90,7 +90,8 @@ migrator::engine_options engine_options_from(const app::settings& settings, cons
 // Runs a planned command (up, down, stamp...) with --dry-run and VERSION as the
 // context gives them, logging progress; returns the exit code (cmd/run_plan.cpp).
 int run_plan(command_context& ctx, migrator::command_kind kind, const char* command_name);
-// Whether --dry-run was given.
+// --dry-run, declared with what the command then does instead; dry_run() tells whether it was given.
+void add_dry_run_option(po::options_description& options, const char* instead);
 bool dry_run(const command_context& ctx);
 // `app start`'s options for migrator::migrate_on_startup, from the resolved settings.
 migrator::startup_options startup_options_from(const app::settings& settings);
@@ -98,6 +99,8 @@ migrator::startup_options startup_options_from(const app::settings& settings);
 // Fleet runs (cmd/fleet_command.cpp, docs/fleet.md): the command-line options
 // (--target, --shard, --canary, --fail-fast, and --json unless the command has it).
 void add_fleet_options(po::options_description& options, bool with_json);
+// Whether `option` is one of add_fleet_options's: given without --targets it is refused.
+bool is_fleet_only(const po::option_description& option);
 // Runs the command over the targets of settings.targets; prints the table or JSON.
 // Exit: 0 all ok, exit_partial when some failed or were not started.
 int run_fleet(command_context& ctx, migrator::fleet_action action, migrator::plan_request request,

@@ -30,11 +30,7 @@ void add_options(po::options_description& o, po::positional_options_description&
 
 int run(command_context& ctx) {
   const auto assembled = load_module_set(ctx.settings);
-  if (!assembled.ok()) {
-    for (const auto& p : assembled.problems) ctx.err << p.str() << '\n';
-    ctx.err << "dump: the module set has problems; fix them first (app migrate validate)\n";
-    return exit_failed;
-  }
+  refuse_problems(assembled);
   {
     migrator::engine engine(ctx.settings.dsn, assembled.set, engine_options_from(ctx.settings, application_name_for("migrate dump")));
     const auto status = engine.status();

@@ -21,11 +21,7 @@ void add_options(po::options_description& o, po::positional_options_description&
 
 migrator::module_set assembled(const migrator::source_tree& tree, migrator::backend_kind backend) {
   auto a = migrator::assemble(tree, migrator::process_environment(), migrator::parse_time::now, backend);
-  if (!a.ok()) {
-    std::string msg = std::string("the ") + migrator::to_string(backend) + " module set has problems:";
-    for (const auto& p : a.problems) msg += "\n  " + p.str();
-    throw migrator::error(migrator::error_code::layout, msg);
-  }
+  refuse_problems(a, std::string("for ") + migrator::to_string(backend));
   return std::move(a.set);
 }
 

@@ -78,7 +78,7 @@ std::size_t selected_targets(command_context& ctx, std::vector<migrator::fleet_t
 
 // One module set per distinct modules directory, parsed once, shared by its targets.
 std::vector<migrator::fleet_member> with_module_sets(const command_context& ctx,
-                                                     std::vector<migrator::fleet_target> targets, bool refuse_problems) {
+                                                     std::vector<migrator::fleet_target> targets, bool refuse_problems_of_sets) {
   std::map<std::string, std::shared_ptr<const migrator::module_set>> sets;
   std::vector<migrator::fleet_member> members;
   members.reserve(targets.size());
@@ -89,15 +89,8 @@ std::vector<migrator::fleet_member> with_module_sets(const command_context& ctx,
     auto it = sets.find(key);
     if (it == sets.end()) {
       auto assembled = load_module_set(s);
-      if (!assembled.ok()) {
-        std::string msg = "the module set " + module_source_name(s) + " (target '" + t.name + "') has problems";
-        if (refuse_problems) {
-          msg += "; nothing was changed:";
-          for (const auto& p : assembled.problems) msg += "\n  " + p.str();
-          throw migrator::error(migrator::error_code::layout, msg);
-        }
-        for (const auto& p : assembled.problems) spdlog::warn("{}", p.str());
-      }
+      if (refuse_problems_of_sets) refuse_problems(assembled, module_source_name(s) + " (target '" + t.name + "')");
+      for (const auto& p : assembled.problems) spdlog::warn("{}", p.str());
       it = sets.emplace(key, std::make_shared<const migrator::module_set>(std::move(assembled.set))).first;
     }
     members.push_back({std::move(t), it->second});
@@ -226,15 +219,25 @@ bool stderr_is_terminal(const command_context& ctx) { return &ctx.err == &std::c
 
 }  // namespace
 
+namespace {
+// Begins the help of every fleet-only option, and tells them apart (is_fleet_only).
+constexpr std::string_view fleet_only_help = "with --targets: ";
+}  // namespace
+
+bool is_fleet_only(const po::option_description& option) {
+  return option.description().compare(0, fleet_only_help.size(), fleet_only_help) == 0;
+}
+
 void add_fleet_options(po::options_description& o, bool with_json) {
+  const std::string only(fleet_only_help);
   o.add_options()("target", po::value<std::vector<std::string>>()->value_name("NAME"),
-                  "with --targets: only this target, or every target of this entry (repeatable)")(
+                  (only + "only this target, or every target of this entry (repeatable)").c_str())(
       "shard", po::value<std::string>()->value_name("I/N"),
-      "with --targets: only the targets of shard I of N (0 <= I < N), stable by target name")(
+      (only + "only the targets of shard I of N (0 <= I < N), stable by target name").c_str())(
       "canary", po::value<std::string>()->value_name("K|GROUP"),
-      "with --targets: run the first K targets (or those of group GROUP) alone first; stop if one fails")(
-      "fail-fast", po::bool_switch(), "with --targets: start no other target after one failed");
-  if (with_json) o.add_options()("json", po::bool_switch(), "with --targets: print the result as one JSON document");
+      (only + "run the first K targets (or those of group GROUP) alone first; stop if one fails").c_str())(
+      "fail-fast", po::bool_switch(), (only + "start no other target after one failed").c_str());
+  if (with_json) o.add_options()("json", po::bool_switch(), (only + "print the result as one JSON document").c_str());
 }
 
 int run_fleet(command_context& ctx, migrator::fleet_action action, migrator::plan_request request,

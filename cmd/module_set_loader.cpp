@@ -3,6 +3,7 @@
 #include "command.h"
 #include "migrator/dsn.h"
 #include "migrator/embedded.h"
+#include "migrator/error.h"
 #include "migrator/parser.h"
 #include "migrator/source.h"
 
@@ -59,14 +60,27 @@ migrator::source_tree load_tree(const app::settings& settings) {
   return tree;
 }
 
+// A command that needs the set refuses a modules directory that does not
+// exist (status would otherwise call every applied version unknown); validate
+// reads the tree itself and lists it as a problem.
+void require_modules_dir(const app::settings& settings) {
+  std::error_code ec;
+  if (settings.modules_dir && !std::filesystem::is_directory(*settings.modules_dir, ec))
+    throw migrator::error(migrator::error_code::layout,
+                          *settings.modules_dir + ": cannot be read: no such directory (the modules directory: "
+                                                  "--modules-dir, APP_MODULES_DIR or migrations.modules_dir)");
+}
+
 }  // namespace
 
 migrator::assembly load_module_set(const app::settings& settings, migrator::parse_time when) {
+  require_modules_dir(settings);
   return migrator::assemble(load_tree(settings), migrator::process_environment(), when,
                             migrator::backend_of(settings.dsn));
 }
 
 module_sources load_module_sources(const app::settings& settings) {
+  require_modules_dir(settings);
   module_sources sources;
   sources.tree = load_tree(settings);
   sources.assembled = migrator::assemble(sources.tree, migrator::process_environment(), migrator::parse_time::now,
@@ -78,8 +92,8 @@ migrator::source_tree load_module_tree(const app::settings& settings) { return l
 
 std::string module_source_name(const app::settings& settings) { return chosen_source(settings)->describe(); }
 
-migrator::module_set without_problems(migrator::assembly assembled, const std::string& which) {
-  if (assembled.ok()) return std::move(assembled.set);
+void refuse_problems(const migrator::assembly& assembled, const std::string& which) {
+  if (assembled.ok()) return;
   std::string msg = "the module set" + (which.empty() ? "" : " " + which) + " has problems; nothing was changed:";
   for (const auto& p : assembled.problems) msg += "\n  " + p.str();
   throw migrator::error(migrator::error_code::layout, msg);

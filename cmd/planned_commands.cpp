@@ -9,12 +9,12 @@ namespace {
 using migrator::command_kind;
 
 void dry_run_option(po::options_description& o, po::positional_options_description&) {
-  o.add_options()("dry-run", po::bool_switch(), "print the plan and its exact statements; change nothing");
+  add_dry_run_option(o, "print the plan and its exact statements; change nothing");
 }
 
-void version_argument(po::options_description& o, po::positional_options_description& p) {
-  dry_run_option(o, p);
-  o.add_options()("version", po::value<std::int64_t>()->required()->value_name("VERSION"), "target version");
+// VERSION, the one positional argument of up-to and down-to.
+void version_argument(po::options_description& o, po::positional_options_description& p, const char* meaning) {
+  o.add_options()("version", po::value<std::int64_t>()->required()->value_name("VERSION"), meaning);
   p.add("version", 1);
 }
 
@@ -23,11 +23,15 @@ void fleet_dry_run_option(po::options_description& o, po::positional_options_des
   add_fleet_options(o, true);
 }
 
-void fleet_version_argument(po::options_description& o, po::positional_options_description& p) {
-  version_argument(o, p);
-  add_fleet_options(o, true);
+void up_to_options(po::options_description& o, po::positional_options_description& p) {
+  fleet_dry_run_option(o, p);
+  version_argument(o, p, "the version to migrate to (applied too)");
 }
 
+void down_to_options(po::options_description& o, po::positional_options_description& p) {
+  dry_run_option(o, p);
+  version_argument(o, p, "the version to roll back to (it stays applied)");
+}
 
 }  // namespace
 
@@ -42,7 +46,7 @@ extern const command up_by_one_command{
     [](command_context& c) { return run_plan(c, command_kind::up_by_one, "up-by-one"); }};
 extern const command up_to_command{
     "up-to", "apply pending migrations up to and including VERSION",
-    "app migrate up-to VERSION [--dry-run] [--targets FILE ...]", "app migrate up-to 3002", fleet_version_argument,
+    "app migrate up-to VERSION [--dry-run] [--targets FILE ...]", "app migrate up-to 3002", up_to_options,
     [](command_context& c) { return run_plan(c, command_kind::up_to, "up-to"); }};
 extern const command down_command{
     "down", "roll back the most recently applied migration", "app migrate down [--dry-run]",
@@ -50,7 +54,7 @@ extern const command down_command{
     [](command_context& c) { return run_plan(c, command_kind::down, "down"); }};
 extern const command down_to_command{
     "down-to", "roll back every applied migration above VERSION, most recent first",
-    "app migrate down-to VERSION [--dry-run]", "app migrate down-to 2001", version_argument,
+    "app migrate down-to VERSION [--dry-run]", "app migrate down-to 2001", down_to_options,
     [](command_context& c) { return run_plan(c, command_kind::down_to, "down-to"); }};
 extern const command redo_command{
     "redo", "roll back the most recently applied migration and apply it again", "app migrate redo [--dry-run]",

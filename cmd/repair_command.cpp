@@ -40,7 +40,8 @@ extern const command repair_command{
     "[--dry-run]",
     "app migrate repair 7002 --mark-rolled-back",
     [](po::options_description& o, po::positional_options_description& p) {
-      o.add_options()("dry-run", po::bool_switch(), "print what would be recorded; change nothing")("checksums", po::bool_switch(), "record the checksums of applied migrations that have none")(
+      add_dry_run_option(o, "print what would be recorded; change nothing");
+      o.add_options()("checksums", po::bool_switch(), "record the checksums of applied migrations that have none")(
           "mark-applied", po::bool_switch(), "record VERSION as applied (its statements all ran)")(
           "mark-rolled-back", po::bool_switch(), "record VERSION as not applied (its effects were undone)")(
           "version", po::value<std::int64_t>()->value_name("VERSION"), "the dirty version to repair");
@@ -55,12 +56,14 @@ extern const command repair_command{
                               "repair takes either --checksums or VERSION with one of --mark-applied, "
                               "--mark-rolled-back");
       const auto& settings = c.settings;
-      auto set = without_problems(load_module_set(settings));
+      const auto assembled = load_module_set(settings);
+      refuse_problems(assembled);
+      const migrator::module_set& set = assembled.set;
       const std::string name = application_name_for("migrate repair");
       auto connecting = connect_in_background(settings.dsn, name);
       migrator::engine engine = open_engine(settings, set, connecting, name);
-      const bool dry_run = c.vm["dry-run"].as<bool>();
-      if (checksums && dry_run) {
+      const bool dry = dry_run(c);
+      if (checksums && dry) {
         print_checksums_dry_run(c.out, engine.status());
         return static_cast<int>(exit_ok);
       }
@@ -71,7 +74,7 @@ extern const command repair_command{
         return static_cast<int>(exit_ok);
       }
       const auto version = c.vm["version"].as<std::int64_t>();
-      if (dry_run) {
+      if (dry) {
         auto status = engine.status();
         auto it = std::find_if(status.migrations.begin(), status.migrations.end(),
                                [&](const migrator::migration_status& m) { return m.version == version; });

@@ -59,6 +59,10 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
 
 }  // namespace
 
+void add_dry_run_option(po::options_description& options, const char* instead) {
+  options.add_options()("dry-run", po::bool_switch(), instead);
+}
+
 bool dry_run(const command_context& ctx) { return ctx.vm.count("dry-run") && ctx.vm["dry-run"].as<bool>(); }
 
 int run_plan(command_context& ctx, command_kind kind, const char* command_name) {
@@ -76,7 +80,9 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
   interrupt_watch signals;  // before any thread starts, so only it receives SIGINT/SIGTERM
   const std::string name = application_name_for(std::string("migrate ") + command_name);
   auto connecting = connect_in_background(settings.dsn, name);
-  auto set = without_problems(load_module_set(settings));
+  const auto assembled = load_module_set(settings);
+  refuse_problems(assembled);
+  const migrator::module_set& set = assembled.set;
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
   migrator::engine engine = open_engine(settings, set, connecting, name);

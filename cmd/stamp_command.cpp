@@ -10,7 +10,8 @@ extern const command stamp_command{
     "stamp", "record every migration up to VERSION as applied without running it (adopt a database)",
     "app migrate stamp VERSION [--dry-run]", "app migrate stamp 4017 --dry-run",
     [](po::options_description& o, po::positional_options_description& p) {
-      o.add_options()("dry-run", po::bool_switch(), "print what would be recorded; change nothing")(
+      add_dry_run_option(o, "print what would be recorded; change nothing");
+      o.add_options()(
           "version", po::value<std::int64_t>()->required()->value_name("VERSION"),
           "the last version to record (a version of the module set)");
       p.add("version", 1);

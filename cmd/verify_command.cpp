@@ -84,11 +84,7 @@ void add_options(po::options_description& o, po::positional_options_description&
 
 int run(command_context& ctx) {
   const auto sources = load_module_sources(ctx.settings);
-  for (const auto& p : sources.assembled.problems) ctx.err << p.str() << '\n';
-  if (!sources.assembled.ok()) {
-    ctx.err << "verify: the module set has problems; fix them first (app migrate validate)\n";
-    return exit_failed;
-  }
+  refuse_problems(sources.assembled);
   const bool temporary = !ctx.vm.count("scratch-dsn");
   std::optional<migrator::scratch_database> scratch;
   std::string dsn;

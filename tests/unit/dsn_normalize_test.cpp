@@ -68,4 +68,35 @@ TEST(NormalizeDsn, UnsupportedSchemesAreConfigErrorsWithoutThePassword) {
   }
 }
 
+// SQLite's URI parameters are refused rather than becoming part of the file's
+// name; a SQLite DSN without a file is a configuration error too.
+TEST(SqliteDsn, PathsAreAcceptedAndQueryParametersRefused) {
+  const std::pair<const char*, const char*> accepted[] = {
+      {"sqlite:app.db", "app.db"},
+      {"sqlite:///var/lib/app.db", "/var/lib/app.db"},
+      {"sqlite::memory:", ":memory:"},
+  };
+  for (const auto& [dsn, path] : accepted) {
+    EXPECT_EQ(migrator::sqlite_path(dsn), path) << dsn;
+    EXPECT_NO_THROW(migrator::check_dsn(dsn)) << dsn;
+  }
+  const std::pair<const char*, const char*> refused[] = {
+      {"sqlite:a.db?mode=ro", "has a '?'"},
+      {"sqlite:///tmp/a.db?cache=shared", "has a '?'"},
+      {"sqlite:", "names no file"},
+      {"sqlite://", "names no file"},
+  };
+  for (const auto& [dsn, why] : refused) {
+    for (auto check : {+[](const char* d) { migrator::sqlite_path(d); }, +[](const char* d) { migrator::check_dsn(d); }}) {
+      try {
+        check(dsn);
+        ADD_FAILURE() << "no error for " << dsn;
+      } catch (const migrator::error& e) {
+        EXPECT_EQ(e.code(), migrator::error_code::config) << dsn;
+        EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+      }
+    }
+  }
+}
+
 }  // namespace

@@ -88,6 +88,17 @@ TEST(RedactDsn, PasswordOfStarsIsStillReplaced) {
   EXPECT_EQ(redact_dsn("password=* host=h"), "password=*** host=h");
 }
 
+// A SQLite DSN is a file name without a password: nothing of it is hidden,
+// not even in a message that mentions it ("use sqlite:PATH or sqlite::memory:").
+TEST(RedactDsn, SqliteDsnsHaveNoPassword) {
+  const char* const dsns[] = {"sqlite:", "sqlite:app.db", "sqlite::memory:", "sqlite:///var/lib/app.db", "SQLite:x.db"};
+  for (const char* dsn : dsns) {
+    EXPECT_EQ(redact_dsn(dsn), dsn);
+    const std::string message = std::string("--dsn ") + dsn + ": use sqlite:PATH or sqlite::memory:";
+    EXPECT_EQ(redact_secrets(message, dsn), message) << dsn;
+  }
+}
+
 TEST(RedactSecrets, Table) {
   struct secrets_case {
     const char* text;

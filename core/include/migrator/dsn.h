@@ -17,7 +17,8 @@ namespace migrator {
 // The scheme in any letter case. Everything else is a PostgreSQL DSN.
 backend_kind backend_of(std::string_view dsn);
 // The file path of a SQLite DSN (":memory:" for the in-memory database).
-// Throws migrator::error(config) when the DSN names no path.
+// Throws migrator::error(config) when the DSN names no path, or has a '?'
+// (SQLite's URI parameters such as ?mode=ro are not supported).
 std::string sqlite_path(std::string_view dsn);
 
 // Returns a DSN that libpq accepts for one written for another driver:
@@ -39,7 +40,7 @@ std::string normalize_dsn(std::string_view dsn);
 // quote, an unknown keyword, a bad URI) or a port that is not a number from 1
 // to 65535 (libpq only notices that when it connects). Bad input, not a
 // database error: the message says what is wrong, never the password.
-// Empty and SQLite DSNs pass.
+// Empty DSNs pass; a SQLite DSN passes when sqlite_path accepts it.
 void check_dsn(std::string_view dsn);
 
 // The DSN with every password replaced by "***", in either form:
