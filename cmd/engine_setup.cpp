@@ -27,9 +27,7 @@ migrator::engine_options engine_options_from(const app::settings& s, const std::
   o.application_name = application_name;
   o.table = s.table;
   o.lock_timeout = s.lock_timeout;
-  o.postgres.lock = s.lock == "table"      ? migrator::lock_mode::table
-                    : s.lock == "advisory" ? migrator::lock_mode::advisory
-                                           : migrator::lock_mode::automatic;
+  o.postgres.lock = s.lock;
   o.postgres.lock_lease = s.lock_lease;
   o.postgres.lock_id = s.lock_id;
   o.postgres.statement_timeout = s.statement_timeout;
@@ -44,7 +42,7 @@ migrator::startup_options startup_options_from(const app::settings& s) {
   o.engine = engine_options_from(s, application_name_for("start"));
   o.wait_timeout = s.wait_timeout;
   o.migrate = s.migrate_on_start;
-  o.on_unknown = s.on_unknown == "refuse" ? migrator::unknown_versions::refuse : migrator::unknown_versions::warn;
+  o.on_unknown = s.on_unknown;
   return o;
 }
 

@@ -64,7 +64,7 @@ int lint_and_print(command_context& ctx, const module_sources& sources, bool jso
     return exit_failed;
   }
   migrator::lint_options options;
-  for (const auto& [rule, level] : ctx.settings.lint) options.severity[rule] = *migrator::parse_lint_severity(level);
+  for (const auto& [rule, level] : ctx.settings.lint) options.severity[rule] = level;
   options.pending = pending;
   options.session_lock_timeout = ctx.settings.db_lock_timeout.has_value();
   const auto report = migrator::lint_module_set(sources.assembled.set, sources.tree, options);

@@ -62,6 +62,17 @@ std::string choice_value(const raw_value& v, const std::vector<std::string>& cho
   fail(v.origin + ": '" + v.text + "' is not one of " + list + hint);
 }
 
+// The value of `v` in an enum's table of spellings (settings.h).
+template <typename E, std::size_t N>
+E enum_value(const raw_value& v, const spelling<E> (&table)[N]) {
+  std::vector<std::string> texts;
+  for (const auto& s : table) texts.emplace_back(s.text);
+  const std::string chosen = choice_value(v, texts);
+  for (const auto& s : table)
+    if (s.text == chosen) return s.value;
+  fail(v.origin + ": '" + v.text + "' is not a known value");  // choice_value refused it already
+}
+
 bool is_identifier(const std::string& s) {
   if (s.empty() || s.size() > 63 || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalnum(c) || c == '_'; });
@@ -124,15 +135,13 @@ void add_lint_rules(std::vector<setting_spec>& table) {
     const std::string& key = texts.emplace_back("lint." + id);
     const std::string& help = texts.emplace_back(std::string("severity of the lint rule ") + rule.id + " (" +
                                                  rule.summary + "): off, warn or error");
-    const std::string fallback = rule.default_severity == migrator::lint_severity::error     ? "error"
-                                 : rule.default_severity == migrator::lint_severity::warning ? "warn"
-                                                                                             : "off";
+    const std::string fallback(spelling_of(rule.default_severity, lint_severity_spellings));
     table.push_back({key, "", "LEVEL", "", "", help,
                      [id, fallback](const settings& s) {
                        auto it = s.lint.find(id);
-                       return it == s.lint.end() ? fallback : it->second;
+                       return it == s.lint.end() ? fallback : std::string(spelling_of(it->second, lint_severity_spellings));
                      },
-                     [id](settings& s, const raw_value& v) { s.lint[id] = choice_value(v, {"off", "warn", "error"}); }});
+                     [id](settings& s, const raw_value& v) { s.lint[id] = enum_value(v, lint_severity_spellings); }});
   }
 }
 
@@ -178,8 +187,8 @@ std::vector<setting_spec> make_table() {
        "the migration lock: advisory (goose's session advisory lock), table (goose's lease row in goose_lock, "
        "renewed by a heartbeat; holds through a transaction pooler) or auto (advisory, or table when the "
        "connection goes through a transaction pooler)",
-       [](const settings& s) { return s.lock; },
-       [](settings& s, const raw_value& v) { s.lock = choice_value(v, {"auto", "advisory", "table"}); }},
+       [](const settings& s) { return std::string(spelling_of(s.lock, lock_mode_spellings)); },
+       [](settings& s, const raw_value& v) { s.lock = enum_value(v, lock_mode_spellings); }},
       {"migrations.lock_id", "lock-id", "ID", "", "APP_LOCK_ID",
        "the id of the migration lock: the advisory lock's key and the lock_id of the goose_lock row; goose v3.26+ "
        "uses 4097083626 for both its locks, goose before v3.26 5887940537704921958 for its advisory lock",
@@ -202,8 +211,8 @@ std::vector<setting_spec> make_table() {
        "at application start, versions in the database that this build does not know (applied by a newer "
        "build during a rolling deploy): warn = start when every known migration is applied and unmodified, "
        "with one warning naming them; refuse = do not start (exit 6)",
-       [](const settings& s) { return s.on_unknown; },
-       [](settings& s, const raw_value& v) { s.on_unknown = choice_value(v, {"warn", "refuse"}); }},
+       [](const settings& s) { return std::string(spelling_of(s.on_unknown, unknown_versions_spellings)); },
+       [](settings& s, const raw_value& v) { s.on_unknown = enum_value(v, unknown_versions_spellings); }},
       {"startup.wait_timeout", "wait-timeout", "DURATION", "", "APP_WAIT_TIMEOUT",
        "at application start, how long to wait for the database to accept connections",
        [](const settings& s) { return format_duration(s.wait_timeout); },

@@ -19,8 +19,12 @@
 #include <string_view>
 #include <vector>
 
+#include "migrator/backend.h"
+#include "migrator/engine.h"
 #include "migrator/environment.h"
-#include "migrator/lock.h"
+#include "migrator/fleet_runner.h"
+#include "migrator/lint.h"
+#include "migrator/startup.h"
 
 namespace app {
 
@@ -33,6 +37,33 @@ inline constexpr const char* default_config_file = "config/app.yaml";
 // Written by `scripts/pg start .local/db` (scripts/run): the local development database.
 inline constexpr const char* local_database_dsn_file = ".local/db/dsn";
 
+// How the user writes each value of an enum setting, one table per enum, each
+// checked to name every enumerator once (the first spelling of a value is the
+// one shown). Values are parsed from these tables once, when settings resolve.
+template <typename E>
+struct spelling {
+  std::string_view text;
+  E value;
+};
+inline constexpr spelling<migrator::lock_mode> lock_mode_spellings[] = {
+    {"auto", migrator::lock_mode::automatic}, {"advisory", migrator::lock_mode::advisory}, {"table", migrator::lock_mode::table}};
+static_assert(std::size(lock_mode_spellings) == static_cast<std::size_t>(migrator::lock_mode::table) + 1);
+inline constexpr spelling<migrator::unknown_versions> unknown_versions_spellings[] = {
+    {"warn", migrator::unknown_versions::warn}, {"refuse", migrator::unknown_versions::refuse}};
+static_assert(std::size(unknown_versions_spellings) == static_cast<std::size_t>(migrator::unknown_versions::refuse) + 1);
+inline constexpr spelling<migrator::lint_severity> lint_severity_spellings[] = {
+    {"off", migrator::lint_severity::off}, {"warn", migrator::lint_severity::warning}, {"error", migrator::lint_severity::error}};
+static_assert(std::size(lint_severity_spellings) == static_cast<std::size_t>(migrator::lint_severity::error) + 1);
+
+// The text of `value` in its table ("auto" for lock_mode::automatic).
+template <typename E, std::size_t N>
+constexpr std::string_view spelling_of(E value, const spelling<E> (&table)[N]) {
+  for (const auto& s : table)
+    if (s.value == value) return s.text;
+  return "?";
+}
+
+// Every default below is read from the core's option structs, where it is written once.
 struct settings {
   // Resolved and normalised (normalize_dsn); holds the password: print only
   // redact_dsn(dsn). Empty = libpq defaults (PG* variables, service file, .pgpass).
@@ -45,42 +76,42 @@ struct settings {
   std::optional<std::string> config_file;
   // Default: none (the embedded module set).
   std::optional<std::string> modules_dir;
-  // The version table, NAME or SCHEMA.NAME. Default: goose_db_version.
-  std::string table = "goose_db_version";
-  // How long to wait for the migration lock. Default: 5m.
-  std::chrono::milliseconds lock_timeout{std::chrono::minutes(5)};
-  // The table lease's length (goose_lock), 1s to 1h. Default: 30s, goose's.
-  std::chrono::milliseconds lock_lease{migrator::goose_lease};
+  // The version table, NAME or SCHEMA.NAME.
+  std::string table = migrator::backend_options{}.table;
+  // How long to wait for the migration lock.
+  std::chrono::milliseconds lock_timeout = migrator::backend_options{}.lock_timeout;
+  // The table lease's length (goose_lock), 1s to 1h.
+  std::chrono::milliseconds lock_lease = migrator::postgres_options{}.lock_lease;
   // PostgreSQL statement_timeout of migration sessions. Default: none (the server's).
   std::optional<std::chrono::milliseconds> statement_timeout;
   // PostgreSQL lock_timeout of migration sessions. Default: none (the server's).
   std::optional<std::chrono::milliseconds> db_lock_timeout;
-  // At application start: how long to wait for the database to accept connections. Default: 60s.
-  std::chrono::milliseconds wait_timeout{std::chrono::seconds(60)};
-  // Whether the application migrates when it starts. Default: true.
-  bool migrate_on_start = true;
+  // At application start: how long to wait for the database to accept connections.
+  std::chrono::milliseconds wait_timeout = migrator::startup_options{}.wait_timeout;
+  // Whether the application migrates when it starts.
+  bool migrate_on_start = migrator::startup_options{}.migrate;
   // SET ROLE for the application's own connection. Default: none.
   std::optional<std::string> app_role;
   // trace|debug|info|warn|error|off. Default: info.
   std::string log_level = "info";
   // text|json. Default: text.
   std::string log_format = "text";
-  // Proceed although applied migrations differ from their files. Default: false.
-  bool allow_drift = false;
-  // warn|refuse: at application start, versions applied by a newer build. Default: warn.
-  std::string on_unknown = "warn";
+  // Proceed although applied migrations differ from their files.
+  bool allow_drift = migrator::engine_options{}.allow_drift;
+  // At application start, versions applied by a newer build.
+  migrator::unknown_versions on_unknown = migrator::startup_options{}.on_unknown;
   // A fleet file (docs/fleet.md): commands run over its targets instead of `dsn`. Default: none.
   std::optional<std::string> targets;
-  // Fleet runs: targets migrated at the same time. Default: 4.
-  std::size_t jobs = 4;
-  // Fleet runs: libpq connect_timeout of each target that sets none. Default: 5s.
-  std::chrono::milliseconds connect_timeout{std::chrono::seconds(5)};
-  // Lint rule id -> off|warn|error (the file's `lint` section; no flag or variable). Default: each rule's own.
-  std::map<std::string, std::string> lint;
-  // The migration lock: auto|advisory|table. Default: auto.
-  std::string lock = "auto";
-  // The id of the migration lock (advisory key and goose_lock row). Default: goose's since v3.26.
-  std::int64_t lock_id = migrator::goose_lock_id;
+  // Fleet runs: targets migrated at the same time.
+  std::size_t jobs = migrator::fleet_options{}.jobs;
+  // Fleet runs: libpq connect_timeout of each target that sets none.
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(migrator::fleet_options{}.connect_timeout_seconds);
+  // Lint rule id -> severity (the file's `lint` section; no flag or variable). Default: each rule's own.
+  std::map<std::string, migrator::lint_severity> lint;
+  // The migration lock.
+  migrator::lock_mode lock = migrator::postgres_options{}.lock;
+  // The id of the migration lock (advisory key and goose_lock row).
+  std::int64_t lock_id = migrator::postgres_options{}.lock_id;
 };
 
 // A value as one source gave it, with where it came from for messages:

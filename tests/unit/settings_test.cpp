@@ -73,7 +73,7 @@ TEST(Settings, DefaultsWithNothingConfigured) {
   EXPECT_EQ(s.log_level, "info");
   EXPECT_EQ(s.log_format, "text");
   EXPECT_FALSE(s.allow_drift);
-  EXPECT_EQ(s.on_unknown, "warn");
+  EXPECT_EQ(s.on_unknown, migrator::unknown_versions::warn);
 }
 
 // Each key set in all three sources, then removed from the highest one at a time.
@@ -124,7 +124,7 @@ TEST(Settings, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
        "migrations: {allow_drift: true}", [](const settings& s) { return s.allow_drift ? "true" : "false"; },
        "true", "false", "true", "false"},
       {"on_unknown", [](settings_flags& f) { f["on-unknown"] = "refuse"; }, "APP_ON_UNKNOWN", "warn",
-       "migrations: {on_unknown: refuse}", [](const settings& s) { return s.on_unknown; }, "refuse", "warn",
+       "migrations: {on_unknown: refuse}", [](const settings& s) { return std::string(app::spelling_of(s.on_unknown, app::unknown_versions_spellings)); }, "refuse", "warn",
        "refuse", "warn"},
   };
   for (const precedence_case& c : cases) {
