@@ -8,6 +8,7 @@
 #include <string>
 
 #include "command.h"
+#include "duration.h"
 #include "exit_codes.h"
 #include "interrupt_watch.h"
 #include "logging.h"
@@ -20,12 +21,6 @@ namespace {
 
 using migrator::command_kind;
 using migrator::direction;
-
-std::string format_duration(std::chrono::microseconds d) {
-  std::ostringstream s;
-  s << std::fixed << std::setprecision(d.count() < 10000 ? 2 : 0) << d.count() / 1000.0 << " ms";
-  return s.str();
-}
 
 void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& plan, const char* command) {
   out << "-- dry run of '" << command << "': " << plan.size() << " step(s); nothing was changed\n";
@@ -117,14 +112,14 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
                  {"at_version", report.current_version}},
                 "redid {} {} {} (rolled back and applied again) in {}; the database is at version {}",
                 report.steps.front().module, report.steps.front().version, report.steps.front().name,
-                format_duration(elapsed), report.current_version);
+                elapsed_text(elapsed), report.current_version);
     else
       log_event(spdlog::level::info, "run_done",
                 {{"command", command_name}, {"count", count}, {"duration_us", elapsed_us},
                  {"at_version", report.current_version}},
                 "{} {} migration(s) in {}; the database is at version {}",
                 report.steps.front().dir == direction::up ? "applied" : "rolled back", report.steps.size(),
-                format_duration(elapsed), report.current_version);
+                elapsed_text(elapsed), report.current_version);
     return exit_ok;
   } catch (const migrator::run_error& e) {
     if (!e.done().steps.empty())
