@@ -99,3 +99,60 @@ TEST(remedies, interrupted_report_says_what_was_and_was_not_applied) {
 }
 
 }  // namespace
+
+namespace {
+
+migrator::migration billing_prices() {
+  migrator::migration m;
+  m.version = 2003;
+  m.name = "prices";
+  m.module = "billing";
+  m.path = "modules/billing/migrations/02003_prices.sql";
+  return m;
+}
+
+migrator::database_error server_error(const std::string& sqlstate, bool connection_lost) {
+  migrator::error_details d;
+  d.sqlstate = sqlstate;
+  return migrator::database_error("relation \"prices\" does not exist", d, connection_lost);
+}
+
+TEST(remedies, transactional_failure_names_the_statement_and_says_nothing_was_applied) {
+  const auto m = billing_prices();
+  const std::vector<migrator::statement> statements = {{"CREATE TABLE a (id int)", 3},
+                                                       {"INSERT INTO prices VALUES (1)\nRETURNING id", 5}};
+  EXPECT_EQ(transactional_failure(m, direction::up, server_error("42P01", false), statements, 1, 5),
+            "modules/billing/migrations/02003_prices.sql:5: migration 2003 (module billing) failed (up) at statement "
+            "2 of 2 (\"INSERT INTO prices VALUES (1)\"): SQLSTATE 42P01: relation \"prices\" does not exist\n"
+            "Nothing of migration 2003 (module billing) was applied.");
+  EXPECT_EQ(transactional_failure(m, direction::down, server_error("", false), statements, std::nullopt, 0),
+            "modules/billing/migrations/02003_prices.sql: migration 2003 (module billing) failed (down): relation "
+            "\"prices\" does not exist\nNothing of migration 2003 (module billing) was rolled back.");
+}
+
+TEST(remedies, no_transaction_texts_say_which_statements_ran_and_how_to_repair) {
+  const auto m = billing_prices();
+  EXPECT_EQ(no_transaction_stopped(m, 0, 3),
+            "billing 2003 prices (NO TRANSACTION) was stopped between statements: none of its 3 statements ran, "
+            "progress recorded. " + dirty_after_failure_remedy(2003));
+  EXPECT_EQ(no_transaction_stopped(m, 2, 3),
+            "billing 2003 prices (NO TRANSACTION) was stopped between statements: statements 1..2 of 3 ran and stay "
+            "applied, progress recorded. " + dirty_after_failure_remedy(2003));
+  const std::vector<migrator::statement> statements = {{"CREATE INDEX CONCURRENTLY i ON a (id)", 4},
+                                                       {"CREATE INDEX CONCURRENTLY j ON a (id)", 6}};
+  EXPECT_EQ(no_transaction_statement_failure(m, direction::up, 6, 1, statements, server_error("", true)),
+            "modules/billing/migrations/02003_prices.sql:6: migration 2003 (module billing) lost the connection to "
+            "the database (up, NO TRANSACTION) at statement 2 of 2 (\"CREATE INDEX CONCURRENTLY j ON a (id)\"): "
+            "relation \"prices\" does not exist\nStatements 1..1 ran and stay applied. Whether statement 2 ran is "
+            "unknown. " + dirty_after_failure_remedy(2003));
+}
+
+TEST(remedies, run_failure_says_when_the_connection_was_lost) {
+  EXPECT_EQ(run_failure(server_error("57P01", false)),
+            "migration run failed: SQLSTATE 57P01: relation \"prices\" does not exist");
+  EXPECT_EQ(run_failure(server_error("SQLITE_BUSY", true)),
+            "migration run failed: the connection to the database was lost: SQLITE_BUSY: relation \"prices\" does "
+            "not exist");
+}
+
+}  // namespace

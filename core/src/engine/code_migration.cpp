@@ -1,5 +1,6 @@
 #include "migrator/code_migration.h"
 
+#include "engine/remedies.h"
 #include "migrator/error.h"
 #include "migrator/history.h"
 #include "migrator/migration.h"
@@ -22,7 +23,7 @@ void code_connection::in_transaction(const std::function<void(code_transaction&)
   auto refuse_when_stopped = [&] {
     if (!stop_.requested || !stop_.requested->load()) return;
     stopped_ = true;
-    throw error(error_code::interrupted, "stopped before its next step (SIGTERM/SIGINT)");
+    throw error(error_code::interrupted, detail::code_step_refused_after_stop());
   };
   refuse_when_stopped();
   // A step is one transaction: cancelling it loses nothing committed. Stored

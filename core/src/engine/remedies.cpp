@@ -1,5 +1,9 @@
 #include "engine/remedies.h"
 
+#include <sstream>
+
+#include "engine/failure_report.h"
+
 namespace migrator::detail {
 
 std::string namespace_shift_refusal(const std::vector<std::string>& conflicts) {
@@ -77,6 +81,186 @@ std::string interrupted_report(const std::vector<std::string>& applied, const st
   if (!in_flight.empty()) m += ". " + in_flight;
   if (!not_applied.empty()) m += ". Not started: " + list(not_applied);
   return m + ". The migration lock was released.";
+}
+
+std::string completed_step(const step_result& step) {
+  return std::string(step.dir == direction::up ? "applied " : "rolled back ") + step.module + " " +
+         std::to_string(step.version) + " " + step.name;
+}
+
+std::string stamp_conflict(const migration_status& s, const migration& file) {
+  std::string why;
+  if (s.state == migration_state::modified)
+    why = "recorded with another checksum (the file changed after it was applied)";
+  else if (s.state == migration_state::dirty)
+    why = "recorded as dirty (a NO TRANSACTION migration stopped after statement " +
+          std::to_string(s.statements_done.value_or(0)) + "; see 'app migrate repair')";
+  else if (s.recorded_module && *s.recorded_module != file.module)
+    why = "recorded for module '" + *s.recorded_module + "'";
+  if (why.empty()) return why;
+  return "\n  " + std::to_string(s.version) + " " + file.name + " (module " + file.module + ", " + file.path +
+         "): " + why;
+}
+
+std::string stamp_refusal(std::int64_t through, const std::string& conflicts) {
+  return "stamp " + std::to_string(through) +
+         " refused: these versions are already recorded differently than the "
+         "module set has them; nothing was recorded:" +
+         conflicts;
+}
+
+std::string not_dirty_refusal(std::int64_t version, const migration_status* found) {
+  return "version " + std::to_string(version) + " is not dirty" +
+         (found ? std::string(" (it is ") + to_string(found->state) + ")" : std::string(" (no such version)")) +
+         "; repair VERSION only clears a dirty version";
+}
+
+std::string database_failure_while(const std::string& doing, const error& e) {
+  return doing + ": " + sqlstate_part(e) + e.what();
+}
+
+std::string run_failure(const database_error& e) {
+  return std::string("migration run failed: ") +
+         (e.connection_lost() ? "the connection to the database was lost: " : "") + sqlstate_part(e) + e.what();
+}
+
+std::string group_history_read_failure(const database_error& e) {
+  return std::string("migration run failed: reading the history after a failed batch: ") + sqlstate_part(e) +
+         e.what();
+}
+
+std::string record_only_in_doubt(const migration& m, const database_error& f) {
+  return describe(m) + ": the connection was lost while recording it (" + f.what() +
+         "), so whether it is recorded as applied is unknown. Run 'app migrate status'.";
+}
+
+std::string record_only_failed(const migration& m, const database_error& f) {
+  return describe(m) + ": recording it as applied failed: " + sqlstate_part(f) + f.what();
+}
+
+namespace {
+
+const char* up_or_down(direction dir) { return dir == direction::up ? "up" : "down"; }
+const char* applied_or_rolled_back(direction dir) { return dir == direction::up ? "applied" : "rolled back"; }
+
+// The last line of a failure that rolled the whole migration back.
+std::string nothing_of(const migration& m, direction dir) {
+  return "\nNothing of " + describe_short(m) + " was " + applied_or_rolled_back(dir) + ".";
+}
+
+}  // namespace
+
+std::string transactional_failure(const migration& m, direction dir, const database_error& reported,
+                                  const std::vector<statement>& statements, std::optional<std::size_t> index,
+                                  int line) {
+  std::ostringstream msg;
+  if (index) {
+    msg << m.path << ":" << line << ": " << describe_short(m) << " failed (" << up_or_down(dir) << ") at statement "
+        << (*index + 1) << " of " << statements.size() << " (\"" << first_line(statements[*index].sql)
+        << "\"): " << sqlstate_part(reported) << reported.what();
+  } else {
+    msg << m.path << ": " << describe_short(m) << " failed (" << up_or_down(dir) << "): " << sqlstate_part(reported)
+        << reported.what();
+  }
+  return msg.str() + nothing_of(m, dir);
+}
+
+std::string statements_and_commit_in_doubt(const migration& m, direction dir, const database_error& f) {
+  return describe(m) + ": the connection was lost while its statements and COMMIT were running (" + f.what() +
+         "), so whether it was " + applied_or_rolled_back(dir) + " is unknown. " + in_doubt_commit_remedy();
+}
+
+std::string cancelled_and_rolled_back(const migration& m) {
+  return step_name(m) + " was cancelled on the server and rolled back: nothing of it remains";
+}
+
+std::string no_transaction_settings_warning() {
+  return "through a transaction pooler, NO TRANSACTION statements run with the server's "
+         "statement_timeout and lock_timeout (set them on the role: ALTER ROLE ... SET); "
+         "--statement-timeout and --db-lock-timeout apply to transactional migrations only";
+}
+
+std::string no_transaction_stopped(const migration& m, int ran, int total) {
+  return step_name(m) + " (NO TRANSACTION) was stopped between statements: " +
+         (ran == 0 ? std::string("none of its ") + std::to_string(total) + " statements ran"
+                   : "statements 1.." + std::to_string(ran) + " of " + std::to_string(total) +
+                         " ran and stay applied") +
+         ", progress recorded. " + dirty_after_failure_remedy(m.version);
+}
+
+std::string no_transaction_statement_failure(const migration& m, direction dir, int line, int index,
+                                             const std::vector<statement>& statements, const database_error& f) {
+  const statement& s = statements[static_cast<std::size_t>(index)];
+  std::ostringstream msg;
+  msg << m.path << ":" << line << ": " << describe_short(m)
+      << (f.connection_lost() ? " lost the connection to the database (" : " failed (") << up_or_down(dir)
+      << ", NO TRANSACTION) at statement " << (index + 1) << " of " << statements.size() << " (\""
+      << first_line(s.sql) << "\"): " << sqlstate_part(f) << f.what() << "\n";
+  if (index > 0) msg << "Statements 1.." << index << " ran and stay applied.";
+  // The statement (or the progress update after it) was in flight: it may have run.
+  if (f.connection_lost())
+    msg << (index > 0 ? " " : "") << "Whether statement " << (index + 1) << " ran is unknown.";
+  else if (index == 0)
+    msg << "No statement of it ran.";
+  msg << " " << dirty_after_failure_remedy(m.version);
+  return msg.str();
+}
+
+std::string no_transaction_recording_in_doubt(const migration& m, direction dir, const database_error& f) {
+  return describe(m) + ": every statement ran, but the connection to the database was lost while recording it (" +
+         f.what() + "), so whether it is recorded as " + applied_or_rolled_back(dir) + " is unknown. " +
+         in_doubt_recording_remedy(m.version, dir);
+}
+
+std::string no_transaction_recording_failed(const migration& m, direction dir, const database_error& f) {
+  return describe(m) + ": every statement ran but recording it failed: " + sqlstate_part(f) + f.what() + "\n" +
+         failed_recording_remedy(m.version, dir);
+}
+
+std::string code_not_built_in(const migration& m) {
+  return m.path + ": " + describe_short(m) +
+         " is a code migration this program was not built with (it was read from a directory); "
+         "run it with the program whose build embeds it. Nothing was changed.";
+}
+
+std::string non_standard_exception_cause() { return "an exception that is not a std::exception"; }
+
+std::string code_step_failure(const migration& m, direction dir, const std::string& cause) {
+  return m.path + ": " + describe_short(m) + " failed (" + up_or_down(dir) + "): " + cause + nothing_of(m, dir);
+}
+
+std::string commit_in_doubt(const migration& m, direction dir, const database_error& f) {
+  return describe(m) + ": the connection was lost during COMMIT (" + f.what() + "), so whether it was " +
+         applied_or_rolled_back(dir) + " is unknown. " + in_doubt_commit_remedy();
+}
+
+std::string commit_failure(const migration& m, direction dir, const database_error& f) {
+  return m.path + ": " + describe_short(m) + " failed (" + up_or_down(dir) + ") at COMMIT: " + sqlstate_part(f) +
+         f.what() + nothing_of(m, dir);
+}
+
+std::string code_stopped(const migration& m, int steps_done) {
+  return step_name(m) + " (NO TRANSACTION code) was stopped after step " + std::to_string(steps_done) +
+         ": its step in flight, if any, was cancelled and rolled back. " + code_dirty_after_failure_remedy(m.version);
+}
+
+std::string code_no_transaction_failure(const migration& m, direction dir, int steps_done, const std::string& cause,
+                                        bool connection_lost) {
+  return m.path + ": " + describe_short(m) +
+         (connection_lost ? " lost the connection to the database (" : " failed (") + up_or_down(dir) +
+         ", NO TRANSACTION) after step " + std::to_string(steps_done) + ": " + cause + "\n" +
+         code_dirty_after_failure_remedy(m.version);
+}
+
+std::string code_step_refused_after_stop() { return "stopped before its next step (SIGTERM/SIGINT)"; }
+
+std::string group_in_doubt(std::size_t count, const migration& first, const migration& last, direction dir,
+                           const database_error& f) {
+  return std::to_string(count) +
+         " migrations sent in one request, each in its own transaction (its statements, its history rows, COMMIT), "
+         "from " + describe(first) + " to " + describe(last) + ": the connection was lost while they ran (" +
+         f.what() + "), so which of them were " + applied_or_rolled_back(dir) +
+         " is unknown; each one that committed is recorded. " + in_doubt_commit_remedy();
 }
 
 }  // namespace migrator::detail

@@ -1,12 +1,18 @@
-// The fix-it texts: what a refusal or a failure tells the operator to do next.
-// Kept apart from the engine's control flow so each reads as a whole and is
-// tested on its own (tests/unit/remedies_test.cpp).
+// Every text the engine shows: refusals, failures, warnings, and the fix-it
+// that tells the operator what to do next. Kept apart from the engine's
+// control flow so each reads as a whole and is tested on its own
+// (tests/unit/remedies_test.cpp).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "migrator/engine.h"
+#include "migrator/error.h"
+#include "migrator/migration.h"
 #include "migrator/planner.h"
 #include "migrator/status.h"
 
@@ -42,5 +48,68 @@ std::string standby_refusal();
 // step in flight (`in_flight`, may be empty) and what was not applied.
 std::string interrupted_report(const std::vector<std::string>& applied, const std::string& in_flight,
                                const std::vector<std::string>& not_applied);
+// "applied MODULE VERSION NAME" (or "rolled back ..."): a completed step in interrupted_report.
+std::string completed_step(const step_result& step);
+
+// stamp: why `s` is recorded differently than `file` has it, as a line of
+// stamp_refusal ("\n  VERSION NAME (module M, PATH): why"); empty when it is not.
+std::string stamp_conflict(const migration_status& s, const migration& file);
+std::string stamp_refusal(std::int64_t through, const std::string& conflicts);
+
+// repair VERSION on a version that is not dirty (`found`: its status; null when no such version).
+std::string not_dirty_refusal(std::int64_t version, const migration_status* found);
+
+// A database failure outside a migration step: "DOING: SQLSTATE ...: what the server said".
+std::string database_failure_while(const std::string& doing, const error& e);
+// A run stopped by a database failure between or around its steps.
+std::string run_failure(const database_error& e);
+// After a request group failed, the history that says which of its migrations committed could not be read.
+std::string group_history_read_failure(const database_error& e);
+
+// Recording a step without running it (stamp, an adopted baseline).
+std::string record_only_in_doubt(const migration& m, const database_error& f);
+std::string record_only_failed(const migration& m, const database_error& f);
+
+// A transactional migration failed, at statement `index` (on file line `line`)
+// when it is known, and was rolled back whole.
+std::string transactional_failure(const migration& m, direction dir, const database_error& reported,
+                                  const std::vector<statement>& statements, std::optional<std::size_t> index,
+                                  int line);
+// The connection broke while a transactional migration's statements and COMMIT ran.
+std::string statements_and_commit_in_doubt(const migration& m, direction dir, const database_error& f);
+// A transactional step cancelled by engine::interrupt(), for interrupted_report.
+std::string cancelled_and_rolled_back(const migration& m);
+
+// Through a transaction pooler, NO TRANSACTION statements run without the per-transaction settings.
+std::string no_transaction_settings_warning();
+// A NO TRANSACTION migration stopped by engine::interrupt() before statement `ran` + 1 of `total`.
+std::string no_transaction_stopped(const migration& m, int ran, int total);
+// A NO TRANSACTION migration failed at statement `index` (0-based, on file line `line`).
+std::string no_transaction_statement_failure(const migration& m, direction dir, int line, int index,
+                                             const std::vector<statement>& statements, const database_error& f);
+// Every statement of a NO TRANSACTION migration (or a no-transaction code migration) ran; recording it did not.
+std::string no_transaction_recording_in_doubt(const migration& m, direction dir, const database_error& f);
+std::string no_transaction_recording_failed(const migration& m, direction dir, const database_error& f);
+
+// A code migration read from a directory: its code is not in this program.
+std::string code_not_built_in(const migration& m);
+// What a code migration threw that is not a std::exception, as its cause.
+std::string non_standard_exception_cause();
+// A transactional code migration threw `cause`; nothing of it was committed.
+std::string code_step_failure(const migration& m, direction dir, const std::string& cause);
+// A transactional code migration's COMMIT: the connection broke, or the server refused it.
+std::string commit_in_doubt(const migration& m, direction dir, const database_error& f);
+std::string commit_failure(const migration& m, direction dir, const database_error& f);
+// A no-transaction code migration stopped by engine::interrupt() after step `steps_done`.
+std::string code_stopped(const migration& m, int steps_done);
+// A no-transaction code migration threw `cause` after step `steps_done`.
+std::string code_no_transaction_failure(const migration& m, direction dir, int steps_done, const std::string& cause,
+                                        bool connection_lost);
+// code_connection::in_transaction refuses the next step after engine::interrupt().
+std::string code_step_refused_after_stop();
+
+// Several migrations sent in one request: the connection broke while they ran.
+std::string group_in_doubt(std::size_t count, const migration& first, const migration& last, direction dir,
+                           const database_error& f);
 
 }  // namespace migrator::detail

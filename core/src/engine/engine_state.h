@@ -1,0 +1,158 @@
+// The private state of an engine (engine.h's `struct impl`), shared by the
+// files of core/src/engine that each hold one concern: the run loop
+// (engine.cpp), SQL steps (step_executors.cpp), code-migration steps
+// (code_steps.cpp), request groups (request_groups.cpp) and repair (repair.cpp).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/remedies.h"
+#include "migrator/engine.h"
+#include "plan/plan_parsing.h"
+
+namespace migrator {
+
+namespace detail {
+
+// Thrown inside a step stopped by engine::interrupt(); run() adds what was and
+// was not applied.
+struct step_interrupted {
+  std::string what_happened;  // to the step in flight
+  error_details details;
+};
+
+// The statements of a step, in its direction.
+inline const std::vector<statement>& statements_of(const plan_step& step) {
+  return step.dir == direction::up ? step.file->body().up : step.file->body().down;
+}
+
+// Makes the engine cancellable again when a step that must not be cancelled
+// (NO TRANSACTION) ends, however it ends.
+struct cancellable_again {
+  std::atomic<bool>& flag;
+  ~cancellable_again() { flag.store(true); }
+};
+
+// A migration's statements as one query text.
+std::string as_one_query(const std::vector<statement>& statements);
+
+// What a step that took `duration` reports.
+step_result result_of(const plan_step& step, std::chrono::microseconds duration);
+
+// Every database failure outside a migration step (reading history, the lock,
+// repair) becomes a database error here, with what the engine was doing.
+template <typename F>
+auto translated(const char* doing, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const database_error& e) {
+    throw error(error_code::database, database_failure_while(doing, e), e.details());
+  }
+}
+
+}  // namespace detail
+
+struct engine::impl {
+  impl(session& db, history_store& history, migration_lock& lock, const module_set& set, engine_options options,
+       backend_capabilities capabilities)
+      : db(db),
+        history(history),
+        lock(lock),
+        set(set),
+        options(std::move(options)),
+        standby(capabilities.read_only),
+        pooled(capabilities.pooled),
+        transaction_settings(std::move(capabilities.transaction_settings)) {
+    for (const auto& m : set.migrations) by_version[m.version] = &m;
+  }
+
+  // Set when the engine owns the seams (open_backend's).
+  std::unique_ptr<session> owned_session;
+  std::unique_ptr<history_store> owned_history;
+  std::unique_ptr<migration_lock> owned_lock;
+
+  session& db;
+  history_store& history;
+  migration_lock& lock;
+  const module_set& set;
+  engine_options options;
+  std::map<std::int64_t, const migration*> by_version;
+
+  // From backend_capabilities: found out when the database was opened.
+  bool standby = false;
+  // Through a transaction pooler: settings go in each transaction (SET LOCAL),
+  // never on the session, where they would reach other clients of the pool.
+  bool pooled = false;
+  std::string transaction_settings;  // "SET LOCAL ...;" after each BEGIN, or empty
+
+  // engine::interrupt(): set from another thread or a signal handler.
+  std::atomic<bool> interrupted{false};
+  // false while a NO TRANSACTION statement runs: it is not cancelled but let finish.
+  std::atomic<bool> cancellable{true};
+  bool warned_no_transaction_settings = false;
+
+  void refuse_on_standby() const {
+    if (standby) throw error(error_code::read_only, detail::standby_refusal());
+  }
+  std::string begin() const { return "BEGIN;\n" + transaction_settings; }
+  void rollback_quietly() noexcept;
+
+  // The run loop's guards (engine.cpp).
+  // `include_dirty` false: a dirty version is not refused here. Only for the look
+  // before the lock: there, dirty may be another runner's NO TRANSACTION
+  // migration in progress, which the lock holder clears when it finishes.
+  void check_guards(const status_report& status, bool include_dirty = true) const;
+  void check_stamp(const status_report& status, std::int64_t through) const;
+  std::vector<plan_step> plan_from(const history_snapshot& snap, const plan_request& request) const {
+    auto steps = make_plan(set.migrations, snap.for_planner(), request);
+    detail::parse_plan(steps);  // files are parsed on first use: a malformed one stops the plan here
+    return steps;
+  }
+
+  // One step alone (step_executors.cpp).
+  step_result execute(const plan_step& step, run_report& done);
+  void execute_in_transaction(const migration& m, const std::vector<statement>& statements, direction dir,
+                              run_report& done);
+  void execute_without_transaction(const migration& m, const std::vector<statement>& statements,
+                                   direction dir, run_report& done);
+  [[noreturn]] void fail_with_statement(const migration& m, const std::vector<statement>& statements,
+                                        direction dir, const database_error& original, run_report& done);
+  void record_without_running(const migration& m, run_report& done);
+  // The history rows of a step, inside the transaction already open on `db`.
+  // A baseline's Down removes the schema its replaced versions built: it forgets them too.
+  void record(const migration& m, int statements, direction dir);
+  // The same as SQL, when the store offers it; nullopt otherwise.
+  std::optional<std::string> record_sql(const migration& m, int statements, direction dir);
+  void record_after_no_transaction(const migration& m, int total, direction dir, run_report& done);
+
+  // Code migrations (code_steps.cpp).
+  void execute_code(const migration& m, direction dir, run_report& done);
+  void execute_code_in_transaction(const migration& m, direction dir, run_report& done);
+  void execute_code_without_transaction(const migration& m, direction dir, run_report& done);
+  // Where no-transaction code migrations keep their resumable positions.
+  std::string progress_table() const { return progress_table_of(options.table); }
+
+  // Request groups (request_groups.cpp).
+  // Consecutive plain transactional SQL steps from `first` whose history rows the
+  // store offers as SQL (up to a size bound): they can travel in one request.
+  std::size_t group_end(const std::vector<plan_step>& steps, std::size_t first);
+  // Steps [first, last) as one request: BEGIN; statements; history rows; COMMIT
+  // for each. Each migration still commits alone; the server stops at the first
+  // error, so after one the history says which committed, and the failing one is
+  // then diagnosed and reported like a single step. `next` follows the steps that
+  // are done, so an interrupted run lists what did not start.
+  void execute_group(const std::vector<plan_step>& steps, std::size_t first, std::size_t last, run_report& done,
+                     std::size_t& next, run_observer* observer,
+                     const std::function<void(const plan_step&)>& committed_step);
+};
+
+}  // namespace migrator

@@ -1,0 +1,66 @@
+// Repair: adopt missing checksums, and clear a dirty version a human fixed by hand.
+#include <algorithm>
+
+#include "engine/engine_state.h"
+
+namespace migrator {
+
+using detail::translated;
+
+std::size_t engine::repair_checksums() {
+  impl_->refuse_on_standby();
+  return translated("recording checksums", [&] {
+    auto status = compute_status(impl_->set, impl_->history.read());
+    if (!status.namespace_conflicts.empty()) impl_->check_guards(status);
+    lock_guard lock(impl_->lock, impl_->options.lock_timeout, nullptr);
+    impl_->history.ensure();
+    std::size_t recorded = 0;
+    for (const auto& s : compute_status(impl_->set, impl_->history.read()).migrations) {
+      if (s.state != migration_state::applied || s.has_checksum) continue;
+      impl_->history.record_checksum(*impl_->by_version.at(s.version));
+      ++recorded;
+    }
+    return recorded;
+  });
+}
+
+namespace {
+
+// Under the lock: another runner may be finishing the version right now.
+migration_status dirty_version(const module_set& set, history_store& history, std::int64_t version) {
+  const auto status = compute_status(set, history.read());
+  auto it = std::find_if(status.migrations.begin(), status.migrations.end(),
+                         [&](const migration_status& m) { return m.version == version; });
+  const bool found = it != status.migrations.end();
+  if (!found || it->state != migration_state::dirty)
+    throw error(error_code::usage,  // exit 2, as when the command line names a wrong version
+                detail::not_dirty_refusal(version, found ? &*it : nullptr));
+  return *it;
+}
+
+}  // namespace
+
+migration_status engine::repair_mark_applied(std::int64_t version) {
+  impl_->refuse_on_standby();
+  return translated("repairing", [&] {
+    lock_guard lock(impl_->lock, impl_->options.lock_timeout, nullptr);
+    impl_->history.ensure();
+    auto before = dirty_version(impl_->set, impl_->history, version);
+    auto it = impl_->by_version.find(version);
+    impl_->history.force_applied(it == impl_->by_version.end() ? nullptr : it->second, version);
+    return before;
+  });
+}
+
+migration_status engine::repair_mark_rolled_back(std::int64_t version) {
+  impl_->refuse_on_standby();
+  return translated("repairing", [&] {
+    lock_guard lock(impl_->lock, impl_->options.lock_timeout, nullptr);
+    impl_->history.ensure();
+    auto before = dirty_version(impl_->set, impl_->history, version);
+    impl_->history.force_rolled_back(version);
+    return before;
+  });
+}
+
+}  // namespace migrator

@@ -1,0 +1,221 @@
+// One migration step alone: transactional SQL, NO TRANSACTION SQL, or recorded
+// without running. Code migrations are in code_steps.cpp; several
+// transactional steps in one request in request_groups.cpp.
+#include <chrono>
+
+#include "engine/engine_state.h"
+#include "engine/failure_report.h"
+#include "migrator/log.h"
+
+namespace migrator {
+
+namespace detail {
+
+std::string as_one_query(const std::vector<statement>& statements) {
+  std::string sql;
+  std::size_t size = 0;
+  for (const auto& s : statements) size += s.sql.size() + 3;
+  sql.reserve(size + 256);
+  // "\n;\n" ends every statement even when its last line is a comment;
+  // the empty statements this may add are no-ops for the server.
+  for (const auto& s : statements) {
+    sql += s.sql;
+    sql += "\n;\n";
+  }
+  return sql;
+}
+
+step_result result_of(const plan_step& step, std::chrono::microseconds duration) {
+  const migration& m = *step.file;
+  step_result result{step.dir, m.module, m.version, m.name, duration};
+  result.batch_duration = duration;
+  result.recorded_only = step.record_only;
+  if (m.baseline) result.replaces = m.baseline->replaces;
+  return result;
+}
+
+}  // namespace detail
+
+using detail::located;
+using detail::step_interrupted;
+
+void engine::impl::rollback_quietly() noexcept {
+  try {
+    db.exec("ROLLBACK");
+  } catch (const std::exception&) {
+    // A lost connection has rolled back already.
+  }
+}
+
+void engine::impl::record(const migration& m, int statements, direction dir) {
+  if (dir == direction::up) return history.record_applied(m, statements);
+  history.record_rolled_back(m.version);
+  if (m.baseline)
+    for (const std::int64_t v : m.baseline->replaces) history.record_rolled_back(v);
+}
+
+std::optional<std::string> engine::impl::record_sql(const migration& m, int statements, direction dir) {
+  if (dir == direction::up) return history.record_applied_sql(m, statements);
+  auto sql = history.record_rolled_back_sql(m.version);
+  if (sql && m.baseline)
+    for (const std::int64_t v : m.baseline->replaces) {
+      auto more = history.record_rolled_back_sql(v);
+      if (!more) return std::nullopt;
+      *sql += *more;
+    }
+  return sql;
+}
+
+step_result engine::impl::execute(const plan_step& step, run_report& done) {
+  cancellable.store(true);
+  const migration& m = *step.file;
+  const auto start = std::chrono::steady_clock::now();
+  if (step.record_only) {
+    record_without_running(m, done);
+  } else {
+    const auto& statements = detail::statements_of(step);
+    if (m.kind == migration_kind::code)
+      execute_code(m, step.dir, done);
+    else if (m.body().use_transaction)
+      execute_in_transaction(m, statements, step.dir, done);
+    else
+      execute_without_transaction(m, statements, step.dir, done);
+  }
+  return detail::result_of(
+      step, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start));
+}
+
+void engine::impl::record_without_running(const migration& m, run_report& done) {
+  const auto inline_record = history.record_applied_sql(m, 0);
+  try {
+    if (inline_record) {
+      db.exec("BEGIN;\n" + *inline_record + "COMMIT;");
+    } else {
+      db.exec("BEGIN");
+      history.record_applied(m, 0);
+      db.exec("COMMIT");
+    }
+  } catch (const database_error& f) {
+    if (f.connection_lost())
+      throw run_error(error_code::in_doubt, detail::record_only_in_doubt(m, f), done,
+                      located(m, f.details(), nullptr, std::nullopt));
+    throw run_error(error_code::database, detail::record_only_failed(m, f), done,
+                    located(m, f.details(), nullptr, std::nullopt));
+  }
+}
+
+void engine::impl::fail_with_statement(const migration& m, const std::vector<statement>& statements,
+                                       direction dir, const database_error& original, run_report& done) {
+  // The statements ran as one query: find the failing statement by replaying
+  // them one at a time in a transaction that is rolled back.
+  std::optional<std::size_t> index;
+  std::optional<database_error> failure;
+  try {
+    db.exec("ROLLBACK");
+    db.exec(begin());
+    for (std::size_t i = 0; i < statements.size() && !index; ++i) {
+      try {
+        db.exec(statements[i].sql);
+      } catch (const database_error& f) {
+        if (f.connection_lost()) throw;
+        index = i;
+        failure = f;
+      }
+    }
+    db.exec("ROLLBACK");
+  } catch (const database_error&) {
+    // Diagnosis is best effort: report the original failure.
+  }
+  const database_error& reported = failure ? *failure : original;
+  const error_details details = located(m, reported.details(), &statements, index);
+  throw run_error(error_code::database,
+                  detail::transactional_failure(m, dir, reported, statements, index, details.line), done, details);
+}
+
+void engine::impl::execute_in_transaction(const migration& m, const std::vector<statement>& statements,
+                                          direction dir, run_report& done) {
+  const int count = static_cast<int>(statements.size());
+  const auto inline_record = record_sql(m, count, dir);
+  // With the store's SQL: one round trip, the statements, the history rows and
+  // COMMIT in one request. On an error the server skips the rest, COMMIT
+  // included, and leaves the transaction aborted (fail_with_statement rolls it back).
+  try {
+    if (inline_record) {
+      db.exec(begin() + detail::as_one_query(statements) + *inline_record + "COMMIT;");
+    } else {
+      db.exec(begin());
+      if (!statements.empty()) db.exec(detail::as_one_query(statements));
+      record(m, count, dir);
+      db.exec("COMMIT");
+    }
+  } catch (const database_error& f) {
+    if (interrupted.load() && !f.connection_lost()) {
+      // Cancelled on the server: the transaction is aborted, its COMMIT skipped.
+      try {
+        db.exec("ROLLBACK");
+      } catch (const database_error&) {
+        // A broken connection rolls back too.
+      }
+      throw step_interrupted{detail::cancelled_and_rolled_back(m), located(m, f.details(), nullptr, std::nullopt)};
+    }
+    if (f.connection_lost())
+      throw run_error(error_code::in_doubt, detail::statements_and_commit_in_doubt(m, dir, f), done,
+                      located(m, f.details(), nullptr, std::nullopt));
+    fail_with_statement(m, statements, dir, f, done);
+  }
+}
+
+void engine::impl::execute_without_transaction(const migration& m, const std::vector<statement>& statements,
+                                               direction dir, run_report& done) {
+  const int total = static_cast<int>(statements.size());
+  if (!transaction_settings.empty() && !warned_no_transaction_settings) {
+    warned_no_transaction_settings = true;
+    log(log_level::warn, detail::no_transaction_settings_warning());
+  }
+  // From the dirty mark on, nothing is cancelled: a stop comes between statements.
+  // Stored before interrupted is read (both sequentially consistent): either this
+  // loop sees the interruption, or interrupt() sees that it must not cancel.
+  cancellable.store(false);
+  detail::cancellable_again restore{cancellable};
+  // Recorded before the first statement: a crash from here on leaves the version dirty.
+  history.mark_dirty(m, 0, total);
+  for (int i = 0; i < total; ++i) {
+    if (interrupted.load()) throw step_interrupted{detail::no_transaction_stopped(m, i, total), {}};
+    try {
+      db.exec(statements[i].sql);
+      history.update_progress(m.version, i + 1);
+    } catch (const database_error& f) {
+      const error_details details = located(m, f.details(), &statements, static_cast<std::size_t>(i));
+      throw run_error(error_code::database,
+                      detail::no_transaction_statement_failure(m, dir, details.line, i, statements, f), done,
+                      details);
+    }
+  }
+  record_after_no_transaction(m, total, dir, done);
+}
+
+void engine::impl::record_after_no_transaction(const migration& m, int total, direction dir, run_report& done) {
+  const auto inline_record = m.kind == migration_kind::code ? std::nullopt : record_sql(m, total, dir);
+  try {
+    if (inline_record) {
+      db.exec("BEGIN;\n" + *inline_record + "COMMIT;");
+    } else {
+      db.exec("BEGIN");
+      record(m, total, dir);
+      // A code migration's saved positions end with it: a later run starts afresh.
+      if (m.kind == migration_kind::code)
+        db.exec_params("DELETE FROM " + db.quote_qualified(progress_table()) + " WHERE version_id = $1",
+                       {std::to_string(m.version)});
+      db.exec("COMMIT");
+    }
+  } catch (const database_error& f) {
+    // The history rows and their COMMIT were in flight: they may have been recorded.
+    if (f.connection_lost())
+      throw run_error(error_code::in_doubt, detail::no_transaction_recording_in_doubt(m, dir, f), done,
+                      located(m, f.details(), nullptr, std::nullopt));
+    throw run_error(error_code::database, detail::no_transaction_recording_failed(m, dir, f), done,
+                    located(m, f.details(), nullptr, std::nullopt));
+  }
+}
+
+}  // namespace migrator
