@@ -29,7 +29,7 @@ struct layer {
   int rank;
 };
 const std::vector<layer> layers = {
-    {"support", 0},           // DSN text, errors, log, environment: needed by everything
+    {"support", 0},           // errors, log, environment, host name, text: needed by everything
     {"format", 1},            // goose file parsing, pure
     {"modules", 2},           // module sources, embedded sets, assembler, baselines
     {"plan", 3},              // planner and status, pure

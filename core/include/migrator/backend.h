@@ -116,7 +116,7 @@ class backend_opener {
 
   // Whether an abandoned attempt is still running somewhere in the process:
   // then exit-time destructors of the libraries it uses must not run yet (the
-  // app's main() ends with quick_exit).
+  // app's main() then ends with std::_Exit once everything is written).
   static bool attempts_in_flight();
 
  private:
