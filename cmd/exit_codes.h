@@ -10,7 +10,7 @@ enum exit_code : int {
   exit_failed = 1,        // a migration, database, parse or layout error
   exit_usage = 2,         // bad command line or configuration
   exit_lock_timeout = 3,  // another runner held the lock past --lock-timeout
-  exit_refused = 4,       // a safety guard refused to write (drift, dirty, namespace shift)
+  exit_refused = 4,       // a safety guard refused to write (drift, dirty, namespace shift, repair of a clean version)
   exit_in_doubt = 5,      // the connection broke during COMMIT: outcome unknown
   exit_not_current = 6,   // the schema is not current: `status --exit-code`, or `start` refusing to run
   exit_read_only = 7,     // a writing command on a read-only standby (nothing was changed)

@@ -75,16 +75,8 @@ extern const command repair_command{
       }
       const auto version = c.vm["version"].as<std::int64_t>();
       if (dry) {
-        auto status = engine.status();
-        auto it = std::find_if(status.migrations.begin(), status.migrations.end(),
-                               [&](const migrator::migration_status& m) { return m.version == version; });
-        if (it == status.migrations.end() || it->state != migrator::migration_state::dirty)
-          throw migrator::error(migrator::error_code::usage,
-                                "version " + std::to_string(version) + " is not dirty" +
-                                    (it == status.migrations.end() ? " (no such version)"
-                                                                   : std::string(" (it is ") +
-                                                                         migrator::to_string(it->state) + ")") +
-                                    "; repair VERSION only clears a dirty version");
+        const auto status = engine.status();
+        const auto* it = &migrator::dirty_for_repair(status, version);  // refuses as the repair would
         c.out << "-- dry run of 'repair " << version << (applied ? " --mark-applied" : " --mark-rolled-back")
               << "': nothing was changed\n-- " << it->module << " " << version << " " << it->name << " ("
               << it->path << ") is dirty after statement " << it->statements_done.value_or(0) << " of "

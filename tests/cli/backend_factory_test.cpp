@@ -49,7 +49,7 @@ fs::path modules_with_tables(const fs::path& root, int count) {
 // lint calls an error only when shop.items exists before 1002 (1001 applied).
 fs::path shop_modules(const fs::path& root) {
   write(root / "modules.yaml", "modules:\n  - name: shop\n");
-  for (const fs::path dir : {root / "shop" / "migrations", root / "shop" / "migrations" / "sqlite"}) {
+  for (const fs::path& dir : {root / "shop" / "migrations", root / "shop" / "migrations" / "sqlite"}) {
     write(dir / "1001_items.sql",
           "-- +goose Up\nCREATE TABLE shop.items (id integer PRIMARY KEY, sku text);\n"
           "-- +goose Down\nDROP TABLE shop.items;\n");

@@ -119,7 +119,7 @@ TEST_F(safety_test, repair_mark_applied_clears_a_dirty_version) {
   ASSERT_EQ(migrate({"up"}).code, 1);
   EXPECT_EQ(state_of(1001), "dirty");
   auto wrong = migrate({"repair", "1001"});
-  EXPECT_EQ(wrong.code, 2);
+  EXPECT_EQ(wrong.code, 2);  // no --mark-applied or --mark-rolled-back: a usage error
   for (const char* mark : {"--mark-applied", "--mark-rolled-back"}) {
     auto dry = migrate({"repair", "1001", mark, "--dry-run"});
     ASSERT_EQ(dry.code, 0) << dry.err;
@@ -130,8 +130,19 @@ TEST_F(safety_test, repair_mark_applied_clears_a_dirty_version) {
                                    (std::string(mark) == "--mark-applied" ? "applied" : "rolled back")));
     EXPECT_EQ(state_of(1001), "dirty");
   }
-  EXPECT_EQ(migrate({"repair", "1002", "--mark-applied", "--dry-run"}).code, 2);  // checked as for real
+  // A version that is not dirty is refused (exit 4, not the usage code), the dry run checked as for real.
+  const auto no_such = migrate({"repair", "1002", "--mark-applied", "--dry-run"});
+  EXPECT_EQ(no_such.code, 4);
+  EXPECT_THAT(no_such.err, HasSubstr("version 1002 is not dirty (no such version)"));
   ASSERT_EQ(migrate({"repair", "1001", "--mark-applied"}).code, 0);
+  EXPECT_EQ(state_of(1001), "applied");
+  for (const bool dry : {true, false}) {
+    std::vector<std::string> again{"repair", "1001", "--mark-rolled-back"};
+    if (dry) again.push_back("--dry-run");
+    const auto applied = migrate(again);
+    EXPECT_EQ(applied.code, 4) << applied.err;
+    EXPECT_THAT(applied.err, HasSubstr("version 1001 is not dirty (it is applied)"));
+  }
   EXPECT_EQ(state_of(1001), "applied");
   EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id = 1001"), "1");
 }

@@ -3,6 +3,8 @@
 // current(). No database: the snapshot is what a history store would read.
 #include "migrator/status.h"
 
+#include "migrator/error.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -176,6 +178,32 @@ TEST(status, namespace_conflict_names_both_modules_and_the_range) {
   EXPECT_NE(text.find("'organization'"), std::string::npos) << text;
   EXPECT_NE(text.find("2001-2999"), std::string::npos) << text;
   EXPECT_NE(text.find("'billing'"), std::string::npos) << text;
+}
+
+}  // namespace
+
+namespace {
+
+// repair VERSION clears a dirty version only; every other answer is a refusal
+// (exit 4) that says what the version is.
+TEST(status, dirty_for_repair_accepts_only_a_dirty_version) {
+  const auto report = migrator::compute_status(
+      set_of({1001, 1002, 1003}), history_of({1001}, {{1001, "identity", "c1001"}, {1002, "identity", "c1002", true}}));
+  EXPECT_EQ(migrator::dirty_for_repair(report, 1002).version, 1002);
+  const std::vector<std::pair<std::int64_t, std::string>> refused = {
+      {1001, "version 1001 is not dirty (it is applied); repair VERSION only clears a dirty version"},
+      {1003, "version 1003 is not dirty (it is pending); repair VERSION only clears a dirty version"},
+      {4242, "version 4242 is not dirty (no such version); repair VERSION only clears a dirty version"},
+  };
+  for (const auto& [version, message] : refused) {
+    try {
+      migrator::dirty_for_repair(report, version);
+      ADD_FAILURE() << version << " was accepted";
+    } catch (const migrator::error& e) {
+      EXPECT_EQ(e.code(), migrator::error_code::refused) << version;
+      EXPECT_EQ(std::string(e.what()), message);
+    }
+  }
 }
 
 }  // namespace

@@ -56,4 +56,9 @@ struct status_report {
 // version's namespace to is a namespace conflict.
 status_report compute_status(const module_set& set, const history_snapshot& history);
 
+// The status of `version` when it is dirty, the one state `repair VERSION`
+// clears. Otherwise throws error(refused) saying what it is (or that no
+// migration has that version): the history is not touched.
+const migration_status& dirty_for_repair(const status_report& report, std::int64_t version);
+
 }  // namespace migrator

@@ -109,12 +109,6 @@ std::string stamp_refusal(std::int64_t through, const std::string& conflicts) {
          conflicts;
 }
 
-std::string not_dirty_refusal(std::int64_t version, const migration_status* found) {
-  return "version " + std::to_string(version) + " is not dirty" +
-         (found ? std::string(" (it is ") + to_string(found->state) + ")" : std::string(" (no such version)")) +
-         "; repair VERSION only clears a dirty version";
-}
-
 std::string database_failure_while(const std::string& doing, const error& e) {
   return doing + ": " + sqlstate_part(e) + e.what();
 }

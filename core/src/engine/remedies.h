@@ -56,9 +56,6 @@ std::string completed_step(const step_result& step);
 std::string stamp_conflict(const migration_status& s, const migration& file);
 std::string stamp_refusal(std::int64_t through, const std::string& conflicts);
 
-// repair VERSION on a version that is not dirty (`found`: its status; null when no such version).
-std::string not_dirty_refusal(std::int64_t version, const migration_status* found);
-
 // A database failure outside a migration step: "DOING: SQLSTATE ...: what the server said".
 std::string database_failure_while(const std::string& doing, const error& e);
 // A run stopped by a database failure between or around its steps.

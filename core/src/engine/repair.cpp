@@ -28,14 +28,7 @@ namespace {
 
 // Under the lock: another runner may be finishing the version right now.
 migration_status dirty_version(const module_set& set, history_store& history, std::int64_t version) {
-  const auto status = compute_status(set, history.read());
-  auto it = std::find_if(status.migrations.begin(), status.migrations.end(),
-                         [&](const migration_status& m) { return m.version == version; });
-  const bool found = it != status.migrations.end();
-  if (!found || it->state != migration_state::dirty)
-    throw error(error_code::usage,  // exit 2, as when the command line names a wrong version
-                detail::not_dirty_refusal(version, found ? &*it : nullptr));
-  return *it;
+  return dirty_for_repair(compute_status(set, history.read()), version);
 }
 
 }  // namespace

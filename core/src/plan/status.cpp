@@ -4,6 +4,8 @@
 #include <map>
 #include <unordered_set>
 
+#include "migrator/error.h"
+
 namespace migrator {
 
 const char* to_string(migration_state state) noexcept {
@@ -118,6 +120,17 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
     report.migrations.push_back(std::move(s));
   }
   return report;
+}
+
+const migration_status& dirty_for_repair(const status_report& report, std::int64_t version) {
+  auto it = std::find_if(report.migrations.begin(), report.migrations.end(),
+                         [&](const migration_status& m) { return m.version == version; });
+  if (it != report.migrations.end() && it->state == migration_state::dirty) return *it;
+  throw error(error_code::refused,
+              "version " + std::to_string(version) + " is not dirty" +
+                  (it != report.migrations.end() ? std::string(" (it is ") + to_string(it->state) + ")"
+                                                 : std::string(" (no such version)")) +
+                  "; repair VERSION only clears a dirty version");
 }
 
 }  // namespace migrator
