@@ -1,7 +1,6 @@
 #include "duration.h"
 
 #include <cctype>
-#include <cstdio>
 #include <climits>
 #include <utility>
 
@@ -39,12 +38,6 @@ std::optional<milliseconds> parse_duration(std::string_view text) {
     if (total > max_ms) return std::nullopt;
   }
   return milliseconds(total);
-}
-
-std::string elapsed_text(std::chrono::microseconds d) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f ms", d.count() < 10000 ? 2 : 0, static_cast<double>(d.count()) / 1000.0);
-  return text;
 }
 
 std::string format_duration(milliseconds d) {

@@ -14,10 +14,7 @@ namespace app {
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 
 // The shortest text parse_duration reads back as `d`: "5m", "1m30s", "250ms", "0".
-// For settings only; a time something took is elapsed_text's.
+// For settings only; a time something took is migrator::elapsed_text's (migrator/elapsed_text.h).
 std::string format_duration(std::chrono::milliseconds d);
-
-// How long something took, for people: "2.29 ms" below 10 ms, else "1234 ms".
-std::string elapsed_text(std::chrono::microseconds d);
 
 }  // namespace app

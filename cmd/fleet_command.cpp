@@ -30,7 +30,10 @@ using migrator::target_outcome;
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
-std::string duration_text(std::chrono::milliseconds d) {
+// How long a target (or the whole fleet) took, in the fleet's table and its per-target
+// lines: a coarser format than migrator::elapsed_text, since a target takes seconds.
+// "123 ms" below 10 s, else "12.3 s".
+std::string fleet_duration_text(std::chrono::milliseconds d) {
   std::ostringstream s;
   if (d.count() < 10000)
     s << d.count() << " ms";
@@ -118,14 +121,14 @@ class fleet_logger final : public migrator::fleet_observer {
   void target_finished(const migrator::target_result& r) override {
     // Runs on the target's thread: its log_scope names the target.
     if (r.outcome == target_outcome::failed) {
-      spdlog::error("failed after {}: {}", duration_text(r.duration), first_line(r.error));
+      spdlog::error("failed after {}: {}", fleet_duration_text(r.duration), first_line(r.error));
     } else if (r.outcome == target_outcome::interrupted) {
-      spdlog::warn("stopped after {}: {}", duration_text(r.duration), first_line(r.error));
+      spdlog::warn("stopped after {}: {}", fleet_duration_text(r.duration), first_line(r.error));
     } else if (r.outcome == target_outcome::skipped) {
       spdlog::info("{}", r.error);
     } else if (action_ == migrator::fleet_action::apply) {
       if (r.applied)
-        spdlog::info("applied {} migration(s) in {}; at version {}", r.applied, duration_text(r.duration), r.to_version);
+        spdlog::info("applied {} migration(s) in {}; at version {}", r.applied, fleet_duration_text(r.duration), r.to_version);
       else
         spdlog::info("nothing to do; at version {}", r.to_version);
     }
@@ -166,7 +169,7 @@ void print_table(std::ostream& out, const migrator::fleet_report& report, migrat
         << (ran ? std::to_string(r.from_version) : "-") << std::setw(10)
         << (status ? "" : ran ? std::to_string(r.to_version) : "-") << std::setw(9)
         << (ran ? std::to_string(status ? r.pending : r.applied) : "-") << std::setw(11)
-        << (ran ? duration_text(r.duration) : "-") << "  " << result_word(r, action);
+        << (ran ? fleet_duration_text(r.duration) : "-") << "  " << result_word(r, action);
     if (r.outcome != target_outcome::ok) out << ": " << first_line(without_interrupted_prefix(r));
     out << '\n';
   }
@@ -174,7 +177,7 @@ void print_table(std::ostream& out, const migrator::fleet_report& report, migrat
       << command << ": " << report.targets.size() << " target(s): " << report.count(target_outcome::ok) << " ok, "
       << report.count(target_outcome::failed) << " failed, " << report.count(target_outcome::skipped) << " skipped";
   if (const auto stopped = report.count(target_outcome::interrupted)) out << ", " << stopped << " interrupted";
-  out << ", in " << duration_text(report.duration) << '\n';
+  out << ", in " << fleet_duration_text(report.duration) << '\n';
 }
 
 nlohmann::ordered_json report_json(const migrator::fleet_report& report, migrator::fleet_action action,

@@ -8,11 +8,11 @@
 #include <string>
 
 #include "command.h"
-#include "duration.h"
 #include "exit_codes.h"
 #include "interrupt_watch.h"
 #include "logging.h"
 #include "migrator/baseline.h"
+#include "migrator/elapsed_text.h"
 #include "migrator/engine.h"
 
 namespace app {
@@ -112,14 +112,14 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
                  {"at_version", report.current_version}},
                 "redid {} {} {} (rolled back and applied again) in {}; the database is at version {}",
                 report.steps.front().module, report.steps.front().version, report.steps.front().name,
-                elapsed_text(elapsed), report.current_version);
+                migrator::elapsed_text(elapsed), report.current_version);
     else
       log_event(spdlog::level::info, "run_done",
                 {{"command", command_name}, {"count", count}, {"duration_us", elapsed_us},
                  {"at_version", report.current_version}},
                 "{} {} migration(s) in {}; the database is at version {}",
                 report.steps.front().dir == direction::up ? "applied" : "rolled back", report.steps.size(),
-                elapsed_text(elapsed), report.current_version);
+                migrator::elapsed_text(elapsed), report.current_version);
     return exit_ok;
   } catch (const migrator::run_error& e) {
     if (!e.done().steps.empty())

@@ -38,15 +38,3 @@ TEST(Durations, FormatReadsBack) {
 }
 
 }  // namespace
-
-namespace {
-
-// The time a run took, as log lines show it: hundredths below 10 ms, whole milliseconds above.
-TEST(Durations, ElapsedText) {
-  const std::pair<std::chrono::microseconds, const char*> cases[] = {
-      {0us, "0.00 ms"}, {2290us, "2.29 ms"}, {9999us, "10.00 ms"}, {10000us, "10 ms"}, {1234567us, "1235 ms"},
-  };
-  for (const auto& [elapsed, text] : cases) EXPECT_EQ(app::elapsed_text(elapsed), text) << elapsed.count();
-}
-
-}  // namespace

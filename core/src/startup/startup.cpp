@@ -2,20 +2,13 @@
 
 #include "migrator/baseline.h"
 
-#include <cstdio>
-
 #include "migrator/application.h"
+#include "migrator/elapsed_text.h"
 #include "migrator/log.h"
 
 namespace migrator {
 
 namespace {
-
-std::string milliseconds_text(std::chrono::microseconds d) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.*f ms", d.count() < 10000 ? 2 : 0, static_cast<double>(d.count()) / 1000.0);
-  return text;
-}
 
 // The caller's observer and the log lines, both.
 class both_observers final : public run_observer {
@@ -92,12 +85,12 @@ void logging_run_observer::step_finished(const step_result& r) {
   // A migration that travelled with others has no time of its own: say whose time it is.
   if (r.batch_size > 1)
     return log(log_level::info,
-               what + " (batch of " + std::to_string(r.batch_size) + ": " + milliseconds_text(r.batch_duration) + ")",
+               what + " (batch of " + std::to_string(r.batch_size) + ": " + elapsed_text(r.batch_duration) + ")",
                {{"event", event},
                 {"name", r.name},
                 {"batch_size", static_cast<std::int64_t>(r.batch_size)},
                 {"batch_duration_us", static_cast<std::int64_t>(r.batch_duration.count())}});
-  log(log_level::info, what + " (" + milliseconds_text(r.duration) + ")",
+  log(log_level::info, what + " (" + elapsed_text(r.duration) + ")",
       {{"event", event}, {"name", r.name}, {"duration_us", static_cast<std::int64_t>(r.duration.count())}});
 }
 
