@@ -230,7 +230,7 @@ int run_command(const command& cmd, const std::string& prefix, const std::vector
   } catch (const migrator::error& e) {
     // The last line of defence: no message leaves with the DSN's password in it.
     const int code = exit_code_for(e.code());
-    if (settings.log_format == "json" && spdlog::default_logger_raw()->should_log(spdlog::level::err)) {
+    if (settings.log_format == log_format::json && spdlog::default_logger_raw()->should_log(spdlog::level::err)) {
       // A program reading the JSON stream gets the failure as one more line of it
       // (the sink redacts it as every line).
       log_event(spdlog::level::err, "error", {{"exit_code", code}}, "{}", e.what());
@@ -320,7 +320,7 @@ int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::os
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   // Until a command's settings are known: info level, text, into `err`.
-  setup_logging("info", "text", "", &err == &std::cerr ? nullptr : &err);
+  setup_logging(migrator::log_level::info, log_format::text, "", &err == &std::cerr ? nullptr : &err);
   try {
     if (args.empty()) {
       print_top_help(err);

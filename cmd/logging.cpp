@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 
 #include "migrator/dsn.h"
-#include "migrator/error.h"
 
 namespace app {
 
@@ -225,25 +224,14 @@ std::shared_ptr<spdlog::sinks::sink> make_log_sink(std::ostream& out, bool json,
   return std::make_shared<redacting_sink>(out, json, colour, std::move(dsn));
 }
 
-void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction,
+void setup_logging(migrator::log_level level, log_format format, const std::string& dsn_for_redaction,
                    std::ostream* out) {
-  static const std::pair<const char*, spdlog::level::level_enum> levels[] = {
-      {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug}, {"info", spdlog::level::info},
-      {"warn", spdlog::level::warn},   {"error", spdlog::level::err},   {"off", spdlog::level::off},
-  };
-  auto found = std::find_if(std::begin(levels), std::end(levels), [&](const auto& l) { return level == l.first; });
-  if (found == std::end(levels))
-    throw migrator::error(migrator::error_code::config,
-                          "log level '" + level + "' is not one of trace|debug|info|warn|error|off");
-  if (format != "text" && format != "json")
-    throw migrator::error(migrator::error_code::config, "log format '" + format + "' is not one of text|json");
-
-  const bool json = format == "json";
+  const bool json = format == log_format::json;
   const bool colour =
       !json && !out && use_colour(isatty(STDERR_FILENO), std::getenv("NO_COLOR"), std::getenv("TERM"));
   auto logger = std::make_shared<spdlog::logger>(
       "app", out ? make_log_sink(*out, json, false, dsn_for_redaction) : make_log_sink(stderr, json, colour, dsn_for_redaction));
-  logger->set_level(found->second);
+  logger->set_level(spdlog_level(level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(std::move(logger));
   migrator::set_log_sink(make_spdlog_bridge());

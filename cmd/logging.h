@@ -14,17 +14,18 @@
 #include <string_view>
 #include <vector>
 
+#include "log_format.h"
 #include "migrator/log.h"
 
 namespace app {
 
-// Installs the default logger. level: trace|debug|info|warn|error|off;
-// format: text|json (anything else: migrator::error(config)). Colours only for
-// text on a terminal, never with NO_COLOR set (non-empty) or TERM=dumb.
+// Installs the default logger, logging `level` and above (the settings parsed
+// both from their text). Colours only for text on a terminal, never with
+// NO_COLOR set (non-empty) or TERM=dumb.
 // `dsn_for_redaction`: the DSN whose password must never be written (may be "").
 // Also installs make_spdlog_bridge() as the core's sink.
 // May be called again (e.g. once settings are known); the last call wins.
-void setup_logging(const std::string& level, const std::string& format, const std::string& dsn_for_redaction,
+void setup_logging(migrator::log_level level, log_format format, const std::string& dsn_for_redaction,
                    std::ostream* out = nullptr);
 
 // The core's sink (migrator::set_log_sink) that hands each message to spdlog's

@@ -218,15 +218,16 @@ std::vector<setting_spec> make_table() {
        [](const settings& s) { return format_duration(s.wait_timeout); },
        [](settings& s, const raw_value& v) { s.wait_timeout = duration_value(v); }},
       {"log.level", "log-level", "LEVEL", "", "APP_LOG_LEVEL", "trace, debug, info, warn (or warning), error, off",
-       [](const settings& s) { return s.log_level; },
+       [](const settings& s) { return std::string(spelling_of(s.log_level, log_level_spellings)); },
        [](settings& s, const raw_value& v) {
          raw_value level = v;
          if (lowercase(level.text) == "warning") level.text = "warn";  // spdlog's name for it
-         s.log_level = choice_value(level, {"trace", "debug", "info", "warn", "error", "off"});
+         s.log_level = enum_value(level, log_level_spellings);
        }},
       {"log.format", "log-format", "FORMAT", "", "APP_LOG_FORMAT",
-       "text (human-readable) or json (one object per line)", [](const settings& s) { return s.log_format; },
-       [](settings& s, const raw_value& v) { s.log_format = choice_value(v, {"text", "json"}); }},
+       "text (human-readable) or json (one object per line)",
+       [](const settings& s) { return std::string(spelling_of(s.log_format, log_format_spellings)); },
+       [](settings& s, const raw_value& v) { s.log_format = enum_value(v, log_format_spellings); }},
       {"fleet.targets", "targets", "FILE", "", "APP_TARGETS",
        "run over the databases of the fleet file FILE (docs/fleet.md) instead of one DSN; \"\" = none",
        [](const settings& s) { return show(s.targets); },

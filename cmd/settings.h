@@ -23,7 +23,9 @@
 #include "migrator/engine.h"
 #include "migrator/environment.h"
 #include "migrator/fleet_runner.h"
+#include "log_format.h"
 #include "migrator/lint.h"
+#include "migrator/log.h"
 #include "migrator/startup.h"
 
 namespace app {
@@ -54,6 +56,15 @@ static_assert(std::size(unknown_versions_spellings) == static_cast<std::size_t>(
 inline constexpr spelling<migrator::lint_severity> lint_severity_spellings[] = {
     {"off", migrator::lint_severity::off}, {"warn", migrator::lint_severity::warning}, {"error", migrator::lint_severity::error}};
 static_assert(std::size(lint_severity_spellings) == static_cast<std::size_t>(migrator::lint_severity::error) + 1);
+// Every level but critical: that is a level a line has, never one a user sets (the
+// reader also takes "warning", spdlog's name, for warn).
+inline constexpr spelling<migrator::log_level> log_level_spellings[] = {
+    {"trace", migrator::log_level::trace}, {"debug", migrator::log_level::debug}, {"info", migrator::log_level::info},
+    {"warn", migrator::log_level::warn},   {"error", migrator::log_level::error}, {"off", migrator::log_level::off}};
+static_assert(std::size(log_level_spellings) + 1 == static_cast<std::size_t>(migrator::log_level::off) + 1,
+              "every level once, critical left out");
+inline constexpr spelling<log_format> log_format_spellings[] = {{"text", log_format::text}, {"json", log_format::json}};
+static_assert(std::size(log_format_spellings) == static_cast<std::size_t>(log_format::json) + 1);
 
 // The text of `value` in its table ("auto" for lock_mode::automatic).
 template <typename E, std::size_t N>
@@ -92,10 +103,10 @@ struct settings {
   bool migrate_on_start = migrator::startup_options{}.migrate;
   // SET ROLE for the application's own connection. Default: none.
   std::optional<std::string> app_role;
-  // trace|debug|info|warn|error|off. Default: info.
-  std::string log_level = "info";
-  // text|json. Default: text.
-  std::string log_format = "text";
+  // The least level logged (log_level_spellings). Default: info.
+  migrator::log_level log_level = migrator::log_level::info;
+  // Default: text.
+  app::log_format log_format = app::log_format::text;
   // Proceed although applied migrations differ from their files.
   bool allow_drift = migrator::engine_options{}.allow_drift;
   // At application start, versions applied by a newer build.

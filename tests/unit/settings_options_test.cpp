@@ -102,8 +102,8 @@ TEST(SettingsOptions, ResolvesAgainstTheRealEnvironmentAndDisk) {
 
   app::settings s = app::settings_from(parse({"--log-format", "text"}));
   EXPECT_EQ(s.config_file, "config/app.yaml");
-  EXPECT_EQ(s.log_level, "error");  // environment over file
-  EXPECT_EQ(s.log_format, "text");  // flag over file
+  EXPECT_EQ(s.log_level, migrator::log_level::error);  // environment over file
+  EXPECT_EQ(s.log_format, app::log_format::text);  // flag over file
   EXPECT_EQ(s.lock_timeout, 2min);  // file over default
   EXPECT_EQ(s.dsn, "host=/tmp/sock port=5999 user=postgres dbname=postgres");
   EXPECT_EQ(s.dsn_source, "local development database (.local/db)");

@@ -70,8 +70,8 @@ TEST(Settings, DefaultsWithNothingConfigured) {
   EXPECT_EQ(s.wait_timeout, 60s);
   EXPECT_TRUE(s.migrate_on_start);
   EXPECT_FALSE(s.app_role);
-  EXPECT_EQ(s.log_level, "info");
-  EXPECT_EQ(s.log_format, "text");
+  EXPECT_EQ(s.log_level, migrator::log_level::info);
+  EXPECT_EQ(s.log_format, app::log_format::text);
   EXPECT_FALSE(s.allow_drift);
   EXPECT_EQ(s.on_unknown, migrator::unknown_versions::warn);
 }
@@ -117,9 +117,13 @@ TEST(Settings, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
        "database: {app_role: file_role}", [](const settings& s) { return show(s.app_role); }, "flag_role",
        "env_role", "file_role", "none"},
       {"log_level", [](settings_flags& f) { f["log-level"] = "trace"; }, "APP_LOG_LEVEL", "debug",
-       "log: {level: warn}", [](const settings& s) { return s.log_level; }, "trace", "debug", "warn", "info"},
+       "log: {level: warn}",
+       [](const settings& s) { return std::string(app::spelling_of(s.log_level, app::log_level_spellings)); },
+       "trace", "debug", "warn", "info"},
       {"log_format", [](settings_flags& f) { f["log-format"] = "json"; }, "APP_LOG_FORMAT", "text",
-       "log: {format: json}", [](const settings& s) { return s.log_format; }, "json", "text", "json", "text"},
+       "log: {format: json}",
+       [](const settings& s) { return std::string(app::spelling_of(s.log_format, app::log_format_spellings)); },
+       "json", "text", "json", "text"},
       {"allow_drift", [](settings_flags& f) { f["allow-drift"] = ""; }, "APP_ALLOW_DRIFT", "false",
        "migrations: {allow_drift: true}", [](const settings& s) { return s.allow_drift ? "true" : "false"; },
        "true", "false", "true", "false"},
@@ -148,7 +152,7 @@ TEST(Settings, EmptyEnvironmentVariablesCountAsUnset) {
   w.files["config/app.yaml"] = "log: {level: warn}\ndatabase: {url: 'host=file'}";
   w.env = {{"APP_LOG_LEVEL", ""}, {"MIGRATE_DSN", ""}, {"DATABASE_URL", ""}, {"APP_CONFIG", ""}};
   settings s = w.resolve();
-  EXPECT_EQ(s.log_level, "warn");
+  EXPECT_EQ(s.log_level, migrator::log_level::warn);
   EXPECT_EQ(s.dsn, "host=file");
 }
 
@@ -180,8 +184,8 @@ TEST(Settings, ChoicesAndBooleansAreCaseInsensitive) {
   w.env = {{"APP_LOG_LEVEL", "Warning"}, {"APP_LOG_FORMAT", "Json"}, {"APP_ALLOW_DRIFT", "Yes"},
            {"APP_MIGRATE_ON_START", "OFF"}};
   settings s = w.resolve();
-  EXPECT_EQ(s.log_level, "warn");
-  EXPECT_EQ(s.log_format, "json");
+  EXPECT_EQ(s.log_level, migrator::log_level::warn);
+  EXPECT_EQ(s.log_format, app::log_format::json);
   EXPECT_TRUE(s.allow_drift);
   EXPECT_FALSE(s.migrate_on_start);
 }
@@ -219,7 +223,7 @@ log:
   EXPECT_EQ(s.wait_timeout, 60s);
   EXPECT_TRUE(s.migrate_on_start);
   EXPECT_FALSE(s.allow_drift);
-  EXPECT_EQ(s.log_format, "json");
+  EXPECT_EQ(s.log_format, app::log_format::json);
 }
 
 TEST(Settings, EmptyFileAndNullValuesAreFine) {
@@ -240,7 +244,7 @@ TEST(SettingsFile, DefaultFileIsReadOnlyWhenPresent) {
   w.files["config/app.yaml"] = "log: {level: error}";
   settings s = w.resolve();
   EXPECT_EQ(s.config_file, "config/app.yaml");
-  EXPECT_EQ(s.log_level, "error");
+  EXPECT_EQ(s.log_level, migrator::log_level::error);
 }
 
 TEST(SettingsFile, ExplicitFileReplacesTheDefault) {
@@ -250,11 +254,11 @@ TEST(SettingsFile, ExplicitFileReplacesTheDefault) {
   w.files["env.yaml"] = "log: {level: debug}";
   settings_flags flags;
   flags["config"] = "/etc/app/prod.yaml";
-  EXPECT_EQ(w.resolve(flags).log_level, "warn");
+  EXPECT_EQ(w.resolve(flags).log_level, migrator::log_level::warn);
   EXPECT_EQ(w.resolve(flags).config_file, "/etc/app/prod.yaml");
   w.env["APP_CONFIG"] = "env.yaml";
-  EXPECT_EQ(w.resolve(flags).log_level, "warn");  // --config beats APP_CONFIG
-  EXPECT_EQ(w.resolve().log_level, "debug");
+  EXPECT_EQ(w.resolve(flags).log_level, migrator::log_level::warn);  // --config beats APP_CONFIG
+  EXPECT_EQ(w.resolve().log_level, migrator::log_level::debug);
 }
 
 TEST(SettingsFile, ExplicitFileMustExist) {
