@@ -152,8 +152,10 @@ std::vector<setting_spec> make_table() {
        "accepted) or keyword/value (\"host=... dbname=...\"); sqlite:PATH or sqlite::memory: selects SQLite "
        "(docs/sqlite.md)",
        [](const settings&) {
-         return std::string("$MIGRATE_DSN, else $DATABASE_URL, else database.url of the config file, else the local "
-                            "development database .local/db, else libpq's PG* variables");
+         std::string chain;
+         for (const dsn_source_spec& source : dsn_sources())
+           if (!source.help.empty()) chain += (chain.empty() ? "" : ", else ") + std::string(source.help);
+         return chain;
        },
        {}},
       {"database.table", "table", "NAME", "", "APP_TABLE",
@@ -275,11 +277,10 @@ std::optional<std::string> env_value(const migrator::env_lookup& env, const std:
   return v;
 }
 
-std::optional<raw_value> file_value(const std::optional<config_file>& file, const std::string& key) {
-  if (!file) return std::nullopt;
-  auto it = file->values.find(key);
-  if (it == file->values.end()) return std::nullopt;
-  return raw_value{it->second.text, where(file->path, it->second.line) + ": " + key};
+std::optional<raw_value> file_value(const config_file& file, const std::string& key) {
+  auto it = file.values.find(key);
+  if (it == file.values.end()) return std::nullopt;
+  return raw_value{it->second.text, where(file.path, it->second.line) + ": " + key};
 }
 
 std::optional<config_file> load_config_file(const settings_flags& flags, const migrator::env_lookup& env,
@@ -299,38 +300,65 @@ std::optional<config_file> load_config_file(const settings_flags& flags, const m
   return parse_config_file(*text, path, schema_of(setting_table()));
 }
 
-void resolve_dsn(settings& s, const settings_flags& flags, const migrator::env_lookup& env,
-                 const std::optional<config_file>& file, const file_lookup& read_file) {
-  struct candidate {
-    std::string text;
-    std::string origin;  // for error messages
-    std::string source;  // for settings::dsn_source
+std::vector<dsn_source_spec> make_dsn_sources() {
+  return {
+      {"--dsn", false, "", "`--dsn`",
+       [](const dsn_inputs& in) -> std::optional<raw_value> {
+         auto it = in.flags.find("dsn");
+         if (it == in.flags.end()) return std::nullopt;
+         return raw_value{it->second, "--dsn"};
+       }},
+      {"MIGRATE_DSN", false, "$MIGRATE_DSN", "`MIGRATE_DSN` (a DSN for migrations only, e.g. a more privileged user)",
+       [](const dsn_inputs& in) -> std::optional<raw_value> {
+         auto v = env_value(in.env, "MIGRATE_DSN");
+         if (!v) return std::nullopt;
+         return raw_value{*v, "MIGRATE_DSN"};
+       }},
+      {"DATABASE_URL", false, "$DATABASE_URL", "`DATABASE_URL`",
+       [](const dsn_inputs& in) -> std::optional<raw_value> {
+         auto v = env_value(in.env, "DATABASE_URL");
+         if (!v) return std::nullopt;
+         return raw_value{*v, "DATABASE_URL"};
+       }},
+      {"database.url", true, "database.url of the config file", "`database.url` in the configuration file",
+       [](const dsn_inputs& in) -> std::optional<raw_value> {
+         std::optional<raw_value> v = in.file ? file_value(*in.file, "database.url") : std::nullopt;
+         if (!v || v->text.empty()) return std::nullopt;
+         return v;
+       }},
+      {"local development database (.local/db)", false, "the local development database .local/db",
+       "the local development database that `scripts/run` starts: the file\n"
+       "`.local/db/dsn` relative to the current directory, when it exists",
+       [](const dsn_inputs& in) -> std::optional<raw_value> {
+         std::optional<std::string> text = in.read_file(local_database_dsn_file);
+         if (!text || text->find_first_not_of(" \t\r\n") == std::string::npos) return std::nullopt;
+         return raw_value{*text, local_database_dsn_file};
+       }},
+      {"libpq defaults (PG* variables)", false, "libpq's PG* variables",
+       "nothing: libpq's defaults, i.e. the `PG*` environment variables\n"
+       "(`PGHOST`, `PGUSER`, `PGPASSWORD`, `PGSERVICE`, ...), `~/.pg_service.conf`\n"
+       "and `~/.pgpass`. Nothing is injected, so these keep working.",
+       {}},
   };
-  std::optional<candidate> chosen;
-  if (auto it = flags.find("dsn"); it != flags.end()) {
-    chosen = candidate{it->second, "--dsn", "--dsn"};
-  } else if (auto v = env_value(env, "MIGRATE_DSN")) {
-    chosen = candidate{*v, "MIGRATE_DSN", "MIGRATE_DSN"};
-  } else if (auto v = env_value(env, "DATABASE_URL")) {
-    chosen = candidate{*v, "DATABASE_URL", "DATABASE_URL"};
-  } else if (auto f = file_value(file, "database.url"); f && !f->text.empty()) {
-    chosen = candidate{f->text, f->origin, *s.config_file + ": database.url"};
-  } else if (auto local = read_file(local_database_dsn_file);
-             local && local->find_first_not_of(" \t\r\n") != std::string::npos) {
-    chosen = candidate{*local, local_database_dsn_file, "local development database (.local/db)"};
-  }
-  if (!chosen) {
-    s.dsn.clear();
-    s.dsn_source = "libpq defaults (PG* variables)";
+}
+
+void resolve_dsn(settings& s, const dsn_inputs& in) {
+  for (const dsn_source_spec& source : dsn_sources()) {
+    std::optional<raw_value> chosen = source.read ? source.read(in) : std::nullopt;
+    if (source.read && !chosen) continue;
+    s.dsn_source = source.in_config_file ? *s.config_file + ": " + std::string(source.name) : std::string(source.name);
+    if (!chosen) {  // libpq's defaults: no DSN at all
+      s.dsn.clear();
+      return;
+    }
+    try {
+      s.dsn = migrator::normalize_dsn(chosen->text);
+      migrator::check_dsn(s.dsn);
+    } catch (const migrator::error& e) {
+      fail(chosen->origin + ": " + e.what());
+    }
     return;
   }
-  try {
-    s.dsn = migrator::normalize_dsn(chosen->text);
-    migrator::check_dsn(s.dsn);
-  } catch (const migrator::error& e) {
-    fail(chosen->origin + ": " + e.what());
-  }
-  s.dsn_source = chosen->source;
 }
 
 // "`A`, then `B`" from "A, B".
@@ -355,11 +383,16 @@ const std::vector<setting_spec>& setting_table() {
   return table;
 }
 
+const std::vector<dsn_source_spec>& dsn_sources() {
+  static const std::vector<dsn_source_spec> sources = make_dsn_sources();
+  return sources;
+}
+
 settings resolve_settings(const settings_flags& flags, const migrator::env_lookup& env, const file_lookup& read_file) {
   const std::optional<config_file> file = load_config_file(flags, env, read_file);
   settings s;
   if (file) s.config_file = file->path;
-  resolve_dsn(s, flags, env, file, read_file);
+  resolve_dsn(s, dsn_inputs{flags, env, file ? &*file : nullptr, read_file});
   for (const setting_spec& spec : setting_table()) {
     if (!spec.read) continue;
     const std::string flag(spec.flag);
@@ -368,8 +401,8 @@ settings resolve_settings(const settings_flags& flags, const migrator::env_looku
       chosen = raw_value{spec.value_name.empty() ? std::string(spec.switch_sets) : it->second, "--" + flag};
     else if (auto v = spec.env.empty() ? std::nullopt : env_value(env, std::string(spec.env)))
       chosen = raw_value{*v, std::string(spec.env)};
-    else if (!spec.file_key.empty())
-      chosen = file_value(file, std::string(spec.file_key));
+    else if (file && !spec.file_key.empty())
+      chosen = file_value(*file, std::string(spec.file_key));
     if (chosen) spec.read(s, *chosen);
   }
   return s;
@@ -390,6 +423,17 @@ std::string settings_markdown_table() {
                                                                                            : "`" + shown + "`";
     out += "| " + key + " | " + flag + " | " + markdown_env(spec.env) + " | " + fallback + " | " +
            std::string(spec.help) + " |\n";
+  }
+  return out;
+}
+
+std::string dsn_sources_markdown_list() {
+  std::string out;
+  int number = 0;
+  for (const dsn_source_spec& source : dsn_sources()) {
+    std::string item = std::to_string(++number) + ". ";
+    for (char c : source.doc) item += c == '\n' ? std::string("\n   ") : std::string(1, c);
+    out += item + "\n";
   }
   return out;
 }

@@ -79,9 +79,8 @@ struct settings {
   // Resolved and normalised (normalize_dsn); holds the password: print only
   // redact_dsn(dsn). Empty = libpq defaults (PG* variables, service file, .pgpass).
   std::string dsn;
-  // Where dsn came from: "--dsn", "MIGRATE_DSN", "DATABASE_URL",
-  // "<file>: database.url", "local development database (.local/db)" or
-  // "libpq defaults (PG* variables)".
+  // Where dsn came from: the name of an entry of dsn_sources() ("MIGRATE_DSN"),
+  // the configuration file's prefixed with the file ("config/app.yaml: database.url").
   std::string dsn_source;
   // The configuration file that was read; nullopt: none.
   std::optional<std::string> config_file;
@@ -154,9 +153,36 @@ const std::vector<setting_spec>& setting_table();
 // typed; a switch maps to "". Flags not in setting_table() are ignored.
 using settings_flags = std::map<std::string, std::string>;
 
+struct config_file;  // config_file.h
+
+// What the DSN's sources read.
+struct dsn_inputs {
+  const settings_flags& flags;
+  const migrator::env_lookup& env;
+  const config_file* file;  // nullptr: no configuration file was read
+  const file_lookup& read_file;
+};
+
+// One place the DSN may come from, described once.
+struct dsn_source_spec {
+  // As settings::dsn_source shows it when this source wins ("MIGRATE_DSN").
+  std::string_view name;
+  // Shown as "<file>: <name>" (the configuration file's path first).
+  bool in_config_file;
+  // How the --dsn help names it among the defaults; empty for --dsn itself.
+  std::string_view help;
+  // Its item in docs/configuration.md's list (markdown; each line break continues the item).
+  std::string_view doc;
+  // The DSN as this source gives it, with its origin for messages; nullopt when the
+  // source is unset or empty. Empty for libpq's defaults, the last, which always applies.
+  std::function<std::optional<raw_value>(const dsn_inputs& in)> read;
+};
+
+// The DSN's sources in the order they are tried: the first that gives a value wins.
+const std::vector<dsn_source_spec>& dsn_sources();
+
 // Resolves every setting: flag > environment > configuration file > default; the
-// DSN: --dsn, MIGRATE_DSN, DATABASE_URL, the file's database.url, the local
-// development database (.local/db/dsn), else libpq defaults; then normalize_dsn.
+// DSN from the first of dsn_sources() that gives one, then normalize_dsn.
 // Empty environment variables count as unset. The configuration file is
 // --config, else APP_CONFIG, else config/app.yaml when it exists.
 // Throws migrator::error(config) with a located message ("config/app.yaml:3:
@@ -166,5 +192,8 @@ settings resolve_settings(const settings_flags& flags, const migrator::env_looku
 
 // The "## Keys" table of docs/configuration.md, rendered from setting_table().
 std::string settings_markdown_table();
+
+// The numbered list under "## The DSN" in docs/configuration.md, rendered from dsn_sources().
+std::string dsn_sources_markdown_list();
 
 }  // namespace app

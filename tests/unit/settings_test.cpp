@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -296,6 +297,16 @@ TEST(SettingsDsn, ResolutionOrder) {
   EXPECT_EQ(w.resolve(flags).dsn_source, "--dsn");
 }
 
+// The --dsn help's default names the sources after the flag itself, in the order they are tried.
+TEST(SettingsDsn, HelpDefaultNamesTheOtherSourcesInOrder) {
+  const auto& table = app::setting_table();
+  auto dsn = std::find_if(table.begin(), table.end(), [](const app::setting_spec& spec) { return spec.flag == "dsn"; });
+  ASSERT_NE(dsn, table.end());
+  EXPECT_EQ(dsn->show(settings{}),
+            "$MIGRATE_DSN, else $DATABASE_URL, else database.url of the config file, else the local development "
+            "database .local/db, else libpq's PG* variables");
+}
+
 TEST(SettingsDsn, EmptyLocalDsnFileFallsBackToLibpqDefaults) {
   world w;
   w.files[".local/db/dsn"] = "\n";
@@ -418,26 +429,33 @@ TEST(SettingsErrors, NoMessageHoldsAPassword) {
 
 namespace {
 
-// The key table of docs/configuration.md is rendered from setting_table(); with
-// UPDATE_DOCS=1 in the environment this test rewrites it instead of failing.
-TEST(SettingsDocs, KeyTableInDocsIsCurrent) {
+// Checks the part of docs/configuration.md between <!-- BEGIN what --> and <!-- END what -->
+// against `wanted`; with UPDATE_DOCS=1 in the environment it rewrites that part instead of failing.
+void expect_docs_part_current(const std::string& what, const std::string& wanted) {
   const std::string path = std::string(MIGRATOR_SOURCE_DIR) + "/docs/configuration.md";
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   std::string doc = text.str();
-  const std::string begin = "<!-- BEGIN settings table -->\n", end = "<!-- END settings table -->";
+  const std::string begin = "<!-- BEGIN " + what + " -->\n", end = "<!-- END " + what + " -->";
   const std::size_t from = doc.find(begin), to = doc.find(end);
   ASSERT_NE(from, std::string::npos) << path << ": no '" << begin << "' marker";
   ASSERT_NE(to, std::string::npos) << path << ": no '" << end << "' marker";
   const std::string current = doc.substr(from + begin.size(), to - from - begin.size());
-  const std::string wanted = app::settings_markdown_table();
   if (current != wanted && std::getenv("UPDATE_DOCS")) {
     doc.replace(from + begin.size(), current.size(), wanted);
     std::ofstream(path) << doc;
     return;
   }
   EXPECT_EQ(current, wanted) << path << " is stale: run this test with UPDATE_DOCS=1";
+}
+
+// The key table of docs/configuration.md is rendered from setting_table().
+TEST(SettingsDocs, KeyTableInDocsIsCurrent) { expect_docs_part_current("settings table", app::settings_markdown_table()); }
+
+// The list under "## The DSN" is rendered from dsn_sources(), the order resolve_settings tries.
+TEST(SettingsDocs, DsnSourceListInDocsIsCurrent) {
+  expect_docs_part_current("dsn sources", app::dsn_sources_markdown_list());
 }
 
 TEST(SettingsDocs, EverySettingHasItsSourcesAndADefault) {
