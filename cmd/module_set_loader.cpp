@@ -64,11 +64,19 @@ migrator::source_tree load_tree(const app::settings& settings) {
 // exist (status would otherwise call every applied version unknown); validate
 // reads the tree itself and lists it as a problem.
 void require_modules_dir(const app::settings& settings) {
+  if (!settings.modules_dir) return;
   std::error_code ec;
-  if (settings.modules_dir && !std::filesystem::is_directory(*settings.modules_dir, ec))
-    throw migrator::error(migrator::error_code::layout,
-                          *settings.modules_dir + ": cannot be read: no such directory (the modules directory: "
-                                                  "--modules-dir, APP_MODULES_DIR or migrations.modules_dir)");
+  const auto found = std::filesystem::status(*settings.modules_dir, ec);
+  if (std::filesystem::is_directory(found)) return;
+  // Worded as the directory source words it for validate ("cannot be read: ...",
+  // "is not a directory"), and, as every refusal of a set, nothing was changed.
+  const std::string why = std::filesystem::exists(found)
+                              ? std::string("is not a directory")
+                              : "cannot be read: " + (ec ? ec.message() : std::string("No such file or directory"));
+  throw migrator::error(migrator::error_code::layout,
+                        *settings.modules_dir + ": " + why +
+                            " (the modules directory: --modules-dir, APP_MODULES_DIR or migrations.modules_dir); "
+                            "nothing was changed");
 }
 
 }  // namespace
