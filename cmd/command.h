@@ -1,5 +1,8 @@
 // The shape of an `app migrate` subcommand. Each subcommand lives in its own
-// file (cmd/<name>_command.cpp) and is listed once in cmd/cli.cpp's table.
+// file (cmd/<name>_command.cpp) and is listed once in cmd/cli.cpp's table;
+// the seven planned runs (up, up-by-one, up-to, down, down-to, redo, reset)
+// are a few lines each over run_plan (cmd/run_plan.cpp) and share
+// cmd/planned_commands.cpp.
 #pragma once
 
 #include <boost/program_options.hpp>
