@@ -1,5 +1,5 @@
 // `app migrate lint` (and `validate --lint`): every statement, as the runner
-// splits it, through PostgreSQL's parser and the rules of core/src/lint_rules.cpp.
+// splits it, through PostgreSQL's parser and the rules of core/src/lint/lint_rules.cpp.
 #include <nlohmann/json.hpp>
 
 #include "command.h"

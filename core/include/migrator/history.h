@@ -1,6 +1,6 @@
 // Seam: where history lives. The engine reads a snapshot, then records each
 // step through a history_store. The goose table store (postgres.h,
-// core/src/history_store.cpp) is one implementation: goose v3's
+// core/src/backend/postgres/history_store.cpp) is one implementation: goose v3's
 // goose_db_version exactly as goose writes it, plus a "<table>_meta" side table
 // for what goose lacks. A SQLite store implements the same interface.
 #pragma once

@@ -1,6 +1,6 @@
 // Seam: how runners exclude each other. goose's session advisory lock
-// (postgres.h, core/src/advisory_lock.cpp) is one implementation; goose's
-// table lease with a heartbeat (core/src/lease_lock.cpp), which survives a
+// (postgres.h, core/src/backend/postgres/advisory_lock.cpp) is one implementation; goose's
+// table lease with a heartbeat (core/src/backend/postgres/lease_lock.cpp), which survives a
 // transaction pooler, is another.
 #pragma once
 

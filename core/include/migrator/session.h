@@ -1,5 +1,5 @@
 // Seam: how the engine talks to a database. The PostgreSQL session
-// (postgres.h, core/src/pg_session.cpp on libpq) is one implementation; a
+// (postgres.h, core/src/backend/postgres/pg_session.cpp on libpq) is one implementation; a
 // SQLite or test-harness session is another. Results come back in our own
 // types; failures are database_error (error.h) with the server's fields.
 #pragma once
