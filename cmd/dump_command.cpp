@@ -31,6 +31,8 @@ void add_options(po::options_description& o, po::positional_options_description&
 int run(command_context& ctx) {
   const auto assembled = load_module_set(ctx.settings);
   refuse_problems(assembled);
+  const std::string pg_dump = ctx.vm["pg-dump"].as<std::string>();
+  migrator::require_pg_dump_for_server(ctx.settings.dsn, pg_dump);
   {
     migrator::engine engine(ctx.settings.dsn, assembled.set, engine_options_from(ctx.settings, application_name_for("migrate dump")));
     const auto status = engine.status();
@@ -42,7 +44,7 @@ int run(command_context& ctx) {
   const bool check = ctx.vm["check"].as<bool>();
   std::size_t stale = 0;
   for (const auto& m : assembled.set.modules) {
-    const std::string text = header(m) + migrator::dump_schema(ctx.settings.dsn, m.schema, ctx.vm["pg-dump"].as<std::string>());
+    const std::string text = header(m) + migrator::dump_schema(ctx.settings.dsn, m.schema, pg_dump);
     const fs::path file = dir / (m.name + ".sql");
     if (check) {
       std::ifstream in(file, std::ios::binary);

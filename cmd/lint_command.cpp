@@ -2,9 +2,15 @@
 // splits it, through PostgreSQL's parser and the rules of core/src/lint/lint_rules.cpp.
 #include <nlohmann/json.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
 #include "command.h"
 #include "exit_codes.h"
+#include "migrator/dsn.h"
 #include "migrator/lint.h"
+#include "migrator/postgres.h"
 
 namespace app {
 
@@ -13,6 +19,54 @@ namespace {
 void print_text(std::ostream& out, const migrator::lint_report& report) {
   for (const auto& f : report.findings) out << f.str() << "\n  hint: " << f.hint << '\n';
 }
+
+// The byte offset of the 1-based UTF-8 character `position` in `text` (0 when unknown).
+std::size_t byte_offset(const std::string& text, int position) {
+  std::size_t at = 0;
+  for (int character = 1; character < position && at < text.size(); ++character) {
+    ++at;
+    while (at < text.size() && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) ++at;
+  }
+  return position > 0 ? at : 0;
+}
+
+// Asks the target server's grammar about what lint's grammar rejects: one
+// connection, opened at the first such statement (none when every statement parses).
+class server_grammar {
+ public:
+  explicit server_grammar(std::string dsn) : dsn_(std::move(dsn)) {}
+
+  migrator::server_syntax_verdict operator()(const std::string& sql) {
+    migrator::server_syntax_verdict verdict;
+    if (unreachable_) return verdict;
+    try {
+      if (!session_) {
+        session_ = migrator::connect_postgres(dsn_, application_name_for("migrate lint"));
+        const int v = session_->server_version();
+        name_ = "PostgreSQL " + std::to_string(v / 10000) + "." + std::to_string(v % 10000);
+      }
+      const auto failure = migrator::server_syntax_error(*session_, sql);
+      verdict.asked = true;
+      verdict.server = name_;
+      verdict.parsed = !failure;
+      if (failure) {
+        verdict.message = failure->details().server_message.empty() ? failure->what() : failure->details().server_message;
+        verdict.offset = byte_offset(sql, failure->details().position);
+      }
+    } catch (const migrator::database_error& e) {
+      unreachable_ = true;
+      spdlog::warn("lint: cannot ask the server's grammar ({}); {}'s verdict stands", e.what(),
+                   migrator::lint_grammar());
+    }
+    return verdict;
+  }
+
+ private:
+  std::string dsn_;
+  std::unique_ptr<migrator::session> session_;
+  std::string name_;
+  bool unreachable_ = false;
+};
 
 nlohmann::json report_json(const migrator::lint_report& report) {
   nlohmann::json findings = nlohmann::json::array();
@@ -31,6 +85,9 @@ nlohmann::json report_json(const migrator::lint_report& report) {
           {"errors", report.count(migrator::lint_severity::error)},
           {"warnings", report.count(migrator::lint_severity::warning)},
           {"suppressed", report.suppressed},
+          {"grammar", migrator::lint_grammar()},
+          {"server", report.server.empty() ? nlohmann::json() : nlohmann::json(report.server)},
+          {"server_parsed", report.server_parsed},
           {"findings", findings}};
 }
 
@@ -67,6 +124,12 @@ int lint_and_print(command_context& ctx, const module_sources& sources, bool jso
   for (const auto& [rule, level] : ctx.settings.lint) options.severity[rule] = level;
   options.pending = pending;
   options.session_lock_timeout = ctx.settings.db_lock_timeout.has_value();
+  // With a PostgreSQL DSN given (flag, environment or file), the target server's
+  // grammar decides what lint's own (libpg_query's) rejects.
+  if (!ctx.settings.dsn_source.empty() && migrator::backend_of(ctx.settings.dsn) == migrator::backend_kind::postgres)
+    options.server_syntax = [grammar = std::make_shared<server_grammar>(ctx.settings.dsn)](const std::string& sql) {
+      return (*grammar)(sql);
+    };
   const auto report = migrator::lint_module_set(sources.assembled.set, sources.tree, options);
   const auto errors = report.count(migrator::lint_severity::error);
   if (json) {
@@ -75,7 +138,12 @@ int lint_and_print(command_context& ctx, const module_sources& sources, bool jso
     print_text(ctx.out, report);
     ctx.err << "lint: " << errors << " error(s), " << report.count(migrator::lint_severity::warning)
             << " warning(s), " << report.suppressed << " suppressed in " << report.migrations << " migrations ("
-            << report.statements << " statements)\n";
+            << report.statements << " statements); " << migrator::lint_grammar() << "'s grammar";
+    if (!report.server.empty()) ctx.err << ", and the " << report.server << " server's for what it rejects";
+    ctx.err << '\n';
+    if (report.server_parsed)
+      ctx.err << "lint: " << report.server_parsed << " statement(s) parse only on the " << report.server
+              << " server: no rule could read them\n";
   }
   return errors ? exit_failed : exit_ok;
 }

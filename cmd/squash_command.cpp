@@ -12,6 +12,7 @@
 #include "exit_codes.h"
 #include "migrator/baseline.h"
 #include "migrator/dsn.h"
+#include "migrator/schema_dump.h"
 #include "migrator/source.h"
 #include "migrator/squash.h"
 #include "migrator/verify.h"
@@ -27,7 +28,9 @@ void add_options(po::options_description& o, po::positional_options_description&
       "scratch-dsn", po::value<std::string>()->value_name("DSN"),
       "build the history on this empty database (default: a temporary one on the server of --dsn); the "
       "baseline's database is always temporary, on the same server")(
-      "dry-run", po::bool_switch(), "check parity and print the baseline; write nothing");
+      "dry-run", po::bool_switch(), "check parity and print the baseline; write nothing")(
+      "pg-dump", po::value<std::string>()->default_value("pg_dump")->value_name("PATH"),
+      "the pg_dump program (of the server's major version or newer)");
   p.add("module", 1);
 }
 
@@ -41,6 +44,8 @@ int run(command_context& ctx) {
   const auto tree = migrator::make_directory_source(std::filesystem::path(*settings.modules_dir))->load();
   const auto env = migrator::process_environment();
   const auto plan = migrator::plan_squash(tree, env, module, through);
+  const std::string pg_dump = ctx.vm["pg-dump"].as<std::string>();
+  migrator::require_pg_dump_for_server(settings.dsn, pg_dump);
 
   std::optional<migrator::scratch_database> history_db;
   std::string history_dsn;
@@ -52,7 +57,7 @@ int run(command_context& ctx) {
   }
   migrator::scratch_database baseline_db(history_dsn);
   spdlog::info("squash {} through {}: building the history and the baseline on scratch databases", module, through);
-  const auto result = migrator::squash(plan, env, history_dsn, baseline_db.dsn(), engine_options_from(settings, application_name_for("migrate squash")));
+  const auto result = migrator::squash(plan, env, history_dsn, baseline_db.dsn(), engine_options_from(settings, application_name_for("migrate squash")), pg_dump);
   if (!result.parity()) {
     ctx.err << "squash " << module << " --through " << through
             << ": the baseline does not build the same catalog as the history it replaces; nothing was written. "
@@ -87,7 +92,7 @@ int run(command_context& ctx) {
 extern const command squash_command{
     "squash",
     "write a module's baseline (its whole schema as of VERSION) after checking it builds the same catalog",
-    "app migrate squash MODULE --through VERSION [--scratch-dsn DSN] [--dry-run]",
+    "app migrate squash MODULE --through VERSION [--scratch-dsn DSN] [--dry-run] [--pg-dump PATH]",
     "app migrate squash identity --through 2002 --modules-dir modules",
     add_options,
     run,

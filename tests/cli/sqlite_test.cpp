@@ -62,8 +62,8 @@ testing_support::run_result migrate(const std::string& dsn, const std::string& m
   return run_app(all);
 }
 
-const std::vector<std::string> all_example_versions = {"1001", "2001", "2002", "3001", "4001", "4002",
-                                                       "4003", "4004", "5001", "6001", "7001", "7002"};
+const std::vector<std::string> all_example_versions = {"1001", "1002", "2001", "2002", "2003", "3001", "4001",
+                                                       "4002", "4003", "4004", "5001", "6001", "7001", "7002"};
 
 TEST(SqliteBackend, ExampleModulesUpDownUpOnAFile) {
   temp_dir dir;
@@ -100,7 +100,7 @@ TEST(SqliteBackend, ExampleModulesUpDownUpOnAFile) {
 
   r = migrate(dsn, example_modules, {"status"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("version 7002: 12 applied"));
+  EXPECT_THAT(r.out, HasSubstr("version 7002: 14 applied"));
   r = migrate(dsn, example_modules, {"version"});
   EXPECT_EQ(r.out, "7002\n");
 
@@ -213,7 +213,7 @@ TEST(SqliteBackend, EightProcessesRaceOnOneFileAndExactlyOneApplies) {
   for (auto& p : runners) {
     auto r = p->wait();
     EXPECT_EQ(r.code, 0) << r.err;
-    if (r.err.find("applied 12 migration(s)") != std::string::npos) ++applied;
+    if (r.err.find("applied 14 migration(s)") != std::string::npos) ++applied;
     if (r.err.find("nothing to do") != std::string::npos) ++idle;
     if (r.err.find("holds the migration lock; waiting") != std::string::npos) ++waited;
   }
@@ -427,9 +427,9 @@ TEST(SqliteBackend, TheEmbeddedSetCarriesTheSqliteMigrations) {
   const auto main = dir.path() / "app.db";
   auto r = run_app({"migrate", "up", "--dsn", "sqlite:" + main.string()});  // no --modules-dir: the embedded set
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("applied 12 migration(s)"));
+  EXPECT_THAT(r.err, HasSubstr("applied 14 migration(s)"));
   auto db = inspect(main, example_schemas);
-  EXPECT_EQ(db->exec("SELECT count(*) FROM goose_db_version_meta WHERE checksum IS NOT NULL").text(0, 0), "12");
+  EXPECT_EQ(db->exec("SELECT count(*) FROM goose_db_version_meta WHERE checksum IS NOT NULL").text(0, 0), "14");
 }
 
 TEST(SqliteBackend, ANoTransactionMigrationThatFailsIsDirtyUntilRepaired) {

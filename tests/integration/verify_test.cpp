@@ -44,7 +44,7 @@ TEST(verify, the_example_modules_round_trip_on_a_temporary_database_that_is_drop
   const auto report = nlohmann::json::parse(r.out);
   EXPECT_EQ(report["ok"], true);
   EXPECT_EQ(report["database"], "temporary");
-  EXPECT_EQ(report["migrations"].size(), 12u);  // 11 SQL files and billing's C++ backfill
+  EXPECT_EQ(report["migrations"].size(), 14u);  // 13 SQL files and billing's C++ backfill
   for (const auto& m : report["migrations"]) EXPECT_EQ(m["result"], "ok") << m.dump();
   EXPECT_EQ(admin_probe.scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'app_verify_%'"), "0");
 }

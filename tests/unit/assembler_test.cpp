@@ -143,7 +143,14 @@ INSTANTIATE_TEST_SUITE_P(
         problem_case{"name_not_a_string", "modules:\n  - name: [db]\n", db_only, "modules/modules.yaml", 2,
                      "'name' must be a string"},
         problem_case{"schema_not_a_string", "modules:\n  - name: db\n    schema: {a: b}\n", db_only,
-                     "modules/modules.yaml", 3, "'schema' must be a string"}),
+                     "modules/modules.yaml", 3, "'schema' must be a string"},
+        problem_case{"requires_postgres_not_a_number", "modules:\n  - name: db\n    requires_postgres: latest\n",
+                     db_only, "modules/modules.yaml", 3,
+                     "requires_postgres 'latest' must be a PostgreSQL major version from 14 on"},
+        problem_case{"requires_postgres_minor", "modules:\n  - name: db\n    requires_postgres: 18.1\n", db_only,
+                     "modules/modules.yaml", 3, "requires_postgres '18.1' must be a PostgreSQL major version"},
+        problem_case{"requires_postgres_unsupported", "modules:\n  - name: db\n    requires_postgres: 13\n",
+                     db_only, "modules/modules.yaml", 3, "requires_postgres '13' must be a PostgreSQL major version from 14"}),
     [](const testing::TestParamInfo<problem_case>& info) { return std::string(info.param.label); });
 // clang-format on
 
@@ -400,6 +407,14 @@ TEST(assemble, reads_module_keys_and_defaults) {
   EXPECT_EQ(identity.first_version(), 2001);
   EXPECT_EQ(identity.last_version(), 2999);
   EXPECT_TRUE(result.set.migrations.empty());
+}
+
+TEST(assemble, reads_requires_postgres) {
+  const auto result = assemble(tree_of("modules:\n  - name: db\n  - name: events\n    requires_postgres: 18\n",
+                                       {{"db/", ""}, {"events/", ""}}));
+  ASSERT_TRUE(result.ok()) << render(result.problems);
+  EXPECT_EQ(result.set.modules[0].requires_postgres, 0);  // any supported server
+  EXPECT_EQ(result.set.modules[1].requires_postgres, 18);
 }
 
 TEST(assemble, accepts_flow_style_comments_and_an_empty_list) {

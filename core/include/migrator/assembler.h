@@ -24,6 +24,10 @@ struct module_spec {
   std::string schema;       // default: the module's name
   std::string description;  // optional, free text
   int position = 0;         // 1-based position in modules.yaml
+  // The oldest PostgreSQL major version its migrations need (modules.yaml
+  // `requires_postgres: 18`, e.g. for uuidv7()); 0 = any supported one. A run
+  // that would apply one of them on an older server is refused before any statement.
+  int requires_postgres = 0;
 
   std::int64_t first_version() const { return position * namespace_size + 1; }
   std::int64_t last_version() const { return position * namespace_size + namespace_size - 1; }

@@ -68,6 +68,9 @@ struct backend_capabilities {
   // session cannot hold the settings (pooled); empty otherwise. A NO
   // TRANSACTION statement then runs without them (the engine warns once).
   std::string transaction_settings;
+  // PostgreSQL's server_version_num (180004 for 18.4); 0 for SQLite. Modules'
+  // requires_postgres is checked against it.
+  int server_version = 0;
 };
 
 struct backend {

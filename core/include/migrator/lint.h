@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -50,6 +51,19 @@ struct lint_finding {
   std::string str() const;
 };
 
+// The grammar lint parses with: libpg_query's, "PostgreSQL 15.1".
+std::string lint_grammar();
+
+// What the target server's own grammar says of a statement that lint's grammar
+// rejected (a newer server may accept syntax the linter's parser does not know).
+struct server_syntax_verdict {
+  bool asked = false;    // false: the server could not be asked; lint's own verdict stands
+  bool parsed = false;   // the server's grammar accepts the statement
+  std::string server;    // "PostgreSQL 18.4"
+  std::string message;   // the server's syntax error, when !parsed
+  std::size_t offset = 0;  // 0-based byte offset of the error in the statement
+};
+
 struct lint_options {
   // Per-rule severity overrides (the `lint:` section of the configuration file).
   std::map<std::string, lint_severity> severity;
@@ -59,6 +73,9 @@ struct lint_options {
   std::optional<std::set<std::int64_t>> pending;
   // The migration session already has a lock_timeout (settings' db_lock_timeout).
   bool session_lock_timeout = false;
+  // Called for each statement lint's grammar rejects; its verdict replaces
+  // lint's. Unset: lint's verdict stands, its message naming lint's grammar.
+  std::function<server_syntax_verdict(const std::string& sql)> server_syntax;
 };
 
 struct lint_report {
@@ -66,6 +83,9 @@ struct lint_report {
   std::size_t migrations = 0;
   std::size_t statements = 0;  // SQL statements parsed (a block may hold several)
   std::size_t suppressed = 0;  // findings silenced by "-- lint:ignore RULE reason"
+  // Statements only the server's grammar parses: no rule could read them.
+  std::size_t server_parsed = 0;
+  std::string server;  // the server asked ("PostgreSQL 18.4"); empty when none was
 
   std::size_t count(lint_severity severity) const;
 };

@@ -7,10 +7,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "migrator/history.h"
 #include "migrator/lock.h"
+#include "migrator/postgres_versions.h"
 #include "migrator/session.h"
 
 namespace migrator {
@@ -21,6 +23,13 @@ namespace migrator {
 // PGAPPNAME wins). Throws database_error (connection_lost() true) when the
 // server cannot be reached; the message never holds the DSN.
 std::unique_ptr<session> connect_postgres(const std::string& dsn, const std::string& application_name = "");
+
+// The server's own grammar on `sql` (one or more statements), without running
+// any of it: nullopt when it parses, else the server's error (details():
+// sqlstate, position counted in characters of `sql`). Takes no lock and needs
+// no privilege, so it is safe on a production server, a standby or a pooler.
+// Throws database_error when the connection fails.
+std::optional<database_error> server_syntax_error(session& s, const std::string& sql);
 
 // goose v3's table `table` (may be schema-qualified) plus "<table>_meta", on a
 // PostgreSQL session. Offers record_*_sql, so a migration is one round trip.

@@ -54,6 +54,10 @@ class session {
   // PQbackendPID); 0 when unknown. A transaction pooler hands out a number of
   // its own, which is how the engine recognises one (pg_backend_pid() differs).
   virtual std::int64_t process_id_at_connect() const noexcept { return 0; }
+  // The server's version as PostgreSQL numbers it (server_version_num: 180004
+  // for 18.4), known at connect without a query (libpq's PQserverVersion); 0
+  // when the session is not PostgreSQL's.
+  virtual int server_version() const noexcept { return 0; }
 
   // A possibly schema-qualified name ("ops.goose_db_version") quoted part by part.
   std::string quote_qualified(const std::string& name);

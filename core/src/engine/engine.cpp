@@ -4,11 +4,13 @@
 #include "migrator/engine.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "backend/applied_history.h"
 #include "engine/engine_state.h"
 #include "engine/failure_report.h"
+#include "support/postgres_version.h"
 
 namespace migrator {
 
@@ -32,6 +34,21 @@ void engine::impl::check_stamp(const status_report& status, std::int64_t through
     conflicts += detail::stamp_conflict(s, *by_version.at(s.version));
   }
   if (!conflicts.empty()) throw error(error_code::refused, detail::stamp_refusal(through, conflicts));
+}
+
+void engine::impl::check_server_version(const std::vector<plan_step>& steps) const {
+  if (server_version == 0) return;
+  std::map<const module_spec*, std::vector<std::string>> refused;
+  for (const auto& step : steps) {
+    if (step.dir != direction::up) continue;
+    const module_spec* module = set.module_for_version(step.version);
+    if (module && module->requires_postgres > detail::postgres_major(server_version))
+      refused[module].push_back(std::to_string(step.version) + " (" + step.file->path + ")");
+  }
+  if (refused.empty()) return;
+  const auto& [module, pending] = *refused.begin();
+  throw error(error_code::refused,
+              detail::server_too_old_refusal(*module, detail::postgres_version_text(server_version), pending));
 }
 
 engine::engine(session& db, history_store& history, migration_lock& lock, const module_set& set,

@@ -71,7 +71,8 @@ struct engine::impl {
         options(std::move(options)),
         standby(capabilities.read_only),
         pooled(capabilities.pooled),
-        transaction_settings(std::move(capabilities.transaction_settings)) {
+        transaction_settings(std::move(capabilities.transaction_settings)),
+        server_version(capabilities.server_version) {
     for (const auto& m : set.migrations) by_version[m.version] = &m;
   }
 
@@ -93,6 +94,7 @@ struct engine::impl {
   // never on the session, where they would reach other clients of the pool.
   bool pooled = false;
   std::string transaction_settings;  // "SET LOCAL ...;" after each BEGIN, or empty
+  int server_version = 0;            // PostgreSQL's server_version_num; 0 when not PostgreSQL
 
   // engine::interrupt(): set from another thread or a signal handler.
   std::atomic<bool> interrupted{false};
@@ -112,8 +114,12 @@ struct engine::impl {
   // migration in progress, which the lock holder clears when it finishes.
   void check_guards(const status_report& status, bool include_dirty = true) const;
   void check_stamp(const status_report& status, std::int64_t through) const;
+  // Refuses a plan that applies a migration of a module whose requires_postgres
+  // is newer than the server.
+  void check_server_version(const std::vector<plan_step>& steps) const;
   std::vector<plan_step> plan_from(const history_snapshot& snap, const plan_request& request) const {
     auto steps = make_plan(set.migrations, snap.for_planner(), request);
+    check_server_version(steps);
     detail::parse_plan(steps);  // files are parsed on first use: a malformed one stops the plan here
     return steps;
   }

@@ -69,6 +69,16 @@ std::string standby_refusal() {
          "postgresql://db1,db2/app?target_session_attrs=read-write) so that libpq picks the primary.";
 }
 
+std::string server_too_old_refusal(const module_spec& module, const std::string& server_version,
+                                   const std::vector<std::string>& pending) {
+  std::string list;
+  for (const auto& p : pending) list += (list.empty() ? "" : ", ") + p;
+  return "module " + module.name + " needs PostgreSQL " + std::to_string(module.requires_postgres) +
+         " or newer (requires_postgres in modules.yaml), and the server runs PostgreSQL " + server_version +
+         ": refusing to apply " + list + "; nothing was changed. Upgrade the server, or leave the module out of the "
+         "set for this database.";
+}
+
 std::string interrupted_report(const std::vector<std::string>& applied, const std::string& in_flight,
                                const std::vector<std::string>& not_applied) {
   auto list = [](const std::vector<std::string>& items) {

@@ -27,7 +27,9 @@ std::optional<lint_severity> parse_lint_severity(std::string_view text) {
 const std::vector<lint_rule>& lint_rules() {
   using s = lint_severity;
   static const std::vector<lint_rule> rules{
-      {"syntax-error", s::error, "PostgreSQL 15's parser rejects the statement",
+      {"syntax-error", s::error,
+       "the statement does not parse: PostgreSQL 15's grammar rejects it, and so does the target server's when lint "
+       "has a --dsn",
        "fix the SQL; the position is where the parser stopped"},
       {"unqualified-name", s::error, "a table, view, sequence, function or type name without its schema",
        "qualify it with the module's schema: migrations run without a search_path, so it would land in public"},
@@ -258,7 +260,20 @@ class linter {
     const std::set<std::string> above = suppressions_above(lines, s.line);
     if (parsed.error) {
       ++report_.statements;
-      add(m, where, "syntax-error", static_cast<std::size_t>(parsed.error->offset), parsed.error->message, above);
+      server_syntax_verdict verdict;
+      if (options_.server_syntax) verdict = options_.server_syntax(s.sql);
+      if (!verdict.asked) {
+        add(m, where, "syntax-error", static_cast<std::size_t>(parsed.error->offset),
+            parsed.error->message + " (" + lint_grammar() + "'s grammar; with a --dsn, lint asks the server's)", above);
+        return;
+      }
+      report_.server = verdict.server;
+      if (verdict.parsed) {
+        ++report_.server_parsed;
+        return;
+      }
+      add(m, where, "syntax-error", verdict.offset, verdict.message + " (the " + verdict.server + " server's grammar)",
+          above);
       return;
     }
     const auto& stmts = parsed.tree.value("stmts", nlohmann::json::array());

@@ -1,8 +1,12 @@
 #include "lint/sql_parse.h"
 
+#include "migrator/lint.h"
+
 #include <pg_query.h>
 
 namespace migrator {
+
+std::string lint_grammar() { return std::string("PostgreSQL ") + PG_VERSION; }
 
 parsed_sql parse_sql(std::string_view text) {
   const std::string terminated(text);  // libpg_query reads a C string

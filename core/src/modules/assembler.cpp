@@ -6,6 +6,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "migrator/baseline.h"
+#include "migrator/postgres_versions.h"
 
 #include <algorithm>
 #include <map>
@@ -58,6 +59,14 @@ std::string identifier_problem(const std::string& name) {
 int line_of(const YAML::Mark& mark) { return mark.line >= 0 ? mark.line + 1 : 0; }
 
 std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+
+// "18" -> 18; 0 for anything that is not a supported major version.
+int postgres_major_value(const std::string& text) {
+  if (text.empty() || text.size() > 2 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return 0;
+  const int major = std::stoi(text);
+  return major >= oldest_supported_postgres_major ? major : 0;
+}
 
 struct listed_module {
   module_spec spec;
@@ -158,9 +167,9 @@ class manifest_reader {
         report(key_line, "duplicate key " + in_quotes(key) + " in module entry " + std::to_string(position));
         continue;
       }
-      if (key != "name" && key != "schema" && key != "description") {
+      if (key != "name" && key != "schema" && key != "description" && key != "requires_postgres") {
         report(key_line, "unknown key " + in_quotes(key) + " in module entry " + std::to_string(position) +
-                             " (known keys: name, schema, description)");
+                             " (known keys: name, schema, description, requires_postgres)");
         continue;
       }
       if (!kv.second.IsScalar()) {
@@ -182,6 +191,11 @@ class manifest_reader {
           report(key_line, "schema " + in_quotes(value) + " " + why);
         else if (value.compare(0, 3, "pg_") == 0)
           report(key_line, "schema " + in_quotes(value) + " starts with 'pg_', which PostgreSQL reserves");
+      } else if (key == "requires_postgres") {
+        m.spec.requires_postgres = postgres_major_value(value);
+        if (m.spec.requires_postgres == 0)
+          report(key_line, "requires_postgres " + in_quotes(value) + " must be a PostgreSQL major version from " +
+                               std::to_string(oldest_supported_postgres_major) + " on, like 18");
       } else {
         m.spec.description = value;
       }

@@ -77,6 +77,8 @@ void pg_session::cancel() noexcept {
 
 std::int64_t pg_session::process_id_at_connect() const noexcept { return conn_ ? PQbackendPID(conn_) : 0; }
 
+int pg_session::server_version() const noexcept { return conn_ ? PQserverVersion(conn_) : 0; }
+
 namespace {
 
 query_result take(pg_conn* conn, PGresult* raw) {

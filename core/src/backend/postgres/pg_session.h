@@ -28,6 +28,7 @@ class pg_session : public session {
   std::string quote_name(const std::string& identifier) override;
   void cancel() noexcept override;
   std::int64_t process_id_at_connect() const noexcept override;
+  int server_version() const noexcept override;
 
  private:
   pg_conn* conn_ = nullptr;

@@ -1,5 +1,7 @@
 #include "backend/postgres/postgres_backend.h"
 
+#include "support/postgres_version.h"
+
 #include "migrator/error.h"
 #include "migrator/log.h"
 #include "migrator/postgres.h"
@@ -46,8 +48,16 @@ std::unique_ptr<session> connect_for_migration(const std::string& dsn, const std
 }
 
 backend open_postgres(std::unique_ptr<session> db, const std::string& dsn, const backend_options& options) {
+  // Known since connect: the refusal costs no round trip.
+  const int version = db->server_version();
+  if (auto reason = unsupported_server_reason(version)) throw error(error_code::refused, *reason);
+  if (postgres_major(version) > newest_tested_postgres_major)
+    log(log_level::warn, "the server runs PostgreSQL " + postgres_version_text(version) + ", newer than " +
+                             std::to_string(newest_tested_postgres_major) +
+                             ", the newest version this tool was tested on (docs/postgres-versions.md)");
   backend b;
   b.kind = backend_kind::postgres;
+  b.capabilities.server_version = version;
   try {
     // One round trip tells both: a standby refuses writes, and a pooler gave
     // libpq a process id of its own (a server process's is pg_backend_pid()).
