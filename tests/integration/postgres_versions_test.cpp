@@ -15,6 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "migrator/postgres.h"
+#include "migrator/schema_dump.h"
 #include "test_support.h"
 
 using namespace testing_support;

@@ -43,26 +43,29 @@ TEST(squash_database, example_module_gets_a_baseline_with_equal_fingerprints) {
   temp_dir modules;
   copy_example_modules(modules);
   const fs::path dir = modules.path() / "identity" / "migrations";
-  auto r = squash(modules, {"identity", "--through", "2002"});
+  auto r = squash(modules, {"identity", "--through", "2003"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("parity: the catalogs built from the history and from the baseline have equal "
                                "fingerprints"));
-  const std::string baseline = read_file(dir / "02003_baseline.sql");
-  EXPECT_THAT(baseline, HasSubstr("\n-- +migrator baseline replaces 2001-2002\n"));
+  const std::string baseline = read_file(dir / "02004_baseline.sql");
+  EXPECT_THAT(baseline, HasSubstr("\n-- +migrator baseline replaces 2001-2003\n"));
   EXPECT_THAT(baseline, HasSubstr("CREATE TABLE identity.users ("));
   EXPECT_THAT(baseline, HasSubstr("last_seen_at timestamp with time zone"));  // 02002's column
+  EXPECT_THAT(baseline, HasSubstr("DEFAULT db.new_id()"));                      // 02003's default
   EXPECT_THAT(baseline, HasSubstr("DROP SCHEMA identity CASCADE;"));
   // The old files stay for the author, who is told which to delete.
   EXPECT_TRUE(fs::exists(dir / "02001_identity_init.sql"));
-  EXPECT_THAT(r.out, HasSubstr("wrote " + (dir / "02003_baseline.sql").string()));
+  EXPECT_THAT(r.out, HasSubstr("wrote " + (dir / "02004_baseline.sql").string()));
   EXPECT_THAT(r.out, HasSubstr("git rm " + (dir / "02001_identity_init.sql").string()));
   EXPECT_THAT(r.out, HasSubstr("git rm " + (dir / "02002_users_last_seen.sql").string()));
+  EXPECT_THAT(r.out, HasSubstr("git rm " + (dir / "02003_identity_time_ordered_keys.sql").string()));
   EXPECT_EQ(scratch_databases_left(), "0");
   auto before_delete = run_app({"migrate", "validate", "--modules-dir", modules.path().string()});
   EXPECT_EQ(before_delete.code, 1);
   EXPECT_THAT(before_delete.err + before_delete.out, HasSubstr("02001_identity_init.sql: is replaced by baseline"));
   fs::remove(dir / "02001_identity_init.sql");
   fs::remove(dir / "02002_users_last_seen.sql");
+  fs::remove(dir / "02003_identity_time_ordered_keys.sql");
   auto valid = run_app({"migrate", "validate", "--modules-dir", modules.path().string()});
   ASSERT_EQ(valid.code, 0) << valid.err << valid.out;
 
@@ -81,7 +84,7 @@ TEST(squash_database, example_module_gets_a_baseline_with_equal_fingerprints) {
   // The database with the history adopts the baseline without running it.
   auto adopt = migrate_in(from_history.dsn(), modules.path(), {"up"});
   ASSERT_EQ(adopt.code, 0) << adopt.err;
-  EXPECT_THAT(adopt.err, HasSubstr("recorded baseline identity 2003 baseline as applied without running it"));
+  EXPECT_THAT(adopt.err, HasSubstr("recorded baseline identity 2004 baseline as applied without running it"));
   EXPECT_EQ(migrate_in(from_history.dsn(), modules.path(), {"status", "--exit-code"}).code, 0);
 }
 
