@@ -5,6 +5,12 @@
 
 CREATE SCHEMA db;
 
+-- Name: new_id(); Type: FUNCTION; Schema: db
+
+CREATE FUNCTION db.new_id() RETURNS uuid
+    LANGUAGE sql PARALLEL SAFE
+    RETURN (encode(set_bit(set_bit(OVERLAY(uuid_send(gen_random_uuid()) PLACING SUBSTRING(int8send(((EXTRACT(epoch FROM clock_timestamp()) * (1000)::numeric))::bigint) FROM 3) FROM 1 FOR 6), (52)::bigint, 1), (53)::bigint, 1), 'hex'::text))::uuid;
+
 -- Name: set_updated_at(); Type: FUNCTION; Schema: db
 
 CREATE FUNCTION db.set_updated_at() RETURNS trigger

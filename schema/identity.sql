@@ -8,7 +8,7 @@ CREATE SCHEMA identity;
 -- Name: persons; Type: TABLE; Schema: identity
 
 CREATE TABLE identity.persons (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    id uuid DEFAULT db.new_id() NOT NULL,
     display_name text NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -18,7 +18,7 @@ CREATE TABLE identity.persons (
 -- Name: users; Type: TABLE; Schema: identity
 
 CREATE TABLE identity.users (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    id uuid DEFAULT db.new_id() NOT NULL,
     person_id uuid NOT NULL,
     email text NOT NULL,
     disabled_at timestamp with time zone,

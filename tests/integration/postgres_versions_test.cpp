@@ -87,6 +87,25 @@ TEST(postgres_versions, a_module_requiring_18_applies_verifies_and_lints_on_18_a
   }
 }
 
+TEST(postgres_versions, the_example_keys_are_uuid_version_7_on_every_server) {
+  test_database db;
+  ASSERT_EQ(run_app({"migrate", "up", "--dsn", db.dsn()}).code, 0);
+  // Native uuidv7() on 18, the same layout built by hand before: version nibble 7,
+  // variant 10, and the first 48 bits the time in milliseconds.
+  db.exec("INSERT INTO identity.persons (display_name) VALUES ('first')");
+  db.exec("SELECT pg_sleep(0.01)");
+  db.exec("INSERT INTO identity.persons (display_name) VALUES ('second')");
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM identity.persons WHERE substr(id::text, 15, 1) = '7' AND substr(id::text, "
+                      "20, 1) IN ('8', '9', 'a', 'b')"),
+            "2");
+  EXPECT_EQ(db.scalar("SELECT abs(extract(epoch FROM now()) * 1000 - ('x' || substr(replace(id::text, '-', ''), 1, 12))"
+                      "::bit(48)::bigint) < 60000 FROM identity.persons WHERE display_name = 'first'"),
+            "t");
+  EXPECT_EQ(db.scalar("SELECT (SELECT id FROM identity.persons WHERE display_name = 'first') < "
+                      "(SELECT id FROM identity.persons WHERE display_name = 'second')"),
+            "t");  // time-ordered
+}
+
 TEST(postgres_versions, the_servers_grammar_is_asked_without_running_anything) {
   test_database db;
   auto s = migrator::connect_postgres(db.dsn());
