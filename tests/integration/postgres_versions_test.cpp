@@ -23,21 +23,9 @@ using ::testing::HasSubstr;
 
 namespace {
 
-int server_major(const test_database& db) {
-  return std::stoi(db.scalar("SELECT current_setting('server_version_num')")) / 10000;
-}
+int server_major(const test_database& db) { return testing_support::server_major(db.dsn()); }
 
-// The major version of the pg_dump that `app migrate dump` runs by default (PATH's).
-int path_pg_dump_major() {
-  FILE* pipe = popen("pg_dump --version 2>&1", "r");
-  if (!pipe) throw std::runtime_error("cannot run pg_dump --version");
-  char buffer[256] = {};
-  const bool read = fgets(buffer, sizeof buffer, pipe) != nullptr;
-  pclose(pipe);
-  const auto version = read ? migrator::parse_pg_dump_version(buffer) : std::nullopt;
-  if (!version) throw std::runtime_error(std::string("pg_dump --version printed: ") + buffer);
-  return *version / 10000;
-}
+int path_pg_dump_major() { return pg_dump_major(); }
 
 // A module of PostgreSQL 18 syntax: parsed by no grammar before 18's.
 void write_events_module(const temp_dir& dir) {

@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "test_support.h"
 
+#include <gtest/gtest.h>
+
 extern char** environ;
 
 namespace testing_support {
@@ -112,6 +114,17 @@ run_result app_process::wait() {
     result_.err = read_file(io_.path() / "err");
   }
   return result_;
+}
+
+bool pg_dump_refused_instead(const std::string& dsn, const std::vector<std::string>& args) {
+  const int server = server_major(dsn);
+  if (server <= pg_dump_major()) return false;
+  auto r = run_app(args);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("is pg_dump " + std::to_string(pg_dump_major()) + "."), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the server runs PostgreSQL " + std::to_string(server) + "."), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Nothing was done"), std::string::npos) << r.err;
+  return true;
 }
 
 }  // namespace testing_support

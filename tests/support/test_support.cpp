@@ -7,6 +7,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <pqxx/pqxx>
+
+
+#include "migrator/schema_dump.h"
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -169,5 +172,21 @@ void scratch_cluster::start() {
 }
 
 void scratch_cluster::stop() { run_pg_script("stop", dir_.path() / "pg"); }
+
+int pg_dump_major() {
+  FILE* pipe = popen("pg_dump --version 2>&1", "r");
+  if (!pipe) throw std::runtime_error("cannot run pg_dump --version");
+  char buffer[256] = {};
+  const bool read = fgets(buffer, sizeof buffer, pipe) != nullptr;
+  pclose(pipe);
+  const auto version = read ? migrator::parse_pg_dump_version(buffer) : std::nullopt;
+  if (!version) throw std::runtime_error(std::string("pg_dump --version printed: ") + buffer);
+  return *version / 10000;
+}
+
+int server_major(const std::string& dsn) {
+  pqxx::connection c(dsn);
+  return c.server_version() / 10000;
+}
 
 }  // namespace testing_support

@@ -74,6 +74,16 @@ run_result run_app_process(const std::vector<std::string>& args,
 // Reads a whole file.
 std::string read_file(const std::filesystem::path& path);
 
+// The major version of PATH's pg_dump (what `app migrate dump` runs by default).
+int pg_dump_major();
+// The major version of the server at `dsn`.
+int server_major(const std::string& dsn);
+// pg_dump reads servers of its own major version or older only. On a newer
+// server (scripts/test --pg 18, with Debian's pg_dump 15) a test of dump or
+// squash asserts instead that `app ARGS...` refuses before any work, naming both
+// versions (exit 2), and returns true; false where pg_dump can read the server.
+bool pg_dump_refused_instead(const std::string& dsn, const std::vector<std::string>& args);
+
 }  // namespace testing_support
 
 namespace testing_support {
