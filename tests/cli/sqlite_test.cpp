@@ -115,7 +115,7 @@ TEST(SqliteBackend, ExampleModulesUpDownUpOnAFile) {
     EXPECT_EQ(db->exec("SELECT count(*) FROM goose_db_version_meta").text(0, 0), "0");
   }
 
-  r = migrate(dsn, example_modules, {"up-to", "2002"});
+  r = migrate(dsn, example_modules, {"up-to", "2003"});
   ASSERT_EQ(r.code, 0) << r.err;
   r = migrate(dsn, example_modules, {"up-by-one", "--dry-run"});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -190,11 +190,11 @@ TEST(SqliteBackend, ExampleModulesUpDownUpInMemory) {
   migrator::session& db = *seams.db;
   migrator::engine engine(std::move(seams), assembled.set, options);
 
-  EXPECT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 12u);
+  EXPECT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 14u);
   EXPECT_EQ(tables_in(db, "organization"),
             (std::vector<std::string>{"members", "organizations", "roles", "workspaces"}));
   EXPECT_TRUE(engine.status().current());
-  EXPECT_EQ(engine.run({migrator::command_kind::reset, 0}).steps.size(), 12u);
+  EXPECT_EQ(engine.run({migrator::command_kind::reset, 0}).steps.size(), 14u);
   for (const auto& s : example_schemas) EXPECT_TRUE(tables_in(db, s).empty()) << s;
   EXPECT_EQ(engine.status().current_version, 0);
   EXPECT_EQ(engine.run({migrator::command_kind::up, 0}).current_version, 7002);
