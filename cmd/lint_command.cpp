@@ -124,9 +124,10 @@ int lint_and_print(command_context& ctx, const module_sources& sources, bool jso
   for (const auto& [rule, level] : ctx.settings.lint) options.severity[rule] = level;
   options.pending = pending;
   options.session_lock_timeout = ctx.settings.db_lock_timeout.has_value();
-  // With a PostgreSQL DSN given (flag, environment or file), the target server's
-  // grammar decides what lint's own (libpg_query's) rejects.
-  if (!ctx.settings.dsn_source.empty() && migrator::backend_of(ctx.settings.dsn) == migrator::backend_kind::postgres)
+  // With a PostgreSQL DSN given (flag, environment, file or the local database;
+  // not libpq's bare defaults), the target server's grammar decides what lint's
+  // own (libpg_query's) rejects.
+  if (!ctx.settings.dsn.empty() && migrator::backend_of(ctx.settings.dsn) == migrator::backend_kind::postgres)
     options.server_syntax = [grammar = std::make_shared<server_grammar>(ctx.settings.dsn)](const std::string& sql) {
       return (*grammar)(sql);
     };

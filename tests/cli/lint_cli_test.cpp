@@ -50,6 +50,28 @@ TEST(lint_cli, json_output) {
   EXPECT_EQ(j["findings"][0]["line"], 2);
 }
 
+TEST(lint_cli, without_a_dsn_lint_names_the_grammar_it_parsed_with) {
+  temp_dir dir;
+  write_module_set(dir, {{"shop",
+                          {{"01001_init.sql",
+                            migration_text("CREATE SCHEMA shop;\nCREATE TABLE shop.items (amount int, doubled int "
+                                           "GENERATED ALWAYS AS (amount * 2) VIRTUAL);",
+                                           "DROP TABLE shop.items;\nDROP SCHEMA shop;")}}}});
+  scoped_env no_migrate_dsn("MIGRATE_DSN", nullptr), no_database_url("DATABASE_URL", nullptr);
+  auto r = run_app({"migrate", "lint", "--modules-dir", dir.path().string()});
+  EXPECT_EQ(r.code, 1);
+  // PostgreSQL 18 syntax: lint's grammar (libpg_query, PostgreSQL 15) rejects it and says whose verdict that is.
+  EXPECT_THAT(r.out, HasSubstr("01001_init.sql:3:83: error[syntax-error]: syntax error at or near \"VIRTUAL\" "
+                               "(PostgreSQL 15.1's grammar; with a --dsn, lint asks the server's)"));
+  EXPECT_THAT(r.err, ::testing::Not(HasSubstr("cannot ask the server")));  // no DSN: no server was asked
+  EXPECT_THAT(r.err, HasSubstr("(4 statements); PostgreSQL 15.1's grammar\n"));
+  auto json = run_app({"migrate", "lint", "--json", "--modules-dir", dir.path().string()});
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["grammar"], "PostgreSQL 15.1");
+  EXPECT_TRUE(j["server"].is_null());
+  EXPECT_EQ(j["server_parsed"], 0);
+}
+
 TEST(lint_cli, the_config_file_sets_a_rule_to_warn_or_off) {
   lint_tree t;
   t.dir.write("warn.yaml", "lint:\n  index-not-concurrent: warn\n");
