@@ -42,6 +42,7 @@ extern const command reset_command;
 extern const command status_command;
 extern const command version_command;
 extern const command repair_command;
+extern const command builds_command;
 
 namespace {
 
@@ -49,7 +50,7 @@ const std::vector<const command*>& migrate_commands() {
   static const std::vector<const command*> table = [] {
     std::vector<const command*> t = {&up_command,    &up_by_one_command, &up_to_command,   &down_command,
                                      &down_to_command, &redo_command,    &reset_command,   &status_command,
-                                     &version_command, &repair_command};
+                                     &version_command, &repair_command, &builds_command};
     t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &schemas_command});
     t.insert(t.end(), {&stamp_command, &squash_command});
     t.insert(t.end(), {&lint_command, &verify_command, &dump_command, &equivalence_command});

@@ -33,6 +33,7 @@ migrator::engine_options engine_options_from(const app::settings& s, const std::
   o.postgres.statement_timeout = s.statement_timeout;
   o.postgres.server_lock_timeout = s.db_lock_timeout;
   o.allow_drift = s.allow_drift;
+  o.wait_for_builds = s.wait_for_builds;
   return o;
 }
 
@@ -43,6 +44,7 @@ migrator::startup_options startup_options_from(const app::settings& s) {
   o.wait_timeout = s.wait_timeout;
   o.migrate = s.migrate_on_start;
   o.on_unknown = s.on_unknown;
+  o.build_lease = s.build_lease;
   return o;
 }
 

@@ -16,6 +16,8 @@ enum exit_code : int {
   exit_read_only = 7,     // a writing command on a read-only standby (nothing was changed)
   exit_interrupted = 8,   // SIGTERM/SIGINT stopped the run (what was applied and what was not is logged)
   exit_partial = 9,       // fleet: some targets failed or were not started (the table and --json say which)
+  exit_deferred = 10,     // only contract migrations waiting for older builds are pending (status --exit-code,
+                          // up --wait-for-builds that ran out of time)
 };
 
 exit_code exit_code_for(migrator::error_code code);

@@ -22,9 +22,11 @@ namespace {
 using migrator::command_kind;
 using migrator::direction;
 
-void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& plan, const char* command) {
+void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& plan, const char* command,
+                   const std::vector<migrator::deferred_migration>& deferred) {
   out << "-- dry run of '" << command << "': " << plan.size() << " step(s); nothing was changed\n";
   if (plan.empty()) out << "-- nothing to do\n";
+  for (const auto& d : deferred) out << "-- deferred: " << d.describe() << "\n";
   for (const auto& step : plan) {
     const auto& m = *step.file;
     const bool up = step.dir == direction::up;
@@ -86,7 +88,9 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
     log_event(spdlog::level::warn, "allow_drift", {},
               "--allow-drift: applying even if applied migrations were modified or are dirty");
   if (dry_run(ctx)) {
-    print_dry_run(ctx.out, engine.plan(request), command_name);
+    std::vector<migrator::deferred_migration> deferred;
+    const auto plan = engine.plan(request, nullptr, &deferred);
+    print_dry_run(ctx.out, plan, command_name, deferred);
     return exit_ok;
   }
   logging_observer observer;
@@ -120,6 +124,15 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
                 "{} {} migration(s) in {}; the database is at version {}",
                 report.steps.front().dir == direction::up ? "applied" : "rolled back", report.steps.size(),
                 migrator::elapsed_text(elapsed), report.current_version);
+    // A post-deploy job asked to wait for the old builds: still waiting is its failure.
+    if (!report.deferred.empty() && settings.wait_for_builds.count() > 0) {
+      log_event(spdlog::level::err, "builds_wait_timeout",
+                {{"command", command_name}, {"deferred", static_cast<std::int64_t>(report.deferred.size())}},
+                "{} migration(s) still deferred after waiting {} for older builds to stop (app migrate builds "
+                "lists them)",
+                report.deferred.size(), migrator::elapsed_text(settings.wait_for_builds));
+      return exit_deferred;
+    }
     return exit_ok;
   } catch (const migrator::run_error& e) {
     if (!e.done().steps.empty())

@@ -215,6 +215,16 @@ std::vector<setting_spec> make_table() {
        "with one warning naming them; refuse = do not start (exit 6)",
        [](const settings& s) { return std::string(spelling_of(s.on_unknown, unknown_versions_spellings)); },
        [](settings& s, const raw_value& v) { s.on_unknown = enum_value(v, unknown_versions_spellings); }},
+      {"migrations.wait_for_builds", "wait-for-builds", "DURATION", "", "APP_WAIT_FOR_BUILDS",
+       "up: when a contract migration waits for older builds that still run (docs/rolling-deploys.md), wait up "
+       "to this long for them to stop, then apply it; 0 = defer it at once (for a post-deploy job: e.g. 30m)",
+       [](const settings& s) { return format_duration(s.wait_for_builds); },
+       [](settings& s, const raw_value& v) { s.wait_for_builds = duration_value(v); }},
+      {"startup.build_lease", "build-lease", "DURATION", "", "APP_BUILD_LEASE",
+       "at application start, how long this build's entry in the build registry outlives its last heartbeat: "
+       "contract migrations wait this long for a build that was killed; renewed every third of it; 1s to 1h",
+       [](const settings& s) { return format_duration(s.build_lease); },
+       [](settings& s, const raw_value& v) { s.build_lease = lease_value(v); }},
       {"startup.wait_timeout", "wait-timeout", "DURATION", "", "APP_WAIT_TIMEOUT",
        "at application start, how long to wait for the database to accept connections",
        [](const settings& s) { return format_duration(s.wait_timeout); },

@@ -96,6 +96,10 @@ struct settings {
   std::optional<std::chrono::milliseconds> statement_timeout;
   // PostgreSQL lock_timeout of migration sessions. Default: none (the server's).
   std::optional<std::chrono::milliseconds> db_lock_timeout;
+  // up: how long to wait for older builds before applying a contract migration. Default: 0 (defer).
+  std::chrono::milliseconds wait_for_builds = migrator::engine_options{}.wait_for_builds;
+  // At application start: the build registry entry's lease.
+  std::chrono::milliseconds build_lease = migrator::startup_options{}.build_lease;
   // At application start: how long to wait for the database to accept connections.
   std::chrono::milliseconds wait_timeout = migrator::startup_options{}.wait_timeout;
   // Whether the application migrates when it starts.

@@ -15,7 +15,8 @@ extern const command status_command{
     [](po::options_description& o, po::positional_options_description&) {
       o.add_options()("json", po::bool_switch(), "print one JSON object")(
           "exit-code", po::bool_switch(),
-          "exit 0 only when nothing is pending, modified, dirty or unknown (6 otherwise)");
+          "exit 0 only when nothing is pending, modified, dirty or unknown; 10 when the only pending migrations "
+          "are contract migrations deferred for older builds; 6 otherwise");
       add_fleet_options(o, false);
     },
     [](command_context& c) {
@@ -32,7 +33,8 @@ extern const command status_command{
       else
         print_status_table(c.out, report);
       if (c.vm["exit-code"].as<bool>() && !(report.current() && report.namespace_conflicts.empty()))
-        return static_cast<int>(exit_not_current);
+        return static_cast<int>(report.only_deferred_pending() && report.namespace_conflicts.empty() ? exit_deferred
+                                                                                                     : exit_not_current);
       return static_cast<int>(exit_ok);
     }};
 

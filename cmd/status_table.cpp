@@ -17,6 +17,27 @@ void append_padded(std::string& line, std::string_view text, std::size_t width) 
   if (text.size() < width) line.append(width - text.size(), ' ');
 }
 
+const migrator::deferred_migration* deferred_of(const migrator::status_report& r, std::int64_t version) {
+  for (const auto& d : r.deferred)
+    if (d.version == version) return &d;
+  return nullptr;
+}
+
+std::string waiting_list(const migrator::deferred_migration& d) {
+  std::string text;
+  for (const auto& b : d.waiting_for) text += (text.empty() ? "" : ", ") + b.describe();
+  return text;
+}
+
+// "  (contract: deferred, waits for ...)" for a pending migration `up` would not apply yet.
+std::string deferral_note(const migrator::status_report& r, const migrator::migration_status& m) {
+  const auto* d = deferred_of(r, m.version);
+  if (!d) return m.contract ? "  (contract)" : "";
+  if (d->behind_contract != 0)
+    return "  (deferred: after contract " + std::to_string(d->behind_contract) + " of its module)";
+  return "  (contract, deferred: waits for " + waiting_list(*d) + ")";
+}
+
 }  // namespace
 
 void print_status_table(std::ostream& out, const migrator::status_report& r) {
@@ -44,6 +65,7 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
       table += std::string(m.kind == migrator::migration_kind::code ? "  (stopped after step " : "  (stopped after statement ") +
                std::to_string(m.statements_done.value_or(0)) + " of " +
                std::to_string(m.statements_total.value_or(0)) + ")";
+    if (m.state == migrator::migration_state::pending) table += deferral_note(r, m);
     if (m.baseline) {
       switch (m.baseline->kind) {
         case migrator::baseline_history::fresh: table += "  (baseline: up runs it)"; break;
@@ -72,12 +94,26 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
   }
   if (first) out << "no migrations";
   out << '\n';
+  if (!r.deferred.empty())
+    out << r.deferred.size()
+        << " pending migration(s) deferred: contract migrations wait for older builds that still run "
+           "('app migrate builds' lists them; 'app migrate up --wait-for-builds 30m' applies them once they stop)\n";
   if (r.without_checksum)
     out << r.without_checksum
         << " applied migration(s) have no checksum (adopted from goose); record them with 'app migrate repair "
            "--checksums'\n";
   for (const auto& c : r.namespace_conflicts) out << "namespace conflict: " << c << '\n';
   for (const auto& refusal : r.baseline_refusals) out << "refused: " << refusal << '\n';
+}
+
+nlohmann::json build_json(const migrator::live_build& b) {
+  nlohmann::json known = nlohmann::json::object();
+  for (const auto& [module, version] : b.known) known[module] = version;
+  return {{"instance", b.instance},     {"build_id", b.build_id},
+          {"host", b.host},             {"pid", b.pid},
+          {"application_name", b.application_name},
+          {"started_at", b.started_at}, {"lease_expires_at", b.lease_expires_at},
+          {"known_versions", known}};
 }
 
 nlohmann::json status_json(const migrator::status_report& r) {
@@ -97,6 +133,13 @@ nlohmann::json status_json(const migrator::status_report& r) {
                        {"applied_at", m.applied_at ? nlohmann::json(*m.applied_at) : nlohmann::json(nullptr)},
                        {"path", m.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.path)},
                        {"checksum_recorded", m.has_checksum}};
+    if (m.contract) row["contract"] = true;
+    if (const auto* d = deferred_of(r, m.version)) {
+      nlohmann::json waiting = nlohmann::json::array();
+      for (const auto& b : d->waiting_for) waiting.push_back(build_json(b));
+      row["deferred"] = {{"behind_contract", d->behind_contract == 0 ? nlohmann::json(nullptr) : nlohmann::json(d->behind_contract)},
+                         {"waiting_for", waiting}};
+    }
     if (m.state == migrator::migration_state::dirty)
       row["statements_done"] = m.statements_done.value_or(0), row["statements_total"] = m.statements_total.value_or(0);
     if (m.baseline)
@@ -119,6 +162,8 @@ nlohmann::json status_json(const migrator::status_report& r) {
   j["without_checksum"] = r.without_checksum;
   j["namespace_conflicts"] = r.namespace_conflicts;
   j["baseline_refusals"] = r.baseline_refusals;
+  j["deferred"] = r.deferred.size();
+  j["only_deferred_pending"] = r.only_deferred_pending() && r.namespace_conflicts.empty();
   return j;
 }
 

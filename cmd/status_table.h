@@ -15,4 +15,7 @@ void print_status_table(std::ostream& out, const migrator::status_report& report
 // The same as one JSON object (documented in docs/cli.md).
 nlohmann::json status_json(const migrator::status_report& report);
 
+// One live build of the registry (app migrate builds --json, status's deferred rows).
+nlohmann::json build_json(const migrator::live_build& build);
+
 }  // namespace app

@@ -26,6 +26,10 @@ namespace migrator {
 struct engine_options : backend_options {
   // Apply even when applied migrations are modified or dirty (logged as a warning). Default: false.
   bool allow_drift = false;
+  // `up` with contract migrations that live builds do not know: wait up to this
+  // long for those builds to stop (polling the registry, before taking the
+  // lock), then apply. 0: defer them at once. Default: 0.
+  std::chrono::milliseconds wait_for_builds{0};
 };
 
 struct step_result {
@@ -51,6 +55,9 @@ struct run_report {
   bool waited_for_lock = false;
   std::int64_t current_version = 0;  // the highest applied version after these steps
   std::int64_t starting_version = 0; // the highest applied version before them (read under the lock when it ran)
+  // up, up-by-one, up-to: pending migrations left for later because a live
+  // build does not know a contract migration (builds.h); logged, one line each contract.
+  std::vector<deferred_migration> deferred;
 };
 
 // A run that stopped at a failing migration: what did get done stays done.
@@ -95,7 +102,10 @@ class engine {
   // Plans without writing anything: no history table is created, no lock taken.
   // `current_version`, when given, receives the database's version from the same
   // history read (a fleet's --dry-run reports it without a second read).
-  std::vector<plan_step> plan(const plan_request& request, std::int64_t* current_version = nullptr);
+  // `deferred`, when given, receives what `up` would defer (contract migrations
+  // that live builds do not know); the plan then leaves them out.
+  std::vector<plan_step> plan(const plan_request& request, std::int64_t* current_version = nullptr,
+                              std::vector<deferred_migration>* deferred = nullptr);
 
   // stamp V (plan_request{command_kind::stamp, V}) records every pending version
   // up to V as applied without running it; it is refused (error_code::refused)
@@ -116,6 +126,7 @@ class engine {
   // error_code::interrupted, saying what was applied and what was not.
   void interrupt() noexcept;
 
+  // With status_report::deferred filled from the build registry.
   status_report status();
 
   // Records the current checksum (and module) of every applied migration that has none.

@@ -11,16 +11,17 @@
 #include <string>
 #include <vector>
 
+#include "migrator/builds.h"
 #include "migrator/migration.h"
 #include "migrator/planner.h"
 
 namespace migrator {
 
 // The tables the tool keeps beside a module set's own, for history table `table`:
-// goose's table, its "<table>_meta" side table and the "<table>_progress" table
-// of resumable code migrations. Catalog comparisons (verify, squash) leave them out.
+// goose's table, its "<table>_meta" side table, the "<table>_progress" table
+// of resumable code migrations and the "<table>_builds" registry of running builds. Catalog comparisons (verify, squash) leave them out.
 inline std::vector<std::string> bookkeeping_tables(const std::string& table) {
-  return {table, table + "_meta", table + "_progress"};
+  return {table, table + "_meta", table + "_progress", table + "_builds"};
 }
 // Where no-transaction code migrations keep their resumable positions.
 inline std::string progress_table_of(const std::string& table) { return table + "_progress"; }
@@ -71,6 +72,12 @@ class history_store {
   // thousand migrations) are never read. nullopt: not offered, or no history
   // yet; the engine then reads the snapshot.
   virtual std::optional<history_comparison> compare_applied(const std::string& /*expected*/) { return std::nullopt; }
+
+  // Optional capability: the running builds registered beside the history
+  // (builds.h), which contract migrations wait for; empty when none is
+  // registered. nullopt: this backend keeps no registry (SQLite), so contract
+  // migrations run as soon as they are reached.
+  virtual std::optional<std::vector<live_build>> live_builds() { return std::nullopt; }
 
   // Record a transactional migration's step inside the transaction the engine
   // opened on the same session, after its statements ran and before COMMIT:

@@ -27,6 +27,19 @@ struct baseline_marker {
   int line = 0;                        // the annotation's line in the file
 };
 
+// "-- +migrator contract" before "-- +goose Up": the migration removes what
+// older builds of the application still use (a column, a table), so `up`
+// defers it until every live build knows it (docs/rolling-deploys.md).
+struct contract_marker {
+  int line = 0;  // the annotation's line in the file
+};
+
+// What "-- +migrator" annotations say in a file's header.
+struct migrator_header {
+  std::optional<baseline_marker> baseline;
+  std::optional<contract_marker> contract;
+};
+
 struct migration_body {
   bool use_transaction = true;  // false with "-- +goose NO TRANSACTION"
   std::vector<statement> up;
@@ -54,6 +67,8 @@ struct migration {
   // Set for a baseline; read from the file's header when the set is assembled
   // (read_baseline_marker), without parsing the body.
   std::optional<baseline_marker> baseline;
+  // Set for a contract migration; read from the header like `baseline`.
+  std::optional<contract_marker> contract;
 
   // The Up and Down statements. An applied migration whose checksum matches is
   // never run, so a start need not parse it: the file's text is parsed on the

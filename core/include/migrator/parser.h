@@ -51,6 +51,11 @@ migration_body parse_migration(std::string_view text, std::string_view path,
 // malformed or second annotation.
 std::optional<baseline_marker> read_baseline_marker(std::string_view text, std::string_view path);
 
+// Every "-- +migrator" annotation of that header: a baseline marker and a
+// contract marker. Throws parse_error for a malformed or repeated annotation,
+// and for a file that is both (a baseline rebuilds a module; it removes nothing).
+migrator_header read_migrator_header(std::string_view text, std::string_view path);
+
 // Hex SHA-256 of the text with a leading UTF-8 BOM removed and CRLF turned into
 // LF, so a checkout with other line endings is not reported as modified.
 std::string migration_checksum(std::string_view text);

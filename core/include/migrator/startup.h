@@ -15,10 +15,12 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "migrator/assembler.h"
+#include "migrator/builds.h"
 #include "migrator/engine.h"
 #include "migrator/error.h"
 
@@ -42,6 +44,12 @@ struct startup_options {
   std::chrono::milliseconds wait_timeout{std::chrono::seconds(60)};
   // Whether to migrate; false only checks that the schema is current. Default: true.
   bool migrate = true;
+  // Register this build in the build registry (builds.h) before migrating, and
+  // keep it registered while startup_result::registration lives: contract
+  // migrations of newer builds wait for it. Skipped on a standby. Default: true.
+  bool register_build = true;
+  // The registry entry's lease (registration_options::lease). Default: 30 s.
+  std::chrono::milliseconds build_lease{std::chrono::seconds(30)};
   // Default: unknown_versions::warn.
   unknown_versions on_unknown = unknown_versions::warn;
   // Also told of every step and lock wait (besides the log lines). Default: none.
@@ -57,6 +65,13 @@ struct startup_result {
   std::vector<step_result> applied;  // what this process applied, in order (empty: nothing to apply)
   status_report status;             // after migrating; status.current_version is the schema version
   std::vector<migration_status> unknown;  // versions of a newer build, tolerated (on_unknown = warn)
+  // This process's entry in the build registry: keep it alive while the
+  // application serves; destroying it (a clean stop) removes the entry. Null
+  // when register_build is false or the database is a standby.
+  std::unique_ptr<build_registration> registration;
+  // Contract migrations (and what follows them in their module) left pending
+  // for older builds that still run; the schema counts as current without them.
+  std::vector<deferred_migration> deferred;
 };
 
 // Waits for the database, migrates every pending migration under the lock

@@ -9,6 +9,7 @@
 
 #include "migrator/assembler.h"
 #include "migrator/baseline.h"
+#include "migrator/builds.h"
 #include "migrator/history.h"
 
 namespace migrator {
@@ -23,6 +24,7 @@ struct migration_status {
   std::string path;  // empty for unknown versions
   migration_kind kind = migration_kind::sql;  // code: a C++ code migration (its dirty progress counts steps)
   migration_state state = migration_state::pending;
+  bool contract = false;  // a contract migration ("-- +migrator contract")
   std::optional<std::string> applied_at;  // "YYYY-MM-DD HH:MM:SS" (goose's tstamp, UTC)
   bool has_checksum = false;              // false for rows written by goose itself
   std::optional<int> statements_done;     // dirty: how many statements ran before it stopped
@@ -43,7 +45,16 @@ struct status_report {
   // One partial_history_refusal per pending baseline whose history is partial.
   std::vector<std::string> baseline_refusals;
 
+  // Pending migrations `up` would not apply yet: contract migrations that live
+  // builds do not know, and what follows them in their module (builds.h).
+  // Filled by engine::status(), not by compute_status (which reads no registry).
+  std::vector<deferred_migration> deferred;
+
   bool current() const;  // nothing pending, modified, dirty or unknown (replaced is fine)
+  // Not current only because of deferred migrations: every pending one is deferred,
+  // and nothing is modified, dirty or unknown.
+  bool only_deferred_pending() const;
+  bool is_deferred(std::int64_t version) const;
 };
 
 // - applied: in the history and in the set, checksum equal or not recorded;

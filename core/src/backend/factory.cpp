@@ -3,9 +3,12 @@
 #include <future>
 #include <thread>
 
+#include "backend/postgres/build_registry.h"
 #include "backend/postgres/postgres_backend.h"
 #include "backend/sqlite/sqlite_backend.h"
 #include "migrator/backend.h"
+#include "migrator/builds.h"
+#include "migrator/error.h"
 #include "migrator/dsn.h"
 
 namespace migrator {
@@ -20,6 +23,18 @@ std::atomic<int> attempts_running{0};
 backend open_backend(const std::string& dsn, const module_set& set, const backend_options& options) {
   if (backend_of(dsn) == backend_kind::sqlite) return detail::open_sqlite(dsn, set, options);
   return detail::open_postgres(detail::connect_for_migration(dsn, options.application_name), dsn, options);
+}
+
+std::vector<live_build> list_builds(const std::string& dsn, const std::string& table,
+                                    const std::string& application_name) {
+  if (backend_of(dsn) == backend_kind::sqlite)
+    throw error(error_code::usage, "the build registry is PostgreSQL's: a SQLite database has no rolling deploys");
+  auto db = detail::connect_for_migration(dsn, application_name);
+  try {
+    return detail::read_live_builds(*db, table);
+  } catch (const database_error& f) {
+    throw error(error_code::database, std::string("reading the build registry failed: ") + f.what(), f.details());
+  }
 }
 
 void check_backend(const std::string& dsn, const module_set& set, const backend_options& options) {

@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "backend/applied_history.h"
 #include "engine/engine_state.h"
 #include "engine/failure_report.h"
+#include "migrator/elapsed_text.h"
+#include "migrator/log.h"
 #include "support/postgres_version.h"
 
 namespace migrator {
@@ -51,6 +54,58 @@ void engine::impl::check_server_version(const std::vector<plan_step>& steps) con
               detail::server_too_old_refusal(*module, detail::postgres_version_text(server_version), pending));
 }
 
+namespace {
+
+bool applies_migrations(command_kind kind) {
+  return kind == command_kind::up || kind == command_kind::up_by_one || kind == command_kind::up_to;
+}
+
+// One line per deferred contract; the migrations held back behind it are counted in it.
+void log_deferred(const std::vector<deferred_migration>& deferred) {
+  for (const auto& d : deferred) {
+    if (d.behind_contract != 0) continue;
+    std::size_t behind = 0;
+    for (const auto& other : deferred) behind += other.behind_contract == d.version ? 1 : 0;
+    std::string builds;
+    for (const auto& b : d.waiting_for) builds += (builds.empty() ? "" : ", ") + b.describe();
+    log(log_level::info,
+        "deferred contract migration " + d.module + " " + std::to_string(d.version) + " " + d.name +
+            ": waiting for " + std::to_string(d.waiting_for.size()) + " older build(s) to stop: " + builds +
+            (behind ? "; " + std::to_string(behind) + " later migration(s) of " + d.module + " wait with it" : ""),
+        {{"event", "contract_deferred"},
+         {"module", d.module},
+         {"version", d.version},
+         {"name", d.name},
+         {"waiting_for", builds},
+         {"held_back", static_cast<std::int64_t>(behind)}});
+  }
+}
+
+}  // namespace
+
+std::vector<plan_step> engine::impl::without_deferred(std::vector<plan_step> steps, command_kind kind,
+                                                      std::vector<deferred_migration>& deferred) {
+  deferred.clear();
+  if (!applies_migrations(kind)) return steps;
+  const bool any_contract =
+      std::any_of(steps.begin(), steps.end(), [](const plan_step& s) { return s.file->contract.has_value(); });
+  if (!any_contract) return steps;
+  const auto live = history.live_builds();
+  if (!live) return steps;  // no registry on this backend: nothing to wait for
+  auto decided = defer_contracts(std::move(steps), *live);
+  deferred = std::move(decided.deferred);
+  return std::move(decided.run);
+}
+
+void engine::impl::fill_deferred(status_report& status) {
+  std::vector<plan_step> pending;
+  for (const auto& m : status.migrations)
+    if (m.state == migration_state::pending)
+      if (auto it = by_version.find(m.version); it != by_version.end())
+        pending.push_back({direction::up, m.version, it->second});
+  without_deferred(std::move(pending), command_kind::up, status.deferred);
+}
+
 engine::engine(session& db, history_store& history, migration_lock& lock, const module_set& set,
                engine_options options, backend_capabilities capabilities)
     : impl_(std::make_unique<impl>(db, history, lock, set, std::move(options), std::move(capabilities))) {}
@@ -74,14 +129,17 @@ void engine::interrupt() noexcept {
 
 engine::~engine() = default;
 
-std::vector<plan_step> engine::plan(const plan_request& request, std::int64_t* current_version) {
+std::vector<plan_step> engine::plan(const plan_request& request, std::int64_t* current_version,
+                                    std::vector<deferred_migration>* deferred) {
   return translated("planning", [&] {
     auto snap = impl_->history.read();
     const auto status = compute_status(impl_->set, snap);
     if (current_version) *current_version = status.current_version;
     if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
     impl_->check_guards(status);
-    return impl_->plan_from(snap, request);
+    auto steps = impl_->plan_from(snap, request);
+    if (!deferred) return steps;
+    return impl_->without_deferred(std::move(steps), request.kind, *deferred);
   });
 }
 
@@ -121,15 +179,22 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       report.current_version = report.starting_version = highest(applied_versions(snap));
       const bool any_dirty = std::any_of(status.migrations.begin(), status.migrations.end(),
                                          [](const migration_status& m) { return m.state == migration_state::dirty; });
-      return any_dirty || !impl_->plan_from(snap, request).empty();
+      return any_dirty || !impl_->without_deferred(impl_->plan_from(snap, request), request.kind, report.deferred).empty();
     });
+    // A post-deploy job (--wait-for-builds): poll the registry, outside the lock,
+    // until the builds a contract waits for have stopped or the time is up.
+    if (!work && !report.deferred.empty() && impl_->options.wait_for_builds.count() > 0)
+      work = impl_->wait_for_builds(request, report);
   } catch (const error& e) {
     // The read was cancelled by interrupt(): a stop, not a database failure.
     if (impl_->interrupted.load() && e.code() == error_code::database)
       throw error(error_code::interrupted, detail::interrupted_report({}, "", {}), e.details());
     throw;
   }
-  if (!work) return report;
+  if (!work) {
+    log_deferred(report.deferred);
+    return report;
+  }
 
   std::vector<plan_step> plan;
   std::size_t next = 0;  // the step about to run or running
@@ -155,7 +220,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     impl_->check_guards(status);
     auto applied = applied_versions(snap);
     report.current_version = report.starting_version = highest(applied);
-    plan = impl_->plan_from(snap, request);
+    plan = impl_->without_deferred(impl_->plan_from(snap, request), request.kind, report.deferred);
+    log_deferred(report.deferred);
     auto note = [&](const plan_step& step) {
       if (step.dir == direction::up) applied.insert(step.version);
       else {
@@ -191,8 +257,31 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
 }
 
 status_report engine::status() {
-  return translated("reading the migration history",
-                    [&] { return compute_status(impl_->set, impl_->history.read()); });
+  return translated("reading the migration history", [&] {
+    auto status = compute_status(impl_->set, impl_->history.read());
+    impl_->fill_deferred(status);
+    return status;
+  });
+}
+
+bool engine::impl::wait_for_builds(const plan_request& request, run_report& report) {
+  const auto deadline = std::chrono::steady_clock::now() + options.wait_for_builds;
+  log(log_level::info,
+      "waiting up to " + elapsed_text(options.wait_for_builds) + " for older builds to stop before contract migrations",
+      {{"event", "builds_wait"}, {"wait_ms", static_cast<std::int64_t>(options.wait_for_builds.count())}});
+  // Half a second between looks: a lease runs out on the server's clock, so
+  // there is nothing to be woken by; the registry read is one cheap query.
+  constexpr auto poll = std::chrono::milliseconds(500);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (interrupted.load()) throw error(error_code::interrupted, detail::interrupted_report({}, "", {}));
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(poll, deadline - std::chrono::steady_clock::now()));
+    const bool work = translated("reading the migration history", [&] {
+      auto snap = history.read();
+      return !without_deferred(plan_from(snap, request), request.kind, report.deferred).empty();
+    });
+    if (work || report.deferred.empty()) return work;
+  }
+  return false;
 }
 
 }  // namespace migrator

@@ -124,6 +124,16 @@ struct engine::impl {
     return steps;
   }
 
+  // Contract migrations (engine.cpp): for up, up-by-one and up-to, the steps
+  // that may run now; the ones that wait for live builds go to `deferred`.
+  // Reads the registry only when the plan holds a contract migration.
+  std::vector<plan_step> without_deferred(std::vector<plan_step> steps, command_kind kind,
+                                          std::vector<deferred_migration>& deferred);
+  void fill_deferred(status_report& status);
+  // Polls until a deferred contract may run or options.wait_for_builds is up;
+  // true when there is work (report.deferred then says what still waits).
+  bool wait_for_builds(const plan_request& request, run_report& report);
+
   // One step alone (step_executors.cpp).
   step_result execute(const plan_step& step, run_report& done);
   void execute_in_transaction(const migration& m, const std::vector<statement>& statements, direction dir,

@@ -97,8 +97,12 @@ std::variant<std::vector<std::int64_t>, std::string> extract_baseline_annotation
         "annotation must start at the beginning of the line: remove the whitespace before \"--\"");
   std::string_view rest = after_dashes(line);
   rest.remove_prefix(migrator_marker.size());
-  if (next_word(rest) != "baseline" || next_word(rest) != "replaces")
-    return std::string("unknown annotation: ") + baseline_usage;
+  const std::string_view kind = next_word(rest);
+  if (kind == "contract")
+    return std::string("\"-- +migrator contract\" takes nothing after the word: \"") + excerpt(trim_space(rest)) +
+           "\" is extra";
+  if (kind != "baseline" || next_word(rest) != "replaces")
+    return std::string("unknown annotation: ") + baseline_usage + ", or \"-- +migrator contract\"";
   rest = trim_space(rest);
   if (rest.empty()) return std::string("a baseline must list the versions it replaces: ") + baseline_usage;
   std::vector<std::int64_t> versions;
@@ -124,6 +128,13 @@ std::variant<std::vector<std::int64_t>, std::string> extract_baseline_annotation
   if (auto dup = std::adjacent_find(versions.begin(), versions.end()); dup != versions.end())
     return "version " + std::to_string(*dup) + " is listed twice";
   return versions;
+}
+
+bool is_contract_annotation(std::string_view line) noexcept {
+  if (!is_migrator_annotation_line(line)) return false;
+  std::string_view rest = after_dashes(line);
+  rest.remove_prefix(migrator_marker.size());
+  return next_word(rest) == "contract" && trim_space(rest).empty();
 }
 
 }  // namespace migrator::parsing

@@ -31,4 +31,10 @@ bool is_migrator_annotation_line(std::string_view line) noexcept;
 // The list: versions and inclusive ranges "A-B", separated by commas.
 std::variant<std::vector<std::int64_t>, std::string> extract_baseline_annotation(std::string_view line);
 
+// "-- +migrator contract": the migration removes what older builds of the
+// application still use, so it waits until none of them runs (see
+// docs/rolling-deploys.md). True for that line exactly (any spacing, nothing
+// after the word); false for a baseline line.
+bool is_contract_annotation(std::string_view line) noexcept;
+
 }  // namespace migrator::parsing

@@ -325,9 +325,12 @@ std::string migration_checksum(std::string_view text) {
   return r;
 }
 
-std::optional<baseline_marker> read_baseline_marker(std::string_view text, std::string_view path) {
+migrator_header read_migrator_header(std::string_view text, std::string_view path) {
   if (starts_with(text, utf8_bom)) text.remove_prefix(utf8_bom.size());
-  std::optional<baseline_marker> marker;
+  migrator_header header;
+  auto fail = [&](int line_no, std::string message) {
+    throw parse_error(problem{std::string(path), line_no, std::move(message)});
+  };
   int line_no = 0;
   for (std::size_t start = 0; start < text.size();) {
     std::size_t end = text.find('\n', start);
@@ -344,16 +347,29 @@ std::optional<baseline_marker> read_baseline_marker(std::string_view text, std::
     }
     if (!starts_with(trim_left(line), "--")) break;  // SQL: the header is over (the parser says what is wrong)
     if (!is_migrator_annotation_line(line)) continue;
+    if (is_contract_annotation(line)) {
+      if (line[0] == ' ' || line[0] == '\t')
+        fail(line_no, "annotation must start at the beginning of the line: remove the whitespace before \"--\"");
+      if (header.contract)
+        fail(line_no, "second contract annotation (the first is on line " + std::to_string(header.contract->line) + ")");
+      header.contract = contract_marker{line_no};
+      continue;
+    }
     auto extracted = extract_baseline_annotation(line);
-    if (auto* message = std::get_if<std::string>(&extracted))
-      throw parse_error(problem{std::string(path), line_no, std::move(*message)});
-    if (marker)
-      throw parse_error(problem{std::string(path), line_no,
-                                "second baseline annotation (the first is on line " + std::to_string(marker->line) +
-                                    ")"});
-    marker = baseline_marker{std::move(std::get<std::vector<std::int64_t>>(extracted)), line_no};
+    if (auto* message = std::get_if<std::string>(&extracted)) fail(line_no, std::move(*message));
+    if (header.baseline)
+      fail(line_no, "second baseline annotation (the first is on line " + std::to_string(header.baseline->line) + ")");
+    header.baseline = baseline_marker{std::move(std::get<std::vector<std::int64_t>>(extracted)), line_no};
   }
-  return marker;
+  if (header.baseline && header.contract)
+    fail(header.contract->line,
+         "a baseline cannot be a contract migration (the baseline annotation is on line " +
+             std::to_string(header.baseline->line) + "): a baseline builds its module's schema, it removes nothing");
+  return header;
+}
+
+std::optional<baseline_marker> read_baseline_marker(std::string_view text, std::string_view path) {
+  return read_migrator_header(text, path).baseline;
 }
 
 }  // namespace migrator

@@ -342,7 +342,9 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
       }
     }
     try {
-      m.baseline = read_baseline_marker(file.content, file.path);
+      auto header = read_migrator_header(file.content, file.path);
+      m.baseline = std::move(header.baseline);
+      m.contract = header.contract;
     } catch (const parse_error& e) {
       result.problems.push_back(e.where());
       valid = false;

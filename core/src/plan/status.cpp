@@ -27,6 +27,18 @@ bool status_report::current() const {
                      });
 }
 
+bool status_report::is_deferred(std::int64_t version) const {
+  return std::any_of(deferred.begin(), deferred.end(), [version](const deferred_migration& d) { return d.version == version; });
+}
+
+bool status_report::only_deferred_pending() const {
+  if (deferred.empty()) return false;
+  return std::all_of(migrations.begin(), migrations.end(), [this](const migration_status& m) {
+    return m.state == migration_state::applied || m.state == migration_state::replaced ||
+           (m.state == migration_state::pending && is_deferred(m.version));
+  });
+}
+
 std::vector<applied_version> history_snapshot::for_planner() const {
   std::vector<applied_version> out;
   out.reserve(applied.size());
@@ -56,6 +68,7 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
     s.name = m.name;
     s.path = m.path;
     s.kind = m.kind;
+    s.contract = m.contract.has_value();
     s.state = migration_state::pending;
     rows.insert_or_assign(rows.end(), m.version, std::move(s));  // sorted by version: O(1)
   }

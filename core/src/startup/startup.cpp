@@ -3,6 +3,7 @@
 #include "migrator/baseline.h"
 
 #include "migrator/application.h"
+#include "migrator/dsn.h"
 #include "migrator/elapsed_text.h"
 #include "migrator/log.h"
 
@@ -55,6 +56,32 @@ std::string listed(const std::vector<migration_status>& migrations) {
   return text;
 }
 
+// Before migrating, so a contract migration of a still newer build that starts
+// while this one runs waits for it. A standby cannot be written: a process
+// there serves reads and does not block contracts of the primary.
+std::unique_ptr<build_registration> register_this_build(const module_set& set, const startup_options& options) {
+  registration_options registration;
+  registration.table = options.engine.table;
+  registration.application_name = options.engine.application_name;
+  registration.lease = options.build_lease;
+  try {
+    auto entry = std::make_unique<build_registration>(options.dsn, set, registration);
+    log(log_level::info,
+        "registered build " + entry->entry().build_id + " (" + format_known_versions(entry->entry().known) +
+            ") in the build registry",
+        {{"event", "build_registered"},
+         {"build_id", entry->entry().build_id},
+         {"instance", entry->entry().instance},
+         {"known_versions", format_known_versions(entry->entry().known)}});
+    return entry;
+  } catch (const error& e) {
+    if (e.details().sqlstate != "25006") throw;  // read_only_sql_transaction: a standby
+    log(log_level::info, "not registering this build: the database is a read-only standby",
+        {{"event", "build_not_registered"}});
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 const char* to_string(unknown_versions policy) noexcept {
@@ -99,6 +126,8 @@ std::string not_current_reasons(const status_report& status, unknown_versions on
   for (const auto& c : status.namespace_conflicts) why += "\n  namespace conflict: " + c;
   for (const auto& m : status.migrations) {
     if (tolerated(m, on_unknown, allow_drift)) continue;
+    // A contract migration waiting for older builds: this build runs without it.
+    if (m.state == migration_state::pending && status.is_deferred(m.version)) continue;
     why += "\n  " + m.module + " " + std::to_string(m.version) + " " + (m.path.empty() ? m.name : m.path) + ": " +
            to_string(m.state);
     switch (m.state) {
@@ -142,6 +171,8 @@ startup_result migrate_on_startup(const module_set& set, const startup_options& 
 
   startup_result result;
   engine eng(options.dsn, set, options.engine);
+  if (options.register_build && backend_of(options.dsn) == backend_kind::postgres)
+    result.registration = register_this_build(set, options);
   if (options.migrate) {
     logging_run_observer logging;
     both_observers observers(logging, options.observer);
@@ -155,6 +186,7 @@ startup_result migrate_on_startup(const module_set& set, const startup_options& 
     run_report report = eng.run({command_kind::up, 0}, &observers);
     result.migrated = true;
     result.applied = std::move(report.steps);
+    result.deferred = std::move(report.deferred);
     log(log_level::info,
         result.applied.empty() ? std::string("migrations: nothing to apply")
                                : "migrations: applied " + std::to_string(result.applied.size()),
@@ -164,6 +196,7 @@ startup_result migrate_on_startup(const module_set& set, const startup_options& 
   }
 
   result.status = eng.status();
+  if (!options.migrate) result.deferred = result.status.deferred;
   const bool allow_drift = options.engine.allow_drift;
   const std::string why = not_current_reasons(result.status, options.on_unknown, allow_drift);
   if (!why.empty())

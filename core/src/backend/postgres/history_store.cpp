@@ -1,5 +1,7 @@
 #include "backend/postgres/history_store.h"
 
+#include "backend/postgres/build_registry.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -190,6 +192,10 @@ void goose_history_store::force_applied(const migration* m, std::int64_t version
 
 void goose_history_store::force_rolled_back(std::int64_t version) {
   session_.exec("BEGIN;\n" + rolled_back_rows_sql(version) + "COMMIT;");
+}
+
+std::optional<std::vector<live_build>> goose_history_store::live_builds() {
+  return read_live_builds(session_, table_name_);
 }
 
 }  // namespace migrator::detail

@@ -23,6 +23,7 @@ class goose_history_store : public history_store {
   // round trip: from then on record_applied_sql is one EXECUTE (parsing and
   // planning the two INSERTs in every migration's batch cost about 55 us a migration).
   void ensure() override;
+  std::optional<std::vector<live_build>> live_builds() override;
   void record_applied(const migration& m, int statements) override;
   void record_rolled_back(std::int64_t version) override;
   std::optional<std::string> record_applied_sql(const migration& m, int statements) override;
