@@ -340,7 +340,7 @@ TEST(SettingsErrors, FileErrorsSayWhere) {
       {"server:\n  port: 1\n", "config/app.yaml:1: unknown key 'server'"},
       {"log: {level: info}\nlog: {format: json}\n", "config/app.yaml:2: duplicate key 'log' (first at line 1)"},
       {"database: [a, b]\n", "config/app.yaml:1: 'database' must be a mapping (url, table, app_role), not a list"},
-      {"startup: 60s\n", "config/app.yaml:1: 'startup' must be a mapping (wait_timeout), not a single value"},
+      {"startup: 60s\n", "config/app.yaml:1: 'startup' must be a mapping (build_lease, wait_timeout), not a single value"},
       {"database:\n  url:\n    host: x\n", "config/app.yaml:3: 'database.url' must be a single value, not a mapping"},
       {"- a\n- b\n", "config/app.yaml:1: the file must be a mapping of sections (database, migrations, startup, log, fleet, lint), not a list"},
       {"migrations:\n  lock_timeout: 5x\n",

@@ -183,8 +183,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     });
     // A post-deploy job (--wait-for-builds): poll the registry, outside the lock,
     // until the builds a contract waits for have stopped or the time is up.
-    if (!work && !report.deferred.empty() && impl_->options.wait_for_builds.count() > 0)
-      work = impl_->wait_for_builds(request, report);
+    if (!report.deferred.empty() && impl_->options.wait_for_builds.count() > 0)
+      work = impl_->wait_for_builds(request, report) || work;
   } catch (const error& e) {
     // The read was cancelled by interrupt(): a stop, not a database failure.
     if (impl_->interrupted.load() && e.code() == error_code::database)
@@ -275,11 +275,11 @@ bool engine::impl::wait_for_builds(const plan_request& request, run_report& repo
   while (std::chrono::steady_clock::now() < deadline) {
     if (interrupted.load()) throw error(error_code::interrupted, detail::interrupted_report({}, "", {}));
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(poll, deadline - std::chrono::steady_clock::now()));
-    const bool work = translated("reading the migration history", [&] {
+    translated("reading the migration history", [&] {
       auto snap = history.read();
-      return !without_deferred(plan_from(snap, request), request.kind, report.deferred).empty();
+      without_deferred(plan_from(snap, request), request.kind, report.deferred);
     });
-    if (work || report.deferred.empty()) return work;
+    if (report.deferred.empty()) return true;
   }
   return false;
 }

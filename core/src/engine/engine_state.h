@@ -130,8 +130,8 @@ struct engine::impl {
   std::vector<plan_step> without_deferred(std::vector<plan_step> steps, command_kind kind,
                                           std::vector<deferred_migration>& deferred);
   void fill_deferred(status_report& status);
-  // Polls until a deferred contract may run or options.wait_for_builds is up;
-  // true when there is work (report.deferred then says what still waits).
+  // Polls the registry until nothing is deferred (true) or options.wait_for_builds
+  // is up (false; report.deferred then says what still waits).
   bool wait_for_builds(const plan_request& request, run_report& report);
 
   // One step alone (step_executors.cpp).
