@@ -19,13 +19,17 @@ using migrator::lint_report;
 using migrator::lint_severity;
 
 // Two modules: db (01xxx) and billing (02xxx, schema billing). billing's first
-// migration creates billing.accounts, which every case treats as existing.
+// migration creates billing.accounts, a view, a function and an enum type, which
+// every case treats as existing.
 const char* const base_migration =
     "-- +goose Up\n"
     "-- +goose StatementBegin\n"
     "CREATE SCHEMA billing;\n"
     "CREATE TABLE billing.accounts (id bigint PRIMARY KEY, email text, plan text, owner_id bigint);\n"
     "CREATE TABLE billing.plans (id bigint PRIMARY KEY);\n"
+    "CREATE VIEW billing.paying_accounts AS SELECT id, email, plan FROM billing.accounts WHERE plan <> 'free';\n"
+    "CREATE FUNCTION billing.account_count() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM billing.accounts';\n"
+    "CREATE TYPE billing.tier AS ENUM ('free', 'team', 'enterprise');\n"
     "-- +goose StatementEnd\n"
     "-- +goose Down\n"
     "DROP SCHEMA billing CASCADE;\n";
@@ -64,6 +68,13 @@ std::vector<std::string> rules_of(const lint_report& r) {
 std::string up_only(const std::string& sql, bool transaction = true) {
   return std::string(transaction ? "" : "-- +goose NO TRANSACTION\n") + "-- +goose Up\n" + sql + "\n";
 }
+
+// The same Up section in a migration marked "-- +migrator contract".
+std::string contract_up(const std::string& sql, bool transaction = true) {
+  return "-- +migrator contract\n" + up_only(sql, transaction);
+}
+
+const std::string lock_timeout = "SET LOCAL lock_timeout = '5s';\n";
 
 struct rule_case {
   const char* rule;
@@ -110,6 +121,13 @@ const std::vector<rule_case>& rule_cases() {
        up_only("SET LOCAL lock_timeout = '5s';\nALTER TABLE billing.accounts RENAME COLUMN plan TO tier;"),
        up_only("-- +goose StatementBegin\nCREATE TABLE billing.draft (id bigint);\n"
                "ALTER TABLE billing.draft RENAME TO drafts;\n-- +goose StatementEnd")},
+      // The phase rules: the good case is the same statement in a contract migration.
+      {"drop-or-rename-object", up_only("DROP VIEW billing.paying_accounts;"),
+       contract_up("DROP VIEW billing.paying_accounts;")},
+      {"set-not-null", up_only(lock_timeout + "ALTER TABLE billing.accounts ALTER COLUMN email SET NOT NULL;"),
+       contract_up(lock_timeout + "ALTER TABLE billing.accounts ALTER COLUMN email SET NOT NULL;")},
+      {"contract-adds", contract_up("CREATE TABLE billing.invoices (id bigint);"),
+       up_only("CREATE TABLE billing.invoices (id bigint);")},
       {"constraint-not-valid",
        up_only("SET LOCAL lock_timeout = '5s';\n"
                "ALTER TABLE billing.accounts ADD CONSTRAINT email_set CHECK (email <> '');"),
@@ -135,6 +153,149 @@ INSTANTIATE_TEST_SUITE_P(rules, lint_rule_table, testing::ValuesIn(rule_cases())
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
+
+// The phases (issue #26). What removes something an older build still uses is
+// an error (a warning for SET NOT NULL) in an ordinary migration and nothing in a
+// migration marked "-- +migrator contract", which up runs only once no live build
+// needs it; what adds is nothing in an ordinary migration and contract-adds in a
+// contract one. Every Up runs once as each; `ordinary` and `contract` are the
+// findings of 02002, in order.
+struct phase_case {
+  const char* name;
+  std::string up;  // the Up section
+  std::vector<std::string> ordinary;
+  std::vector<std::string> contract;
+  bool transaction = true;
+};
+
+void PrintTo(const phase_case& c, std::ostream* os) { *os << c.name; }
+
+const std::vector<phase_case>& phase_cases() {
+  using v = std::vector<std::string>;
+  static const std::vector<phase_case> cases{
+      // Removals: the contract is the normal path, no lint:ignore.
+      {"drop_column", lock_timeout + "ALTER TABLE billing.accounts DROP COLUMN plan;", v{"drop-table-or-column"}, v{}},
+      {"drop_table", lock_timeout + "DROP TABLE billing.plans;", v{"drop-table-or-column"}, v{}},
+      {"rename_column", lock_timeout + "ALTER TABLE billing.accounts RENAME COLUMN plan TO tier;",
+       v{"rename-table-or-column"}, v{}},
+      {"rename_table", lock_timeout + "ALTER TABLE billing.plans RENAME TO price_plans;", v{"rename-table-or-column"},
+       v{}},
+      {"drop_view", "DROP VIEW billing.paying_accounts;", v{"drop-or-rename-object"}, v{}},
+      {"rename_view", "ALTER VIEW billing.paying_accounts RENAME TO billable_accounts;", v{"drop-or-rename-object"},
+       v{}},
+      {"drop_function", "DROP FUNCTION billing.account_count();", v{"drop-or-rename-object"}, v{}},
+      {"rename_function", "ALTER FUNCTION billing.account_count() RENAME TO accounts_total;",
+       v{"drop-or-rename-object"}, v{}},
+      {"drop_type", "DROP TYPE billing.tier;", v{"drop-or-rename-object"}, v{}},
+      {"rename_enum_value", "ALTER TYPE billing.tier RENAME VALUE 'team' TO 'business';", v{"drop-or-rename-object"},
+       v{}},
+      {"drop_schema", "DROP SCHEMA billing CASCADE;", v{"drop-or-rename-object"}, v{}},
+      {"set_not_null", lock_timeout + "ALTER TABLE billing.accounts ALTER COLUMN email SET NOT NULL;",
+       v{"set-not-null"}, v{}},
+      // A contract's usual shape: backfill what older builds left empty, then tighten.
+      {"backfill_then_set_not_null",
+       "-- +goose StatementBegin\n" + lock_timeout +
+           "UPDATE billing.accounts SET email = '' WHERE email IS NULL;\n"
+           "ALTER TABLE billing.accounts ALTER COLUMN email SET NOT NULL;\n-- +goose StatementEnd",
+       v{"set-not-null"}, v{}},
+      // Redefining the view without the column is part of the contract, not an addition.
+      {"redefine_view_then_drop_column",
+       "-- +goose StatementBegin\n" + lock_timeout +
+           "CREATE OR REPLACE VIEW billing.paying_accounts AS SELECT id, email, NULL::text AS plan "
+           "FROM billing.accounts;\nALTER TABLE billing.accounts DROP COLUMN plan;\n-- +goose StatementEnd",
+       v{"drop-table-or-column"}, v{}},
+      // Lock rules still hold in a contract migration: only the phase rules change.
+      {"drop_column_without_lock_timeout", "ALTER TABLE billing.accounts DROP COLUMN plan;",
+       v{"drop-table-or-column", "lock-timeout-missing"}, v{"lock-timeout-missing"}},
+      // What this migration created is no older build's: dropping it is fine in both.
+      {"drop_what_this_migration_created",
+       "-- +goose StatementBegin\nCREATE VIEW billing.scratch AS SELECT 1 AS one;\n"
+       "CREATE FUNCTION billing.scratch_f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+       "DROP VIEW billing.scratch;\nDROP FUNCTION billing.scratch_f();\n-- +goose StatementEnd",
+       v{}, v{"contract-adds", "contract-adds"}},
+      // No older query names an index: dropping one is not a phase change.
+      {"drop_index", "DROP INDEX billing.accounts_email_idx;", v{}, v{}},
+      // A type change rewrites the table whatever the phase: still column-type-change.
+      {"column_type_change", lock_timeout + "ALTER TABLE billing.accounts ALTER COLUMN plan TYPE varchar(20);",
+       v{"column-type-change"}, v{"column-type-change"}},
+      // Additions: fine in an ordinary migration, a warning in a contract one.
+      {"create_table", "CREATE TABLE billing.invoices (id bigint);", v{}, v{"contract-adds"}},
+      {"create_table_and_fill_it",
+       "-- +goose StatementBegin\nCREATE TABLE billing.currencies (code text PRIMARY KEY);\n"
+       "INSERT INTO billing.currencies (code) VALUES ('EUR');\n"
+       "CREATE INDEX currencies_code_idx ON billing.currencies (code);\n-- +goose StatementEnd",
+       v{}, v{"contract-adds"}},  // one finding: the rest goes into the new table
+      {"add_column", lock_timeout + "ALTER TABLE billing.accounts ADD COLUMN currency text;", v{}, v{"contract-adds"}},
+      {"create_index", "CREATE INDEX CONCURRENTLY accounts_plan_idx ON billing.accounts (plan);", v{},
+       v{"contract-adds"}, false},
+      {"create_view", "CREATE VIEW billing.free_accounts AS SELECT id FROM billing.accounts WHERE plan = 'free';", v{},
+       v{"contract-adds"}},
+      {"create_function", "CREATE FUNCTION billing.plan_count() RETURNS bigint LANGUAGE sql AS 'SELECT 1';", v{},
+       v{"contract-adds"}},
+      {"create_type", "CREATE TYPE billing.currency AS ENUM ('EUR', 'USD');", v{}, v{"contract-adds"}},
+      {"add_enum_value", "ALTER TYPE billing.tier ADD VALUE 'partner';", v{}, v{"contract-adds"}},
+      {"insert_data", "INSERT INTO billing.plans (id) VALUES (4);", v{}, v{"contract-adds"}},
+      // Neither adds nor removes: an UPDATE, a constraint added NOT VALID.
+      {"update_rows", "UPDATE billing.accounts SET plan = 'free' WHERE plan IS NULL;", v{}, v{}},
+      {"check_not_valid",
+       lock_timeout + "ALTER TABLE billing.accounts ADD CONSTRAINT plan_set CHECK (plan IS NOT NULL) NOT VALID;", v{},
+       v{}},
+  };
+  return cases;
+}
+
+class lint_phase_table : public testing::TestWithParam<phase_case> {};
+
+TEST_P(lint_phase_table, ordinary_and_contract_migrations) {
+  const auto& c = GetParam();
+  EXPECT_EQ(rules_of(lint({{{"02002_change.sql", up_only(c.up, c.transaction)}}})), c.ordinary) << "ordinary";
+  EXPECT_EQ(rules_of(lint({{{"02002_change.sql", contract_up(c.up, c.transaction)}}})), c.contract) << "contract";
+}
+
+INSTANTIATE_TEST_SUITE_P(phases, lint_phase_table, testing::ValuesIn(phase_cases()),
+                         [](const testing::TestParamInfo<phase_case>& info) { return std::string(info.param.name); });
+
+TEST(lint_phases, the_ordinary_finding_points_to_a_contract_migration_not_to_lint_ignore) {
+  const auto r = lint({{{"02002_change.sql", up_only(lock_timeout + "ALTER TABLE billing.accounts DROP COLUMN plan;")}}});
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].str(),
+            "m/billing/migrations/02002_change.sql:3:13: error[drop-table-or-column]: DROP COLUMN "
+            "billing.accounts.plan in an ordinary migration: instances still running the previous build select it "
+            "and fail");
+  EXPECT_THAT(r.findings[0].hint, testing::HasSubstr("\"-- +migrator contract\""));
+  EXPECT_THAT(r.findings[0].hint, testing::Not(testing::HasSubstr("lint:ignore")));
+  for (const char* rule : {"drop-table-or-column", "rename-table-or-column", "drop-or-rename-object", "set-not-null"})
+    EXPECT_THAT(migrator::find_lint_rule(rule)->hint, testing::HasSubstr("-- +migrator contract")) << rule;
+}
+
+TEST(lint_phases, contract_adds_is_a_warning_at_its_statement_and_can_be_configured) {
+  const files f{{{"02002_change.sql", "-- +migrator contract\n-- +goose Up\n" + lock_timeout +
+                                          "ALTER TABLE billing.accounts DROP COLUMN plan;\n"
+                                          "ALTER TABLE billing.accounts\n  ADD COLUMN tier billing.tier;\n"
+                                          "-- +goose Down\nALTER TABLE billing.accounts ADD COLUMN plan text;\n"}}};
+  // The Down, which puts the column back, is not a contract's addition.
+  auto r = lint(f);
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].str(),
+            "m/billing/migrations/02002_change.sql:6:14: warning[contract-adds]: ADD COLUMN billing.accounts.tier in a "
+            "contract migration: it waits until no older build runs, and a build that needs it can start before it "
+            "exists");
+  EXPECT_EQ(r.count(lint_severity::error), 0u);
+  lint_options options;
+  options.severity["contract-adds"] = lint_severity::error;
+  EXPECT_EQ(lint(f, options).count(lint_severity::error), 1u);
+  options.severity["contract-adds"] = lint_severity::off;
+  EXPECT_THAT(lint(f, options).findings, testing::IsEmpty());
+}
+
+TEST(lint_phases, objects_of_a_pending_migration_are_new_for_later_pending_ones) {
+  const files f{{{"02002_view.sql", up_only("CREATE VIEW billing.team_accounts AS SELECT id FROM billing.accounts;")},
+                 {"02003_drop.sql", up_only("DROP VIEW billing.team_accounts;")}}};
+  EXPECT_EQ(lint(f).findings.size(), 1u);  // 02002 counts as applied: an older build may use its view
+  lint_options options;
+  options.pending = std::set<std::int64_t>{2002, 2003};
+  EXPECT_THAT(lint(f, options).findings, testing::IsEmpty());
+}
 
 TEST(lint_rules, every_rule_has_a_case_in_the_table) {
   for (const auto& rule : migrator::lint_rules()) {

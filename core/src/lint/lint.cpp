@@ -49,11 +49,29 @@ const std::vector<lint_rule>& lint_rules() {
        "add the column without the default, set the default separately, backfill in batches"},
       {"column-type-change", s::error, "ALTER COLUMN TYPE on an existing table",
        "add a new column, write both, backfill, switch readers, then drop the old one"},
-      {"drop-table-or-column", s::error, "DROP TABLE or DROP COLUMN of an existing table or column",
-       "first deploy a build that no longer reads it, then drop it in a later migration "
-       "(-- lint:ignore drop-table-or-column <why it is safe now>)"},
-      {"rename-table-or-column", s::error, "RENAME of an existing table or column",
-       "add the new name (a column or a view), move readers and writers over, drop the old name later"},
+      // The phase rules: what removes something an older build still uses is
+      // an error in an ordinary migration and allowed in a contract migration,
+      // which up runs only once no live build needs it.
+      {"drop-table-or-column", s::error,
+       "DROP TABLE or DROP COLUMN of an existing table or column, outside a contract migration",
+       "deploy a build that no longer reads it, then drop it in a migration marked \"-- +migrator contract\" "
+       "(the line before \"-- +goose Up\"): up runs it once no running build still uses it"},
+      {"rename-table-or-column", s::error, "RENAME of an existing table or column, outside a contract migration",
+       "add the new name (a column or a view) and move readers and writers over; drop or rename the old one in a "
+       "migration marked \"-- +migrator contract\", which up runs once no running build still uses it"},
+      {"drop-or-rename-object", s::error,
+       "DROP or RENAME of an existing view, sequence, function, procedure, type, domain or schema, or RENAME VALUE "
+       "of an enum, outside a contract migration",
+       "stop using it in a deployed build first, then drop or rename it in a migration marked "
+       "\"-- +migrator contract\", which up runs once no running build still uses it"},
+      {"set-not-null", s::warning,
+       "ALTER COLUMN SET NOT NULL on an existing table, outside a contract migration",
+       "once every running build writes the column, set NOT NULL in a migration marked \"-- +migrator contract\", "
+       "which up runs once older builds have stopped (or give the column a default first)"},
+      {"contract-adds", s::warning,
+       "a contract migration that adds: CREATE TABLE, VIEW, FUNCTION, TYPE, INDEX ..., ADD COLUMN, ADD VALUE, INSERT",
+       "move it into an ordinary migration shipped with or before the build that needs it; a contract migration "
+       "only removes what older builds still use"},
       {"constraint-not-valid", s::error, "a FOREIGN KEY or CHECK constraint added to an existing table without NOT VALID",
        "add it NOT VALID, then VALIDATE CONSTRAINT in a later statement (a weaker lock)"},
       {"lock-timeout-missing", s::warning, "an ACCESS EXCLUSIVE lock on an existing table without a lock_timeout",
@@ -213,6 +231,7 @@ class linter {
         ctx.schema_owners = &schema_owners_;
         ctx.transactional = m.body().use_transaction;
         ctx.up = up;
+        ctx.contract = m.contract.has_value();
         ctx.session_lock_timeout = options_.session_lock_timeout;
         if (pending) ctx.new_tables = pending_tables;
         // A Down undoes its own Up: what the Up created is new there too.

@@ -1,6 +1,11 @@
 #include "lint/lint_rules.h"
 
 #include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace migrator {
 
@@ -63,6 +68,32 @@ std::string table_key(const json& range_var) {
   return schema.empty() ? rel : schema + "." + rel;
 }
 
+// What the phase rule drop-or-rename-object knows of an object kind other than a
+// table: the word DROP uses, and its key in rule_context::new_tables. Views,
+// materialized views and sequences are relations (the tables' key); functions
+// and procedures share pg_proc, types and domains pg_type. Indexes, triggers,
+// policies and constraints are not here: no query of an older build names them.
+struct object_kind {
+  const char* word;    // "VIEW"
+  const char* prefix;  // "" for a relation, else "function ", "type ", "schema "
+};
+
+const object_kind* removable_kind(const std::string& object_type) {
+  static const std::map<std::string, object_kind> kinds{
+      {"OBJECT_VIEW", {"VIEW", ""}},          {"OBJECT_MATVIEW", {"MATERIALIZED VIEW", ""}},
+      {"OBJECT_SEQUENCE", {"SEQUENCE", ""}},  {"OBJECT_FUNCTION", {"FUNCTION", "function "}},
+      {"OBJECT_PROCEDURE", {"PROCEDURE", "function "}}, {"OBJECT_ROUTINE", {"ROUTINE", "function "}},
+      {"OBJECT_TYPE", {"TYPE", "type "}},     {"OBJECT_DOMAIN", {"DOMAIN", "type "}},
+      {"OBJECT_SCHEMA", {"SCHEMA", "schema "}}};
+  auto it = kinds.find(object_type);
+  return it == kinds.end() ? nullptr : &it->second;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
 // Functions whose value differs per row: as a column default they force a table rewrite.
 bool is_volatile_function(const std::string& name) {
   static const std::set<std::string> volatile_functions{
@@ -103,6 +134,7 @@ class checker {
     unqualified_names();
     foreign_schemas();
     if (ctx_.up) rollout();
+    if (ctx_.up && ctx_.contract) contract_adds();
     learn();
     return std::move(hits_);
   }
@@ -255,10 +287,13 @@ class checker {
           json rv{{"relname", parts.back()}, {"location", start_}};
           if (parts.size() >= 2) rv["schemaname"] = parts[parts.size() - 2];
           if (!existing(rv)) continue;
-          hit("drop-table-or-column", start_,
-              "DROP TABLE " + joined(parts) + ": instances still running the previous build read it and fail");
+          if (!ctx_.contract)
+            hit("drop-table-or-column", start_,
+                "DROP TABLE " + joined(parts) + " in an ordinary migration: instances still running the previous "
+                "build read it and fail");
           access_exclusive(rv, "DROP TABLE");
         }
+      drop_object(text(n, "removeType"));
     } else if (type_ == "ReindexStmt") {
       bool concurrent = false;
       for (const auto& p : list(n, "params"))
@@ -270,12 +305,26 @@ class checker {
       const std::string kind = text(n, "renameType");
       const json& rel = n.value("relation", json::object());
       if ((kind == "OBJECT_TABLE" || kind == "OBJECT_COLUMN") && existing(rel)) {
-        hit("rename-table-or-column", location_in(rel, -1),
-            std::string("renaming ") + (kind == "OBJECT_TABLE" ? "table " + table_key(rel)
-                                                               : "column " + table_key(rel) + "." + text(n, "subname")) +
-                ": instances still running the previous build use the old name and fail");
+        if (!ctx_.contract)
+          hit("rename-table-or-column", location_in(rel, -1),
+              std::string("renaming ") +
+                  (kind == "OBJECT_TABLE" ? "table " + table_key(rel)
+                                          : "column " + table_key(rel) + "." + text(n, "subname")) +
+                  " in an ordinary migration: instances still running the previous build use the old name and fail");
         access_exclusive(rel, "RENAME");
+      } else {
+        rename_object(kind);
       }
+    } else if (type_ == "AlterEnumStmt") {
+      // RENAME VALUE: rows keep their value under the new label, and an older build
+      // that writes or compares the old label fails. ADD VALUE breaks no one.
+      const std::string old_value = text(n, "oldVal");
+      const std::string key = "type " + joined(names(list(n, "typeName")));
+      if (!old_value.empty() && !ctx_.contract && !ctx_.new_tables.count(key))
+        hit("drop-or-rename-object", location_in(n, -1),
+            "renaming value '" + old_value + "' of type " + key.substr(5) +
+                " in an ordinary migration: instances still running the previous build write or compare the old "
+                "value and fail");
     } else if (type_ == "TruncateStmt") {
       for (const auto& r : list(n, "relations"))
         if (r.contains("RangeVar")) access_exclusive(r["RangeVar"], "TRUNCATE");
@@ -285,6 +334,96 @@ class checker {
           if (r.contains("RangeVar")) access_exclusive(r["RangeVar"], "LOCK TABLE");
     } else if (type_ == "ClusterStmt" && n.contains("relation")) {
       access_exclusive(n["relation"], "CLUSTER");
+    }
+  }
+
+  // ---- phase rules: what only a contract migration may remove ----
+
+  // DROP VIEW, FUNCTION, TYPE, SEQUENCE, SCHEMA ... of an object that exists
+  // before this migration: an older build's query names it and fails.
+  void drop_object(const std::string& remove_type) {
+    const object_kind* kind = removable_kind(remove_type);
+    if (!kind || ctx_.contract) return;
+    std::vector<std::vector<std::string>> targets = drop_targets();
+    if (remove_type == "OBJECT_SCHEMA")
+      for (const auto& object : list(*node_, "objects"))
+        if (object.contains("String")) targets.push_back({text(object["String"], "sval")});
+    for (const auto& parts : targets) {
+      if (parts.empty() || ctx_.new_tables.count(kind->prefix + joined(parts))) continue;
+      hit("drop-or-rename-object", start_,
+          std::string("DROP ") + kind->word + " " + joined(parts) +
+              " in an ordinary migration: instances still running the previous build use it and fail");
+    }
+  }
+
+  void rename_object(const std::string& rename_type) {
+    const object_kind* kind = removable_kind(rename_type);
+    if (!kind || ctx_.contract) return;
+    const json& n = *node_;
+    std::vector<std::string> parts;
+    int at = start_;
+    if (n.contains("relation")) {
+      parts = {table_key(n["relation"])};
+      at = location_in(n["relation"], -1);
+    } else if (rename_type == "OBJECT_SCHEMA") {
+      parts = {text(n, "subname")};
+    } else if (n.contains("object")) {
+      const json& object = n["object"];
+      if (object.contains("ObjectWithArgs")) parts = names(list(object["ObjectWithArgs"], "objname"));
+      else if (object.contains("List")) parts = names(list(object["List"], "items"));
+    }
+    if (parts.empty() || ctx_.new_tables.count(kind->prefix + joined(parts))) return;
+    hit("drop-or-rename-object", at,
+        "renaming " + lower(kind->word) + " " + joined(parts) +
+            " in an ordinary migration: instances still running the previous build use the old name and fail");
+  }
+
+  static constexpr const char* contract_adds_text =
+      " in a contract migration: it waits until no older build runs, and a build that needs it can start before "
+      "it exists";
+
+  // What an expand migration adds, found in a contract migration. CREATE OR
+  // REPLACE is left alone: redefining a view or function without what the
+  // contract drops is part of the contract. So are constraints and UPDATEs
+  // (a backfill before SET NOT NULL): they tighten or fix, they add nothing.
+  // ADD COLUMN is found in alter_table; what goes into a table this migration
+  // created is the CREATE's finding only.
+  void contract_adds() {
+    const json& n = *node_;
+    auto added = [&](const std::string& what) { hit("contract-adds", start_, what + contract_adds_text); };
+    auto permanent = [](const json& range_var) { return text(range_var, "relpersistence") != "t"; };
+    if (type_ == "CreateStmt" && n.contains("relation") && permanent(n["relation"])) {
+      added("CREATE TABLE " + table_key(n["relation"]));
+    } else if (type_ == "CreateTableAsStmt" && n.contains("into") && n["into"].contains("rel") &&
+               permanent(n["into"]["rel"])) {
+      added(std::string(text(n, "objtype") == "OBJECT_MATVIEW" ? "CREATE MATERIALIZED VIEW " : "CREATE TABLE ") +
+            table_key(n["into"]["rel"]));
+    } else if (type_ == "ViewStmt" && !flag(n, "replace") && n.contains("view") && permanent(n["view"])) {
+      added("CREATE VIEW " + table_key(n["view"]));
+    } else if (type_ == "CreateFunctionStmt" && !flag(n, "replace")) {
+      added(std::string(flag(n, "is_procedure") ? "CREATE PROCEDURE " : "CREATE FUNCTION ") +
+            joined(names(list(n, "funcname"))));
+    } else if (type_ == "CreateSeqStmt" && n.contains("sequence") && permanent(n["sequence"])) {
+      added("CREATE SEQUENCE " + table_key(n["sequence"]));
+    } else if (type_ == "CreateEnumStmt") {
+      added("CREATE TYPE " + joined(names(list(n, "typeName"))));
+    } else if (type_ == "CompositeTypeStmt" && n.contains("typevar")) {
+      added("CREATE TYPE " + table_key(n["typevar"]));
+    } else if (type_ == "CreateDomainStmt") {
+      added("CREATE DOMAIN " + joined(names(list(n, "domainname"))));
+    } else if (type_ == "CreateSchemaStmt") {
+      added("CREATE SCHEMA " + text(n, "schemaname"));
+    } else if (type_ == "CreateExtensionStmt") {
+      added("CREATE EXTENSION " + text(n, "extname"));
+    } else if (type_ == "CreateTrigStmt" && !flag(n, "replace") && n.contains("relation") && existing(n["relation"])) {
+      added("CREATE TRIGGER " + text(n, "trigname") + " ON " + table_key(n["relation"]));
+    } else if (type_ == "IndexStmt" && n.contains("relation") && existing(n["relation"])) {
+      added("CREATE INDEX " + (text(n, "idxname").empty() ? std::string() : text(n, "idxname") + " ") + "ON " +
+            table_key(n["relation"]));
+    } else if (type_ == "InsertStmt" && n.contains("relation") && existing(n["relation"])) {
+      added("INSERT INTO " + table_key(n["relation"]));
+    } else if (type_ == "AlterEnumStmt" && text(n, "oldVal").empty() && !text(n, "newVal").empty()) {
+      added("ADD VALUE '" + text(n, "newVal") + "' to type " + joined(names(list(n, "typeName"))));
     }
   }
 
@@ -320,10 +459,19 @@ class checker {
         hit("column-type-change", location_in(def, -1),
             "changing the type of " + table_key(rel) + "." + text(cmd, "name") +
                 " rewrites the table and its indexes under an ACCESS EXCLUSIVE lock");
-      if (sub == "AT_DropColumn")
+      if (sub == "AT_DropColumn" && !ctx_.contract)
         hit("drop-table-or-column", location_in(rel, -1),
             "DROP COLUMN " + table_key(rel) + "." + text(cmd, "name") +
-                ": instances still running the previous build select it and fail");
+                " in an ordinary migration: instances still running the previous build select it and fail");
+      // Older builds that insert without the column fail once it is NOT NULL
+      // (unless it has a default, which one statement does not show: a warning).
+      if (sub == "AT_SetNotNull" && !ctx_.contract)
+        hit("set-not-null", location_in(rel, -1),
+            "SET NOT NULL on " + table_key(rel) + "." + text(cmd, "name") +
+                " in an ordinary migration: instances still running the previous build that insert without it fail");
+      if (sub == "AT_AddColumn" && ctx_.contract && def.contains("ColumnDef"))
+        hit("contract-adds", location_in(def, -1),
+            "ADD COLUMN " + table_key(rel) + "." + text(def["ColumnDef"], "colname") + contract_adds_text);
       if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
         const json& c = def["Constraint"];
         const std::string type = text(c, "contype");
@@ -376,6 +524,16 @@ class checker {
     if (type_ == "CreateStmt" && n.contains("relation")) ctx_.new_tables.insert(table_key(n["relation"]));
     if (type_ == "CreateTableAsStmt" && n.contains("into") && n["into"].contains("rel"))
       ctx_.new_tables.insert(table_key(n["into"]["rel"]));
+    // Objects a phase rule would not let an ordinary migration drop or rename
+    // (unless this migration, or a pending one before it, created them).
+    if (type_ == "ViewStmt" && !flag(n, "replace") && n.contains("view")) ctx_.new_tables.insert(table_key(n["view"]));
+    if (type_ == "CreateSeqStmt" && n.contains("sequence")) ctx_.new_tables.insert(table_key(n["sequence"]));
+    if (type_ == "CreateFunctionStmt" && !flag(n, "replace"))
+      ctx_.new_tables.insert("function " + joined(names(list(n, "funcname"))));
+    if (type_ == "CreateEnumStmt") ctx_.new_tables.insert("type " + joined(names(list(n, "typeName"))));
+    if (type_ == "CompositeTypeStmt" && n.contains("typevar")) ctx_.new_tables.insert("type " + table_key(n["typevar"]));
+    if (type_ == "CreateDomainStmt") ctx_.new_tables.insert("type " + joined(names(list(n, "domainname"))));
+    if (type_ == "CreateSchemaStmt") ctx_.new_tables.insert("schema " + text(n, "schemaname"));
     if (type_ == "VariableSetStmt" && text(n, "name") == "lock_timeout") {
       const std::string kind = text(n, "kind");
       bool zero = false;

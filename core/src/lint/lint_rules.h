@@ -17,10 +17,17 @@ struct rule_context {
   const std::map<std::string, std::string>* schema_owners = nullptr;  // schema -> module
   bool transactional = true;
   bool up = true;  // lock/rollout rules apply to Up sections only
+  // "-- +migrator contract": the migration removes what older builds use, and up
+  // runs it only once no live build needs that. The phase rules (drops, renames,
+  // SET NOT NULL) find nothing here; contract-adds finds what an expand would add.
+  bool contract = false;
   bool session_lock_timeout = false;
   // Tables ("schema.name", or "name" unqualified) that do not exist before this
   // migration runs: created by it, or by a pending one before it. Grows as
-  // CREATE TABLE statements are checked.
+  // CREATE TABLE statements are checked. Views and sequences share the tables'
+  // namespace and their key; functions, types and schemas are kept here too, as
+  // "function schema.name", "type schema.name" and "schema name", so dropping
+  // one created earlier in the same migration is not a phase finding.
   std::set<std::string> new_tables;
   bool lock_timeout_set = false;  // a SET lock_timeout ran earlier in this section
 };
