@@ -186,11 +186,21 @@ TEST_F(start_test, configuration_file_environment_and_flags_in_order_of_preceden
     auto r = run_app_process(args, env);
     EXPECT_EQ(r.code, 0) << r.err;
     return fresh.scalar("SELECT string_agg(tablename, ',') FROM pg_tables WHERE tablename LIKE 'from_%' "
-                        "AND tablename NOT LIKE '%_meta'");
+                        "AND tablename NOT LIKE '%_meta' AND tablename NOT LIKE '%_builds'");
   };
   EXPECT_EQ(table_used({}, {}), "from_file");
   EXPECT_EQ(table_used({}, {{"APP_TABLE", "from_env"}}), "from_env");
   EXPECT_EQ(table_used({"--table", "from_flag"}, {{"APP_TABLE", "from_env"}}), "from_flag");
+}
+
+TEST_F(start_test, the_build_registry_sits_beside_the_history_table_and_is_empty_after_a_clean_stop) {
+  test_database fresh;
+  auto r = run_app_process({"start", "--once", "--dsn", fresh.dsn(), "--modules-dir", modules.path().string(),
+                            "--table", "ops.versions"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("registered build "));
+  EXPECT_EQ(fresh.scalar("SELECT to_regclass('ops.versions_builds') IS NOT NULL"), "t");
+  EXPECT_EQ(fresh.scalar("SELECT count(*) FROM ops.versions_builds"), "0") << "--once stops cleanly: deregistered";
 }
 
 TEST_F(start_test, an_unknown_key_in_the_configuration_file_is_an_error) {
