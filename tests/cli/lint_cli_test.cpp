@@ -96,6 +96,52 @@ TEST(lint_cli, an_unknown_rule_or_level_in_the_config_file_is_a_located_error) {
   EXPECT_THAT(level.err, HasSubstr("'fatal' is not one of off|warn|error"));
 }
 
+// Issue #26: a drop is an error in an ordinary migration, nothing once the file
+// is marked "-- +migrator contract"; an addition in a contract migration is a
+// warning (exit 0), an error when the config file says so.
+TEST(lint_cli, a_contract_migration_may_drop_and_is_warned_when_it_adds) {
+  const std::string init = migration_text("CREATE SCHEMA shop;\nCREATE TABLE shop.items (id int, legacy_code text);",
+                                          "DROP TABLE shop.items;\nDROP SCHEMA shop;");
+  const std::string drop = migration_text("SET LOCAL lock_timeout = '5s';\nALTER TABLE shop.items DROP COLUMN legacy_code;",
+                                          "ALTER TABLE shop.items ADD COLUMN legacy_code text;");
+  struct phase_run {
+    const char* name;
+    std::string second;  // 01002's text
+    int code;
+    std::string out;     // a line of the findings; "" = none
+  };
+  const std::vector<phase_run> runs{
+      {"ordinary drop", drop, 1,
+       "/shop/migrations/01002_drop.sql:3:13: error[drop-table-or-column]: DROP COLUMN shop.items.legacy_code in an "
+       "ordinary migration"},
+      {"contract drop", "-- +migrator contract\n" + drop, 0, ""},
+      {"contract that adds", "-- +migrator contract\n" + migration_text("CREATE TABLE shop.tags (id int);"), 0,
+       "/shop/migrations/01002_drop.sql:3:1: warning[contract-adds]: CREATE TABLE shop.tags in a contract migration"},
+  };
+  for (const auto& run : runs) {
+    SCOPED_TRACE(run.name);
+    temp_dir dir;
+    write_module_set(dir, {{"shop", {{"01001_init.sql", init}, {"01002_drop.sql", run.second}}}});
+    auto r = run_app({"migrate", "lint", "--modules-dir", dir.path().string()});
+    EXPECT_EQ(r.code, run.code) << r.out << r.err;
+    if (run.out.empty()) EXPECT_EQ(r.out, "");
+    else EXPECT_THAT(r.out, HasSubstr(run.out));
+  }
+  temp_dir dir;
+  write_module_set(dir, {{"shop", {{"01001_init.sql", init}, {"01002_drop.sql", drop}}}});
+  auto ordinary = run_app({"migrate", "lint", "--modules-dir", dir.path().string()});
+  EXPECT_THAT(ordinary.out, HasSubstr("  hint: deploy a build that no longer reads it, then drop it in a migration "
+                                      "marked \"-- +migrator contract\""));
+  // contract-adds takes the `lint:` severities like every rule.
+  write_module_set(dir, {{"shop", {{"01001_init.sql", init},
+                                   {"01002_drop.sql", "-- +migrator contract\n" + migration_text("CREATE TABLE shop.tags (id int);")}}}});
+  dir.write("strict.yaml", "lint:\n  contract-adds: error\n");
+  auto strict = run_app({"migrate", "lint", "--modules-dir", dir.path().string(), "--config",
+                         (dir.path() / "strict.yaml").string()});
+  EXPECT_EQ(strict.code, 1);
+  EXPECT_THAT(strict.out, HasSubstr("error[contract-adds]"));
+}
+
 TEST(lint_cli, validate_lint_validates_then_lints) {
   lint_tree t;
   auto r = t.app({"validate", "--lint"});
