@@ -1,7 +1,9 @@
 // The migration linter: every statement, exactly as the runner splits it, is
 // parsed by PostgreSQL's own parser (libpg_query, PostgreSQL 15) and checked
 // against module rules (schema qualification, module boundaries, goose blocks)
-// and lock/rollout rules (what blocks or breaks a live database).
+// and lock/rollout rules (what blocks or breaks a live database). The phase
+// rules read migration::contract: what removes something older builds use is
+// reported in an ordinary migration only, what adds in a contract migration only.
 // Pure: no database, no I/O; the files' text comes in with the source tree.
 // The rules, their ids and examples: docs/module-authors.md.
 #pragma once
