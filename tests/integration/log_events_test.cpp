@@ -84,6 +84,12 @@ const std::map<std::string, std::vector<field>> contract = {
     {"module_problem", {}},
     {"lock_taken_over", {{"previous_holder", kind::string}, {"lock_id", kind::integer}, {"expired_at", kind::string}}},
     {"signal_received", {{"signal", kind::string}, {"action", kind::string}}},
+    {"build_registered", {{"build_id", kind::string}, {"instance", kind::string}, {"known_versions", kind::string}}},
+    {"contract_deferred",
+     {{"module", kind::string}, {"version", kind::integer}, {"name", kind::string}, {"waiting_for", kind::string},
+      {"held_back", kind::integer}}},
+    {"builds_wait", {{"wait_ms", kind::integer}}},
+    {"builds_wait_timeout", {{"command", kind::string}, {"deferred", kind::integer}}},
 };
 
 class log_events : public ::testing::Test {
@@ -218,6 +224,30 @@ TEST_F(log_events, every_documented_event_appears_with_its_fields) {
     for (auto& j : json_lines(r.err)) seen.push_back(std::move(j));
   }
 
+  // build_registered, contract_deferred, builds_wait, builds_wait_timeout: an old
+  // build runs while a newer set's contract migration waits for it.
+  {
+    test_database other;
+    temp_dir old_set, new_set;
+    const auto first = migration_text("CREATE SCHEMA alpha;\nCREATE TABLE alpha.one (id int, legacy int);",
+                                      "DROP SCHEMA alpha CASCADE;");
+    write_module_set(old_set, {{"alpha", {{"1001_first.sql", first}}}});
+    write_module_set(new_set, {{"alpha",
+                                {{"1001_first.sql", first},
+                                 {"1002_drop_legacy.sql", "-- +migrator contract\n" +
+                                                              migration_text("ALTER TABLE alpha.one DROP COLUMN legacy;")}}}});
+    app_process old_build({"start", "--dsn", other.dsn(), "--modules-dir", old_set.path().string(), "--log-format",
+                           "json"});
+    ASSERT_TRUE(old_build.wait_for_err("\"event\":\"ready\"", 30000)) << old_build.err_so_far();
+    run_result r = run_app({"migrate", "up", "--wait-for-builds", "600ms", "--dsn", other.dsn(), "--modules-dir",
+                            new_set.path().string(), "--log-format", "json"});
+    EXPECT_EQ(r.code, 10) << r.err;
+    for (auto& j : json_lines(r.err)) seen.push_back(std::move(j));
+    old_build.signal(SIGTERM);
+    run_result stopped = old_build.wait();
+    for (auto& j : json_lines(stopped.err)) seen.push_back(std::move(j));
+  }
+
   const std::vector<std::string> documented = documented_events();
   ASSERT_EQ(documented.size(), contract.size()) << "the doc's table and this test's contract differ";
   for (const std::string& event : documented) {
@@ -249,6 +279,10 @@ TEST_F(log_events, every_documented_event_appears_with_its_fields) {
   EXPECT_EQ(of("run_partial").at(0)["count"], 2);
   EXPECT_EQ(of("repaired").at(0)["state"], "rolled_back");
   EXPECT_EQ(of("shutdown").at(0)["signal"], "SIGTERM");
+  EXPECT_EQ(of("contract_deferred").at(0)["version"], 1002);
+  EXPECT_THAT(of("contract_deferred").at(0)["waiting_for"].get<std::string>(), HasSubstr("app start"));
+  EXPECT_EQ(of("builds_wait").at(0)["wait_ms"], 600);
+  EXPECT_EQ(of("builds_wait_timeout").at(0)["deferred"], 1);
   EXPECT_EQ(of("unknown_versions").at(0)["migrations"], "alpha 1004 fourth");
   EXPECT_EQ(of("drift_allowed").at(0)["migrations"], "alpha 1001 first");
   EXPECT_THAT(of("ready").at(0)["search_path"].get<std::string>(), HasSubstr("alpha"));

@@ -76,8 +76,7 @@ std::unique_ptr<build_registration> register_this_build(const module_set& set, c
     return entry;
   } catch (const error& e) {
     if (e.details().sqlstate != "25006") throw;  // read_only_sql_transaction: a standby
-    log(log_level::info, "not registering this build: the database is a read-only standby",
-        {{"event", "build_not_registered"}});
+    log(log_level::info, "not registering this build: the database is a read-only standby");
     return nullptr;
   }
 }

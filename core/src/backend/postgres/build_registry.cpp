@@ -130,13 +130,12 @@ struct build_registration::impl {
       try {
         if (!db) connect();
         upsert();
-        if (failing) log(log_level::info, "build registry: lease renewed again", {{"event", "build_lease_renewed"}});
+        if (failing) log(log_level::info, "build registry: lease renewed again");
         failing = false;
       } catch (const std::exception& e) {
         // The next beat reconnects; until the lease runs out the entry stands.
         if (!failing)
-          log(log_level::warn, std::string("build registry: renewing the lease failed (retrying): ") + e.what(),
-              {{"event", "build_lease_failed"}});
+          log(log_level::warn, std::string("build registry: renewing the lease failed (retrying): ") + e.what());
         failing = true;
         db.reset();
       }
@@ -185,8 +184,7 @@ build_registration::~build_registration() {
   } catch (const std::exception& e) {
     // The entry expires with its lease.
     log(log_level::warn, std::string("build registry: removing this build's entry failed (it expires with its lease): ") +
-                             e.what(),
-        {{"event", "build_deregister_failed"}});
+                             e.what());
   }
 }
 
