@@ -72,7 +72,8 @@ std::string table_key(const json& range_var) {
 // table: the word DROP uses, and its key in rule_context::new_tables. Views,
 // materialized views and sequences are relations (the tables' key); functions
 // and procedures share pg_proc, types and domains pg_type. Indexes, triggers,
-// policies and constraints are not here: no query of an older build names them.
+// policies and constraints are not here: an older build's queries do not name
+// them (a constraint only in ON CONFLICT ON CONSTRAINT, which lint leaves alone).
 struct object_kind {
   const char* word;    // "VIEW"
   const char* prefix;  // "" for a relation, else "function ", "type ", "schema "
@@ -80,11 +81,16 @@ struct object_kind {
 
 const object_kind* removable_kind(const std::string& object_type) {
   static const std::map<std::string, object_kind> kinds{
-      {"OBJECT_VIEW", {"VIEW", ""}},          {"OBJECT_MATVIEW", {"MATERIALIZED VIEW", ""}},
-      {"OBJECT_SEQUENCE", {"SEQUENCE", ""}},  {"OBJECT_FUNCTION", {"FUNCTION", "function "}},
-      {"OBJECT_PROCEDURE", {"PROCEDURE", "function "}}, {"OBJECT_ROUTINE", {"ROUTINE", "function "}},
-      {"OBJECT_TYPE", {"TYPE", "type "}},     {"OBJECT_DOMAIN", {"DOMAIN", "type "}},
-      {"OBJECT_SCHEMA", {"SCHEMA", "schema "}}};
+      {"OBJECT_VIEW", {"VIEW", ""}},
+      {"OBJECT_MATVIEW", {"MATERIALIZED VIEW", ""}},
+      {"OBJECT_SEQUENCE", {"SEQUENCE", ""}},
+      {"OBJECT_FUNCTION", {"FUNCTION", "function "}},
+      {"OBJECT_PROCEDURE", {"PROCEDURE", "function "}},
+      {"OBJECT_ROUTINE", {"ROUTINE", "function "}},
+      {"OBJECT_TYPE", {"TYPE", "type "}},
+      {"OBJECT_DOMAIN", {"DOMAIN", "type "}},
+      {"OBJECT_SCHEMA", {"SCHEMA", "schema "}},
+  };
   auto it = kinds.find(object_type);
   return it == kinds.end() ? nullptr : &it->second;
 }
