@@ -35,11 +35,15 @@ std::string padded(std::int64_t version) {
 }
 
 std::string file_text(const migrator::module_spec& module, const std::string& version,
-                      const std::string& title) {
+                      const std::string& title, bool contract) {
   return "-- " + module.name + " " + version + ": " + title + "\n" +
          "-- Qualify every name with the schema (" + module.schema +
          ".<table>): migrations run without a search_path.\n"
-         "-- Down must undo exactly what Up does. See docs/module-authors.md.\n"
+         "-- Down must undo exactly what Up does. See docs/module-authors.md.\n" +
+         (contract ? "-- A contract migration: it removes what older builds still use, so up applies it only\n"
+                     "-- once none of them runs (docs/rolling-deploys.md).\n"
+                     "-- +migrator contract\n"
+                   : "") +
          "\n"
          "-- +goose Up\n"
          "-- +goose StatementBegin\n"
@@ -75,7 +79,10 @@ void add_options(po::options_description& options, po::positional_options_descri
   // clang-format off
   options.add_options()
       ("module", po::value<std::string>()->value_name("MODULE"), "the module, as named in modules.yaml")
-      ("title", po::value<std::string>()->value_name("TITLE"), "what the migration does: [a-z0-9_]+");
+      ("title", po::value<std::string>()->value_name("TITLE"), "what the migration does: [a-z0-9_]+")
+      ("contract", po::bool_switch(),
+       "a contract migration: it drops or renames what older builds still use, and waits for them "
+       "(docs/rolling-deploys.md)");
   // clang-format on
   positional.add("module", 1).add("title", 1);
 }
@@ -144,7 +151,7 @@ int run(command_context& ctx) {
             << (errno == EEXIST ? "it already exists (not overwritten)" : std::strerror(errno)) << '\n';
     return exit_failed;
   }
-  const std::string text = file_text(*module, version, title);
+  const std::string text = file_text(*module, version, title, vm["contract"].as<bool>());
   const bool written = std::fwrite(text.data(), 1, text.size(), f) == text.size();
   if (std::fclose(f) != 0 || !written) {
     ctx.err << "app migrate create: cannot write " << target.string() << '\n';
@@ -162,7 +169,7 @@ int run(command_context& ctx) {
 extern const command create_command{
     "create",
     "write the next migration file of a module (into --modules-dir, default ./modules)",
-    "app migrate create MODULE TITLE [--modules-dir DIR]",
+    "app migrate create MODULE TITLE [--contract] [--modules-dir DIR]",
     "app migrate create identity add_user_locale",
     add_options,
     run,

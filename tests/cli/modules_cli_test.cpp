@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "migrator/parser.h"
 #include "test_support.h"
 
 namespace {
@@ -153,6 +154,21 @@ TEST(create, writes_the_next_version_with_a_template) {
   EXPECT_EQ(v.out, "ok: 2 modules, 3 migrations (" + t.root + ")\n");
   const auto again = t.app({"create", "identity", "add_locale_index"});
   EXPECT_EQ(again.out, t.root + "/identity/migrations/02003_add_locale_index.sql\n") << again.err;
+}
+
+TEST(create, contract_writes_the_annotation_where_the_assembler_reads_it) {
+  module_tree t;
+  const auto r = t.app({"create", "identity", "drop_legacy_name", "--contract"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string text = read_file(t.root + "/identity/migrations/02002_drop_legacy_name.sql");
+  EXPECT_LT(text.find("-- +migrator contract\n"), text.find("-- +goose Up")) << text;
+  const auto header = migrator::read_migrator_header(text, "02002_drop_legacy_name.sql");
+  ASSERT_TRUE(header.contract.has_value()) << text;
+  EXPECT_EQ(t.app({"validate"}).code, 0);
+  // Without the flag: no annotation.
+  const auto plain = t.app({"create", "identity", "add_locale"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  EXPECT_EQ(read_file(t.root + "/identity/migrations/02003_add_locale.sql").find("+migrator"), std::string::npos);
 }
 
 TEST(create, first_migration_of_a_new_module_starts_its_namespace) {
