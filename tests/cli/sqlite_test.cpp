@@ -322,6 +322,24 @@ TEST(SqliteBackend, AFailingMigrationNamesTheStatementAndTheResultCodeAndApplies
   EXPECT_TRUE(tables_in(*db, "m").empty());  // nothing of 1002, not even its first statement
 }
 
+TEST(SqliteBackend, AContractMigrationRunsWhenReachedForSqliteKeepsNoBuildRegistry) {
+  temp_dir dir;
+  const std::string init = testing_support::migration_text("CREATE TABLE m.t (id INTEGER, legacy TEXT);");
+  const std::string contract = "-- +migrator contract\n" + testing_support::migration_text("DROP TABLE m.t;");
+  testing_support::write_module_set(dir, {{"m", {{"01001_init.sql", init}, {"01002_drop.sql", contract}}}});
+  dir.write("m/migrations/sqlite/01001_init.sql", init);
+  dir.write("m/migrations/sqlite/01002_drop.sql", contract);
+  const auto main = dir.path() / "app.db";
+  auto r = migrate("sqlite:" + main.string(), dir.path().string(), {"up"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("deferred")));
+  auto db = inspect(main, {"m"});
+  EXPECT_EQ(applied_versions(*db), (std::vector<std::string>{"1001", "1002"}));
+  auto builds = migrate("sqlite:" + main.string(), dir.path().string(), {"builds"});
+  EXPECT_EQ(builds.code, 2);
+  EXPECT_THAT(builds.err, HasSubstr("the build registry is PostgreSQL's"));
+}
+
 TEST(SqliteBackend, SessionRunsSeveralStatementsAndTakesNumberedParameters) {
   auto db = migrator::connect_sqlite(":memory:", {}, 1s);
   auto last = db->exec("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x'); -- a comment\n"
