@@ -32,6 +32,8 @@ migrator::engine_options engine_options_from(const app::settings& s, const std::
   o.postgres.lock_id = s.lock_id;
   o.postgres.statement_timeout = s.statement_timeout;
   o.postgres.server_lock_timeout = s.db_lock_timeout;
+  o.postgres.lock_retries = s.db_lock_retries;
+  o.postgres.lock_retry_for = s.db_lock_retry_for;
   o.allow_drift = s.allow_drift;
   o.wait_for_builds = s.wait_for_builds;
   return o;

@@ -104,6 +104,14 @@ std::size_t jobs_value(const raw_value& v) {
   return static_cast<std::size_t>(n);
 }
 
+int retries_value(const raw_value& v) {
+  const bool digits = !v.text.empty() && v.text.size() <= 4 &&
+                      std::all_of(v.text.begin(), v.text.end(), [](unsigned char c) { return std::isdigit(c); });
+  const int n = digits ? std::stoi(v.text) : -1;
+  if (n < 0 || n > 1000) fail(v.origin + ": bad retry count '" + v.text + "': expected a number from 0 to 1000");
+  return n;
+}
+
 // A positive bigint, as goose's table locker requires of its lock ids.
 std::int64_t lock_id_value(const raw_value& v) {
   std::int64_t id = 0;
@@ -205,6 +213,16 @@ std::vector<setting_spec> make_table() {
        "none",
        [](const settings& s) { return show(s.db_lock_timeout); },
        [](settings& s, const raw_value& v) { s.db_lock_timeout = optional_duration_value(v); }},
+      {"migrations.db_lock_retries", "db-lock-retries", "N", "", "APP_DB_LOCK_RETRIES",
+       "with --db-lock-timeout: how many times a migration that failed on a lock timeout (SQLSTATE 55P03) is tried "
+       "again, after an exponential backoff with jitter, logging the sessions that held locks (0 to 1000); 0 = "
+       "fail at once",
+       [](const settings& s) { return std::to_string(s.db_lock_retries); },
+       [](settings& s, const raw_value& v) { s.db_lock_retries = retries_value(v); }},
+      {"migrations.db_lock_retry_for", "db-lock-retry-for", "DURATION", "", "APP_DB_LOCK_RETRY_FOR",
+       "with --db-lock-timeout: no retry of a migration starts later than this after its first lock timeout",
+       [](const settings& s) { return format_duration(s.db_lock_retry_for); },
+       [](settings& s, const raw_value& v) { s.db_lock_retry_for = duration_value(v); }},
       {"migrations.allow_drift", "allow-drift", "", "true", "APP_ALLOW_DRIFT",
        "proceed although applied migrations differ from their files (--allow-drift sets true)",
        [](const settings& s) { return show(s.allow_drift); },

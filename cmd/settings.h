@@ -96,6 +96,9 @@ struct settings {
   std::optional<std::chrono::milliseconds> statement_timeout;
   // PostgreSQL lock_timeout of migration sessions. Default: none (the server's).
   std::optional<std::chrono::milliseconds> db_lock_timeout;
+  // With db_lock_timeout: retries of a step that failed on a lock timeout, and their total time.
+  int db_lock_retries = migrator::postgres_options{}.lock_retries;
+  std::chrono::milliseconds db_lock_retry_for = migrator::postgres_options{}.lock_retry_for;
   // up: how long to wait for older builds before applying a contract migration. Default: 0 (defer).
   std::chrono::milliseconds wait_for_builds = migrator::engine_options{}.wait_for_builds;
   // At application start: the build registry entry's lease.

@@ -40,6 +40,12 @@ struct postgres_options {
   // The server's statement_timeout / lock_timeout for the migration session. Default: none.
   std::optional<std::chrono::milliseconds> statement_timeout;
   std::optional<std::chrono::milliseconds> server_lock_timeout;
+  // With server_lock_timeout set: a migration step that fails on lock_not_available
+  // (SQLSTATE 55P03) is tried again after a backoff (docs/configuration.md#lock-retries),
+  // at most lock_retries more times and no longer than lock_retry_for from its first
+  // failure, so the step gives way to traffic instead of queueing it. 0: fail at once.
+  int lock_retries = 10;
+  std::chrono::milliseconds lock_retry_for{std::chrono::minutes(5)};
 };
 
 // Every setting's default is written here once; the app's settings start from these.
