@@ -390,6 +390,93 @@ TEST(assemble, orders_an_interleaved_set_by_version) {
   EXPECT_NE(result.set.migrations[0].checksum, m.checksum);
 }
 
+// depends_on: every case has a folder for each listed module, so the
+// dependency's problem is the only one.
+const std::map<std::string, std::string> three_folders{{"db/", ""}, {"identity/", ""}, {"organization/", ""}};
+const std::map<std::string, std::string> two_folders{{"db/", ""}, {"identity/", ""}};
+const std::string db_then_identity = "modules:\n  - name: db\n  - name: identity\n";
+
+// clang-format off
+INSTANTIATE_TEST_SUITE_P(
+    dependencies, assembler_problems,
+    testing::Values(
+        problem_case{"later_module", "modules:\n  - name: db\n    depends_on: [identity]\n  - name: identity\n",
+                     two_folders, "modules/modules.yaml", 3,
+                     "module 'db' depends on 'identity', which comes later in modules/modules.yaml (position 2; "
+                     "'db' is at 1): on a fresh database its migrations have not run yet"},
+        problem_case{"later_module_block_list",
+                     "modules:\n  - name: db\n  - name: identity\n    depends_on:\n      - db\n      - organization\n"
+                     "  - name: organization\n",
+                     three_folders, "modules/modules.yaml", 6, "depends on 'organization', which comes later"},
+        problem_case{"unknown_module", db_then_identity + "    depends_on: [dbb]\n", two_folders,
+                     "modules/modules.yaml", 4,
+                     "module 'identity' depends on 'dbb', which is not a module in modules/modules.yaml "
+                     "(did you mean 'db'?)"},
+        problem_case{"unknown_module_far_from_any", db_then_identity + "    depends_on: [payments]\n", two_folders,
+                     "modules/modules.yaml", 4, "depends on 'payments', which is not a module in modules/modules.yaml"},
+        problem_case{"itself", db_then_identity + "    depends_on: [db, identity]\n", two_folders,
+                     "modules/modules.yaml", 4, "module 'identity' depends on itself"},
+        problem_case{"listed_twice", db_then_identity + "    depends_on:\n      - db\n      - db\n", two_folders,
+                     "modules/modules.yaml", 6, "module 'identity' lists 'db' twice in depends_on"},
+        problem_case{"a_single_name", db_then_identity + "    depends_on: db\n", two_folders,
+                     "modules/modules.yaml", 4,
+                     "depends_on must be a list of module names, like 'depends_on: [db, identity]', not 'db'"},
+        problem_case{"comma_separated_text", db_then_identity + "    depends_on: db, organization\n", two_folders,
+                     "modules/modules.yaml", 4, "must be a list of module names, like 'depends_on: [db, identity]', "
+                     "not 'db, organization'"},
+        problem_case{"a_mapping", db_then_identity + "    depends_on: {db: true}\n", two_folders,
+                     "modules/modules.yaml", 4, "depends_on must be a list of module names"},
+        problem_case{"an_item_that_is_no_name", db_then_identity + "    depends_on:\n      - [db]\n", two_folders,
+                     "modules/modules.yaml", 5, "depends_on of module entry 2 holds something other than a module name"},
+        // Two modules that need each other: the earlier one's entry is the problem,
+        // and the message names the cycle, not only the order.
+        problem_case{"mutual_dependency",
+                     "modules:\n  - name: db\n    depends_on: [identity]\n  - name: identity\n    depends_on: [db]\n",
+                     two_folders, "modules/modules.yaml", 3,
+                     "module 'db' and module 'identity' depend on each other (position 2; 'db' is at 1): a cycle"},
+        problem_case{"a_three_module_cycle",
+                     "modules:\n  - name: db\n    depends_on: [organization]\n  - name: identity\n    depends_on: [db]\n"
+                     "  - name: organization\n    depends_on: [identity]\n",
+                     three_folders, "modules/modules.yaml", 3,
+                     "module 'db' depends on 'organization', which comes later"}),
+    [](const testing::TestParamInfo<problem_case>& info) { return std::string(info.param.label); });
+// clang-format on
+
+TEST(assemble, reads_depends_on_in_the_order_written) {
+  const auto result = assemble(tree_of(
+      "modules:\n"
+      "  - name: db\n"
+      "    depends_on: []\n"
+      "  - name: identity\n"
+      "    depends_on:\n"  // nothing after the key: no dependencies
+      "  - name: organization\n"
+      "    depends_on:\n"
+      "      - identity\n"
+      "      - db\n",
+      three_folders));
+  ASSERT_TRUE(result.ok()) << render(result.problems);
+  EXPECT_TRUE(result.set.modules[0].depends_on.empty());
+  EXPECT_TRUE(result.set.modules[1].depends_on.empty());
+  EXPECT_EQ(result.set.modules[2].depends_on, (std::vector<std::string>{"identity", "db"}));
+  const auto flow = assemble(
+      tree_of("modules: [{name: db}, {name: identity, depends_on: [db]}, {name: organization, depends_on: [db, "
+              "identity]}]\n",
+              three_folders));
+  ASSERT_TRUE(flow.ok()) << render(flow.problems);
+  EXPECT_EQ(flow.set.modules[2].depends_on, (std::vector<std::string>{"db", "identity"}));
+}
+
+TEST(assemble, lists_every_bad_dependency_and_keeps_the_good_ones) {
+  const auto result = assemble(tree_of(
+      "modules:\n  - name: db\n  - name: identity\n    depends_on: [db, organization, nope]\n"
+      "  - name: organization\n",
+      three_folders));
+  ASSERT_EQ(result.problems.size(), 2u) << render(result.problems);
+  EXPECT_NE(result.problems[0].message.find("'organization', which comes later"), std::string::npos);
+  EXPECT_NE(result.problems[1].message.find("'nope', which is not a module"), std::string::npos);
+  EXPECT_EQ(result.set.modules[1].depends_on, (std::vector<std::string>{"db"}));
+}
+
 TEST(assemble, reads_module_keys_and_defaults) {
   const auto result =
       assemble(tree_of(three_modules, {{"db/", ""}, {"identity/", ""}, {"organization/", ""}}));

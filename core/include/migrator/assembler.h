@@ -3,7 +3,8 @@
 // p*1000+1 .. p*1000+999; every violation is reported as a problem.
 // Positions run from 1 to 999 (versions 1001..999999): a module listed at
 // position 1000 or later is a problem. modules.yaml holds one key, `modules`,
-// a list of {name, schema?, description?}; see docs/module-authors.md.
+// a list of {name, schema?, description?, requires_postgres?, depends_on?};
+// see docs/module-authors.md.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,12 @@ struct module_spec {
   // `requires_postgres: 18`, e.g. for uuidv7()); 0 = any supported one. A run
   // that would apply one of them on an older server is refused before any statement.
   int requires_postgres = 0;
+  // The modules whose schemas its migrations may reference (modules.yaml
+  // `depends_on: [db, identity]`), in the order written. Each one comes earlier
+  // in modules.yaml, so its migrations run first on a fresh database; that order
+  // also rules out cycles. Not transitive: lint's undeclared-dependency rule
+  // checks every referenced schema against this list itself.
+  std::vector<std::string> depends_on{};
 
   std::int64_t first_version() const { return position * namespace_size + 1; }
   std::int64_t last_version() const { return position * namespace_size + namespace_size - 1; }

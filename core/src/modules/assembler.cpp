@@ -7,6 +7,7 @@
 
 #include "migrator/baseline.h"
 #include "migrator/postgres_versions.h"
+#include "migrator/suggest.h"
 
 #include <algorithm>
 #include <map>
@@ -68,9 +69,16 @@ int postgres_major_value(const std::string& text) {
   return major >= oldest_supported_postgres_major ? major : 0;
 }
 
+// One name of a depends_on list, with the line it is written on.
+struct listed_dependency {
+  std::string name;
+  int line = 0;
+};
+
 struct listed_module {
   module_spec spec;
   int line = 0;
+  std::vector<listed_dependency> dependencies;  // as written; check_dependencies keeps the valid ones
   bool name_ok = true;  // a bad name is one problem, not also a missing folder
   bool in_set = false;  // false for duplicates and positions past max_position
 };
@@ -167,9 +175,14 @@ class manifest_reader {
         report(key_line, "duplicate key " + in_quotes(key) + " in module entry " + std::to_string(position));
         continue;
       }
-      if (key != "name" && key != "schema" && key != "description" && key != "requires_postgres") {
+      if (key != "name" && key != "schema" && key != "description" && key != "requires_postgres" &&
+          key != "depends_on") {
         report(key_line, "unknown key " + in_quotes(key) + " in module entry " + std::to_string(position) +
-                             " (known keys: name, schema, description, requires_postgres)");
+                             " (known keys: name, schema, description, requires_postgres, depends_on)");
+        continue;
+      }
+      if (key == "depends_on") {
+        read_dependencies(kv.second, key_line, m);
         continue;
       }
       if (!kv.second.IsScalar()) {
@@ -211,6 +224,25 @@ class manifest_reader {
     return m;
   }
 
+  // A list only, flow or block style: a lone name would read the same as the
+  // common slip "depends_on: db, identity" (one name with a comma in it).
+  void read_dependencies(const YAML::Node& value, int key_line, listed_module& m) {
+    if (value.IsNull()) return;  // "depends_on:" with nothing after it: no dependencies
+    if (!value.IsSequence()) {
+      report(key_line, "depends_on must be a list of module names, like 'depends_on: [db, identity]'" +
+                           (value.IsScalar() ? ", not " + in_quotes(value.Scalar()) : std::string()));
+      return;
+    }
+    for (const auto& item : value) {
+      if (!item.IsScalar() || item.Scalar().empty()) {
+        report(line_of(item.Mark()), "depends_on of module entry " + std::to_string(m.spec.position) +
+                                         " holds something other than a module name");
+        continue;
+      }
+      m.dependencies.push_back({item.Scalar(), line_of(item.Mark())});
+    }
+  }
+
   std::string key_text(const YAML::Node& key) { return key.IsScalar() ? key.Scalar() : "<non-scalar key>"; }
 
   void report(int line, const std::string& message) { problems_.push_back({path_, line, message}); }
@@ -231,6 +263,59 @@ std::string_view base_name(std::string_view path) {
 bool tree_reported(const source_tree& tree, const std::string& path) {
   return std::any_of(tree.problems.begin(), tree.problems.end(),
                      [&](const problem& p) { return p.path == path; });
+}
+
+// Each dependency must name a module listed above the dependent one: then its
+// migrations run first on a fresh database, and no cycle can form (a cycle
+// needs some module to depend on a later one). Keeps the valid names in
+// spec.depends_on; every other one is a problem on the line it is written on.
+void check_dependencies(manifest& m, const std::string& manifest_path, std::vector<problem>& problems) {
+  std::map<std::string, const listed_module*> by_name;
+  std::vector<std::string> names;
+  for (const auto& entry : m.modules)
+    if (entry.name_ok && by_name.emplace(entry.spec.name, &entry).second) names.push_back(entry.spec.name);
+  for (auto& entry : m.modules) {
+    const std::string& name = entry.spec.name;
+    std::set<std::string> seen;
+    for (const auto& dependency : entry.dependencies) {
+      auto report = [&](const std::string& message) {
+        problems.push_back({manifest_path, dependency.line, "module " + in_quotes(name) + " " + message});
+      };
+      const std::string& target = dependency.name;
+      if (!seen.insert(target).second) {
+        report("lists " + in_quotes(target) + " twice in depends_on");
+        continue;
+      }
+      if (target == name) {
+        report("depends on itself; depends_on names other modules, listed above it");
+        continue;
+      }
+      auto it = by_name.find(target);
+      if (it == by_name.end()) {
+        const auto suggestion = closest_match(target, names);
+        report("depends on " + in_quotes(target) + ", which is not a module in " + manifest_path +
+               (suggestion ? " (did you mean " + in_quotes(*suggestion) + "?)" : std::string()));
+        continue;
+      }
+      const listed_module& other = *it->second;
+      if (other.spec.position > entry.spec.position) {
+        const bool mutual = std::any_of(other.dependencies.begin(), other.dependencies.end(),
+                                        [&](const listed_dependency& d) { return d.name == name; });
+        const std::string where = " (position " + std::to_string(other.spec.position) + "; " + in_quotes(name) +
+                                  " is at " + std::to_string(entry.spec.position) + ")";
+        if (mutual)
+          report("and module " + in_quotes(target) + " depend on each other" + where +
+                 ": a cycle; a module may depend only on modules listed above it, so one of the two must stop "
+                 "using the other");
+        else
+          report("depends on " + in_quotes(target) + ", which comes later in " + manifest_path + where +
+                 ": on a fresh database its migrations have not run yet when " + in_quotes(name) +
+                 "'s do; a module may depend only on modules listed above it (which also rules out cycles)");
+        continue;
+      }
+      entry.spec.depends_on.push_back(target);
+    }
+  }
 }
 
 // Checks positions, duplicate names and schemas; fills set.modules in manifest order.
@@ -423,6 +508,7 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when, back
     result.problems.push_back(
         {tree.manifest_path, 0, "not found: a module set lists its modules in modules.yaml"});
   }
+  check_dependencies(listed, tree.manifest_path, result.problems);
   check_modules(listed, tree.manifest_path, result);
 
   std::map<std::string, const source_folder*> folders;
