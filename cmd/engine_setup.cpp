@@ -35,6 +35,7 @@ migrator::engine_options engine_options_from(const app::settings& s, const std::
   o.postgres.lock_retries = s.db_lock_retries;
   o.postgres.lock_retry_for = s.db_lock_retry_for;
   o.allow_drift = s.allow_drift;
+  o.single_transaction = s.single_transaction;
   o.wait_for_builds = s.wait_for_builds;
   return o;
 }

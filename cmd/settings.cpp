@@ -223,6 +223,12 @@ std::vector<setting_spec> make_table() {
        "with --db-lock-timeout: no retry of a migration starts later than this after its first lock timeout",
        [](const settings& s) { return format_duration(s.db_lock_retry_for); },
        [](settings& s, const raw_value& v) { s.db_lock_retry_for = duration_value(v); }},
+      {"migrations.single_transaction", "single-transaction", "", "true", "APP_SINGLE_TRANSACTION",
+       "up, up-by-one, up-to: run every migration of the run in one transaction with its history rows, so a failure "
+       "leaves nothing of the run; refused up front when a pending migration runs without a transaction "
+       "(--single-transaction sets true)",
+       [](const settings& s) { return show(s.single_transaction); },
+       [](settings& s, const raw_value& v) { s.single_transaction = bool_value(v); }},
       {"migrations.allow_drift", "allow-drift", "", "true", "APP_ALLOW_DRIFT",
        "proceed although applied migrations differ from their files (--allow-drift sets true)",
        [](const settings& s) { return show(s.allow_drift); },

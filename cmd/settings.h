@@ -115,6 +115,8 @@ struct settings {
   app::log_format log_format = app::log_format::text;
   // Proceed although applied migrations differ from their files.
   bool allow_drift = migrator::engine_options{}.allow_drift;
+  // up: the whole run in one transaction.
+  bool single_transaction = migrator::engine_options{}.single_transaction;
   // At application start, versions applied by a newer build.
   migrator::unknown_versions on_unknown = migrator::startup_options{}.on_unknown;
   // A fleet file (docs/fleet.md): commands run over its targets instead of `dsn`. Default: none.

@@ -30,6 +30,11 @@ struct engine_options : backend_options {
   // long for those builds to stop (polling the registry, before taking the
   // lock), then apply. 0: defer them at once. Default: 0.
   std::chrono::milliseconds wait_for_builds{0};
+  // up, up-by-one, up-to: every migration of the run and its history rows in one
+  // transaction, so a failure leaves nothing of the run. A plan with a NO
+  // TRANSACTION migration or a no-transaction code migration is refused
+  // (error(refused)) before anything runs. Default: false (each migration commits alone).
+  bool single_transaction = false;
 };
 
 struct step_result {

@@ -138,8 +138,11 @@ std::vector<plan_step> engine::plan(const plan_request& request, std::int64_t* c
     if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
     impl_->check_guards(status);
     auto steps = impl_->plan_from(snap, request);
-    if (!deferred) return steps;
-    return impl_->without_deferred(std::move(steps), request.kind, *deferred);
+    std::vector<deferred_migration> none;
+    steps = impl_->without_deferred(std::move(steps), request.kind, deferred ? *deferred : none);
+    if (impl_->options.single_transaction && applies_migrations(request.kind))
+      impl_->refuse_outside_one_transaction(steps);
+    return steps;
   });
 }
 
@@ -231,7 +234,12 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       }
       report.current_version = highest(applied);
     };
-    for (next = 0; next < plan.size();) {
+    if (impl_->options.single_transaction && applies_migrations(request.kind)) {
+      impl_->refuse_outside_one_transaction(plan);
+      if (!plan.empty()) impl_->execute_as_one_transaction(plan, report, observer, note);
+      next = plan.size();
+    }
+    for (; next < plan.size();) {
       if (impl_->interrupted.load()) throw interrupted("", {});
       impl_->lock.check_held();
       // Several plain transactional steps in a row: one request (one round trip) for all of them.
