@@ -340,6 +340,24 @@ TEST(SqliteBackend, AContractMigrationRunsWhenReachedForSqliteKeepsNoBuildRegist
   EXPECT_THAT(builds.err, HasSubstr("the build registry is PostgreSQL's"));
 }
 
+TEST(SqliteBackend, SingleTransactionLeavesNothingOfARunThatFailsInItsThirdMigration) {
+  temp_dir dir;
+  const std::vector<std::pair<std::string, std::string>> files{
+      {"01001_one.sql", testing_support::migration_text("CREATE TABLE m.one (id INTEGER);")},
+      {"01002_two.sql", testing_support::migration_text("CREATE TABLE m.two (id INTEGER PRIMARY KEY);")},
+      {"01003_three.sql", testing_support::migration_text("INSERT INTO m.two VALUES (1);\nINSERT INTO m.two VALUES (1);")}};
+  testing_support::write_module_set(dir, {{"m", files}});
+  for (const auto& [name, text] : files) dir.write("m/migrations/sqlite/" + name, text);
+  const auto main = dir.path() / "app.db";
+  auto r = migrate("sqlite:" + main.string(), dir.path().string(), {"up", "--single-transaction"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("01003_three.sql:3: migration 1003 (module m) failed (up) at statement 2 of 2"));
+  EXPECT_THAT(r.err, HasSubstr("the whole run was rolled back"));
+  auto db = inspect(main, {"m"});
+  EXPECT_TRUE(applied_versions(*db).empty());
+  EXPECT_TRUE(tables_in(*db, "m").empty());
+}
+
 TEST(SqliteBackend, SessionRunsSeveralStatementsAndTakesNumberedParameters) {
   auto db = migrator::connect_sqlite(":memory:", {}, 1s);
   auto last = db->exec("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x'); -- a comment\n"
