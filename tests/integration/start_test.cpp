@@ -193,6 +193,24 @@ TEST_F(start_test, configuration_file_environment_and_flags_in_order_of_preceden
   EXPECT_EQ(table_used({"--table", "from_flag"}, {{"APP_TABLE", "from_env"}}), "from_flag");
 }
 
+TEST_F(start_test, a_role_that_cannot_create_the_registry_starts_with_one_warning) {
+  ASSERT_EQ(run_app(start_args({"--once"})).code, 0);  // migrated by the owner
+  const std::string role = "reader_" + db.name();
+  db.exec("CREATE ROLE " + role + " LOGIN");
+  db.exec("GRANT USAGE ON SCHEMA public, alpha, beta TO " + role);
+  db.exec("GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+  db.exec("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+  const std::string reader_dsn = db.dsn() + " user=" + role;
+  auto r = run_app({"start", "--once", "--no-migrate", "--dsn", reader_dsn, "--modules-dir", modules.path().string()});
+  db.exec("DROP OWNED BY " + role);
+  db.exec("DROP ROLE " + role);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("could not register this build in the build registry"));
+  EXPECT_THAT(r.err, HasSubstr("SQLSTATE 42501"));
+  EXPECT_THAT(r.err, HasSubstr("contract migrations of newer builds will not wait for it"));
+  EXPECT_THAT(r.err, HasSubstr("ready"));
+}
+
 TEST_F(start_test, the_build_registry_sits_beside_the_history_table_and_is_empty_after_a_clean_stop) {
   test_database fresh;
   auto r = run_app_process({"start", "--once", "--dsn", fresh.dsn(), "--modules-dir", modules.path().string(),

@@ -75,8 +75,15 @@ std::unique_ptr<build_registration> register_this_build(const module_set& set, c
          {"known_versions", format_known_versions(entry->entry().known)}});
     return entry;
   } catch (const error& e) {
-    if (e.details().sqlstate != "25006") throw;  // read_only_sql_transaction: a standby
-    log(log_level::info, "not registering this build: the database is a read-only standby");
+    if (e.details().sqlstate == "25006") {  // read_only_sql_transaction: a standby
+      log(log_level::info, "not registering this build: the database is a read-only standby");
+      return nullptr;
+    }
+    // A role that may read but not create the registry (a start with migrating
+    // off, say) still starts; it says that nothing will wait for it.
+    if (e.details().sqlstate != "42501") throw;  // insufficient_privilege
+    log(log_level::warn, std::string("could not register this build in the build registry (") + e.what() +
+                             "): contract migrations of newer builds will not wait for it");
     return nullptr;
   }
 }

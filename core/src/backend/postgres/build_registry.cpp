@@ -164,8 +164,9 @@ build_registration::build_registration(const std::string& dsn, const module_set&
     detail::ensure_table(*impl_->db, impl_->options.table, impl_->table);
     impl_->upsert();
   } catch (const database_error& f) {
+    const std::string sqlstate = f.details().sqlstate.empty() ? "" : "SQLSTATE " + f.details().sqlstate + ": ";
     throw error(error_code::database, "registering this build in " + builds_table_of(impl_->options.table) +
-                                          " failed: " + f.what(),
+                                          " failed: " + sqlstate + f.what(),
                 f.details());
   }
   impl_->heartbeat = std::thread([this] { impl_->beat_loop(); });
