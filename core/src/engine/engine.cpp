@@ -24,7 +24,8 @@ void engine::impl::check_guards(const status_report& status, bool include_dirty)
     throw error(error_code::refused, detail::namespace_shift_refusal(status.namespace_conflicts));
   std::vector<const migration_status*> drift;
   for (const auto& s : status.migrations)
-    if (s.state == migration_state::modified || (include_dirty && s.state == migration_state::dirty))
+    if (s.state == migration_state::modified ||
+        (include_dirty && s.state == migration_state::dirty && !resume_at.count(s.version)))
       drift.push_back(&s);
   if (drift.empty() || options.allow_drift) return;
   throw error(error_code::refused, detail::drift_refusal(drift));
@@ -136,6 +137,8 @@ std::vector<plan_step> engine::plan(const plan_request& request, std::int64_t* c
     const auto status = compute_status(impl_->set, snap);
     if (current_version) *current_version = status.current_version;
     if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
+    // A dirty version at a failed concurrent index build: up resumes it (invalid_index.cpp).
+    impl_->resume_at = applies_migrations(request.kind) ? impl_->resumable_dirty(snap, status) : decltype(impl_->resume_at){};
     impl_->check_guards(status);
     auto steps = impl_->plan_from(snap, request);
     std::vector<deferred_migration> none;
@@ -220,6 +223,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     auto snap = impl_->history.read();
     const auto status = compute_status(impl_->set, snap);
     if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
+    // A dirty version at a failed concurrent index build: up resumes it (invalid_index.cpp).
+    impl_->resume_at = applies_migrations(request.kind) ? impl_->resumable_dirty(snap, status) : decltype(impl_->resume_at){};
     impl_->check_guards(status);
     auto applied = applied_versions(snap);
     report.current_version = report.starting_version = highest(applied);

@@ -12,10 +12,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "engine/remedies.h"
+#include "format/concurrent_index.h"
 #include "migrator/engine.h"
 #include "plan/plan_parsing.h"
 
@@ -134,6 +136,12 @@ struct engine::impl {
   // is up (false; report.deferred then says what still waits).
   bool wait_for_builds(const plan_request& request, run_report& report);
 
+  // --single-transaction (single_transaction.cpp): refuses a plan with a step that
+  // commits on its own; runs the steps and their history rows in one transaction.
+  void refuse_outside_one_transaction(const std::vector<plan_step>& steps) const;
+  void execute_as_one_transaction(const std::vector<plan_step>& steps, run_report& done, run_observer* observer,
+                                  const std::function<void(const plan_step&)>& committed_step);
+
   // One step alone (step_executors.cpp).
   step_result execute(const plan_step& step, run_report& done);
   void execute_in_transaction(const migration& m, const std::vector<statement>& statements, direction dir,
@@ -149,6 +157,35 @@ struct engine::impl {
   // The same as SQL, when the store offers it; nullopt otherwise.
   std::optional<std::string> record_sql(const migration& m, int statements, direction dir);
   void record_after_no_transaction(const migration& m, int total, direction dir, run_report& done);
+
+  // Lock-timeout retries (lock_retry.cpp): one step's tries so far.
+  struct lock_retry {
+    int retried = 0;
+    std::optional<std::chrono::steady_clock::time_point> first_failure;
+  };
+  enum class retry_decision { fail, retry, interrupted };
+  // `f` ended an attempt of `m` that started at `attempt_started`: when it is a
+  // lock timeout (55P03) on PostgreSQL with --db-lock-timeout and retries left,
+  // logs the sessions that held locks, waits the backoff (stopped by
+  // engine::interrupt) and says retry. The caller has rolled back.
+  retry_decision retry_after_lock_timeout(const migration& m, const database_error& f, lock_retry& state,
+                                          std::chrono::steady_clock::time_point attempt_started);
+  std::mt19937_64 retry_random{std::random_device{}()};
+  void execute_in_transaction_retrying(const migration& m, const std::vector<statement>& statements, direction dir,
+                                       run_report& done, lock_retry& retry);
+
+  // Failed concurrent index builds (invalid_index.cpp).
+  // Whether a failed `s` can be cleaned up by name (CREATE INDEX with a name, REINDEX INDEX or TABLE).
+  static bool cleanable(const parsing::concurrent_index_statement& s);
+  // Drops (DROP INDEX CONCURRENTLY) the indexes a failed `s` left that the server
+  // says are invalid, of exactly the expected names; logs each. Throws database_error.
+  void drop_invalid_leftovers(const migration& m, int index, const parsing::concurrent_index_statement& s);
+  // Dirty versions that up resumes instead of refusing, to the statement they
+  // resume at: a NO TRANSACTION migration of the set, unchanged since it was
+  // marked, whose statements before a cleanable concurrent index build all ran.
+  // Set under the lock (and by plan()) before check_guards, which lets them pass.
+  std::map<std::int64_t, int> resume_at;
+  std::map<std::int64_t, int> resumable_dirty(const history_snapshot& snap, const status_report& status) const;
 
   // Code migrations (code_steps.cpp).
   void execute_code(const migration& m, direction dir, run_report& done);

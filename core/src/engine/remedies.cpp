@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "engine/failure_report.h"
+#include "migrator/elapsed_text.h"
 
 namespace migrator::detail {
 
@@ -193,7 +194,8 @@ std::string no_transaction_stopped(const migration& m, int ran, int total) {
 }
 
 std::string no_transaction_statement_failure(const migration& m, direction dir, int line, int index,
-                                             const std::vector<statement>& statements, const database_error& f) {
+                                             const std::vector<statement>& statements, const database_error& f,
+                                             const std::optional<std::string>& remedy) {
   const statement& s = statements[static_cast<std::size_t>(index)];
   std::ostringstream msg;
   msg << m.path << ":" << line << ": " << describe_short(m)
@@ -206,8 +208,61 @@ std::string no_transaction_statement_failure(const migration& m, direction dir, 
     msg << (index > 0 ? " " : "") << "Whether statement " << (index + 1) << " ran is unknown.";
   else if (index == 0)
     msg << "No statement of it ran.";
-  msg << " " << dirty_after_failure_remedy(m.version);
+  msg << " " << (remedy ? *remedy : dirty_after_failure_remedy(m.version));
   return msg.str();
+}
+
+std::string lock_blocker(std::int64_t pid, const std::string& application_name, const std::string& state,
+                         std::int64_t transaction_age_ms, const std::string& query_start, const std::string& locks) {
+  // state and query_start are NULL (empty here) for another role's session without pg_read_all_stats.
+  return "pid " + std::to_string(pid) + " (application_name '" + application_name + "', state '" +
+         (state.empty() ? "unknown" : state) + "', transaction age " +
+         elapsed_text(std::chrono::milliseconds(transaction_age_ms)) + ", query_start " +
+         (query_start.empty() ? "unknown" : query_start) + ", holds " + locks + ")";
+}
+
+std::string lock_retry_notice(const migration& m, const database_error& f, int retry, int retries,
+                              std::chrono::milliseconds delay, const std::string& blockers) {
+  return describe(m) + " gave way on a lock timeout (" + sqlstate_part(f) + f.what() + "); retry " +
+         std::to_string(retry) + " of " + std::to_string(retries) + " in " + elapsed_text(delay) + ". " +
+         (blockers.empty() ? "No other session of this database has held a table lock since before the attempt "
+                             "(the holder has ended, or it is another role's session this role cannot see)."
+                           : "Sessions holding table locks since before the attempt: " + blockers + ".");
+}
+
+std::string lock_retries_exhausted(const migration& m, int retried, std::chrono::milliseconds spent) {
+  return describe(m) + ": still failing on a lock timeout after " + std::to_string(retried) + " retr" +
+         (retried == 1 ? "y" : "ies") + " over " + elapsed_text(spent) +
+         " (--db-lock-retries, --db-lock-retry-for): giving up; end or wait out the sessions named above, then run "
+         "it again.";
+}
+
+std::string invalid_index_dropped(const migration& m, int index, const std::string& name) {
+  return describe(m) + ": dropped the INVALID index " + name + " left by a failed concurrent build, before running "
+         "statement " + std::to_string(index + 1) + " again";
+}
+
+std::string dirty_resumed(const migration& m, int index, int total, const statement& s) {
+  return describe(m) + " is dirty at statement " + std::to_string(index + 1) + " of " + std::to_string(total) +
+         " (\"" + first_line(s.sql) + "\"), a concurrent index build whose earlier statements all ran: resuming "
+         "there, after dropping the invalid index the failed build left";
+}
+
+std::string concurrent_index_remedy(const migration& m, int index, bool cleanable, bool unnamed_create) {
+  const std::string v = std::to_string(m.version);
+  if (cleanable)
+    return "The version is marked dirty at this statement. The failed concurrent build may leave an INVALID "
+           "index; remove the cause (the duplicate rows, the long transaction), then run 'app migrate up' again: "
+           "it drops that index (by its name, only while it is invalid) and resumes at statement " +
+           std::to_string(index + 1) + ".";
+  return std::string("The version is marked dirty. ") +
+         (unnamed_create ? "This CREATE INDEX CONCURRENTLY names no index, so the INVALID index it may leave "
+                           "cannot be told apart by name and is not dropped automatically (name the index in the "
+                           "migration to have it cleaned up). "
+                         : "This REINDEX CONCURRENTLY covers a whole schema or database, so the invalid "
+                           "_ccnew/_ccold indexes it may leave are not dropped automatically. ") +
+         "Find them (SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid), drop them with DROP INDEX "
+         "CONCURRENTLY, run the statement by hand, then 'app migrate repair " + v + " --mark-applied'.";
 }
 
 std::string no_transaction_recording_in_doubt(const migration& m, direction dir, const database_error& f) {
@@ -265,6 +320,38 @@ std::string group_in_doubt(std::size_t count, const migration& first, const migr
          "from " + describe(first) + " to " + describe(last) + ": the connection was lost while they ran (" +
          f.what() + "), so which of them were " + applied_or_rolled_back(dir) +
          " is unknown; each one that committed is recorded. " + in_doubt_commit_remedy();
+}
+
+std::string single_transaction_refusal(const migration& m) {
+  const bool code = m.kind == migration_kind::code;
+  return "refusing --single-transaction: " + describe(m) +
+         (code ? " is a code migration that runs without a transaction (it commits its own steps)"
+               : " runs without a transaction (-- +goose NO TRANSACTION)") +
+         ", so the run cannot be one transaction. Nothing was applied. Apply the migrations before it with "
+         "'app migrate up-to " + std::to_string(m.version - 1) + " --single-transaction' and it alone with "
+         "'app migrate up-by-one', or run without --single-transaction.";
+}
+
+std::string single_transaction_failure(const migration& m, direction dir, const std::string& cause,
+                                       const std::vector<statement>* statements, std::optional<std::size_t> index,
+                                       int line, std::size_t before) {
+  std::ostringstream msg;
+  msg << m.path;
+  if (index && statements)
+    msg << ":" << line << ": " << describe_short(m) << " failed (" << up_or_down(dir) << ") at statement "
+        << (*index + 1) << " of " << statements->size() << " (\"" << first_line((*statements)[*index].sql)
+        << "\"): ";
+  else
+    msg << ": " << describe_short(m) << " failed (" << up_or_down(dir) << "): ";
+  msg << cause << "\n--single-transaction: the whole run was rolled back; nothing of it was applied ("
+      << before << " migration(s) before this one in the run were rolled back with it).";
+  return msg.str();
+}
+
+std::string single_transaction_in_doubt(std::size_t count, const database_error& f) {
+  return "--single-transaction: the connection was lost during the COMMIT of the run's " + std::to_string(count) +
+         " migration(s) (" + f.what() + "), so whether they were applied is unknown: all of them or none. " +
+         in_doubt_commit_remedy();
 }
 
 }  // namespace migrator::detail

@@ -4,6 +4,7 @@
 // (tests/unit/remedies_test.cpp).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -86,8 +87,27 @@ std::string no_transaction_settings_warning();
 // A NO TRANSACTION migration stopped by engine::interrupt() before statement `ran` + 1 of `total`.
 std::string no_transaction_stopped(const migration& m, int ran, int total);
 // A NO TRANSACTION migration failed at statement `index` (0-based, on file line `line`).
+// `remedy`: what to do next, when not dirty_after_failure_remedy (a concurrent index build's).
 std::string no_transaction_statement_failure(const migration& m, direction dir, int line, int index,
-                                             const std::vector<statement>& statements, const database_error& f);
+                                             const std::vector<statement>& statements, const database_error& f,
+                                             const std::optional<std::string>& remedy = std::nullopt);
+
+// Lock-timeout retries and concurrent index builds (engine/lock_retry.cpp, engine/invalid_index.cpp).
+// One session that held a lock on a relation of the database since before the failed attempt.
+std::string lock_blocker(std::int64_t pid, const std::string& application_name, const std::string& state,
+                         std::int64_t transaction_age_ms, const std::string& query_start, const std::string& locks);
+// `m` failed on a lock timeout: retry `retry` of `retries` in `delay`; `blockers` from lock_blocker, "; "-joined.
+std::string lock_retry_notice(const migration& m, const database_error& f, int retry, int retries,
+                              std::chrono::milliseconds delay, const std::string& blockers);
+// No retry left for `m` (`retried` times, `spent` since its first lock timeout): the failure is reported as usual.
+std::string lock_retries_exhausted(const migration& m, int retried, std::chrono::milliseconds spent);
+// Before running statement `index` of `m` again: the invalid index `name` its failed build left was dropped.
+std::string invalid_index_dropped(const migration& m, int index, const std::string& name);
+// Under the lock: a dirty `m` resumes at statement `index` of `total`, a concurrent index build.
+std::string dirty_resumed(const migration& m, int index, int total, const statement& s);
+// A failed concurrent index build of `m` (statement `index`) leaves the version dirty: what the next up does
+// (`cleanable`: it names its index, so the next up drops the invalid one and resumes), or why a person must act.
+std::string concurrent_index_remedy(const migration& m, int index, bool cleanable, bool unnamed_create);
 // Every statement of a NO TRANSACTION migration (or a no-transaction code migration) ran; recording it did not.
 std::string no_transaction_recording_in_doubt(const migration& m, direction dir, const database_error& f);
 std::string no_transaction_recording_failed(const migration& m, direction dir, const database_error& f);
@@ -112,5 +132,16 @@ std::string code_step_refused_after_stop();
 // Several migrations sent in one request: the connection broke while they ran.
 std::string group_in_doubt(std::size_t count, const migration& first, const migration& last, direction dir,
                            const database_error& f);
+
+// --single-transaction: a pending migration that cannot run inside the run's one
+// transaction (NO TRANSACTION SQL, a no-transaction code migration).
+std::string single_transaction_refusal(const migration& m);
+// --single-transaction: the run failed at `m` (statement `index` of `statements`,
+// or a code migration's `cause`); the whole run was rolled back.
+std::string single_transaction_failure(const migration& m, direction dir, const std::string& cause,
+                                       const std::vector<statement>* statements, std::optional<std::size_t> index,
+                                       int line, std::size_t before);
+// --single-transaction: the connection broke during the run's COMMIT.
+std::string single_transaction_in_doubt(std::size_t count, const database_error& f);
 
 }  // namespace migrator::detail

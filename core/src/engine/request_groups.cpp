@@ -103,6 +103,24 @@ void engine::impl::execute_group(const std::vector<plan_step>& steps, std::size_
   if (interrupted.load())
     throw detail::step_interrupted{detail::cancelled_and_rolled_back(*failed.file),
                                    located(*failed.file, failure->details(), nullptr, std::nullopt)};
+  // A lock timeout (the history was read, so its transaction is rolled back):
+  // the failing migration alone is tried again, with the retries it has left;
+  // the run loop then goes on with the steps after it.
+  lock_retry retry;
+  const auto decision = retry_after_lock_timeout(*failed.file, *failure, retry, start);
+  if (decision == retry_decision::interrupted)
+    throw detail::step_interrupted{detail::cancelled_and_rolled_back(*failed.file),
+                                   located(*failed.file, failure->details(), nullptr, std::nullopt)};
+  if (decision == retry_decision::retry) {
+    const auto alone = std::chrono::steady_clock::now();
+    execute_in_transaction_retrying(*failed.file, statements_of(failed), failed.dir, done, retry);
+    done.steps.push_back(detail::result_of(
+        failed, std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - alone)));
+    next = committed + 1;
+    committed_step(failed);
+    if (observer) observer->step_finished(done.steps.back());
+    return;
+  }
   fail_with_statement(*failed.file, statements_of(failed), failed.dir, *failure, done);
 }
 

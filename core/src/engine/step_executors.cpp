@@ -134,34 +134,52 @@ void engine::impl::fail_with_statement(const migration& m, const std::vector<sta
 
 void engine::impl::execute_in_transaction(const migration& m, const std::vector<statement>& statements,
                                           direction dir, run_report& done) {
+  lock_retry retry;
+  execute_in_transaction_retrying(m, statements, dir, done, retry);
+}
+
+void engine::impl::execute_in_transaction_retrying(const migration& m, const std::vector<statement>& statements,
+                                                   direction dir, run_report& done, lock_retry& retry) {
   const int count = static_cast<int>(statements.size());
   const auto inline_record = record_sql(m, count, dir);
   // With the store's SQL: one round trip, the statements, the history rows and
   // COMMIT in one request. On an error the server skips the rest, COMMIT
   // included, and leaves the transaction aborted (fail_with_statement rolls it back).
-  try {
-    if (inline_record) {
-      db.exec(begin() + detail::as_one_query(statements) + *inline_record + "COMMIT;");
-    } else {
-      db.exec(begin());
-      if (!statements.empty()) db.exec(detail::as_one_query(statements));
-      record(m, count, dir);
-      db.exec("COMMIT");
-    }
-  } catch (const database_error& f) {
-    if (interrupted.load() && !f.connection_lost()) {
-      // Cancelled on the server: the transaction is aborted, its COMMIT skipped.
-      try {
-        db.exec("ROLLBACK");
-      } catch (const database_error&) {
-        // A broken connection rolls back too.
+  // A lock timeout rolls back the whole migration: it is tried again whole.
+  for (;;) {
+    const auto attempt_started = std::chrono::steady_clock::now();
+    try {
+      if (inline_record) {
+        db.exec(begin() + detail::as_one_query(statements) + *inline_record + "COMMIT;");
+      } else {
+        db.exec(begin());
+        if (!statements.empty()) db.exec(detail::as_one_query(statements));
+        record(m, count, dir);
+        db.exec("COMMIT");
       }
-      throw step_interrupted{detail::cancelled_and_rolled_back(m), located(m, f.details(), nullptr, std::nullopt)};
+      return;
+    } catch (const database_error& f) {
+      if (interrupted.load() && !f.connection_lost()) {
+        // Cancelled on the server: the transaction is aborted, its COMMIT skipped.
+        try {
+          db.exec("ROLLBACK");
+        } catch (const database_error&) {
+          // A broken connection rolls back too.
+        }
+        throw step_interrupted{detail::cancelled_and_rolled_back(m), located(m, f.details(), nullptr, std::nullopt)};
+      }
+      if (f.connection_lost())
+        throw run_error(error_code::in_doubt, detail::statements_and_commit_in_doubt(m, dir, f), done,
+                        located(m, f.details(), nullptr, std::nullopt));
+      if (f.details().sqlstate == "55P03") {
+        rollback_quietly();
+        const auto decision = retry_after_lock_timeout(m, f, retry, attempt_started);
+        if (decision == retry_decision::retry) continue;
+        if (decision == retry_decision::interrupted)
+          throw step_interrupted{detail::cancelled_and_rolled_back(m), located(m, f.details(), nullptr, std::nullopt)};
+      }
+      fail_with_statement(m, statements, dir, f, done);
     }
-    if (f.connection_lost())
-      throw run_error(error_code::in_doubt, detail::statements_and_commit_in_doubt(m, dir, f), done,
-                      located(m, f.details(), nullptr, std::nullopt));
-    fail_with_statement(m, statements, dir, f, done);
   }
 }
 
@@ -177,18 +195,54 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
   // loop sees the interruption, or interrupt() sees that it must not cancel.
   cancellable.store(false);
   detail::cancellable_again restore{cancellable};
+  // A dirty version up resumes (resume_at, set under the lock): from the
+  // concurrent index build that failed, after dropping what it left.
+  int start = 0;
+  bool resuming = false;
+  if (const auto it = resume_at.find(m.version); it != resume_at.end() && dir == direction::up) {
+    start = it->second;
+    resuming = true;
+    resume_at.erase(it);
+    log(log_level::info, detail::dirty_resumed(m, start, total, statements[static_cast<std::size_t>(start)]),
+        {{"event", "dirty_resumed"}, {"module", m.module}, {"version", m.version}, {"statement", start + 1}});
+  }
   // Recorded before the first statement: a crash from here on leaves the version dirty.
-  history.mark_dirty(m, 0, total);
-  for (int i = 0; i < total; ++i) {
+  history.mark_dirty(m, start, total);
+  for (int i = start; i < total; ++i) {
     if (interrupted.load()) throw step_interrupted{detail::no_transaction_stopped(m, i, total), {}};
-    try {
-      db.exec(statements[i].sql);
-      history.update_progress(m.version, i + 1);
-    } catch (const database_error& f) {
-      const error_details details = located(m, f.details(), &statements, static_cast<std::size_t>(i));
-      throw run_error(error_code::database,
-                      detail::no_transaction_statement_failure(m, dir, details.line, i, statements, f), done,
-                      details);
+    const auto build = parsing::concurrent_index_of(statements[static_cast<std::size_t>(i)].sql);
+    // A failed build is retried (on a lock timeout) only when what it left can be
+    // found by name; any other NO TRANSACTION statement fails as before.
+    const bool retryable = build && cleanable(*build);
+    bool clean_first = resuming && i == start;
+    lock_retry retry;
+    for (bool ran = false; !ran;) {
+      const auto attempt_started = std::chrono::steady_clock::now();
+      try {
+        if (clean_first) drop_invalid_leftovers(m, i, *build);
+        clean_first = false;
+        db.exec(statements[i].sql);
+        ran = true;
+        history.update_progress(m.version, i + 1);
+      } catch (const database_error& f) {
+        if (!ran && retryable) {
+          const auto decision = retry_after_lock_timeout(m, f, retry, attempt_started);
+          if (decision == retry_decision::interrupted)
+            throw step_interrupted{detail::no_transaction_stopped(m, i, total), {}};
+          if (decision == retry_decision::retry) {
+            clean_first = true;
+            continue;
+          }
+        }
+        std::optional<std::string> remedy;
+        if (build && !ran)
+          remedy = detail::concurrent_index_remedy(m, i, retryable,
+                                                   build->kind == parsing::concurrent_index_kind::create_index);
+        const error_details details = located(m, f.details(), &statements, static_cast<std::size_t>(i));
+        throw run_error(error_code::database,
+                        detail::no_transaction_statement_failure(m, dir, details.line, i, statements, f, remedy), done,
+                        details);
+      }
     }
   }
   record_after_no_transaction(m, total, dir, done);
