@@ -5,6 +5,7 @@
 #include "command.h"
 #include "migrator/dsn.h"
 #include "migrator/environment.h"
+#include "migrator/lint.h"
 #include "exit_codes.h"
 
 namespace app {
@@ -26,6 +27,10 @@ int run(command_context& ctx) {
   sources.assembled = migrator::assemble(sources.tree, env, migrator::parse_time::now, migrator::backend_kind::postgres);
   const auto& postgres = sources.assembled;
   std::vector<migrator::problem> problems = postgres.problems;
+  // A migration that names a schema of a module its own does not depend on
+  // (or of a later one) works only on a database that already has that schema.
+  // The SQLite counterparts are not parsed: lint reads PostgreSQL's grammar.
+  for (auto& p : migrator::undeclared_dependencies(postgres.set, sources.tree)) problems.push_back(std::move(p));
   const bool both = migrator::has_sqlite_migrations(sources.tree) ||
                     migrator::backend_of(ctx.settings.dsn) == migrator::backend_kind::sqlite;
   if (both) {

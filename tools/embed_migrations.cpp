@@ -11,6 +11,7 @@
 
 #include "migrator/assembler.h"
 #include "migrator/code_source.h"
+#include "migrator/lint.h"
 #include "migrator/parser.h"
 #include "migrator/source.h"
 
@@ -45,6 +46,9 @@ int main(int argc, char** argv) {
   // Variables are substituted at run time, not build time: any name resolves here.
   auto any_value = [](const std::string&) -> std::optional<std::string> { return "x"; };
   auto assembled = migrator::assemble(tree, any_value);
+  // The same dependency check as `app migrate validate`: a set whose migrations
+  // name a module they do not depend on fails on a fresh database, so it does not build.
+  for (auto& p : migrator::undeclared_dependencies(assembled.set, tree)) assembled.problems.push_back(std::move(p));
   // Modules that keep SQLite migrations (migrations/sqlite/) embed them too;
   // they must assemble and match the PostgreSQL set version for version.
   if (migrator::has_sqlite_migrations(tree)) {

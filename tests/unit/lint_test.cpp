@@ -92,6 +92,9 @@ const std::vector<rule_case>& rule_cases() {
        up_only("CREATE TABLE billing.invoices (id bigint);")},
       {"foreign-schema", up_only("CREATE TABLE db.invoices (id bigint);"),
        up_only("CREATE TABLE billing.invoices (id bigint REFERENCES billing.accounts (id));")},
+      // billing declares no depends_on in this set: db is not its to use.
+      {"undeclared-dependency", up_only("CREATE TABLE billing.invoices (id bigint REFERENCES db.owners (id));"),
+       up_only("CREATE TABLE billing.invoices (id bigint REFERENCES billing.accounts (id));")},
       {"statement-block",
        up_only("CREATE TABLE billing.a (id bigint); CREATE TABLE billing.b (id bigint);"),
        up_only("-- +goose StatementBegin\nCREATE TABLE billing.a (id bigint); CREATE TABLE billing.b (id bigint);\n"
@@ -295,6 +298,126 @@ TEST(lint_phases, objects_of_a_pending_migration_are_new_for_later_pending_ones)
   lint_options options;
   options.pending = std::set<std::int64_t>{2002, 2003};
   EXPECT_THAT(lint(f, options).findings, testing::IsEmpty());
+}
+
+// undeclared-dependency: billing (position 3) declares identity only. db comes
+// earlier but is not declared (dependencies are not transitive: identity's own
+// depends_on gives billing nothing); audit comes later and cannot be declared.
+const char* const dependency_manifest =
+    "modules:\n"
+    "  - name: db\n"
+    "  - name: identity\n"
+    "    depends_on: [db]\n"
+    "  - name: billing\n"
+    "    depends_on: [identity]\n"
+    "  - name: audit\n"
+    "    schema: audit_log\n";
+
+lint_report lint_dependencies(const std::string& billing_file, const lint_options& options = {}) {
+  migrator::source_tree tree;
+  tree.root = "m";
+  tree.manifest_path = "m/modules.yaml";
+  tree.manifest_text = dependency_manifest;
+  tree.folders.push_back({"db", true, {}});
+  tree.folders.push_back({"identity", true, {}});
+  tree.folders.push_back({"billing", true, {{"m/billing/migrations/03001_change.sql", billing_file}}});
+  tree.folders.push_back({"audit", true, {}});
+  const auto assembled = migrator::assemble(tree, [](const std::string&) { return std::nullopt; });
+  EXPECT_TRUE(assembled.ok()) << (assembled.problems.empty() ? "" : assembled.problems.front().str());
+  return migrator::lint_module_set(assembled.set, tree, options);
+}
+
+struct dependency_case {
+  const char* name;
+  std::string sql;                    // the Up section of billing's 03001
+  std::vector<std::string> messages;  // the finding's "rule: message part", in order
+};
+
+void PrintTo(const dependency_case& c, std::ostream* os) { *os << c.name; }
+
+const std::string later = "undeclared-dependency: which comes after module 'billing' in modules.yaml";
+const std::string not_declared_db = "undeclared-dependency: which module 'billing' does not declare: add 'db'";
+
+const std::vector<dependency_case>& dependency_cases() {
+  using v = std::vector<std::string>;
+  static const std::vector<dependency_case> cases{
+      {"declared_table_in_references", "CREATE TABLE billing.a (p bigint REFERENCES identity.persons (id));", v{}},
+      {"own_schema_and_no_module_schemas", "SELECT a.id, pg_catalog.now() FROM billing.a a, public.t;", v{}},
+      {"later_table_in_from", "SELECT * FROM audit_log.events;", v{later}},
+      {"later_table_in_a_join_and_a_subquery_once_per_statement",
+       "SELECT 1 FROM billing.a a JOIN audit_log.events e ON e.id = a.id\n"
+       "WHERE EXISTS (SELECT 1 FROM audit_log.actors);",
+       v{later}},
+      {"later_table_in_references", "CREATE TABLE billing.a (e bigint REFERENCES audit_log.events (id));", v{later}},
+      {"later_function_call", "SELECT audit_log.record('x');", v{later}},
+      {"later_type_of_a_column", "CREATE TABLE billing.a (k audit_log.kind);", v{later}},
+      {"later_type_in_a_cast", "SELECT NULL::audit_log.kind;", v{later}},
+      {"later_table_in_an_update_source",
+       "UPDATE billing.a SET n = e.n FROM audit_log.events e WHERE e.id = billing.a.id;", v{later}},
+      // Changing another module's table is foreign-schema's finding, not also this one.
+      {"insert_into_a_later_table", "INSERT INTO audit_log.events (id) VALUES (1);",
+       v{"foreign-schema: changes schema 'audit_log' of module 'audit'"}},
+      {"earlier_module_not_declared_function", "SELECT db.new_id();", v{not_declared_db}},
+      {"earlier_module_not_declared_trigger_function",
+       "CREATE TRIGGER a_touch BEFORE UPDATE ON billing.a FOR EACH ROW EXECUTE FUNCTION db.set_updated_at();",
+       v{not_declared_db}},
+      {"two_modules_in_one_statement", "SELECT db.new_id() FROM audit_log.events;", v{not_declared_db, later}},
+  };
+  return cases;
+}
+
+class lint_dependency_table : public testing::TestWithParam<dependency_case> {};
+
+TEST_P(lint_dependency_table, references_to_modules_not_declared) {
+  const auto& c = GetParam();
+  const auto r = lint_dependencies("-- +goose Up\n" + c.sql + "\n");
+  std::vector<std::string> found;
+  for (const auto& f : r.findings) found.push_back(f.rule + ": " + f.message);
+  ASSERT_EQ(found.size(), c.messages.size()) << testing::PrintToString(found);
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    const std::string& expected = c.messages[i];
+    const std::string rule = expected.substr(0, expected.find(':'));
+    EXPECT_EQ(found[i].substr(0, found[i].find(':')), rule) << found[i];
+    EXPECT_THAT(found[i], testing::HasSubstr(expected.substr(expected.find(':') + 2))) << found[i];
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(dependencies, lint_dependency_table, testing::ValuesIn(dependency_cases()),
+                         [](const testing::TestParamInfo<dependency_case>& info) { return std::string(info.param.name); });
+
+TEST(lint_dependencies, a_later_module_finding_names_file_line_column_and_module) {
+  const auto r = lint_dependencies("-- +goose Up\nCREATE TABLE billing.a (\n  e bigint REFERENCES audit_log.events (id)\n);\n"
+                                   "-- +goose Down\nDELETE FROM billing.a WHERE id IN (SELECT id FROM audit_log.events);\n");
+  ASSERT_EQ(r.findings.size(), 2u);  // the Down is checked too: it runs on the same database
+  EXPECT_EQ(r.findings[0].str(),
+            "m/billing/migrations/03001_change.sql:3:23: error[undeclared-dependency]: references audit_log.events "
+            "of module 'audit', which comes after module 'billing' in modules.yaml: on a fresh database it does not "
+            "exist yet when this migration runs");
+  EXPECT_EQ(r.findings[1].line, 6);
+  EXPECT_THAT(r.findings[0].hint, testing::HasSubstr("depends_on"));
+}
+
+TEST(lint_dependencies, validate_gets_the_rule_alone_whatever_the_severities_and_honours_lint_ignore) {
+  const std::string file = "-- +goose Up\nALTER TABLE billing.a ADD COLUMN n int;\nSELECT * FROM audit_log.events;\n"
+                           "-- lint:ignore undeclared-dependency read once by hand before 02002 ships\n"
+                           "SELECT db.new_id();\n";
+  migrator::source_tree tree;
+  tree.root = "m";
+  tree.manifest_path = "m/modules.yaml";
+  tree.manifest_text = dependency_manifest;
+  for (const char* name : {"db", "identity", "audit"}) tree.folders.push_back({name, true, {}});
+  tree.folders.push_back({"billing", true, {{"m/billing/migrations/03001_change.sql", file}}});
+  const auto assembled = migrator::assemble(tree, [](const std::string&) { return std::nullopt; });
+  ASSERT_TRUE(assembled.ok());
+  const auto problems = migrator::undeclared_dependencies(assembled.set, tree);
+  ASSERT_EQ(problems.size(), 1u);  // not lock-timeout-missing, not the ignored statement
+  EXPECT_EQ(problems[0].str(),
+            "m/billing/migrations/03001_change.sql:3: column 15: references audit_log.events of module 'audit', which "
+            "comes after module 'billing' in modules.yaml: on a fresh database it does not exist yet when this "
+            "migration runs (lint rule undeclared-dependency)");
+  lint_options off;
+  off.severity["undeclared-dependency"] = lint_severity::off;
+  EXPECT_THAT(rules_of(lint_dependencies(file, off)), testing::IsEmpty());  // lint obeys its configuration
 }
 
 TEST(lint_rules, every_rule_has_a_case_in_the_table) {

@@ -97,4 +97,14 @@ struct lint_report {
 // Unknown rule ids in `options.severity` are the caller's to reject.
 lint_report lint_module_set(const module_set& set, const source_tree& tree, const lint_options& options);
 
+// The rule that keeps a module to the modules it declares in modules.yaml's
+// depends_on (and so to modules listed above it).
+constexpr const char* dependency_rule = "undeclared-dependency";
+
+// That rule alone, as problems ("path:line: column C: message"): what `validate`
+// and the build refuse, whatever the configured severities say. A
+// "-- lint:ignore undeclared-dependency reason" comment still silences one
+// statement; statements lint's grammar rejects are left to `lint`.
+std::vector<problem> undeclared_dependencies(const module_set& set, const source_tree& tree);
+
 }  // namespace migrator

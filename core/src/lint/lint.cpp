@@ -35,6 +35,11 @@ const std::vector<lint_rule>& lint_rules() {
        "qualify it with the module's schema: migrations run without a search_path, so it would land in public"},
       {"foreign-schema", s::error, "an object created or changed in another module's schema",
        "a module changes only its own schema; ask the owning module for a migration"},
+      {"undeclared-dependency", s::error,
+       "a table, function or type of another module that this module does not list in depends_on, or that is "
+       "listed after it in modules.yaml; validate and the build refuse it whatever its severity",
+       "add the module to depends_on in modules.yaml (a module may depend only on modules listed above it); what a "
+       "later module owns cannot be used: move the statement into that module"},
       {"statement-block", s::error,
        "several statements, or a ';' at a line end inside a body, outside StatementBegin/End",
        "wrap them in \"-- +goose StatementBegin\" / \"-- +goose StatementEnd\": goose splits at every line ending in ';'"},
@@ -211,7 +216,14 @@ class linter {
       : set_(set), options_(options) {
     for (const auto& folder : tree.folders)
       for (const auto& file : folder.files) texts_[file.path] = &file.content;
-    for (const auto& m : set.modules) schema_owners_[m.schema] = m.name;
+    for (const auto& m : set.modules) {
+      schema_owners_[m.schema] = m.name;
+      schema_positions_[m.schema] = m.position;
+    }
+    for (const auto& m : set.modules)
+      for (const auto& dependency : m.depends_on)
+        for (const auto& other : set.modules)
+          if (other.name == dependency) dependency_schemas_[m.name].insert(other.schema);
   }
 
   lint_report run() {
@@ -222,13 +234,17 @@ class linter {
       const std::string* text = texts_.count(m.path) ? texts_[m.path] : nullptr;
       const auto lines = split_lines(text ? std::string_view(*text) : std::string_view());
       std::string schema = m.module;
+      int position = 0;
       for (const auto& spec : set_.modules)
-        if (spec.name == m.module) schema = spec.schema;
+        if (spec.name == m.module) schema = spec.schema, position = spec.position;
       for (const bool up : {true, false}) {
         rule_context ctx;
         ctx.module = m.module;
         ctx.schema = schema;
         ctx.schema_owners = &schema_owners_;
+        ctx.schema_positions = &schema_positions_;
+        ctx.position = position;
+        ctx.dependency_schemas = &dependency_schemas_[m.module];
         ctx.transactional = m.body().use_transaction;
         ctx.up = up;
         ctx.contract = m.contract.has_value();
@@ -321,6 +337,8 @@ class linter {
   const lint_options& options_;
   std::map<std::string, const std::string*> texts_;
   std::map<std::string, std::string> schema_owners_;
+  std::map<std::string, int> schema_positions_;
+  std::map<std::string, std::set<std::string>> dependency_schemas_;  // module -> schemas of its depends_on
   std::set<std::string> created_by_up_;
   lint_report report_;
 };
@@ -329,6 +347,17 @@ class linter {
 
 lint_report lint_module_set(const module_set& set, const source_tree& tree, const lint_options& options) {
   return linter(set, tree, options).run();
+}
+
+std::vector<problem> undeclared_dependencies(const module_set& set, const source_tree& tree) {
+  lint_options only_this_rule;
+  for (const auto& rule : lint_rules()) only_this_rule.severity[rule.id] = lint_severity::off;
+  only_this_rule.severity[dependency_rule] = lint_severity::error;
+  std::vector<problem> problems;
+  for (const auto& f : lint_module_set(set, tree, only_this_rule).findings)
+    problems.push_back({f.path, f.line,
+                        "column " + std::to_string(f.column) + ": " + f.message + " (lint rule " + f.rule + ")"});
+  return problems;
 }
 
 }  // namespace migrator

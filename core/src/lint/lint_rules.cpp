@@ -139,6 +139,8 @@ class checker {
     unqualified_relations(*node_);
     unqualified_names();
     foreign_schemas();
+    undeclared_dependencies(*node_, start_);
+    report_undeclared_dependencies();
     if (ctx_.up) rollout();
     if (ctx_.up && ctx_.contract) contract_adds();
     learn();
@@ -216,6 +218,7 @@ class checker {
       auto it = ctx_.schema_owners->find(schema);
       if (it != ctx_.schema_owners->end()) owner = it->second;
     }
+    changed_schemas_.insert(schema);
     hit("foreign-schema", offset,
         "changes schema '" + schema + "'" + (owner.empty() ? "" : " of module '" + owner + "'") + "; module '" +
             ctx_.module + "' owns only schema '" + ctx_.schema + "'");
@@ -257,6 +260,67 @@ class checker {
         for (const auto& parts : drop_targets())
           if (parts.size() >= needed) foreign_schema(parts.front(), location_in(n, -1));
       }
+    }
+  }
+
+  // Every schema-qualified name the parse tree holds outside string literals and
+  // function bodies: relations (FROM, JOIN, REFERENCES, INSERT/UPDATE/DELETE
+  // targets, CREATE INDEX ON), called and trigger functions, types and casts,
+  // DROP and COMMENT targets. A module's migrations may name only its own schema
+  // and those of the modules it declares in depends_on; every module of them runs
+  // earlier on a fresh database. Reported once per schema and statement, at its
+  // first name (the tree's keys are in no textual order, hence the offsets are
+  // compared); not where foreign-schema already reports a change to that schema.
+  void undeclared_dependencies(const json& node, int at) {
+    if (!ctx_.schema_positions) return;
+    if (node.is_array()) {
+      for (const auto& child : node) undeclared_dependencies(child, at);
+      return;
+    }
+    if (!node.is_object()) return;
+    if (auto it = node.find("location"); it != node.end() && it->is_number_integer() && it->get<int>() >= 0)
+      at = it->get<int>();
+    if (node.contains("relname") && node.contains("relpersistence"))
+      referenced(text(node, "schemaname"), table_key(node), at);
+    for (const char* key : {"funcname", "names", "objname", "typeName", "domainname", "defnames", "collname"}) {
+      const auto parts = names(list(node, key));
+      if (parts.size() >= 2)
+        referenced(parts[parts.size() - 2], joined(parts) + (std::string(key) == "funcname" ? "()" : ""), at);
+    }
+    for (const auto& [key, child] : node.items()) {
+      if (key == "location") continue;
+      undeclared_dependencies(child, at);
+    }
+    if (&node == node_ && type_ == "DropStmt")
+      for (const auto& parts : drop_targets())
+        if (parts.size() >= 2) referenced(parts[parts.size() - 2], joined(parts), at);
+  }
+
+  void referenced(const std::string& schema, const std::string& name, int at) {
+    if (schema.empty() || schema == ctx_.schema || changed_schemas_.count(schema)) return;
+    auto position = ctx_.schema_positions->find(schema);
+    if (position == ctx_.schema_positions->end()) return;  // not a module's schema (public, pg_catalog, ...)
+    if (ctx_.dependency_schemas && ctx_.dependency_schemas->count(schema) && position->second < ctx_.position) return;
+    auto [first, added] = undeclared_.emplace(schema, undeclared_reference{name, at, position->second > ctx_.position});
+    if (!added && at < first->second.offset) first->second = undeclared_reference{name, at, first->second.later};
+  }
+
+  void report_undeclared_dependencies() {
+    std::vector<std::pair<std::string, undeclared_reference>> found(undeclared_.begin(), undeclared_.end());
+    std::stable_sort(found.begin(), found.end(),
+                     [](const auto& a, const auto& b) { return a.second.offset < b.second.offset; });
+    for (const auto& [schema, reference] : found) {
+      std::string owner = schema;
+      if (ctx_.schema_owners)
+        if (auto it = ctx_.schema_owners->find(schema); it != ctx_.schema_owners->end()) owner = it->second;
+      if (reference.later)
+        hit("undeclared-dependency", reference.offset,
+            "references " + reference.name + " of module '" + owner + "', which comes after module '" + ctx_.module +
+                "' in modules.yaml: on a fresh database it does not exist yet when this migration runs");
+      else
+        hit("undeclared-dependency", reference.offset,
+            "references " + reference.name + " of module '" + owner + "', which module '" + ctx_.module +
+                "' does not declare: add '" + owner + "' to its depends_on in modules.yaml");
     }
   }
 
@@ -558,6 +622,13 @@ class checker {
   std::string type_;
   const json* node_ = nullptr;
   std::set<std::string> ctes_;
+  std::set<std::string> changed_schemas_;        // reported by foreign-schema in this statement
+  struct undeclared_reference {
+    std::string name;  // "audit.events", "db.new_id()"
+    int offset = 0;
+    bool later = false;  // its module comes after this one in modules.yaml
+  };
+  std::map<std::string, undeclared_reference> undeclared_;  // schema -> its first name in this statement
   std::vector<rule_hit> hits_;
   bool access_exclusive_reported_ = false;
 };

@@ -15,6 +15,12 @@ struct rule_context {
   std::string module;
   std::string schema;                               // the module's own schema
   const std::map<std::string, std::string>* schema_owners = nullptr;  // schema -> module
+  // For undeclared-dependency: each module schema's position in modules.yaml,
+  // this module's position, and the schemas of the modules in its depends_on.
+  // A module schema outside those (and its own) must not be referenced.
+  const std::map<std::string, int>* schema_positions = nullptr;
+  int position = 0;
+  const std::set<std::string>* dependency_schemas = nullptr;
   bool transactional = true;
   bool up = true;  // lock/rollout rules apply to Up sections only
   // "-- +migrator contract": the migration removes what older builds use, and up
