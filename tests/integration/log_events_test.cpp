@@ -90,6 +90,13 @@ const std::map<std::string, std::vector<field>> contract = {
       {"held_back", kind::integer}}},
     {"builds_wait", {{"wait_ms", kind::integer}}},
     {"builds_wait_timeout", {{"command", kind::string}, {"deferred", kind::integer}}},
+    {"lock_retry",
+     {{"module", kind::string}, {"version", kind::integer}, {"retry", kind::integer}, {"retries", kind::integer},
+      {"delay_ms", kind::integer}, {"sqlstate", kind::string}, {"blocker_pids", kind::string}, {"blockers", kind::string}}},
+    {"lock_retry_exhausted",
+     {{"module", kind::string}, {"version", kind::integer}, {"retried", kind::integer}, {"spent_ms", kind::integer}}},
+    {"invalid_index_dropped", {{"module", kind::string}, {"version", kind::integer}, {"index", kind::string}}},
+    {"dirty_resumed", {{"module", kind::string}, {"version", kind::integer}, {"statement", kind::integer}}},
 };
 
 class log_events : public ::testing::Test {
@@ -246,6 +253,40 @@ TEST_F(log_events, every_documented_event_appears_with_its_fields) {
     old_build.signal(SIGTERM);
     run_result stopped = old_build.wait();
     for (auto& j : json_lines(stopped.err)) seen.push_back(std::move(j));
+  }
+
+  // lock_retry, lock_retry_exhausted: a migration behind another session's open
+  // transaction, with a short --db-lock-timeout and --db-lock-retry-for.
+  // dirty_resumed, invalid_index_dropped: a unique concurrent build fails on a
+  // duplicate; the duplicate removed, the next up resumes at the build.
+  {
+    test_database other;
+    other.exec("CREATE TABLE public.items (id int); INSERT INTO public.items VALUES (1), (1)");
+    temp_dir set;
+    write_module_set(set, {{"alpha",
+                            {{"1001_note.sql", migration_text("ALTER TABLE public.items ADD COLUMN note text;")},
+                             {"1002_key.sql", "-- +goose NO TRANSACTION\n" +
+                                                  migration_text("CREATE UNIQUE INDEX CONCURRENTLY items_key ON "
+                                                                 "public.items (id);")}}}});
+    const std::vector<std::string> args = {"--dsn", other.dsn(), "--modules-dir", set.path().string(), "--log-format",
+                                           "json", "--db-lock-timeout", "100ms"};
+    auto up = [&](std::vector<std::string> extra, int code) {
+      std::vector<std::string> all = {"migrate", "up"};
+      all.insert(all.end(), args.begin(), args.end());
+      all.insert(all.end(), extra.begin(), extra.end());
+      run_result r = run_app(all);
+      EXPECT_EQ(r.code, code) << r.err;
+      for (auto& j : json_lines(r.err)) seen.push_back(std::move(j));
+    };
+    {
+      pqxx::connection holder(other.dsn());
+      pqxx::work w(holder);
+      w.exec("SELECT count(*) FROM public.items");
+      up({"--db-lock-retry-for", "500ms"}, 1);
+    }
+    up({}, 1);  // 1001 applied; 1002 fails on the duplicate, dirty
+    other.exec("DELETE FROM public.items WHERE ctid = (SELECT max(ctid) FROM public.items)");
+    up({}, 0);
   }
 
   const std::vector<std::string> documented = documented_events();
