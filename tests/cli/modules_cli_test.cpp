@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "migrator/assembler.h"
+#include "migrator/embedded.h"
 #include "migrator/parser.h"
+#include "migrator/source.h"
 #include "test_support.h"
 
 namespace {
@@ -103,7 +106,24 @@ INSTANTIATE_TEST_SUITE_P(
         broken_set{"unlisted_folder", "billing/migrations/03001_x.sql", table_migration,
                    R"(billing: folder is not a module listed in .*)"},
         broken_set{"duplicate_version", "db/migrations/01001_zz.sql", table_migration,
-                   R"(db/migrations/01001_zz\.sql: duplicate version 1001: .*)"}),
+                   R"(db/migrations/01001_zz\.sql: duplicate version 1001: .*)"},
+        // depends_on in modules.yaml, each problem on the line of the name.
+        broken_set{"dependency_on_a_later_module", "modules.yaml",
+                   "modules:\n  - name: db\n    depends_on: [identity]\n  - name: identity\n    schema: people\n",
+                   R"(modules\.yaml:3: module 'db' depends on 'identity', which comes later in .*)"},
+        broken_set{"dependency_on_no_module", "modules.yaml", std::string(manifest) + "    depends_on: [dbs]\n",
+                   R"(modules\.yaml:5: module 'identity' depends on 'dbs', which is not a module in .*\(did you mean 'db'\?\))"},
+        // What the issue asks: a migration that uses a later module's table works
+        // only where that table exists already; validate refuses it at file:line.
+        broken_set{"reference_to_a_later_modules_table", "db/migrations/01002_x.sql",
+                   "-- +goose Up\nCREATE TABLE db.audit (\n  person_id uuid REFERENCES people.persons (id)\n);\n"
+                   "-- +goose Down\nDROP TABLE db.audit;\n",
+                   R"(db/migrations/01002_x\.sql:3: column 29: references people\.persons of module 'identity', )"
+                   R"(which comes after module 'db' in modules\.yaml: .* \(lint rule undeclared-dependency\))"},
+        broken_set{"reference_to_an_undeclared_earlier_module", "identity/migrations/02002_x.sql",
+                   "-- +goose Up\nSELECT db.new_id();\n",
+                   R"(identity/migrations/02002_x\.sql:2: column 8: references db\.new_id\(\) of module 'db', which )"
+                   R"(module 'identity' does not declare: add 'db' to its depends_on in modules\.yaml .*)"}),
     [](const testing::TestParamInfo<broken_set>& info) { return std::string(info.param.label); });
 // clang-format on
 
@@ -130,6 +150,30 @@ TEST(validate, the_embedded_set_matches_the_source_tree) {
   ASSERT_EQ(source.code, 0) << source.err;
   // Same counts: a stale build would embed a different set than modules/ holds.
   EXPECT_EQ(embedded.out.substr(0, embedded.out.find('(')), source.out.substr(0, source.out.find('(')));
+}
+
+TEST(validate, a_declared_dependency_makes_the_reference_valid) {
+  module_tree t;
+  t.dir.write("modules.yaml", std::string(manifest) + "    depends_on: [db]\n");
+  t.dir.write("identity/migrations/02002_x.sql", "-- +goose Up\nSELECT db.new_id();\n");
+  const auto r = t.app({"validate"});
+  EXPECT_EQ(r.code, 0) << r.err;
+}
+
+// The build embeds modules.yaml's text as it is: the embedded set and the
+// directory it came from read the same dependencies.
+TEST(validate, the_embedded_set_and_the_source_tree_declare_the_same_dependencies) {
+  const auto embedded = migrator::assemble_embedded();
+  const auto source = migrator::assemble(migrator::make_directory_source(MIGRATOR_SOURCE_DIR "/modules")->load(),
+                                         [](const std::string&) { return std::string("x"); });
+  ASSERT_TRUE(embedded.ok());
+  ASSERT_TRUE(source.ok());
+  ASSERT_EQ(embedded.set.modules.size(), source.set.modules.size());
+  for (std::size_t i = 0; i < source.set.modules.size(); ++i)
+    EXPECT_EQ(embedded.set.modules[i].depends_on, source.set.modules[i].depends_on) << source.set.modules[i].name;
+  EXPECT_EQ(source.set.modules[4].name, "entitlements");
+  EXPECT_EQ(source.set.modules[4].depends_on,
+            (std::vector<std::string>{"db", "identity", "organization", "billing"}));
 }
 
 // ---------------------------------------------------------------------------
