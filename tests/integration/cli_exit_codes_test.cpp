@@ -144,6 +144,18 @@ const std::vector<exit_case> cases = {
        return app.wait();
      },
      "SIGTERM"},
+    {"only_deferred_contracts_pending", 10,
+     [](const test_database& db, const temp_dir& dir) {
+       // An old build (only 1001) runs; the newer set's contract 1002 waits for it.
+       one_module(dir, "CREATE TABLE core.t (id int, legacy int);");
+       app_process old_build(with(db, dir, {"start"}));
+       EXPECT_TRUE(old_build.wait_for_err("ready", 30000)) << old_build.err_so_far();
+       dir.write("core/migrations/1002_drop_legacy.sql",
+                 "-- +migrator contract\n" + migration_text("ALTER TABLE core.t DROP COLUMN legacy;"));
+       EXPECT_EQ(run_app_process(with(db, dir, {"migrate", "up"})).code, 0);
+       return run_app_process(with(db, dir, {"migrate", "status", "--exit-code"}));
+     },
+     "contract, deferred: waits for"},
     {"fleet_target_failed", 9,
      [](const test_database& db, const temp_dir& dir) {
        one_module(dir, "SELECT 1;");
