@@ -25,6 +25,7 @@ extern const command start_command;
 extern const command inspect_command;
 extern const command validate_command;
 extern const command create_command;
+extern const command create_module_command;
 extern const command schemas_command;
 extern const command stamp_command;
 extern const command squash_command;
@@ -51,7 +52,8 @@ const std::vector<const command*>& migrate_commands() {
     std::vector<const command*> t = {&up_command,    &up_by_one_command, &up_to_command,   &down_command,
                                      &down_to_command, &redo_command,    &reset_command,   &status_command,
                                      &version_command, &repair_command, &builds_command};
-    t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &schemas_command});
+    t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &create_module_command,
+                       &schemas_command});
     t.insert(t.end(), {&stamp_command, &squash_command});
     t.insert(t.end(), {&lint_command, &verify_command, &dump_command, &equivalence_command});
     return t;
@@ -67,8 +69,11 @@ po::options_description global_options() {
 }
 
 void print_command_list(std::ostream& out) {
+  // The summaries start in one column, two spaces after the longest name.
+  std::size_t width = 0;
+  for (const command* c : migrate_commands()) width = std::max(width, std::string(c->name).size() + 2);
   for (const command* c : migrate_commands())
-    out << "  " << std::left << std::setw(12) << c->name << c->summary << '\n';
+    out << "  " << std::left << std::setw(static_cast<int>(width)) << c->name << c->summary << '\n';
 }
 
 void print_top_help(std::ostream& out) {

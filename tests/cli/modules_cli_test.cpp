@@ -341,6 +341,70 @@ TEST(create, without_modules_folder_says_where_it_looked) {
 }
 
 // ---------------------------------------------------------------------------
+// create-module
+
+TEST(create_module, appends_the_entry_with_its_dependencies_and_creates_the_folder) {
+  module_tree t;
+  const auto r = t.app({"create-module", "billing", "--depends-on", "db, identity"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(read_file(t.dir.path() / "modules.yaml"),
+            std::string(manifest) + "  - name: billing\n    depends_on: [db, identity]\n");
+  EXPECT_TRUE(fs::is_directory(t.dir.path() / "billing" / "migrations"));
+  EXPECT_NE(r.out.find("module 'billing' at position 3 (versions 3001..3999), depends_on: [db, identity]"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("next: app migrate create billing billing_init"), std::string::npos) << r.out;
+  // The set stays valid, and create writes the new module's first migration.
+  EXPECT_EQ(t.app({"validate"}).code, 0);
+  const auto first = t.app({"create", "billing", "billing_init"});
+  EXPECT_EQ(first.code, 0) << first.err;
+  EXPECT_NE(first.out.find("billing/migrations/03001_billing_init.sql"), std::string::npos) << first.out;
+}
+
+TEST(create_module, without_dependencies_writes_no_depends_on) {
+  module_tree t;
+  ASSERT_EQ(t.app({"create-module", "audit"}).code, 0);
+  EXPECT_EQ(read_file(t.dir.path() / "modules.yaml"), std::string(manifest) + "  - name: audit\n");
+}
+
+struct create_module_refusal {
+  const char* label;
+  std::vector<std::string> args;
+  std::string message;  // a part of stderr
+};
+
+void PrintTo(const create_module_refusal& c, std::ostream* os) { *os << c.label; }
+
+class create_module_refusals : public testing::TestWithParam<create_module_refusal> {};
+
+TEST_P(create_module_refusals, write_nothing_and_say_why) {
+  const auto& c = GetParam();
+  module_tree t;
+  const auto r = t.app(c.args);
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  EXPECT_EQ(read_file(t.dir.path() / "modules.yaml"), manifest);
+}
+
+// clang-format off
+INSTANTIATE_TEST_SUITE_P(
+    table, create_module_refusals,
+    testing::Values(
+        create_module_refusal{"unknown_dependency", {"create-module", "billing", "--depends-on", "db,identiy"},
+                              "modules.yaml:6: module 'billing' depends on 'identiy', which is not a module in"},
+        create_module_refusal{"itself", {"create-module", "billing", "--depends-on", "billing"},
+                              "module 'billing' depends on itself"},
+        create_module_refusal{"twice", {"create-module", "billing", "--depends-on", "db,db"},
+                              "module 'billing' lists 'db' twice in depends_on"},
+        create_module_refusal{"already_listed", {"create-module", "identity"},
+                              "module 'identity' is already listed in"},
+        create_module_refusal{"bad_name", {"create-module", "Billing"},
+                              "module name 'Billing' must start with a lower-case letter"},
+        create_module_refusal{"no_name", {"create-module"}, "NAME is required"}),
+    [](const testing::TestParamInfo<create_module_refusal>& info) { return std::string(info.param.label); });
+// clang-format on
+
+// ---------------------------------------------------------------------------
 // schemas
 
 TEST(schemas, one_create_schema_per_module_in_order) {
@@ -382,7 +446,7 @@ TEST(schemas, committed_sqlc_schemas_file_is_current) {
 TEST(migrate_help, lists_the_module_commands) {
   const auto r = run_app({"migrate", "--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* name : {"\n  validate ", "\n  create ", "\n  schemas "})
+  for (const char* name : {"\n  validate ", "\n  create ", "\n  create-module ", "\n  schemas "})
     EXPECT_NE(r.out.find(name), std::string::npos) << name << " missing from:\n" << r.out;
 }
 
