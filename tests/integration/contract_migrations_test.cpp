@@ -139,28 +139,39 @@ TEST_F(contract_migrations_test, the_same_through_a_transaction_pooler) {
   contract_waits_for_the_old_build_until_it_stops(*this, db, bouncer.dsn_for(db.name()));
 }
 
-TEST_F(contract_migrations_test, a_killed_build_holds_the_contract_until_its_lease_expires) {
-  app_process old_build_process(args(db.dsn(), old_modules, {"start"}));
+// Through `dsn`: an old build killed with -9 holds the contract until its lease runs out.
+void a_killed_build_holds_the_contract_until_its_lease_expires(contract_migrations_test& t, const test_database& db,
+                                                               const std::string& dsn) {
+  app_process old_build_process(t.args(dsn, t.old_modules, {"start"}));
   ASSERT_TRUE(old_build_process.wait_for_err("ready", 30000)) << old_build_process.err_so_far();
-  ASSERT_EQ(run_app_process(args(db.dsn(), new_modules, {"migrate", "up"})).code, 0);
+  ASSERT_EQ(run_app_process(t.args(dsn, t.new_modules, {"migrate", "up"})).code, 0);
   EXPECT_EQ(applied_versions(db), "1001,1002,2001,2002");
 
   old_build_process.signal(SIGKILL);
   old_build_process.wait();
   // No clean stop: the entry stands until its lease (2 s, renewed every third of it) runs out.
   EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version_builds WHERE lease_expires_at > now()"), "1");
-  auto right_away = run_app_process(args(db.dsn(), new_modules, {"migrate", "up"}));
+  auto right_away = run_app_process(t.args(dsn, t.new_modules, {"migrate", "up"}));
   ASSERT_EQ(right_away.code, 0) << right_away.err;
   EXPECT_THAT(right_away.err, HasSubstr("deferred contract migration alpha 1003"));
   EXPECT_EQ(applied_versions(db), "1001,1002,2001,2002");
 
   // A post-deploy job waits for the lease to run out, then applies.
-  auto waited = run_app_process(args(db.dsn(), new_modules, {"migrate", "up", "--wait-for-builds", "30s"}));
+  auto waited = run_app_process(t.args(dsn, t.new_modules, {"migrate", "up", "--wait-for-builds", "30s"}));
   ASSERT_EQ(waited.code, 0) << waited.err;
   EXPECT_THAT(waited.err, HasSubstr("waiting up to 30000 ms for older builds to stop"));
   EXPECT_THAT(waited.err, HasSubstr("applied alpha 1003 drop_legacy_total"));
   EXPECT_EQ(applied_versions(db), "1001,1002,1003,1004,2001,2002");
   EXPECT_FALSE(has_column(db, "legacy_total"));
+}
+
+TEST_F(contract_migrations_test, a_killed_build_holds_the_contract_until_its_lease_expires) {
+  a_killed_build_holds_the_contract_until_its_lease_expires(*this, db, db.dsn());
+}
+
+TEST_F(contract_migrations_test, a_killed_build_through_a_transaction_pooler) {
+  pgbouncer bouncer(4);
+  a_killed_build_holds_the_contract_until_its_lease_expires(*this, db, bouncer.dsn_for(db.name()));
 }
 
 TEST_F(contract_migrations_test, waiting_for_builds_that_do_not_stop_ends_with_exit_10) {
