@@ -243,7 +243,7 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
   int finished_before_kill = 0, killed_before_first = 0, killed_mid_run = 0, killed_in_no_transaction = 0;
   int aimed_trials = 0, aimed_missed = 0, aimed_landed = 0;
   int commit_trials = 0, commit_missed = 0, commit_landed = 0;
-  int repaired_applied = 0, repaired_rolled_back = 0, invalid_dropped = 0, orphans_terminated = 0;
+  int repaired_applied = 0, repaired_rolled_back = 0, resumed_by_up = 0, invalid_dropped = 0, orphans_terminated = 0;
   std::vector<std::size_t> applied_at_kill;
   double t_setup = 0, t_killed_run = 0, t_inspect = 0, t_recover = 0, t_compare = 0;
   const auto all_start = std::chrono::steady_clock::now();
@@ -327,7 +327,9 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
     if (found.dirty) {
       auto repaired = repair_like_a_human(db.dsn(), secret, dir);
       EXPECT_EQ(repaired.dirty, found.dirty);
-      if (repaired.marked_applied) {
+      if (repaired.resumed_by_up) {
+        ++resumed_by_up;
+      } else if (repaired.marked_applied) {
         ++repaired_applied;
       } else {
         ++repaired_rolled_back;
@@ -379,6 +381,7 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
                    {"finished_before_kill", std::to_string(finished_before_kill)},
                    {"repaired_mark_applied", std::to_string(repaired_applied)},
                    {"repaired_mark_rolled_back", std::to_string(repaired_rolled_back)},
+                   {"resumed_by_up", std::to_string(resumed_by_up)},
                    {"invalid_indexes_dropped", std::to_string(invalid_dropped)},
                    {"orphan_backends_terminated", std::to_string(orphans_terminated)},
                    {"applied_at_kill_min", at(0)},

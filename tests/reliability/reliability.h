@@ -151,6 +151,9 @@ generated_set write_generated_set(const temp_dir& dir, const generated_options& 
 // `plain` is for SQL, `secret` for the CLI. Adds gtest failures.
 struct repair_done {
   std::optional<std::int64_t> dirty;
+  // The first `up` resumed the version itself: it was dirty at a concurrent
+  // index build whose earlier statements all ran (docs/configuration.md#lock-retries).
+  bool resumed_by_up = false;
   bool marked_applied = false;
   int invalid_indexes_dropped = 0;
 };
