@@ -43,16 +43,21 @@ history_snapshot goose_history_store::read() {
   const bool meta_exists = exists.boolean(0, 1);
   if (!snap.exists) return snap;
 
+  // The side rows first, goose's rows second: each query sees what was committed
+  // when it began, and a migration commits both rows together. Another runner
+  // committing in between then shows as applied without its side row (a missing
+  // checksum, harmless), never as a side row without goose's row, which reads as
+  // a pending version (and made an older build starting beside a newer one refuse).
+  if (meta_exists) {
+    auto meta = session_.exec(meta_rows_sql(meta_));
+    meta_from_rows(meta, snap.meta);
+  }
   // goose v3 deletes the row on down; goose v2 appended is_applied=false rows.
   // The latest row of a version decides, which reads both correctly.
   auto rows = session_.exec(
       "SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " + table_ +
       " ORDER BY id");
   snap.applied = applied_from_goose_rows(rows);
-  if (meta_exists) {
-    auto meta = session_.exec(meta_rows_sql(meta_));
-    meta_from_rows(meta, snap.meta);
-  }
   return snap;
 }
 
