@@ -63,6 +63,7 @@ std::int64_t highest_version(const migrator::source_tree& tree, const migrator::
   for (const auto& folder : tree.folders) {
     if (folder.name != module.name) continue;
     for (const auto& file : folder.files) {
+      if (migrator::file_role(file.path) != migrator::migration_role::versioned) continue;
       // Code migrations (.cpp) share the module's sequence.
       const std::string name = fs::path(file.path).filename().string();
       auto parts = migrator::parse_file_name(name);

@@ -39,6 +39,18 @@ void print_dry_run(std::ostream& out, const std::vector<migrator::plan_step>& pl
       out << "BEGIN;\n-- record version " << m.version << "\nCOMMIT;\n";
       continue;
     }
+    if (m.role != migrator::migration_role::versioned) {
+      const bool repeatable = m.role == migrator::migration_role::repeatable;
+      out << "\n-- " << (repeatable ? (up ? "repeatable up" : "repeatable down") : "callback") << ": " << m.module
+          << " " << m.name << " (" << m.path << ")" << (m.body().use_transaction ? "" : " NO TRANSACTION") << "\n";
+      if (m.body().use_transaction) out << "BEGIN;\n";
+      for (const auto& s : up ? m.body().up : m.body().down) out << s.sql << "\n";
+      if (repeatable)
+        out << "-- " << (up ? "record checksum of repeatable " : "forget repeatable ") << m.module << " " << m.name
+            << "\n";
+      if (m.body().use_transaction) out << "COMMIT;\n";
+      continue;
+    }
     const bool code = m.kind == migrator::migration_kind::code;
     out << "\n-- " << (up ? "up" : "down") << ": " << m.module << " " << m.version << " " << m.name << " ("
         << m.path << ")" << (code ? " CODE" : "") << (m.body().use_transaction ? "" : " NO TRANSACTION") << "\n";

@@ -38,6 +38,32 @@ std::string deferral_note(const migrator::status_report& r, const migrator::migr
   return "  (contract, deferred: waits for " + waiting_list(*d) + ")";
 }
 
+// Below the versioned table, in run order: what `up` applies again and why.
+void print_repeatables(std::string& table, const std::vector<migrator::repeatable_status>& repeatables) {
+  std::size_t module_width = 6, name_width = 10;
+  for (const auto& rep : repeatables) {
+    module_width = std::max(module_width, rep.module.size());
+    name_width = std::max(name_width, rep.name.size());
+  }
+  table += "\n";
+  append_padded(table, "MODULE", module_width + 2);
+  append_padded(table, "REPEATABLE", name_width + 2);
+  append_padded(table, "STATE", 10);
+  table += "APPLIED AT\n";
+  for (const auto& rep : repeatables) {
+    append_padded(table, rep.module, module_width + 2);
+    append_padded(table, rep.name, name_width + 2);
+    append_padded(table, migrator::to_string(rep.state), 10);
+    table += rep.applied_at ? *rep.applied_at : "-";
+    switch (rep.state) {
+      case migrator::repeatable_state::changed: table += "  (the file changed: up applies it again)"; break;
+      case migrator::repeatable_state::missing: table += "  (recorded, but no file has it: nothing runs)"; break;
+      default: break;
+    }
+    table += '\n';
+  }
+}
+
 }  // namespace
 
 void print_status_table(std::ostream& out, const migrator::status_report& r) {
@@ -80,6 +106,7 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
     }
     table += '\n';
   }
+  if (!r.repeatables.empty()) print_repeatables(table, r.repeatables);
   out << table;
   std::map<migrator::migration_state, int> counts;
   for (const auto& m : r.migrations) ++counts[m.state];
@@ -93,6 +120,18 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
     first = false;
   }
   if (first) out << "no migrations";
+  if (!r.repeatables.empty()) {
+    std::map<migrator::repeatable_state, int> repeatable_counts;
+    for (const auto& rep : r.repeatables) ++repeatable_counts[rep.state];
+    out << "; repeatable: ";
+    bool first_repeatable = true;
+    for (auto state : {migrator::repeatable_state::applied, migrator::repeatable_state::pending,
+                       migrator::repeatable_state::changed, migrator::repeatable_state::missing}) {
+      if (!repeatable_counts[state]) continue;
+      out << (first_repeatable ? "" : ", ") << repeatable_counts[state] << ' ' << migrator::to_string(state);
+      first_repeatable = false;
+    }
+  }
   out << '\n';
   if (!r.deferred.empty())
     out << r.deferred.size()
@@ -159,6 +198,13 @@ nlohmann::json status_json(const migrator::status_report& r) {
   }
   j["modules"] = nlohmann::json::array();
   for (const auto& name : module_order) j["modules"].push_back(modules[name]);
+  j["repeatables"] = nlohmann::json::array();
+  for (const auto& rep : r.repeatables)
+    j["repeatables"].push_back({{"module", rep.module},
+                                {"name", rep.name},
+                                {"state", migrator::to_string(rep.state)},
+                                {"applied_at", rep.applied_at ? nlohmann::json(*rep.applied_at) : nlohmann::json(nullptr)},
+                                {"path", rep.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(rep.path)}});
   j["without_checksum"] = r.without_checksum;
   j["namespace_conflicts"] = r.namespace_conflicts;
   j["baseline_refusals"] = r.baseline_refusals;

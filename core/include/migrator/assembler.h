@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "migrator/error.h"
@@ -46,10 +47,25 @@ struct module_set {
   // positions), and `migrations` holds only the files that had no problem.
   std::vector<module_spec> modules;
   std::vector<migration> migrations;    // ascending by version
+  // migrations/repeatable/*.sql of every module, in module order then name order:
+  // role repeatable, version 0, applied after the versioned migrations of an `up`
+  // whenever the checksum recorded for (module, name) differs.
+  std::vector<migration> repeatables{};
+  // migrations/callbacks/<event>.sql of every module, in module order then event
+  // name: role callback, version 0; see callback_event.
+  std::vector<migration> callbacks{};
 
   // The module whose namespace holds `version`, or nullptr.
   const module_spec* module_for_version(std::int64_t version) const;
 };
+
+// The files a module may keep in migrations/callbacks/, without ".sql", in the
+// order a run reaches them: before_migrate once the lock is held and something
+// is to be applied; after_each_migration after each applied migration of its
+// module; after_migrate when the run succeeded; after_migrate_error when it failed.
+inline constexpr const char* callback_events[] = {"before_migrate", "after_each_migration", "after_migrate",
+                                                  "after_migrate_error"};
+bool is_callback_event(std::string_view name) noexcept;
 
 struct assembly {
   module_set set;

@@ -40,8 +40,9 @@ struct engine_options : backend_options {
 struct step_result {
   direction dir = direction::up;
   std::string module;
-  std::int64_t version = 0;
+  std::int64_t version = 0;  // 0 for a repeatable migration
   std::string name;
+  migration_role role = migration_role::versioned;  // versioned or repeatable (callbacks are no steps)
   // Its own time when it ran alone (batch_size 1). Consecutive transactional
   // migrations travel in one request, where no step's own time can be measured:
   // then batch_duration is the request's whole time and duration its even share.

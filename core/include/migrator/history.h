@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "migrator/builds.h"
@@ -19,10 +20,14 @@ namespace migrator {
 
 // The tables the tool keeps beside a module set's own, for history table `table`:
 // goose's table, its "<table>_meta" side table, the "<table>_progress" table
-// of resumable code migrations and the "<table>_builds" registry of running builds. Catalog comparisons (verify, squash) leave them out.
+// of resumable code migrations, the "<table>_builds" registry of running builds
+// and the "<table>_repeatable" checksums of repeatable migrations. Catalog
+// comparisons (verify, squash) leave them out.
 inline std::vector<std::string> bookkeeping_tables(const std::string& table) {
-  return {table, table + "_meta", table + "_progress", table + "_builds"};
+  return {table, table + "_meta", table + "_progress", table + "_builds", table + "_repeatable"};
 }
+// Where repeatable migrations' checksums are recorded (goose's table never holds them).
+inline std::string repeatable_table_of(const std::string& table) { return table + "_repeatable"; }
 // Where no-transaction code migrations keep their resumable positions.
 inline std::string progress_table_of(const std::string& table) { return table + "_progress"; }
 
@@ -48,10 +53,18 @@ struct history_comparison {
   std::int64_t highest = 0;  // the highest applied version; 0 when none is
 };
 
+// A repeatable migration's row: the checksum of the file last applied.
+struct repeatable_row {
+  std::string checksum;
+  std::string applied_at;  // "YYYY-MM-DD HH:MM:SS"
+};
+
 struct history_snapshot {
   bool exists = false;                    // the history table exists
   std::vector<applied_row> applied;       // currently applied versions (never 0), by id
   std::map<std::int64_t, meta_row> meta;  // side rows by version
+  // "<table>_repeatable" rows by (module, name); empty when the table does not exist.
+  std::map<std::pair<std::string, std::string>, repeatable_row> repeatables{};
 
   std::vector<applied_version> for_planner() const;
 };
@@ -71,7 +84,14 @@ class history_store {
   // unmodified and clean, there is nothing to do, and the rows (a thousand for a
   // thousand migrations) are never read. nullopt: not offered, or no history
   // yet; the engine then reads the snapshot.
-  virtual std::optional<history_comparison> compare_applied(const std::string& /*expected*/) { return std::nullopt; }
+  // `expected_repeatables`: a line "<module> <name> <checksum>" for every
+  // repeatable migration of the set ("" when it has none, and then the
+  // repeatable table is not consulted): equal also requires each of them recorded
+  // with that checksum.
+  virtual std::optional<history_comparison> compare_applied(const std::string& /*expected*/,
+                                                            const std::string& /*expected_repeatables*/) {
+    return std::nullopt;
+  }
 
   // Optional capability: the running builds registered beside the history
   // (builds.h), which contract migrations wait for; empty when none is
@@ -95,6 +115,17 @@ class history_store {
   // several migrations travel in one request, so the store can time each one
   // (the server's statement clock is the request's, shared by all of them).
   virtual std::optional<std::string> step_started_sql() { return std::nullopt; }
+
+  // Repeatable migrations (migration_role::repeatable), keyed by (module, name).
+  // ensure_repeatables creates their table when missing, under the lock, before
+  // the first one of a run is applied (a set without any never gets the table).
+  // record_repeatable stores the file's checksum inside the engine's transaction,
+  // like record_applied; record_repeatable_sql is the same as SQL when offered.
+  // forget_repeatable deletes the row (reset ran its Down section).
+  virtual void ensure_repeatables() = 0;
+  virtual void record_repeatable(const migration& m) = 0;
+  virtual std::optional<std::string> record_repeatable_sql(const migration&) { return std::nullopt; }
+  virtual void forget_repeatable(const migration& m) = 0;
 
   // NO TRANSACTION migrations, each call committed on its own: dirty before the
   // first statement, progress after each one. record_* then clears the mark.

@@ -51,15 +51,26 @@ enum class migration_kind {
   code,  // a C++ code migration (<version>_<title>.cpp, migrator/code_migration.h)
 };
 
+// What a goose-format file of a module is for (docs/module-authors.md).
+enum class migration_role {
+  versioned,   // migrations/<version>_<title>.sql: applied once, recorded in goose's table
+  repeatable,  // migrations/repeatable/<name>.sql: re-applied whenever its checksum changes,
+               // recorded in the "<table>_repeatable" side table, never in goose's
+  callback,    // migrations/callbacks/<event>.sql: run around a run that applies something,
+               // never recorded
+};
+
 struct migration {
-  std::int64_t version = 0;
-  std::string name;      // the file name's title: "billing_init" for 04001_billing_init.sql
+  std::int64_t version = 0;  // 0 for repeatables and callbacks, which have none
+  std::string name;      // the file name's title: "billing_init" for 04001_billing_init.sql;
+                         // a repeatable's or callback's file name without ".sql"
   std::string module;    // owning module's name
   std::string path;      // display path, e.g. "modules/billing/migrations/04001_billing_init.sql"
   std::string checksum;  // hex SHA-256 of the file text with CRLF normalised to LF
   // For code migrations, body() has no statements and use_transaction says
   // whether up and down run inside a transaction.
   migration_kind kind = migration_kind::sql;
+  migration_role role = migration_role::versioned;
   // The compiled code of a code migration; null for SQL, and for a code
   // migration read from a directory that this program was not built with (it
   // can be validated, listed and planned, but not run).

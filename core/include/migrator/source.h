@@ -8,9 +8,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "migrator/error.h"
+#include "migrator/migration.h"
 
 namespace migrator {
 
@@ -34,12 +36,23 @@ struct source_file {
 enum class backend_kind { postgres, sqlite };
 const char* to_string(backend_kind backend) noexcept;
 
+// The folders beside a module's versioned files: migrations/repeatable/ and
+// migrations/callbacks/ (and the same under migrations/sqlite/).
+inline constexpr const char* repeatable_dir_name = "repeatable";
+inline constexpr const char* callbacks_dir_name = "callbacks";
+
+// Which kind of file a display path is, by the folder it is in:
+// ".../repeatable/x.sql" a repeatable, ".../callbacks/x.sql" a callback, else versioned.
+migration_role file_role(std::string_view path) noexcept;
+
 struct source_folder {
   std::string name;                 // the folder's name under the root
   bool has_migrations_dir = false;  // "<root>/<name>/migrations" exists
-  std::vector<source_file> files;   // every "*.sql" and "*.cpp" in migrations/, sorted by path
+  // Every "*.sql" and "*.cpp" in migrations/ sorted by path, then every "*.sql"
+  // in migrations/callbacks/ and in migrations/repeatable/, each sorted by path.
+  std::vector<source_file> files;
   bool has_sqlite_dir = false;      // "<root>/<name>/migrations/sqlite" exists
-  std::vector<source_file> sqlite_files{};  // every "*.sql" and "*.cpp" in migrations/sqlite/, sorted by path
+  std::vector<source_file> sqlite_files{};  // the same for migrations/sqlite/
 
   const std::vector<source_file>& files_for(backend_kind backend) const {
     return backend == backend_kind::sqlite ? sqlite_files : files;

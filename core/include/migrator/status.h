@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,10 +36,28 @@ struct migration_status {
   std::optional<baseline_check> baseline;
 };
 
+// A repeatable migration against its row in "<table>_repeatable":
+// - applied: recorded with the file's checksum;
+// - pending: never applied;
+// - changed: applied with another checksum; the next `up` applies it again;
+// - missing: recorded, but the set has no such file (deleted or renamed); nothing runs.
+enum class repeatable_state { applied, pending, changed, missing };
+const char* to_string(repeatable_state state) noexcept;
+
+struct repeatable_status {
+  std::string module;
+  std::string name;
+  std::string path;  // empty when missing
+  repeatable_state state = repeatable_state::pending;
+  std::optional<std::string> applied_at;  // when the recorded checksum was applied
+};
+
 struct status_report {
   bool history_exists = false;
   std::int64_t current_version = 0;  // highest applied version (0 when none)
   std::vector<migration_status> migrations;  // ascending by version
+  // In run order (module order, then name); missing ones after them, by module and name.
+  std::vector<repeatable_status> repeatables{};
   std::size_t without_checksum = 0;          // applied rows adopted from goose with no checksum yet
   // "version 3001 was recorded by module 'billing' but the current set gives it to 'organization'"
   std::vector<std::string> namespace_conflicts;
@@ -50,9 +69,11 @@ struct status_report {
   // Filled by engine::status(), not by compute_status (which reads no registry).
   std::vector<deferred_migration> deferred;
 
-  bool current() const;  // nothing pending, modified, dirty or unknown (replaced is fine)
+  // Nothing pending, modified, dirty or unknown (replaced is fine), and no
+  // repeatable migration pending or changed (a missing one is fine).
+  bool current() const;
   // Not current only because of deferred migrations: every pending one is deferred,
-  // and nothing is modified, dirty or unknown.
+  // nothing is modified, dirty or unknown, and no repeatable is pending or changed.
   bool only_deferred_pending() const;
   bool is_deferred(std::int64_t version) const;
 };
@@ -66,6 +87,23 @@ struct status_report {
 // A side row naming another module than the one modules.yaml now gives the
 // version's namespace to is a namespace conflict.
 status_report compute_status(const module_set& set, const history_snapshot& history);
+
+// compute_status's repeatable part: each repeatable of the set against the
+// rows recorded by (module, name), then the recorded ones the set lacks.
+std::vector<repeatable_status> repeatable_statuses(
+    const std::vector<migration>& repeatables,
+    const std::map<std::pair<std::string, std::string>, repeatable_row>& recorded);
+
+// The repeatable migrations `up` applies after the versioned ones, in set order:
+// the pending and the changed ones.
+std::vector<const migration*> repeatables_to_apply(
+    const std::vector<migration>& repeatables,
+    const std::map<std::pair<std::string, std::string>, repeatable_row>& recorded);
+// The ones `reset` (and `down-to 0`) takes back first, in reverse set order:
+// every recorded one the set still has (its current file's Down runs).
+std::vector<const migration*> repeatables_to_revert(
+    const std::vector<migration>& repeatables,
+    const std::map<std::pair<std::string, std::string>, repeatable_row>& recorded);
 
 // The status of `version` when it is dirty, the one state `repair VERSION`
 // clears. Otherwise throws error(refused) saying what it is (or that no

@@ -39,4 +39,20 @@ std::string applied_history_comparison_sql(const std::string& table, const std::
          " m ON m.version_id = g.version_id WHERE g.is_applied AND g.version_id <> 0";
 }
 
+std::string repeatable_history_text(const std::vector<migration>& repeatables) {
+  std::string text;
+  for (const auto& r : repeatables) text += r.module + " " + r.name + " " + r.checksum + "\n";
+  return text;
+}
+
+std::string applied_history_comparison_sql(const std::string& table, const std::string& meta,
+                                           const std::string& repeatable) {
+  // Names have no spaces (the assembler checks), so split_part reads each line.
+  const std::string base = applied_history_comparison_sql(table, meta);
+  const std::string select = "SELECT ";
+  return select + "(SELECT NOT EXISTS (SELECT 1 FROM string_to_table($2, E'\\n') AS line LEFT JOIN " + repeatable +
+         " r ON r.module = split_part(line, ' ', 1) AND r.name = split_part(line, ' ', 2) WHERE line <> '' AND "
+         "r.checksum IS DISTINCT FROM split_part(line, ' ', 3))) AND " + base.substr(select.size());
+}
+
 }  // namespace migrator::detail

@@ -18,4 +18,14 @@ std::string applied_history_text(const std::vector<migration>& migrations);
 // SQLSTATE 42P01 when either table is missing.
 std::string applied_history_comparison_sql(const std::string& table, const std::string& meta);
 
+// "<module> <name> <checksum>\n" for each repeatable migration, in set order.
+std::string repeatable_history_text(const std::vector<migration>& repeatables);
+
+// The same comparison, also requiring each line of $2 (repeatable_history_text)
+// recorded in repeatable table `repeatable` (quoted) with that checksum. Rows of
+// repeatables no longer in the set do not matter. Fails with 42P01 when the
+// repeatable table is missing too.
+std::string applied_history_comparison_sql(const std::string& table, const std::string& meta,
+                                           const std::string& repeatable);
+
 }  // namespace migrator::detail

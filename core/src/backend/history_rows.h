@@ -22,4 +22,12 @@ std::string meta_rows_sql(const std::string& meta);
 // Reads meta_rows_sql's result (its texts are moved out) into `out`.
 void meta_from_rows(query_result& meta, std::map<std::int64_t, meta_row>& out);
 
+// The query for the rows of repeatable table `repeatable` (quoted), with
+// `applied_at_text` the dialect's expression for its applied_at as
+// "YYYY-MM-DD HH:MM:SS", in the column order repeatables_from_rows reads.
+std::string repeatable_rows_sql(const std::string& repeatable, const std::string& applied_at_text);
+
+// Reads repeatable_rows_sql's result (its texts are moved out) into `out`.
+void repeatables_from_rows(query_result& rows, std::map<std::pair<std::string, std::string>, repeatable_row>& out);
+
 }  // namespace migrator::detail

@@ -143,6 +143,7 @@ std::vector<plan_step> engine::plan(const plan_request& request, std::int64_t* c
     auto steps = impl_->plan_from(snap, request);
     std::vector<deferred_migration> none;
     steps = impl_->without_deferred(std::move(steps), request.kind, deferred ? *deferred : none);
+    steps = impl_->with_side_steps(std::move(steps), snap, request);
     if (impl_->options.single_transaction && applies_migrations(request.kind))
       impl_->refuse_outside_one_transaction(steps);
     return steps;
@@ -170,7 +171,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     // equal to the whole set applied, so every migration is applied, unmodified and clean.
     if (request.kind == command_kind::up) {
       const auto same = translated("reading the migration history", [&] {
-        return impl_->history.compare_applied(detail::applied_history_text(impl_->set.migrations));
+        return impl_->history.compare_applied(detail::applied_history_text(impl_->set.migrations),
+                                              detail::repeatable_history_text(impl_->set.repeatables));
       });
       if (same && same->equal) {
         report.current_version = report.starting_version = same->highest;
@@ -185,7 +187,10 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       report.current_version = report.starting_version = highest(applied_versions(snap));
       const bool any_dirty = std::any_of(status.migrations.begin(), status.migrations.end(),
                                          [](const migration_status& m) { return m.state == migration_state::dirty; });
-      return any_dirty || !impl_->without_deferred(impl_->plan_from(snap, request), request.kind, report.deferred).empty();
+      const bool repeatables_due = request.kind == command_kind::up &&
+                                   !repeatables_to_apply(impl_->set.repeatables, snap.repeatables).empty();
+      return any_dirty || repeatables_due ||
+             !impl_->without_deferred(impl_->plan_from(snap, request), request.kind, report.deferred).empty();
     });
     // A post-deploy job (--wait-for-builds): poll the registry, outside the lock,
     // until the builds a contract waits for have stopped or the time is up.
@@ -229,8 +234,10 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     auto applied = applied_versions(snap);
     report.current_version = report.starting_version = highest(applied);
     plan = impl_->without_deferred(impl_->plan_from(snap, request), request.kind, report.deferred);
+    plan = impl_->with_side_steps(std::move(plan), snap, request);
     log_deferred(report.deferred);
     auto note = [&](const plan_step& step) {
+      if (step.file->role != migration_role::versioned) return;
       if (step.dir == direction::up) applied.insert(step.version);
       else {
         applied.erase(step.version);
@@ -239,26 +246,53 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       }
       report.current_version = highest(applied);
     };
-    if (impl_->options.single_transaction && applies_migrations(request.kind)) {
+    if (impl_->options.single_transaction && applies_migrations(request.kind))
       impl_->refuse_outside_one_transaction(plan);
-      if (!plan.empty()) impl_->execute_as_one_transaction(plan, report, observer, note);
-      next = plan.size();
-    }
-    for (; next < plan.size();) {
-      if (impl_->interrupted.load()) throw interrupted("", {});
-      impl_->lock.check_held();
-      // Several plain transactional steps in a row: one request (one round trip) for all of them.
-      const std::size_t end = impl_->group_end(plan, next);
-      if (end - next >= 2) {
-        impl_->execute_group(plan, next, end, report, next, observer, note);
-        continue;
+    // A callback or step that fails (not a stop) runs every after_migrate_error callback.
+    const bool with_callbacks = applies_migrations(request.kind) && !impl_->set.callbacks.empty() && !plan.empty();
+    try {
+      if (impl_->options.single_transaction && applies_migrations(request.kind)) {
+        if (!plan.empty()) impl_->execute_as_one_transaction(plan, report, observer, note);
+        next = plan.size();
       }
-      const auto& step = plan[next];
-      if (observer) observer->step_started(step);
-      report.steps.push_back(impl_->execute(step, report));
-      note(step);
-      if (observer) observer->step_finished(report.steps.back());
-      ++next;
+      bool repeatables_ready = false;
+      for (; next < plan.size();) {
+        if (impl_->interrupted.load()) throw interrupted("", {});
+        impl_->lock.check_held();
+        // Several plain transactional steps in a row: one request (one round trip) for all of them.
+        const std::size_t end = impl_->group_end(plan, next);
+        if (end - next >= 2) {
+          impl_->execute_group(plan, next, end, report, next, observer, note);
+          continue;
+        }
+        const auto& step = plan[next];
+        const migration_role role = step.file->role;
+        if (role == migration_role::repeatable && step.dir == direction::up && !repeatables_ready) {
+          impl_->history.ensure_repeatables();
+          repeatables_ready = true;
+        }
+        if (role == migration_role::callback) {
+          log(log_level::info, "running callback " + step.file->module + " " + step.file->name + " (" + step.file->path + ")",
+              {{"event", "callback"}, {"module", step.file->module}, {"name", step.file->name}});
+          impl_->execute(step, report);
+          ++next;
+          continue;
+        }
+        if (observer) observer->step_started(step);
+        report.steps.push_back(impl_->execute(step, report));
+        note(step);
+        if (observer) observer->step_finished(report.steps.back());
+        ++next;
+      }
+    } catch (const detail::step_interrupted&) {
+      throw;
+    } catch (const run_error& e) {
+      if (with_callbacks && e.code() != error_code::interrupted && !impl_->interrupted.load())
+        impl_->run_error_callbacks(report);
+      throw;
+    } catch (const database_error&) {
+      if (with_callbacks && !impl_->interrupted.load()) impl_->run_error_callbacks(report);
+      throw;
     }
   } catch (const detail::step_interrupted& i) {
     throw interrupted(i.what_happened, i.details);

@@ -136,6 +136,18 @@ struct engine::impl {
   // is up (false; report.deferred then says what still waits).
   bool wait_for_builds(const plan_request& request, run_report& report);
 
+  // Repeatable migrations and callbacks (side_steps.cpp). The run's steps with
+  // them in place: for up, the repeatables due after the versioned steps; for
+  // reset and down-to 0, the recorded repeatables' Down first; and when the run
+  // applies something (up, up-by-one, up-to), before_migrate first,
+  // after_each_migration after each step of its module, after_migrate last.
+  std::vector<plan_step> with_side_steps(std::vector<plan_step> steps, const history_snapshot& snap,
+                                         const plan_request& request) const;
+  const migration* callback_of(const std::string& module, const std::string& event) const;
+  void add_callbacks(std::vector<plan_step>& steps, const std::string& event) const;
+  // after_migrate_error of every module, after a failed run; their own failures are logged.
+  void run_error_callbacks(run_report& done) noexcept;
+
   // --single-transaction (single_transaction.cpp): refuses a plan with a step that
   // commits on its own; runs the steps and their history rows in one transaction.
   void refuse_outside_one_transaction(const std::vector<plan_step>& steps) const;

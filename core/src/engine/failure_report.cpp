@@ -8,15 +8,32 @@ std::string first_line(const std::string& sql) {
   return line;
 }
 
-std::string describe(const migration& m) {
-  return "migration " + std::to_string(m.version) + " (module " + m.module + ", " + m.path + ")";
+namespace {
+
+// "migration 4001", "repeatable migration active_users", "callback after_migrate".
+std::string kind_and_key(const migration& m) {
+  switch (m.role) {
+    case migration_role::repeatable: return "repeatable migration " + m.name;
+    case migration_role::callback: return "callback " + m.name;
+    case migration_role::versioned: break;
+  }
+  return "migration " + std::to_string(m.version);
 }
 
-std::string describe_short(const migration& m) {
-  return "migration " + std::to_string(m.version) + " (module " + m.module + ")";
-}
+}  // namespace
 
-std::string step_name(const migration& m) { return m.module + " " + std::to_string(m.version) + " " + m.name; }
+std::string describe(const migration& m) { return kind_and_key(m) + " (module " + m.module + ", " + m.path + ")"; }
+
+std::string describe_short(const migration& m) { return kind_and_key(m) + " (module " + m.module + ")"; }
+
+std::string step_name(const migration& m) {
+  switch (m.role) {
+    case migration_role::repeatable: return m.module + " repeatable " + m.name;
+    case migration_role::callback: return m.module + " callback " + m.name;
+    case migration_role::versioned: break;
+  }
+  return m.module + " " + std::to_string(m.version) + " " + m.name;
+}
 
 int file_line_of(const statement& s, int position) {
   int line = s.line;

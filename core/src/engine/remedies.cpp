@@ -95,8 +95,10 @@ std::string interrupted_report(const std::vector<std::string>& applied, const st
 }
 
 std::string completed_step(const step_result& step) {
-  return std::string(step.dir == direction::up ? "applied " : "rolled back ") + step.module + " " +
-         std::to_string(step.version) + " " + step.name;
+  const std::string key =
+      step.role == migration_role::repeatable ? std::string("repeatable") : std::to_string(step.version);
+  return std::string(step.dir == direction::up ? "applied " : "rolled back ") + step.module + " " + key + " " +
+         step.name;
 }
 
 std::string stamp_conflict(const migration_status& s, const migration& file) {

@@ -29,8 +29,9 @@ std::size_t engine::impl::group_end(const std::vector<plan_step>& steps, std::si
   for (; last < steps.size() && last - first < group_max_steps; ++last) {
     const plan_step& step = steps[last];
     const migration& m = *step.file;
-    if (step.record_only || m.kind == migration_kind::code || !m.body().use_transaction ||
-        step.dir != steps[first].dir)
+    // Repeatables and callbacks run alone: after_each_migration follows its step's commit.
+    if (step.record_only || m.kind == migration_kind::code || m.role != migration_role::versioned ||
+        !m.body().use_transaction || step.dir != steps[first].dir)
       break;
     for (const auto& st : statements_of(step)) bytes += st.sql.size();
     if (last > first && bytes > group_max_bytes) break;

@@ -1,6 +1,7 @@
 // --single-transaction: every step of a run in one transaction with its
 // history rows, so a failure leaves nothing of the run (an upgrade from one
 // release to the next lands whole or not at all).
+#include <algorithm>
 #include <chrono>
 
 #include "engine/engine_state.h"
@@ -45,11 +46,13 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
                     detail::single_transaction_failure(m, dir, cause, statements, index, details.line, at), done,
                     details);
   };
+  if (std::any_of(steps.begin(), steps.end(), [](const plan_step& s) { return s.file->role == migration_role::repeatable; }))
+    history.ensure_repeatables();
   db.exec(begin());
   for (at = 0; at < steps.size(); ++at) {
     const plan_step& step = steps[at];
     const migration& m = *step.file;
-    if (observer) observer->step_started(step);
+    if (observer && m.role != migration_role::callback) observer->step_started(step);
     const auto start = std::chrono::steady_clock::now();
     if (step.record_only) {
       try {
@@ -97,6 +100,7 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
                     done, f.details());
   }
   for (std::size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].file->role == migration_role::callback) continue;  // callbacks are no steps of the report
     done.steps.push_back(results[i]);
     committed_step(steps[i]);
     if (observer) observer->step_finished(done.steps.back());

@@ -27,7 +27,7 @@ std::string as_one_query(const std::vector<statement>& statements) {
 
 step_result result_of(const plan_step& step, std::chrono::microseconds duration) {
   const migration& m = *step.file;
-  step_result result{step.dir, m.module, m.version, m.name, duration};
+  step_result result{step.dir, m.module, m.version, m.name, m.role, duration};
   result.batch_duration = duration;
   result.recorded_only = step.record_only;
   if (m.baseline) result.replaces = m.baseline->replaces;
@@ -48,6 +48,9 @@ void engine::impl::rollback_quietly() noexcept {
 }
 
 void engine::impl::record(const migration& m, int statements, direction dir) {
+  if (m.role == migration_role::callback) return;  // a callback leaves no history
+  if (m.role == migration_role::repeatable)
+    return dir == direction::up ? history.record_repeatable(m) : history.forget_repeatable(m);
   if (dir == direction::up) return history.record_applied(m, statements);
   history.record_rolled_back(m.version);
   if (m.baseline)
@@ -55,6 +58,9 @@ void engine::impl::record(const migration& m, int statements, direction dir) {
 }
 
 std::optional<std::string> engine::impl::record_sql(const migration& m, int statements, direction dir) {
+  if (m.role == migration_role::callback) return std::string();
+  if (m.role == migration_role::repeatable)
+    return dir == direction::up ? history.record_repeatable_sql(m) : std::nullopt;
   if (dir == direction::up) return history.record_applied_sql(m, statements);
   auto sql = history.record_rolled_back_sql(m.version);
   if (sql && m.baseline)
@@ -207,7 +213,10 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
         {{"event", "dirty_resumed"}, {"module", m.module}, {"version", m.version}, {"statement", start + 1}});
   }
   // Recorded before the first statement: a crash from here on leaves the version dirty.
-  history.mark_dirty(m, start, total);
+  // A repeatable or a callback has no version to mark: stopped halfway, a
+  // repeatable is simply still due (it is written to run again), a callback left as it is.
+  const bool versioned = m.role == migration_role::versioned;
+  if (versioned) history.mark_dirty(m, start, total);
   for (int i = start; i < total; ++i) {
     if (interrupted.load()) throw step_interrupted{detail::no_transaction_stopped(m, i, total), {}};
     const auto build = parsing::concurrent_index_of(statements[static_cast<std::size_t>(i)].sql);
@@ -223,7 +232,7 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
         clean_first = false;
         db.exec(statements[i].sql);
         ran = true;
-        history.update_progress(m.version, i + 1);
+        if (versioned) history.update_progress(m.version, i + 1);
       } catch (const database_error& f) {
         if (!ran && retryable) {
           const auto decision = retry_after_lock_timeout(m, f, retry, attempt_started);
@@ -249,6 +258,7 @@ void engine::impl::execute_without_transaction(const migration& m, const std::ve
 }
 
 void engine::impl::record_after_no_transaction(const migration& m, int total, direction dir, run_report& done) {
+  if (m.role == migration_role::callback) return;
   const auto inline_record = m.kind == migration_kind::code ? std::nullopt : record_sql(m, total, dir);
   try {
     if (inline_record) {

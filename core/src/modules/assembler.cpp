@@ -369,6 +369,77 @@ migration_body code_body(const source_file& file, const std::string& file_name) 
   return body;
 }
 
+// A name that travels in history rows and status lines: no spaces, no quoting.
+bool plain_side_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// A file of migrations/repeatable/ or migrations/callbacks/ (docs/module-authors.md).
+void add_side_file(source_file& file, migration_role role, const module_spec* owner,
+                   const std::shared_ptr<const env_lookup>& env, parse_time when, assembly& result) {
+  auto report = [&](int line, const std::string& message) { result.problems.push_back({file.path, line, message}); };
+  const std::string_view file_name = base_name(file.path);
+  if (file_name.size() <= 4 || file_name.compare(file_name.size() - 4, 4, ".sql") != 0) return;
+  const std::string name(file_name.substr(0, file_name.size() - 4));
+  bool valid = true;
+  if (role == migration_role::repeatable && !plain_side_name(name)) {
+    report(0, "a repeatable migration's name may contain only letters, digits, '_' and '-'");
+    valid = false;
+  }
+  if (role == migration_role::callback && !is_callback_event(name)) {
+    std::vector<std::string> events(std::begin(callback_events), std::end(callback_events));
+    std::string expected;
+    for (const auto& e : events) expected += (expected.empty() ? "" : ", ") + e + ".sql";
+    const auto near = closest_match(name, events);
+    report(0, "is not a callback: a module's migrations/callbacks/ holds only " + expected +
+                  (near ? " (did you mean " + *near + ".sql?)" : ""));
+    valid = false;
+  }
+  const char* what = role == migration_role::repeatable ? "a repeatable migration" : "a callback";
+  try {
+    const auto header = read_migrator_header(file.content, file.path);
+    if (header.baseline) {
+      report(header.baseline->line, std::string(what) + " cannot be a baseline (only a versioned migration replaces others)");
+      valid = false;
+    }
+    if (header.contract) {
+      report(header.contract->line, std::string(what) + " cannot be a contract migration (only a versioned one is deferred)");
+      valid = false;
+    }
+  } catch (const parse_error& e) {
+    result.problems.push_back(e.where());
+    valid = false;
+  }
+  migration m;
+  m.role = role;
+  // Callbacks are few and short, and their Down must be checked: parsed now, always.
+  if (when == parse_time::now || role == migration_role::callback) {
+    try {
+      m.set_body(parse_migration(file.content, file.path, *env));
+      if (role == migration_role::callback && !m.body().down.empty()) {
+        report(m.body().down.front().line,
+               "a callback has no Down section: it runs around a run, and nothing undoes it");
+        valid = false;
+      }
+    } catch (const parse_error& e) {
+      result.problems.push_back(e.where());
+      valid = false;
+    } catch (const std::exception& e) {
+      report(0, e.what());
+      valid = false;
+    }
+  }
+  if (!valid || !owner) return;
+  m.name = name;
+  m.module = owner->name;
+  m.path = file.path;
+  m.checksum = file.checksum ? std::move(*file.checksum) : migration_checksum(file.content);
+  if (when == parse_time::on_use && role == migration_role::repeatable) m.set_text(std::move(file.content), env);
+  (role == migration_role::repeatable ? result.set.repeatables : result.set.callbacks).push_back(std::move(m));
+}
+
 void add_migrations(source_folder& folder, backend_kind backend, const module_spec* owner, const module_set& set,
                     const std::shared_ptr<const env_lookup>& env, parse_time when,
                     std::map<std::int64_t, std::string_view>& seen_versions, assembly& result) {
@@ -376,6 +447,10 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     auto report = [&](int line, const std::string& message) {
       result.problems.push_back({file.path, line, message});
     };
+    if (const migration_role role = file_role(file.path); role != migration_role::versioned) {
+      add_side_file(file, role, owner, env, when, result);
+      continue;
+    }
     const std::string_view file_name = base_name(file.path);
     auto parts = parse_code_file_name(file_name);
     const bool is_code = parts.has_value();
@@ -488,6 +563,12 @@ void check_baselines(assembly& result) {
   migrations.resize(kept);
 }
 
+int position_of(const module_set& set, const std::string& module) {
+  for (const auto& m : set.modules)
+    if (m.name == module) return m.position;
+  return 0;
+}
+
 }  // namespace
 
 const module_spec* module_set::module_for_version(std::int64_t version) const {
@@ -553,7 +634,19 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when, back
   if (!std::is_sorted(result.set.migrations.begin(), result.set.migrations.end(), by_version))
     std::sort(result.set.migrations.begin(), result.set.migrations.end(), by_version);
   check_baselines(result);
+  // Module order, then file name: the order they run in.
+  const auto in_run_order = [&](const migration& a, const migration& b) {
+    const int pa = position_of(result.set, a.module), pb = position_of(result.set, b.module);
+    return pa != pb ? pa < pb : a.name < b.name;
+  };
+  std::stable_sort(result.set.repeatables.begin(), result.set.repeatables.end(), in_run_order);
+  std::stable_sort(result.set.callbacks.begin(), result.set.callbacks.end(), in_run_order);
   return result;
+}
+
+bool is_callback_event(std::string_view name) noexcept {
+  return std::any_of(std::begin(callback_events), std::end(callback_events),
+                     [&](const char* e) { return name == e; });
 }
 
 bool has_sqlite_migrations(const source_tree& tree) {

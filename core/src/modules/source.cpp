@@ -154,6 +154,16 @@ bool load_migration_dir(const fs::path& dir, const std::string& display, bool wi
   return true;
 }
 
+// The repeatable migrations and callbacks beside a folder's versioned files
+// (SQL only: neither can be a code migration), appended to the same list; the
+// assembler tells them apart by their folder (file_role).
+void load_side_dirs(const fs::path& dir, const std::string& display, std::vector<source_file>& files,
+                    std::vector<problem>& problems) {
+  bool listed = false;
+  for (const char* side : {callbacks_dir_name, repeatable_dir_name})
+    load_migration_dir(dir / side, join(display, side), false, files, problems, listed);
+}
+
 source_folder load_folder(const fs::path& dir, const std::string& name, const std::string& display,
                           std::vector<problem>& problems) {
   source_folder folder;
@@ -164,9 +174,12 @@ source_folder load_folder(const fs::path& dir, const std::string& name, const st
   folder.has_migrations_dir =
       load_migration_dir(migrations, migrations_display, true, folder.files, problems, listed);
   // An unlistable migrations/ is one problem, not a second one for its sqlite/.
-  if (listed)
-    folder.has_sqlite_dir = load_migration_dir(migrations / "sqlite", join(migrations_display, "sqlite"), true,
-                                               folder.sqlite_files, problems, listed);
+  if (!listed) return folder;
+  load_side_dirs(migrations, migrations_display, folder.files, problems);
+  folder.has_sqlite_dir = load_migration_dir(migrations / "sqlite", join(migrations_display, "sqlite"), true,
+                                             folder.sqlite_files, problems, listed);
+  if (folder.has_sqlite_dir && listed)
+    load_side_dirs(migrations / "sqlite", join(migrations_display, "sqlite"), folder.sqlite_files, problems);
   return folder;
 }
 
@@ -325,6 +338,19 @@ std::unique_ptr<migration_source> make_memory_source(source_tree tree, std::stri
 
 std::unique_ptr<migration_source> make_built_source(source_tree (*build)(), std::string description) {
   return std::make_unique<built_source>(build, std::move(description));
+}
+
+migration_role file_role(std::string_view path) noexcept {
+  const auto slash = path.rfind('/');
+  if (slash == std::string_view::npos) return migration_role::versioned;
+  const std::string_view folder = path.substr(0, slash);
+  const auto ends_with = [&](std::string_view name) {
+    return folder.size() > name.size() && folder.compare(folder.size() - name.size(), name.size(), name) == 0 &&
+           folder[folder.size() - name.size() - 1] == '/';
+  };
+  if (ends_with(repeatable_dir_name)) return migration_role::repeatable;
+  if (ends_with(callbacks_dir_name)) return migration_role::callback;
+  return migration_role::versioned;
 }
 
 const char* to_string(backend_kind backend) noexcept {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <unordered_set>
 
 #include "migrator/error.h"
@@ -20,11 +21,31 @@ const char* to_string(migration_state state) noexcept {
   return "?";
 }
 
+const char* to_string(repeatable_state state) noexcept {
+  switch (state) {
+    case repeatable_state::applied: return "applied";
+    case repeatable_state::pending: return "pending";
+    case repeatable_state::changed: return "changed";
+    case repeatable_state::missing: return "missing";
+  }
+  return "?";
+}
+
+namespace {
+
+bool repeatables_current(const std::vector<repeatable_status>& repeatables) {
+  return std::all_of(repeatables.begin(), repeatables.end(), [](const repeatable_status& r) {
+    return r.state == repeatable_state::applied || r.state == repeatable_state::missing;
+  });
+}
+
+}  // namespace
+
 bool status_report::current() const {
-  return std::all_of(migrations.begin(), migrations.end(),
-                     [](const migration_status& m) {
-                       return m.state == migration_state::applied || m.state == migration_state::replaced;
-                     });
+  return repeatables_current(repeatables) &&
+         std::all_of(migrations.begin(), migrations.end(), [](const migration_status& m) {
+           return m.state == migration_state::applied || m.state == migration_state::replaced;
+         });
 }
 
 bool status_report::is_deferred(std::int64_t version) const {
@@ -32,7 +53,7 @@ bool status_report::is_deferred(std::int64_t version) const {
 }
 
 bool status_report::only_deferred_pending() const {
-  if (deferred.empty()) return false;
+  if (deferred.empty() || !repeatables_current(repeatables)) return false;
   return std::all_of(migrations.begin(), migrations.end(), [this](const migration_status& m) {
     return m.state == migration_state::applied || m.state == migration_state::replaced ||
            (m.state == migration_state::pending && is_deferred(m.version));
@@ -132,7 +153,48 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
       ++report.without_checksum;
     report.migrations.push_back(std::move(s));
   }
+  report.repeatables = repeatable_statuses(set.repeatables, snap.repeatables);
   return report;
+}
+
+std::vector<repeatable_status> repeatable_statuses(
+    const std::vector<migration>& repeatables,
+    const std::map<std::pair<std::string, std::string>, repeatable_row>& recorded) {
+  std::vector<repeatable_status> out;
+  out.reserve(repeatables.size());
+  std::set<std::pair<std::string, std::string>> in_set;
+  for (const auto& r : repeatables) {
+    repeatable_status s{r.module, r.name, r.path, repeatable_state::pending, std::nullopt};
+    if (auto it = recorded.find({r.module, r.name}); it != recorded.end()) {
+      s.state = it->second.checksum == r.checksum ? repeatable_state::applied : repeatable_state::changed;
+      s.applied_at = it->second.applied_at;
+    }
+    in_set.insert({r.module, r.name});
+    out.push_back(std::move(s));
+  }
+  for (const auto& [key, row] : recorded)
+    if (!in_set.count(key)) out.push_back({key.first, key.second, "", repeatable_state::missing, row.applied_at});
+  return out;
+}
+
+std::vector<const migration*> repeatables_to_apply(
+    const std::vector<migration>& repeatables,
+    const std::map<std::pair<std::string, std::string>, repeatable_row>& recorded) {
+  std::vector<const migration*> due;
+  for (const auto& r : repeatables) {
+    const auto it = recorded.find({r.module, r.name});
+    if (it == recorded.end() || it->second.checksum != r.checksum) due.push_back(&r);
+  }
+  return due;
+}
+
+std::vector<const migration*> repeatables_to_revert(
+    const std::vector<migration>& repeatables,
+    const std::map<std::pair<std::string, std::string>, repeatable_row>& recorded) {
+  std::vector<const migration*> back;
+  for (auto it = repeatables.rbegin(); it != repeatables.rend(); ++it)
+    if (recorded.count({it->module, it->name})) back.push_back(&*it);
+  return back;
 }
 
 const migration_status& dirty_for_repair(const status_report& report, std::int64_t version) {

@@ -102,6 +102,16 @@ void logging_run_observer::waiting_for_lock(const lock_holder& holder) {
 }
 
 void logging_run_observer::step_finished(const step_result& r) {
+  if (r.role == migration_role::repeatable) {
+    log_scope scope({{"module", r.module}});
+    const bool up = r.dir == direction::up;
+    return log(log_level::info,
+               std::string(up ? "applied repeatable " : "reverted repeatable ") + r.module + " " + r.name + " (" +
+                   elapsed_text(r.duration) + ")",
+               {{"event", up ? "repeatable_applied" : "repeatable_reverted"},
+                {"name", r.name},
+                {"duration_us", static_cast<std::int64_t>(r.duration.count())}});
+  }
   log_scope scope({{"module", r.module}, {"version", r.version}});
   if (r.recorded_only && !r.replaces.empty())
     return log(log_level::info, "recorded baseline " + r.module + " " + std::to_string(r.version) + " " + r.name +
@@ -149,6 +159,10 @@ std::string not_current_reasons(const status_report& status, unknown_versions on
       default: break;
     }
   }
+  for (const auto& r : status.repeatables)
+    if (r.state == repeatable_state::pending || r.state == repeatable_state::changed)
+      why += "\n  " + r.module + " repeatable " + r.path + ": " + to_string(r.state) +
+             " (migrate, or start with migrating on)";
   return why;
 }
 

@@ -32,16 +32,22 @@ goose_history_store::goose_history_store(session& session, const std::string& ta
       table_name_(table),
       table_(session.quote_qualified(table)),
       meta_(session.quote_qualified(table + "_meta")),
+      repeatable_(session.quote_qualified(repeatable_table_of(table))),
       host_(detail::host_name()),
       prepare_(prepare) {}
 
 history_snapshot goose_history_store::read() {
   history_snapshot snap;
   auto exists = session_.exec("SELECT to_regclass(" + session_.quote(table_) + ") IS NOT NULL, to_regclass(" +
-                              session_.quote(meta_) + ") IS NOT NULL");
+                              session_.quote(meta_) + ") IS NOT NULL, to_regclass(" + session_.quote(repeatable_) +
+                              ") IS NOT NULL");
   snap.exists = exists.boolean(0, 0);
   const bool meta_exists = exists.boolean(0, 1);
   if (!snap.exists) return snap;
+  if (exists.boolean(0, 2)) {
+    auto rows = session_.exec(repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')"));
+    repeatables_from_rows(rows, snap.repeatables);
+  }
 
   // The side rows first, goose's rows second: each query sees what was committed
   // when it began, and a migration commits both rows together. Another runner
@@ -61,9 +67,13 @@ history_snapshot goose_history_store::read() {
   return snap;
 }
 
-std::optional<history_comparison> goose_history_store::compare_applied(const std::string& expected) {
+std::optional<history_comparison> goose_history_store::compare_applied(const std::string& expected,
+                                                                       const std::string& expected_repeatables) {
   try {
-    auto row = session_.exec_params(applied_history_comparison_sql(table_, meta_), {expected});
+    auto row = expected_repeatables.empty()
+                   ? session_.exec_params(applied_history_comparison_sql(table_, meta_), {expected})
+                   : session_.exec_params(applied_history_comparison_sql(table_, meta_, repeatable_),
+                                          {expected, expected_repeatables});
     return history_comparison{row.boolean(0, 0), row.integer(0, 1)};
   } catch (const database_error& e) {
     // No history tables yet (SQLSTATE 42P01, undefined_table): a fresh database,
@@ -161,6 +171,32 @@ void goose_history_store::record_applied(const migration& m, int statements) {
 }
 
 void goose_history_store::record_rolled_back(std::int64_t version) { session_.exec(rolled_back_rows_sql(version)); }
+
+void goose_history_store::ensure_repeatables() {
+  session_.exec("CREATE TABLE IF NOT EXISTS " + repeatable_ + " (\n"
+                "  module text NOT NULL,\n"
+                "  name text NOT NULL,\n"
+                "  checksum text NOT NULL,\n"
+                "  duration_ms double precision,\n"
+                "  applied_by text NOT NULL DEFAULT current_user,\n"
+                "  applied_host text,\n"
+                "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+                "  PRIMARY KEY (module, name))");
+}
+
+std::optional<std::string> goose_history_store::record_repeatable_sql(const migration& m) {
+  return "INSERT INTO " + repeatable_ + " (module, name, checksum, duration_ms, applied_host) VALUES (" +
+         session_.quote(m.module) + ", " + session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", " +
+         duration_sql + ", " + session_.quote(host_) +
+         ")\n ON CONFLICT (module, name) DO UPDATE SET checksum = EXCLUDED.checksum, duration_ms = "
+         "EXCLUDED.duration_ms, applied_by = current_user, applied_host = EXCLUDED.applied_host, applied_at = now();\n";
+}
+
+void goose_history_store::record_repeatable(const migration& m) { session_.exec(*record_repeatable_sql(m)); }
+
+void goose_history_store::forget_repeatable(const migration& m) {
+  session_.exec_params("DELETE FROM " + repeatable_ + " WHERE module = $1 AND name = $2", {m.module, m.name});
+}
 
 void goose_history_store::mark_dirty(const migration& m, int statements_done, int statements_total) {
   // No duration yet: the migration has not run (NULL, as after a rollback removed the row).

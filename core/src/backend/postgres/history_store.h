@@ -1,7 +1,8 @@
 // The goose table history store: goose v3's table (id, version_id, is_applied,
 // tstamp) exactly as goose writes and reads it; what goose lacks (module,
 // checksum, dirty state, duration, who and where) lives in a side table
-// "<table>_meta" that goose never looks at. PostgreSQL SQL on any session.
+// "<table>_meta" that goose never looks at, and repeatable migrations in
+// "<table>_repeatable". PostgreSQL SQL on any session.
 #pragma once
 
 #include <cstdint>
@@ -18,7 +19,8 @@ class goose_history_store : public history_store {
   goose_history_store(session& s, const std::string& table, bool prepare = true);
 
   history_snapshot read() override;
-  std::optional<history_comparison> compare_applied(const std::string& expected) override;
+  std::optional<history_comparison> compare_applied(const std::string& expected,
+                                                    const std::string& expected_repeatables) override;
   // Also prepares the "record applied" statement on this session, in the same
   // round trip: from then on record_applied_sql is one EXECUTE (parsing and
   // planning the two INSERTs in every migration's batch cost about 55 us a migration).
@@ -29,6 +31,10 @@ class goose_history_store : public history_store {
   std::optional<std::string> record_applied_sql(const migration& m, int statements) override;
   std::optional<std::string> record_rolled_back_sql(std::int64_t version) override;
   std::optional<std::string> step_started_sql() override;
+  void ensure_repeatables() override;
+  void record_repeatable(const migration& m) override;
+  std::optional<std::string> record_repeatable_sql(const migration& m) override;
+  void forget_repeatable(const migration& m) override;
   void mark_dirty(const migration& m, int statements_done, int statements_total) override;
   void update_progress(std::int64_t version, int statements_done) override;
   void record_checksum(const migration& m) override;
@@ -44,6 +50,7 @@ class goose_history_store : public history_store {
   std::string table_name_;  // as configured
   std::string table_;       // quoted
   std::string meta_;        // quoted side table
+  std::string repeatable_;  // quoted repeatable migrations' table
   std::string host_;        // this machine's name, recorded with each row
   // The side table's row of a version, inserted or overwritten. `values`: SQL for
   // version_id, module, name, checksum, state, statements_done, statements_total,

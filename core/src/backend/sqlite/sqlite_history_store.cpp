@@ -33,6 +33,7 @@ class sqlite_history_store : public history_store {
     table_name_ = dot == std::string::npos ? table : table.substr(dot + 1);
     table_ = s.quote_name(schema_) + "." + s.quote_name(table_name_);
     meta_ = s.quote_name(schema_) + "." + s.quote_name(table_name_ + "_meta");
+    repeatable_ = s.quote_name(schema_) + "." + s.quote_name(repeatable_table_of(table_name_));
   }
 
   history_snapshot read() override {
@@ -48,7 +49,35 @@ class sqlite_history_store : public history_store {
       auto meta = session_.exec(detail::meta_rows_sql(meta_));
       detail::meta_from_rows(meta, snap.meta);
     }
+    if (table_exists(repeatable_table_of(table_name_))) {
+      auto rows = session_.exec(
+          detail::repeatable_rows_sql(repeatable_, "ifnull(strftime('%Y-%m-%d %H:%M:%S', applied_at), '')"));
+      detail::repeatables_from_rows(rows, snap.repeatables);
+    }
     return snap;
+  }
+
+  void ensure_repeatables() override {
+    session_.exec("CREATE TABLE IF NOT EXISTS " + repeatable_ + " (\n"
+                  "  module TEXT NOT NULL,\n"
+                  "  name TEXT NOT NULL,\n"
+                  "  checksum TEXT NOT NULL,\n"
+                  "  applied_by TEXT,\n"
+                  "  applied_host TEXT,\n"
+                  "  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),\n"
+                  "  PRIMARY KEY (module, name))");
+  }
+
+  void record_repeatable(const migration& m) override {
+    session_.exec_params("INSERT INTO " + repeatable_ + " (module, name, checksum, applied_by, applied_host) VALUES "
+                         "($1, $2, $3, $4, $5) ON CONFLICT (module, name) DO UPDATE SET checksum = excluded.checksum, "
+                         "applied_by = excluded.applied_by, applied_host = excluded.applied_host, "
+                         "applied_at = strftime('%Y-%m-%d %H:%M:%f', 'now')",
+                         {m.module, m.name, m.checksum, user_, host_});
+  }
+
+  void forget_repeatable(const migration& m) override {
+    session_.exec_params("DELETE FROM " + repeatable_ + " WHERE module = $1 AND name = $2", {m.module, m.name});
   }
 
   void ensure() override {
@@ -177,6 +206,7 @@ class sqlite_history_store : public history_store {
   std::string table_name_;  // unquoted, without the schema
   std::string table_;       // quoted and qualified
   std::string meta_;
+  std::string repeatable_;
   std::string host_;
   std::string user_;
 };
