@@ -326,6 +326,10 @@ std::string group_in_doubt(std::size_t count, const migration& first, const migr
 
 std::string single_transaction_refusal(const migration& m) {
   const bool code = m.kind == migration_kind::code;
+  if (m.role != migration_role::versioned)
+    return "refusing --single-transaction: " + describe(m) +
+           " runs without a transaction (-- +goose NO TRANSACTION), so the run cannot be one transaction. Nothing "
+           "was applied. Run without --single-transaction, or drop NO TRANSACTION from the file.";
   return "refusing --single-transaction: " + describe(m) +
          (code ? " is a code migration that runs without a transaction (it commits its own steps)"
                : " runs without a transaction (-- +goose NO TRANSACTION)") +
