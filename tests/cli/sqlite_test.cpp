@@ -358,6 +358,46 @@ TEST(SqliteBackend, SingleTransactionLeavesNothingOfARunThatFailsInItsThirdMigra
   EXPECT_TRUE(tables_in(*db, "m").empty());
 }
 
+// Repeatable migrations and callbacks on SQLite: migrations/sqlite/repeatable/
+// and migrations/sqlite/callbacks/, recorded in goose_db_version_repeatable of the main file.
+TEST(SqliteBackend, ARepeatableIsAppliedAgainOnlyAfterItsFileChangedAndCallbacksRunAroundRuns) {
+  temp_dir dir;
+  const std::vector<std::pair<std::string, std::string>> files{
+      {"01001_one.sql", testing_support::migration_text("CREATE TABLE m.items (id INTEGER, name TEXT);\n"
+                                                        "CREATE TABLE m.runs (what TEXT);")}};
+  testing_support::write_module_set(dir, {{"m", files}});
+  for (const auto& [name, text] : files) dir.write("m/migrations/sqlite/" + name, text);
+  const auto view = [](const std::string& columns) {
+    return testing_support::migration_text("DROP VIEW IF EXISTS m.item_names;\nCREATE VIEW m.item_names AS SELECT " +
+                                           columns + " FROM items;\nINSERT INTO m.runs VALUES ('view');");
+  };
+  dir.write("m/migrations/sqlite/repeatable/item_names.sql", view("name"));
+  dir.write("m/migrations/sqlite/callbacks/after_migrate.sql",
+            testing_support::migration_text("INSERT INTO m.runs VALUES ('after_migrate');"));
+  const std::string dsn = "sqlite:" + (dir.path() / "app.db").string();
+  auto runs = [&] {
+    auto db = inspect(dir.path() / "app.db", {"m"});
+    return column(db->exec("SELECT what FROM m.runs ORDER BY rowid"));
+  };
+  auto r = migrate(dsn, dir.path().string(), {"up"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(runs(), (std::vector<std::string>{"view", "after_migrate"}));
+  ASSERT_EQ(migrate(dsn, dir.path().string(), {"up"}).code, 0);
+  EXPECT_EQ(runs().size(), 2u);  // unchanged: nothing runs
+  EXPECT_EQ(migrate(dsn, dir.path().string(), {"status", "--exit-code"}).code, 0);
+
+  dir.write("m/migrations/sqlite/repeatable/item_names.sql", view("name, id"));
+  EXPECT_THAT(migrate(dsn, dir.path().string(), {"status"}).out, HasSubstr("item_names  changed"));
+  ASSERT_EQ(migrate(dsn, dir.path().string(), {"up"}).code, 0);
+  EXPECT_EQ(runs(), (std::vector<std::string>{"view", "after_migrate", "view", "after_migrate"}));
+  auto db = inspect(dir.path() / "app.db", {"m"});
+  EXPECT_EQ(column(db->exec("SELECT name FROM pragma_table_info('item_names', 'm') ORDER BY cid")),
+            (std::vector<std::string>{"name", "id"}));
+  EXPECT_EQ(applied_versions(*db), (std::vector<std::string>{"1001"}));
+  EXPECT_EQ(column(db->exec("SELECT module || '/' || name FROM goose_db_version_repeatable")),
+            (std::vector<std::string>{"m/item_names"}));
+}
+
 TEST(SqliteBackend, SessionRunsSeveralStatementsAndTakesNumberedParameters) {
   auto db = migrator::connect_sqlite(":memory:", {}, 1s);
   auto last = db->exec("CREATE TABLE t (a INTEGER, b TEXT); INSERT INTO t VALUES (1, 'x'); -- a comment\n"

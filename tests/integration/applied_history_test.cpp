@@ -132,4 +132,40 @@ TEST_F(applied_history, whatever_makes_the_history_differ_leads_to_the_full_read
   }
 }
 
+// With repeatable migrations in the set, the same one query also compares their
+// recorded checksums; a changed or never-applied one leads to the full read and
+// is applied, and a recorded one the set no longer has does not matter.
+TEST_F(applied_history, repeatables_are_compared_in_the_same_one_query) {
+  modules.write("db/migrations/repeatable/a_view.sql", migration_text("CREATE OR REPLACE VIEW a_view AS SELECT 1 AS one;"));
+  auto assembled =
+      migrator::assemble(migrator::make_directory_source(modules.path())->load(), migrator::process_environment());
+  ASSERT_TRUE(assembled.ok());
+  set = std::move(assembled.set);
+  ASSERT_EQ(set.repeatables.size(), 1u);
+
+  recording_session first(db.dsn());
+  ASSERT_EQ(up(first).steps.size(), 4u);  // three versions and the repeatable
+
+  recording_session second(db.dsn());
+  EXPECT_TRUE(up(second).steps.empty());
+  ASSERT_EQ(second.sent.size(), 1u) << second.sent.back();
+  EXPECT_THAT(second.sent[0], HasSubstr(comparison));
+  EXPECT_THAT(second.sent[0], HasSubstr("goose_db_version_repeatable"));
+
+  const difference cases[] = {
+      {"the repeatable was recorded with another checksum",
+       "UPDATE goose_db_version_repeatable SET checksum = 'edited'", 1},
+      {"the repeatable's row is gone", "DELETE FROM goose_db_version_repeatable", 1},
+      {"a repeatable the set no longer has is recorded",
+       "INSERT INTO goose_db_version_repeatable (module, name, checksum) VALUES ('db', 'old_view', 'x')", 0},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    db.exec(c.change);
+    recording_session session(db.dsn());
+    EXPECT_EQ(up(session).steps.size(), static_cast<std::size_t>(c.steps));
+    EXPECT_EQ(session.sent_containing(full_read), c.steps > 0);
+  }
+}
+
 }  // namespace
