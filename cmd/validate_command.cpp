@@ -61,6 +61,8 @@ int run(command_context& ctx) {
   ctx.out << "ok: " << postgres.set.modules.size() << " modules, " << postgres.set.migrations.size()
           << " migrations";
   if (code) ctx.out << ", " << code << " of them code";
+  if (!postgres.set.repeatables.empty()) ctx.out << ", " << postgres.set.repeatables.size() << " repeatable";
+  if (!postgres.set.callbacks.empty()) ctx.out << ", " << postgres.set.callbacks.size() << " callback(s)";
   if (both) ctx.out << (code ? "," : "") << " for each of PostgreSQL and SQLite";
   ctx.out << " (" << source << ")\n";
   if (ctx.vm["lint"].as<bool>()) return lint_and_print(ctx, sources, false);

@@ -271,6 +271,22 @@ TEST(lint_phases, the_ordinary_finding_points_to_a_contract_migration_not_to_lin
     EXPECT_THAT(migrator::find_lint_rule(rule)->hint, testing::HasSubstr("-- +migrator contract")) << rule;
 }
 
+// Repeatable migrations and callbacks are linted like versioned files, with
+// their own paths; a repeatable re-creating its view (DROP VIEW IF EXISTS, then
+// CREATE VIEW) is its normal work, not a phase finding, while the same DROP in
+// a versioned migration is one.
+TEST(lint_phases, repeatables_and_callbacks_are_linted_and_a_repeatable_may_drop_what_it_recreates) {
+  const std::string recreate = "DROP VIEW IF EXISTS billing.plans;\nCREATE VIEW billing.plans AS SELECT 1 AS one;";
+  EXPECT_EQ(rules_of(lint({{{"02002_change.sql", up_only(recreate)}}})),
+            (std::vector<std::string>{"drop-or-rename-object"}));
+  const auto r = lint({{{"repeatable/plans.sql", up_only(recreate)},
+                        {"callbacks/after_migrate.sql", up_only("GRANT SELECT ON accounts TO PUBLIC;")}}});
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].rule, "unqualified-name");
+  EXPECT_EQ(r.findings[0].path, "m/billing/migrations/callbacks/after_migrate.sql");
+  EXPECT_EQ(r.findings[0].line, 2);
+}
+
 TEST(lint_phases, contract_adds_is_a_warning_at_its_statement_and_can_be_configured) {
   const files f{{{"02002_change.sql", "-- +migrator contract\n-- +goose Up\n" + lock_timeout +
                                           "ALTER TABLE billing.accounts DROP COLUMN plan;\n"

@@ -228,9 +228,14 @@ class linter {
 
   lint_report run() {
     std::set<std::string> pending_tables;  // created by pending migrations linted so far
-    for (const auto& m : set_.migrations) {
+    // Versioned migrations, then repeatables and callbacks (version 0, never pending).
+    std::vector<const migration*> files;
+    for (const auto* list : {&set_.migrations, &set_.repeatables, &set_.callbacks})
+      for (const auto& m : *list) files.push_back(&m);
+    for (const migration* file : files) {
+      const migration& m = *file;
       ++report_.migrations;
-      const bool pending = options_.pending && options_.pending->count(m.version);
+      const bool pending = m.role == migration_role::versioned && options_.pending && options_.pending->count(m.version);
       const std::string* text = texts_.count(m.path) ? texts_[m.path] : nullptr;
       const auto lines = split_lines(text ? std::string_view(*text) : std::string_view());
       std::string schema = m.module;
@@ -248,6 +253,7 @@ class linter {
         ctx.transactional = m.body().use_transaction;
         ctx.up = up;
         ctx.contract = m.contract.has_value();
+        ctx.repeatable = m.role == migration_role::repeatable;
         ctx.session_lock_timeout = options_.session_lock_timeout;
         if (pending) ctx.new_tables = pending_tables;
         // A Down undoes its own Up: what the Up created is new there too.

@@ -413,7 +413,7 @@ class checker {
   // before this migration: an older build's query names it and fails.
   void drop_object(const std::string& remove_type) {
     const object_kind* kind = removable_kind(remove_type);
-    if (!kind || ctx_.contract) return;
+    if (!kind || ctx_.contract || ctx_.repeatable) return;
     std::vector<std::vector<std::string>> targets = drop_targets();
     if (remove_type == "OBJECT_SCHEMA")
       for (const auto& object : list(*node_, "objects"))

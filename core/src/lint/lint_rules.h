@@ -27,6 +27,10 @@ struct rule_context {
   // runs it only once no live build needs that. The phase rules (drops, renames,
   // SET NOT NULL) find nothing here; contract-adds finds what an expand would add.
   bool contract = false;
+  // A repeatable migration re-creates its views and functions whole, in one
+  // transaction (DROP VIEW IF EXISTS, then CREATE VIEW): dropping those is its
+  // job, so drop-or-rename-object does not report DROP there.
+  bool repeatable = false;
   bool session_lock_timeout = false;
   // Tables ("schema.name", or "name" unqualified) that do not exist before this
   // migration runs: created by it, or by a pending one before it. Grows as
