@@ -41,6 +41,7 @@ nlohmann::json report_json(const migrator::verify_report& report, bool temporary
     }
     migrations.push_back({{"module", r.module},
                           {"version", r.version},
+                          {"repeatable", r.repeatable},
                           {"name", r.name},
                           {"path", r.path},
                           {"result", outcome(r)},
@@ -62,7 +63,8 @@ void print_text(std::ostream& out, const migrator::verify_report& report) {
     out << std::left;
     out.width(13);
     out << outcome(r);
-    out << r.module << ' ' << r.version << ' ' << r.name << " (" << r.path << ")\n";
+    out << r.module << ' ' << (r.repeatable ? std::string("repeatable") : std::to_string(r.version)) << ' ' << r.name
+        << " (" << r.path << ")\n";
     for (const auto& i : r.issues) {
       out << "    " << migrator::to_string(i.what) << ": " << i.message << '\n';
       for (const auto& d : i.differences) out << "      " << d.str() << '\n';

@@ -99,6 +99,34 @@ TEST_F(verify_broken, an_up_that_fails_the_second_time_stops_the_run) {
   EXPECT_EQ(result_of(report, 1003), "skipped");
 }
 
+// A repeatable must survive being applied again over its own objects (what up
+// does after its file changed): CREATE OR REPLACE does, a plain CREATE does not.
+TEST_F(verify_broken, a_repeatable_that_cannot_be_applied_again_is_reported) {
+  write_module_set(modules,
+                   {{"alpha",
+                     {{"01001_init.sql", migration_text("CREATE SCHEMA alpha;\nCREATE TABLE alpha.t (id int);",
+                                                        "DROP SCHEMA alpha CASCADE;")},
+                      {"repeatable/replaced.sql", migration_text("CREATE OR REPLACE VIEW alpha.a AS SELECT id FROM alpha.t;")},
+                      {"repeatable/created.sql", migration_text("CREATE VIEW alpha.b AS SELECT id FROM alpha.t;")}}}});
+  const auto report = verify(1);
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& m : report["migrations"]) by_name[m["name"].get<std::string>()] = m;
+  EXPECT_EQ(by_name["init"]["result"], "ok");
+  ASSERT_EQ(by_name["created"]["result"], "failed");  // run order: created before replaced (name order)
+  EXPECT_EQ(by_name["created"]["repeatable"], true);
+  EXPECT_EQ(by_name["created"]["issues"][0]["kind"], "reup_failed");
+  EXPECT_THAT(by_name["created"]["issues"][0]["message"].get<std::string>(), HasSubstr("42P07"));
+  EXPECT_EQ(by_name["replaced"]["result"], "skipped");
+
+  // Fixed, every repeatable passes and the database is left fully migrated.
+  modules.write("alpha/migrations/repeatable/created.sql",
+                migration_text("CREATE OR REPLACE VIEW alpha.b AS SELECT id FROM alpha.t;"));
+  test_database fresh;
+  auto r = migrate_in(fresh.dsn(), modules.path(), {"verify", "--json", "--scratch-dsn", fresh.dsn()});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  EXPECT_EQ(migrate_in(fresh.dsn(), modules.path(), {"status", "--exit-code"}).code, 0);
+}
+
 TEST_F(verify_broken, a_database_with_applied_migrations_is_refused) {
   write_module_set(modules, {{"alpha", {{"01001_init.sql", migration_text("CREATE SCHEMA alpha;", "DROP SCHEMA alpha;")}}}});
   ASSERT_EQ(migrate_in(db.dsn(), modules.path(), {"up"}).code, 0);

@@ -1,6 +1,8 @@
 // Round-trip verification: on a scratch database, each migration in the global
 // order is applied, rolled back, compared (catalog fingerprint before its up
-// and after its down) and applied again. Runs through the engine's public API.
+// and after its down) and applied again; then each repeatable migration is
+// applied and applied again over its own objects, as after its file changed.
+// Runs through the engine's public API.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +32,9 @@ struct verify_result {
   bool irreversible = false;  // no Down section: applied once, not rolled back; not a failure
   bool skipped = false;       // not tried: an earlier migration could not be (re)applied
   std::vector<verify_issue> issues;
+  // A repeatable migration (version 0): applied, then applied again over what it
+  // made, as `up` does when its file changed (up_failed, reup_failed).
+  bool repeatable = false;
 
   bool ok() const { return issues.empty() && !skipped; }
 };

@@ -33,6 +33,42 @@ std::string attempt(engine& e, command_kind kind) {
   }
 }
 
+// Each repeatable in run order: `up` with the set cut after it applies it alone
+// (the ones before it are recorded already); the same set with its checksum
+// changed makes `up` apply it again, over the objects it made, as after an
+// edit. A last `up` with the whole set records the real checksums.
+void verify_repeatables(const std::string& dsn, const module_set& set, const engine_options& options, bool stopped,
+                        verify_observer* observer, verify_report& report) {
+  for (std::size_t i = 0; i < set.repeatables.size(); ++i) {
+    const migration& m = set.repeatables[i];
+    verify_result r{m.module, 0, m.name, m.path, false, stopped, {}};
+    r.repeatable = true;
+    if (!stopped) {
+      module_set upto = set;
+      upto.repeatables.resize(i + 1);
+      engine first(dsn, upto, options);
+      if (auto failure = attempt(first, command_kind::up); !failure.empty()) {
+        r.issues.push_back({verify_issue::kind::up_failed, failure, {}});
+        stopped = true;
+      } else {
+        module_set edited = upto;
+        edited.repeatables.back().checksum += "-edited";
+        engine again(dsn, edited, options);
+        if (auto failure = attempt(again, command_kind::up); !failure.empty()) {
+          r.issues.push_back({verify_issue::kind::reup_failed, failure, {}});
+          stopped = true;
+        }
+      }
+    }
+    if (observer) observer->verified(r);
+    report.migrations.push_back(std::move(r));
+  }
+  if (!set.repeatables.empty() && !stopped) {
+    engine whole(dsn, set, options);
+    attempt(whole, command_kind::up);
+  }
+}
+
 }  // namespace
 
 verify_report verify_round_trips(const std::string& dsn, const module_set& set, const engine_options& options,
@@ -79,6 +115,7 @@ verify_report verify_round_trips(const std::string& dsn, const module_set& set, 
     if (observer) observer->verified(r);
     report.migrations.push_back(std::move(r));
   }
+  verify_repeatables(dsn, set, options, stopped, observer, report);
   return report;
 }
 
