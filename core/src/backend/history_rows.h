@@ -12,8 +12,9 @@ namespace migrator::detail {
 
 // `rows`: id, version_id, is_applied, applied-at text, ordered by id. goose v3
 // deletes the row on down; goose v2 appended is_applied = false rows. The latest
-// row of a version decides, which reads both. Returns the applied versions by id.
-std::vector<applied_row> applied_from_goose_rows(const query_result& rows);
+// row of a version decides, which reads both. Returns the applied versions by id
+// (their applied-at texts are moved out of `rows`).
+std::vector<applied_row> applied_from_goose_rows(query_result& rows);
 
 // The query for the meta rows of side table `meta` (quoted), in the column
 // order meta_from_rows reads.
