@@ -302,9 +302,12 @@ std::string migration_checksum(std::string_view text) {
   static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   // Every start hashes every migration: one context per thread, reused, instead of
   // an EVP_MD_CTX allocated, set up and freed per file. Freed at thread exit, which
-  // for the main thread comes before OpenSSL's own atexit clean-up.
-  static thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
-                                                                                        &EVP_MD_CTX_free);
+  // for the main thread comes before OpenSSL's own atexit clean-up. A deleter type,
+  // not &EVP_MD_CTX_free: a stored function address is bound at every process start.
+  struct free_context {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  static thread_local const std::unique_ptr<EVP_MD_CTX, free_context> ctx(EVP_MD_CTX_new());
   bool ok = sha256 && ctx && EVP_DigestInit_ex(ctx.get(), sha256, nullptr) == 1;
   // Hash the text in the runs between "\r\n" pairs, leaving out each '\r'.
   std::size_t start = 0;

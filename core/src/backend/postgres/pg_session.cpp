@@ -22,7 +22,12 @@ std::string clean_server_message(const std::string& what) {
 
 namespace {
 
-using result_ptr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+// A deleter type, not &PQclear: a stored function address is bound when the
+// process starts (a GOT entry), a call only when first made.
+struct clear_result {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using result_ptr = std::unique_ptr<PGresult, clear_result>;
 
 std::string diag(const PGresult* r, int code) {
   const char* v = PQresultErrorField(r, code);
@@ -86,7 +91,7 @@ namespace {
 
 // The result of a query that succeeded; throws database_error for an error (and ends a COPY).
 result_ptr checked(pg_conn* conn, PGresult* raw) {
-  result_ptr r(raw, &PQclear);
+  result_ptr r(raw);
   const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
     // COPY from or to the client has no data source here: end it and drain the rest.
