@@ -35,7 +35,7 @@ void engine::impl::check_stamp(const status_report& status, std::int64_t through
   std::string conflicts;
   for (const auto& s : status.migrations) {
     if (s.version > through || s.path.empty()) continue;
-    conflicts += detail::stamp_conflict(s, *by_version.at(s.version));
+    if (const migration* file = file_of(s.version)) conflicts += detail::stamp_conflict(s, *file);
   }
   if (!conflicts.empty()) throw error(error_code::refused, detail::stamp_refusal(through, conflicts));
 }
@@ -102,8 +102,7 @@ void engine::impl::fill_deferred(status_report& status) {
   std::vector<plan_step> pending;
   for (const auto& m : status.migrations)
     if (m.state == migration_state::pending)
-      if (auto it = by_version.find(m.version); it != by_version.end())
-        pending.push_back({direction::up, m.version, it->second});
+      if (const migration* file = file_of(m.version)) pending.push_back({direction::up, m.version, file});
   without_deferred(std::move(pending), command_kind::up, status.deferred);
 }
 

@@ -4,6 +4,7 @@
 // (code_steps.cpp), request groups (request_groups.cpp) and repair (repair.cpp).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -74,9 +75,7 @@ struct engine::impl {
         standby(capabilities.read_only),
         pooled(capabilities.pooled),
         transaction_settings(std::move(capabilities.transaction_settings)),
-        server_version(capabilities.server_version) {
-    for (const auto& m : set.migrations) by_version[m.version] = &m;
-  }
+        server_version(capabilities.server_version) {}
 
   // Set when the engine owns the seams (open_backend's).
   std::unique_ptr<session> owned_session;
@@ -88,7 +87,14 @@ struct engine::impl {
   migration_lock& lock;
   const module_set& set;
   engine_options options;
-  std::map<std::int64_t, const migration*> by_version;
+  // The set's file of `version`, or nullptr: a binary search of set.migrations
+  // (sorted by version, the assembler's contract). No index is built per engine:
+  // a fleet runs one engine per target on one shared set.
+  const migration* file_of(std::int64_t version) const {
+    const auto it = std::lower_bound(set.migrations.begin(), set.migrations.end(), version,
+                                     [](const migration& m, std::int64_t v) { return m.version < v; });
+    return it != set.migrations.end() && it->version == version ? &*it : nullptr;
+  }
 
   // From backend_capabilities: found out when the database was opened.
   bool standby = false;

@@ -103,10 +103,10 @@ std::map<std::int64_t, int> engine::impl::resumable_dirty(const history_snapshot
   if (server_version == 0) return resumable;
   for (const auto& s : status.migrations) {
     if (s.state != migration_state::dirty || !s.statements_done || !s.statements_total) continue;
-    const auto file = by_version.find(s.version);
+    const migration* file = file_of(s.version);
     const auto meta = snap.meta.find(s.version);
-    if (file == by_version.end() || meta == snap.meta.end()) continue;
-    const migration& m = *file->second;
+    if (!file || meta == snap.meta.end()) continue;
+    const migration& m = *file;
     // Changed since it was marked: its statement numbers may mean other statements now.
     if (m.kind == migration_kind::code || meta->second.checksum != m.checksum) continue;
     const auto& body = m.body();

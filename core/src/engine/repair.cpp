@@ -17,7 +17,7 @@ std::size_t engine::repair_checksums() {
     std::size_t recorded = 0;
     for (const auto& s : compute_status(impl_->set, impl_->history.read()).migrations) {
       if (s.state != migration_state::applied || s.has_checksum) continue;
-      impl_->history.record_checksum(*impl_->by_version.at(s.version));
+      impl_->history.record_checksum(*impl_->file_of(s.version));  // applied: in the set
       ++recorded;
     }
     return recorded;
@@ -39,8 +39,7 @@ migration_status engine::repair_mark_applied(std::int64_t version) {
     lock_guard lock(impl_->lock, impl_->options.lock_timeout, nullptr);
     impl_->history.ensure();
     auto before = dirty_version(impl_->set, impl_->history, version);
-    auto it = impl_->by_version.find(version);
-    impl_->history.force_applied(it == impl_->by_version.end() ? nullptr : it->second, version);
+    impl_->history.force_applied(impl_->file_of(version), version);
     return before;
   });
 }

@@ -300,7 +300,14 @@ std::string migration_checksum(std::string_view text) {
   // OpenSSL 3 looks the algorithm up on every EVP_DigestInit_ex(EVP_sha256()) (about
   // 8,000 instructions, more than hashing a small migration): fetch it once.
   static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  // Every start hashes every migration: one context per thread, reused, instead of
+  // an EVP_MD_CTX allocated, set up and freed per file. Freed at thread exit, which
+  // for the main thread comes before OpenSSL's own atexit clean-up. A deleter type,
+  // not &EVP_MD_CTX_free: a stored function address is bound at every process start.
+  struct free_context {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  static thread_local const std::unique_ptr<EVP_MD_CTX, free_context> ctx(EVP_MD_CTX_new());
   bool ok = sha256 && ctx && EVP_DigestInit_ex(ctx.get(), sha256, nullptr) == 1;
   // Hash the text in the runs between "\r\n" pairs, leaving out each '\r'.
   std::size_t start = 0;
@@ -316,18 +323,22 @@ std::string migration_checksum(std::string_view text) {
   if (!ok || EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1)
     throw std::runtime_error("SHA-256 failed (OpenSSL)");
   static constexpr char hex[] = "0123456789abcdef";
-  std::string r;
-  r.reserve(size * 2);
+  // Into a buffer first: one string construction, not a capacity check per character.
+  char text_digest[2 * EVP_MAX_MD_SIZE];
   for (unsigned int i = 0; i < size; ++i) {
-    r += hex[digest[i] >> 4];
-    r += hex[digest[i] & 0xF];
+    text_digest[2 * i] = hex[digest[i] >> 4];
+    text_digest[2 * i + 1] = hex[digest[i] & 0xF];
   }
-  return r;
+  return std::string(text_digest, 2 * size);
 }
 
 migrator_header read_migrator_header(std::string_view text, std::string_view path) {
   if (starts_with(text, utf8_bom)) text.remove_prefix(utf8_bom.size());
   migrator_header header;
+  // Without the marker there is no migrator annotation, hence nothing to read and
+  // nothing to refuse: one search instead of a walk through the header's lines
+  // (every start reads every file's header; almost none has one).
+  if (text.find("+migrator") == std::string_view::npos) return header;
   auto fail = [&](int line_no, std::string message) {
     throw parse_error(problem{std::string(path), line_no, std::move(message)});
   };

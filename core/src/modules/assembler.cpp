@@ -614,6 +614,9 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when, back
   }
 
   std::map<std::int64_t, std::string_view> seen_versions;  // the paths stay in `tree` until assemble returns
+  std::size_t file_count = 0;
+  for (const auto& folder : tree.folders) file_count += folder.files_for(backend).size();
+  result.set.migrations.reserve(file_count);  // no moving of every migration as the set grows
   for (auto& folder : tree.folders) {
     const module_spec* owner = nullptr;
     for (const auto& spec : result.set.modules)

@@ -146,6 +146,7 @@ bool load_migration_dir(const fs::path& dir, const std::string& display, bool wi
   listed = true;
   // Sorted before reading: files and their problems come out in one order everywhere.
   std::sort(migration_files.begin(), migration_files.end());
+  files.reserve(files.size() + migration_files.size());
   for (const auto& [file_name, regular] : migration_files) {
     const std::string file_display = join(display, file_name);
     if (auto text = read_regular_file(dir_fd, file_name.c_str(), file_display, problems, regular))

@@ -81,9 +81,15 @@ const migration* file_of(const module_set& set, std::int64_t version) {
 status_report compute_status(const module_set& set, const history_snapshot& snap) {
   status_report report;
   report.history_exists = snap.exists;
-  std::map<std::int64_t, migration_status> rows;
-  for (const auto& m : set.migrations) {
-    migration_status s;
+  // Flat: row i is set.migrations[i] (sorted by version, the assembler's contract),
+  // found by the same binary search as file_of; only versions the set lacks
+  // (unknown, replaced, a side row of a deleted file) go into a map, and the two
+  // sorted sequences are merged at the end. A map node per migration cost 10,000
+  // allocations on a large set.
+  std::vector<migration_status> rows(set.migrations.size());
+  for (std::size_t i = 0; i < set.migrations.size(); ++i) {
+    const migration& m = set.migrations[i];
+    migration_status& s = rows[i];
     s.module = m.module;
     s.version = m.version;
     s.name = m.name;
@@ -91,20 +97,28 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
     s.kind = m.kind;
     s.contract = m.contract.has_value();
     s.state = migration_state::pending;
-    rows.insert_or_assign(rows.end(), m.version, std::move(s));  // sorted by version: O(1)
   }
+  std::map<std::int64_t, migration_status> others;
+  const auto row_of = [&](std::int64_t version, const migration* file) -> migration_status& {
+    if (file) return rows[static_cast<std::size_t>(file - set.migrations.data())];
+    return others[version];
+  };
   std::map<std::int64_t, const migration*> replaced_by;
+  bool has_baseline = false;
   for (const auto& m : set.migrations)
-    if (m.baseline)
+    if (m.baseline) {
+      has_baseline = true;
       for (const std::int64_t v : m.baseline->replaces) replaced_by[v] = &m;
+    }
   std::vector<std::int64_t> applied_versions;  // sorted: one lookup per side-table row
   applied_versions.reserve(snap.applied.size());
   for (const auto& a : snap.applied) {
     applied_versions.push_back(a.version);
-    auto& s = rows[a.version];
+    const migration* file = file_of(set, a.version);
+    auto& s = row_of(a.version, file);
     s.version = a.version;
     s.applied_at = a.applied_at;
-    s.state = file_of(set, a.version)       ? migration_state::applied
+    s.state = file                           ? migration_state::applied
               : replaced_by.count(a.version) ? migration_state::replaced
                                              : migration_state::unknown;
     if (s.state == migration_state::replaced && s.module.empty()) s.module = replaced_by[a.version]->module;
@@ -112,7 +126,8 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
   }
   std::sort(applied_versions.begin(), applied_versions.end());
   for (const auto& [version, meta] : snap.meta) {
-    auto& s = rows[version];
+    const migration* file = file_of(set, version);
+    auto& s = row_of(version, file);
     s.version = version;
     s.recorded_module = meta.module;
     if (s.module.empty() && meta.module) s.module = *meta.module;
@@ -120,7 +135,6 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
     s.statements_done = meta.statements_done;
     s.statements_total = meta.statements_total;
     s.has_checksum = meta.checksum.has_value();
-    const migration* file = file_of(set, version);
     const bool applied = std::binary_search(applied_versions.begin(), applied_versions.end(), version);
     if (meta.dirty && !applied) {
       s.state = migration_state::dirty;
@@ -139,20 +153,30 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
             std::to_string(owner->last_version()) + " to module '" + owner->name + "'");
     }
   }
-  const std::unordered_set<std::int64_t> applied_set(applied_versions.begin(), applied_versions.end());
-  for (const auto& m : set.migrations) {
-    if (!m.baseline || applied_set.count(m.version)) continue;
-    auto& s = rows[m.version];
-    if (s.state != migration_state::pending) continue;
-    s.baseline = check_baseline(m, applied_set);
-    if (s.baseline->kind == baseline_history::partial)
-      report.baseline_refusals.push_back(partial_history_refusal(m, *s.baseline));
+  if (has_baseline) {  // the set of applied versions only baselines need
+    const std::unordered_set<std::int64_t> applied_set(applied_versions.begin(), applied_versions.end());
+    for (std::size_t i = 0; i < set.migrations.size(); ++i) {
+      const migration& m = set.migrations[i];
+      if (!m.baseline || applied_set.count(m.version)) continue;
+      auto& s = rows[i];
+      if (s.state != migration_state::pending) continue;
+      s.baseline = check_baseline(m, applied_set);
+      if (s.baseline->kind == baseline_history::partial)
+        report.baseline_refusals.push_back(partial_history_refusal(m, *s.baseline));
+    }
   }
-  for (auto& [version, s] : rows) {
+  report.migrations.reserve(rows.size() + others.size());
+  const auto add = [&](migration_status& s) {
     if ((s.state == migration_state::applied || s.state == migration_state::modified) && !s.has_checksum)
       ++report.without_checksum;
     report.migrations.push_back(std::move(s));
+  };
+  auto other = others.begin();
+  for (auto& s : rows) {
+    for (; other != others.end() && other->first < s.version; ++other) add(other->second);
+    add(s);
   }
+  for (; other != others.end(); ++other) add(other->second);
   report.repeatables = repeatable_statuses(set.repeatables, snap.repeatables);
   return report;
 }

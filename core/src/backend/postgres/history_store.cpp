@@ -10,6 +10,7 @@
 
 #include "backend/applied_history.h"
 #include "backend/history_rows.h"
+#include "backend/postgres/pg_session.h"
 #include "migrator/postgres.h"
 #include "support/host_name.h"
 
@@ -24,6 +25,20 @@ const char* const record_statement = "migrator_record_applied";
 const char* const duration_sql =
     "1000 * extract(epoch FROM clock_timestamp() - coalesce(nullif(current_setting('migrator.step_started', true), "
     "'')::timestamptz, statement_timestamp()))";
+
+// Runs `sql` and hands its rows to `read`: in place on libpq's result when the
+// session is libpq's (a row per migration, without a query_result's vector and
+// strings per row), as a query_result otherwise (a session of the tests').
+template <typename Reader>
+void read_rows(session& s, const std::string& sql, Reader&& read) {
+  if (auto* pg = dynamic_cast<pg_session*>(&s)) {
+    pg->read_rows(sql, [&](const pg_rows& rows) { read(rows); });
+    return;
+  }
+  query_result result = s.exec(sql);
+  result_rows rows(result);
+  read(rows);
+}
 
 }  // namespace
 
@@ -54,16 +69,13 @@ history_snapshot goose_history_store::read() {
   // committing in between then shows as applied without its side row (a missing
   // checksum, harmless), never as a side row without goose's row, which reads as
   // a pending version (and made an older build starting beside a newer one refuse).
-  if (meta_exists) {
-    auto meta = session_.exec(meta_rows_sql(meta_));
-    meta_from_rows(meta, snap.meta);
-  }
+  if (meta_exists) read_rows(session_, meta_rows_sql(meta_), [&](auto& meta) { meta_from_rows(meta, snap.meta); });
   // goose v3 deletes the row on down; goose v2 appended is_applied=false rows.
   // The latest row of a version decides, which reads both correctly.
-  auto rows = session_.exec(
-      "SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " + table_ +
-      " ORDER BY id");
-  snap.applied = applied_from_goose_rows(rows);
+  read_rows(session_,
+            "SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " + table_ +
+                " ORDER BY id",
+            [&](auto& rows) { snap.applied = applied_from_goose_rows(rows); });
   return snap;
 }
 

@@ -2,9 +2,12 @@
 
 #include <libpq-fe.h>
 
+#include <charconv>
 #include <memory>
+#include <system_error>
 #include <utility>
 
+#include "migrator/error.h"
 #include "migrator/postgres.h"
 
 namespace migrator::detail {
@@ -19,7 +22,12 @@ std::string clean_server_message(const std::string& what) {
 
 namespace {
 
-using result_ptr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+// A deleter type, not &PQclear: a stored function address is bound when the
+// process starts (a GOT entry), a call only when first made.
+struct clear_result {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using result_ptr = std::unique_ptr<PGresult, clear_result>;
 
 std::string diag(const PGresult* r, int code) {
   const char* v = PQresultErrorField(r, code);
@@ -81,8 +89,9 @@ int pg_session::server_version() const noexcept { return conn_ ? PQserverVersion
 
 namespace {
 
-query_result take(pg_conn* conn, PGresult* raw) {
-  result_ptr r(raw, &PQclear);
+// The result of a query that succeeded; throws database_error for an error (and ends a COPY).
+result_ptr checked(pg_conn* conn, PGresult* raw) {
+  result_ptr r(raw);
   const ExecStatusType status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
     // COPY from or to the client has no data source here: end it and drain the rest.
@@ -119,6 +128,11 @@ query_result take(pg_conn* conn, PGresult* raw) {
                       d.sqlstate.rfind("08", 0) == 0;
     throw database_error(render(d), d, lost);
   }
+  return r;
+}
+
+query_result take(pg_conn* conn, PGresult* raw) {
+  const result_ptr r = checked(conn, raw);
   query_result out;
   const int columns = PQnfields(r.get());
   out.columns.reserve(columns);
@@ -145,6 +159,45 @@ query_result pg_session::exec(const std::string& sql) {
   if (!conn_) throw database_error("the connection is closed", {}, true);
   // PQexec returns the last statement's result, or the first error.
   return take(conn_, PQexec(conn_, sql.c_str()));
+}
+
+void pg_session::read_rows(const std::string& sql, const std::function<void(const pg_rows&)>& read) {
+  if (!conn_) throw database_error("the connection is closed", {}, true);
+  const result_ptr r = checked(conn_, PQexec(conn_, sql.c_str()));
+  read(pg_rows(r.get()));
+}
+
+pg_rows::pg_rows(const pg_result* result)
+    : result_(result),
+      rows_(static_cast<std::size_t>(PQntuples(result))),
+      columns_(static_cast<std::size_t>(PQnfields(result))) {}
+
+bool pg_rows::is_null(std::size_t row, std::size_t column) const noexcept {
+  return PQgetisnull(result_, static_cast<int>(row), static_cast<int>(column)) != 0;
+}
+
+std::string_view pg_rows::text(std::size_t row, std::size_t column) const {
+  if (row >= rows_ || column >= columns_)
+    throw error(error_code::database, "the query returned no value at row " + std::to_string(row) + ", column " +
+                                          std::to_string(column));
+  if (is_null(row, column))
+    throw error(error_code::database, "the query returned NULL at row " + std::to_string(row) + ", column " +
+                                          std::to_string(column));
+  const int r = static_cast<int>(row), c = static_cast<int>(column);
+  return {PQgetvalue(result_, r, c), static_cast<std::size_t>(PQgetlength(result_, r, c))};
+}
+
+std::int64_t pg_rows::integer(std::size_t row, std::size_t column) const {
+  const std::string_view v = text(row, column);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+  if (ec == std::errc() && end == v.data() + v.size() && !v.empty()) return value;
+  return std::stoll(std::string(v));  // query_result::integer's rules and exceptions
+}
+
+bool pg_rows::boolean(std::size_t row, std::size_t column) const {
+  const std::string_view v = text(row, column);
+  return v == "t" || v == "true" || v == "1";
 }
 
 query_result pg_session::exec_params(const std::string& sql, const std::vector<field>& params) {

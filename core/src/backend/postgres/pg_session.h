@@ -4,15 +4,40 @@
 // (PQresultErrorField), which libpqxx 6 reduces to the SQLSTATE.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "migrator/session.h"
 
 struct pg_conn;
 struct pg_cancel;
+struct pg_result;
 
 namespace migrator::detail {
+
+// A result read in place: each value is a view into libpq's result, valid while
+// the reader runs. For results of thousands of rows (the history), where a
+// query_result costs a vector and strings per row. Values read as
+// query_result's do: text throws on NULL, integer and boolean parse the same way.
+class pg_rows {
+ public:
+  std::size_t size() const noexcept { return rows_; }
+  bool is_null(std::size_t row, std::size_t column) const noexcept;
+  std::string_view text(std::size_t row, std::size_t column) const;
+  std::int64_t integer(std::size_t row, std::size_t column) const;
+  bool boolean(std::size_t row, std::size_t column) const;
+  std::string owned_text(std::size_t row, std::size_t column) const { return std::string(text(row, column)); }
+
+ private:
+  friend class pg_session;
+  explicit pg_rows(const pg_result* result);
+  const pg_result* result_;
+  std::size_t rows_, columns_;  // asked once, not at each value
+};
 
 class pg_session : public session {
  public:
@@ -29,6 +54,8 @@ class pg_session : public session {
   void cancel() noexcept override;
   std::int64_t process_id_at_connect() const noexcept override;
   int server_version() const noexcept override;
+  // Runs `sql` as exec does (same errors) and hands its rows to `read` in place.
+  void read_rows(const std::string& sql, const std::function<void(const pg_rows&)>& read);
 
  private:
   pg_conn* conn_ = nullptr;
