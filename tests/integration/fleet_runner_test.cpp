@@ -348,6 +348,51 @@ void create_table(int s, const std::string& db, const std::string& table) {
   pqxx::nontransaction(c).exec("CREATE TABLE " + table + " (x int)");
 }
 
+// Repeatable migrations and callbacks reach every target: each gets the view and
+// its row in the side table, then a changed file is applied again everywhere, and
+// fleet status counts a target current only once its repeatables are.
+TEST_F(fleet, repeatables_and_callbacks_run_on_every_target) {
+  temp_dir dir;
+  write_set(dir, "rep", 2);
+  dir.write("core/migrations/repeatable/rep_view.sql",
+            migration_text("CREATE OR REPLACE VIEW rep_view AS SELECT id FROM rep_a;"));
+  dir.write("core/migrations/callbacks/after_migrate.sql",
+            migration_text("CREATE TABLE IF NOT EXISTS rep_runs (n int);\nINSERT INTO rep_runs VALUES (1);"));
+  auto env = fleet_env();
+  const auto file = small_fleet_file(dir, 4, env);
+  const std::vector<std::string> base = {"--targets", file, "--modules-dir", dir.path().string(), "--table",
+                                         "rep_versions", "--jobs", "2"};
+  auto run = [&](const std::string& command, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"migrate", command};
+    args.insert(args.end(), base.begin(), base.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_app_process(args, env);
+  };
+  auto scalar = [](const std::string& db, const std::string& sql) {
+    pqxx::connection c(servers->admin_dsn(0, db));
+    return pqxx::nontransaction(c).exec1(sql)[0].as<std::string>();
+  };
+  auto r = run("up");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(versions_in(0, db_name(i), "rep_versions"), all_once(2)) << db_name(i);
+    EXPECT_EQ(scalar(db_name(i), "SELECT count(*) FROM rep_versions_repeatable WHERE name = 'rep_view'"), "1");
+    EXPECT_EQ(scalar(db_name(i), "SELECT count(*) FROM rep_runs"), "1");
+  }
+  EXPECT_EQ(run("status", {"--exit-code"}).code, 0);
+
+  dir.write("core/migrations/repeatable/rep_view.sql",
+            migration_text("CREATE OR REPLACE VIEW rep_view AS SELECT id, c2 FROM rep_a;"));
+  EXPECT_EQ(run("status", {"--exit-code"}).code, 6);
+  r = run("up");
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(scalar(db_name(i), "SELECT count(*) FROM information_schema.columns WHERE table_name = 'rep_view'"), "2");
+    EXPECT_EQ(scalar(db_name(i), "SELECT count(*) FROM rep_runs"), "2");
+  }
+  EXPECT_EQ(run("status", {"--exit-code"}).code, 0);
+}
+
 TEST_F(fleet, a_failing_target_does_not_stop_the_others) {
   temp_dir dir;
   write_failing_set(dir, "iso");

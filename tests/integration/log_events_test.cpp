@@ -97,6 +97,10 @@ const std::map<std::string, std::vector<field>> contract = {
      {{"module", kind::string}, {"version", kind::integer}, {"retried", kind::integer}, {"spent_ms", kind::integer}}},
     {"invalid_index_dropped", {{"module", kind::string}, {"version", kind::integer}, {"index", kind::string}}},
     {"dirty_resumed", {{"module", kind::string}, {"version", kind::integer}, {"statement", kind::integer}}},
+    {"repeatable_applied", {{"module", kind::string}, {"name", kind::string}, {"duration_us", kind::integer}}},
+    {"repeatable_reverted", {{"module", kind::string}, {"name", kind::string}, {"duration_us", kind::integer}}},
+    {"callback", {{"module", kind::string}, {"name", kind::string}}},
+    {"callback_failed", {{"module", kind::string}, {"name", kind::string}}},
 };
 
 class log_events : public ::testing::Test {
@@ -287,6 +291,28 @@ TEST_F(log_events, every_documented_event_appears_with_its_fields) {
     up({}, 1);  // 1001 applied; 1002 fails on the duplicate, dirty
     other.exec("DELETE FROM public.items WHERE ctid = (SELECT max(ctid) FROM public.items)");
     up({}, 0);
+  }
+
+  // repeatable_applied, callback, callback_failed: a repeatable view and an
+  // after_migrate that fails, whose after_migrate_error fails too;
+  // repeatable_reverted: reset.
+  {
+    test_database other;
+    temp_dir set;
+    write_module_set(set, {{"alpha",
+                            {{"1001_init.sql", migration_text("CREATE SCHEMA alpha;", "DROP SCHEMA alpha CASCADE;")},
+                             {"repeatable/names.sql", migration_text("CREATE OR REPLACE VIEW alpha.names AS SELECT 1 AS one;",
+                                                                     "DROP VIEW alpha.names;")},
+                             {"callbacks/after_migrate.sql", migration_text("SELECT 1/0;")},
+                             {"callbacks/after_migrate_error.sql", migration_text("SELECT 1/0;")}}}});
+    auto migrate = [&](const char* command, int code) {
+      run_result r = run_app({"migrate", command, "--dsn", other.dsn(), "--modules-dir", set.path().string(),
+                              "--log-format", "json"});
+      EXPECT_EQ(r.code, code) << r.err;
+      for (auto& j : json_lines(r.err)) seen.push_back(std::move(j));
+    };
+    migrate("up", 1);
+    migrate("reset", 0);
   }
 
   const std::vector<std::string> documented = documented_events();

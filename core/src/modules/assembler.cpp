@@ -369,6 +369,19 @@ migration_body code_body(const source_file& file, const std::string& file_name) 
   return body;
 }
 
+// Parses `file` into m's body now; a malformed file is a problem of the set (false).
+bool parse_body(migration& m, const source_file& file, const env_lookup& env, assembly& result) {
+  try {
+    m.set_body(parse_migration(file.content, file.path, env));
+    return true;
+  } catch (const parse_error& e) {
+    result.problems.push_back(e.where());
+  } catch (const std::exception& e) {
+    result.problems.push_back({file.path, 0, e.what()});
+  }
+  return false;
+}
+
 // A name that travels in history rows and status lines: no spaces, no quoting.
 bool plain_side_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
@@ -416,18 +429,10 @@ void add_side_file(source_file& file, migration_role role, const module_spec* ow
   m.role = role;
   // Callbacks are few and short, and their Down must be checked: parsed now, always.
   if (when == parse_time::now || role == migration_role::callback) {
-    try {
-      m.set_body(parse_migration(file.content, file.path, *env));
-      if (role == migration_role::callback && !m.body().down.empty()) {
-        report(m.body().down.front().line,
-               "a callback has no Down section: it runs around a run, and nothing undoes it");
-        valid = false;
-      }
-    } catch (const parse_error& e) {
-      result.problems.push_back(e.where());
+    if (!parse_body(m, file, *env, result)) {
       valid = false;
-    } catch (const std::exception& e) {
-      report(0, e.what());
+    } else if (role == migration_role::callback && !m.body().down.empty()) {
+      report(m.body().down.front().line, "a callback has no Down section: it runs around a run, and nothing undoes it");
       valid = false;
     }
   }
@@ -491,15 +496,7 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
         valid = false;
       }
     } else if (when == parse_time::now) {
-      try {
-        m.set_body(parse_migration(file.content, file.path, *env));
-      } catch (const parse_error& e) {
-        result.problems.push_back(e.where());
-        valid = false;
-      } catch (const std::exception& e) {
-        report(0, e.what());
-        valid = false;
-      }
+      valid = parse_body(m, file, *env, result) && valid;
     }
     try {
       auto header = read_migrator_header(file.content, file.path);
