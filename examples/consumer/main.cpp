@@ -52,7 +52,10 @@ int main(int argc, char** argv) {
     std::cout << "applied " << started.applied.size() << " migration(s); schema version "
               << started.status.current_version << '\n';
     for (const auto& step : started.applied)
-      std::cout << "  " << step.module << ' ' << step.version << ' ' << step.name << '\n';
+      std::cout << "  " << step.module << ' '
+                << (step.role == migrator::migration_role::repeatable ? std::string("repeatable")
+                                                                      : std::to_string(step.version))
+                << ' ' << step.name << '\n';
 
     // What an admin endpoint would show: the status as data.
     const migrator::status_report status = migrator::query_status(modules, options.dsn, options.engine);
@@ -60,6 +63,9 @@ int main(int argc, char** argv) {
     for (const auto& m : status.migrations) applied += m.state == migrator::migration_state::applied;
     std::cout << "status: " << applied << " of " << modules.migrations.size() << " applied, "
               << (status.current() ? "current" : "not current") << '\n';
+    std::size_t repeatables = 0;
+    for (const auto& r : status.repeatables) repeatables += r.state == migrator::repeatable_state::applied;
+    std::cout << "repeatable: " << repeatables << " of " << modules.repeatables.size() << " applied\n";
     return 0;
   } catch (const migrator::error& e) {
     // The core's messages never hold the DSN's password.
