@@ -203,8 +203,12 @@ nlohmann::ordered_json report_json(const migrator::fleet_report& report, migrato
     if (action == migrator::fleet_action::plan) {
       t["applied"] = 0;
       t["planned"] = nlohmann::ordered_json::array();
-      for (const auto& s : r.plan)
-        t["planned"].push_back({{"version", s.version}, {"module", s.file->module}, {"name", s.file->name}});
+      for (const auto& s : r.plan) {
+        if (s.file->role == migrator::migration_role::callback) continue;  // runs around the steps, applies nothing
+        nlohmann::ordered_json step{{"version", s.version}, {"module", s.file->module}, {"name", s.file->name}};
+        if (s.file->role == migrator::migration_role::repeatable) step["repeatable"] = true;
+        t["planned"].push_back(std::move(step));
+      }
     }
     targets.push_back(std::move(t));
   }

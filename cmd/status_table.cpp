@@ -58,6 +58,9 @@ void print_repeatables(std::string& table, const std::vector<migrator::repeatabl
     switch (rep.state) {
       case migrator::repeatable_state::changed: table += "  (the file changed: up applies it again)"; break;
       case migrator::repeatable_state::missing: table += "  (recorded, but no file has it: nothing runs)"; break;
+      case migrator::repeatable_state::newer:
+        table += "  (applied by a newer build: left as it is)";
+        break;
       default: break;
     }
     table += '\n';
@@ -126,7 +129,8 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
     out << "; repeatable: ";
     bool first_repeatable = true;
     for (auto state : {migrator::repeatable_state::applied, migrator::repeatable_state::pending,
-                       migrator::repeatable_state::changed, migrator::repeatable_state::missing}) {
+                       migrator::repeatable_state::changed, migrator::repeatable_state::newer,
+                       migrator::repeatable_state::missing}) {
       if (!repeatable_counts[state]) continue;
       out << (first_repeatable ? "" : ", ") << repeatable_counts[state] << ' ' << migrator::to_string(state);
       first_repeatable = false;

@@ -384,6 +384,16 @@ TEST_F(fleet, repeatables_and_callbacks_run_on_every_target) {
   dir.write("core/migrations/repeatable/rep_view.sql",
             migration_text("CREATE OR REPLACE VIEW rep_view AS SELECT id, c2 FROM rep_a;"));
   EXPECT_EQ(run("status", {"--exit-code"}).code, 6);
+  for (const auto& [name, t] : by_target(json_of(run("status", {"--json"})))) {
+    EXPECT_EQ(t["pending"], 1) << name;  // the changed repeatable
+    EXPECT_EQ(t["current"], false) << name;
+  }
+  // The dry run plans the repeatable (the callback around it is no migration of the count).
+  for (const auto& [name, t] : by_target(json_of(run("up", {"--dry-run", "--json"})))) {
+    ASSERT_EQ(t["planned"].size(), 1u) << name;
+    EXPECT_EQ(t["planned"][0]["name"], "rep_view");
+    EXPECT_EQ(t["planned"][0]["repeatable"], true);
+  }
   r = run("up");
   ASSERT_EQ(r.code, 0) << r.err;
   for (int i = 0; i < 4; ++i) {

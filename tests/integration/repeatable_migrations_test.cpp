@@ -112,6 +112,33 @@ TEST_F(repeatable_migrations_test, a_repeatable_view_is_applied_again_only_after
   EXPECT_EQ(migrate({"status", "--exit-code"}).code, 0);
 }
 
+// A rolling deploy: the new build (alpha 1002 and a new view) migrated; an older
+// instance that restarts has the older view file, and must not put it back.
+TEST_F(repeatable_migrations_test, an_older_build_leaves_a_repeatable_a_newer_build_applied) {
+  temp_dir old_build;
+  write_module_set(old_build, {{"alpha",
+                                {{"01001_init.sql", migration_text(init_alpha, "DROP SCHEMA alpha CASCADE;")},
+                                 {"repeatable/item_names.sql", view_file("name")}}},
+                               {"beta", {{"02001_init.sql", migration_text("CREATE SCHEMA beta;", "DROP SCHEMA beta;")}}}});
+  ASSERT_EQ(migrate_in(db.dsn(), old_build.path(), {"up"}).code, 0);
+  modules.write("alpha/migrations/01002_price.sql",
+                migration_text("ALTER TABLE alpha.items ADD COLUMN price int;", "ALTER TABLE alpha.items DROP COLUMN price;"));
+  modules.write("alpha/migrations/repeatable/item_names.sql", view_file("name, price"));
+  ASSERT_EQ(migrate({"up"}).code, 0);
+  EXPECT_EQ(view_runs(), "2");
+
+  const auto old_up = migrate_in(db.dsn(), old_build.path(), {"up"});
+  ASSERT_EQ(old_up.code, 0) << old_up.err;
+  EXPECT_EQ(view_runs(), "2");  // not applied again
+  EXPECT_EQ(db.scalar("SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns "
+                      "WHERE table_schema = 'alpha' AND table_name = 'item_names'"),
+            "name,price");
+  const auto status = migrate_in(db.dsn(), old_build.path(), {"status"});
+  EXPECT_THAT(status.out, HasSubstr("item_names  newer"));
+  EXPECT_THAT(status.out, HasSubstr("(applied by a newer build: left as it is)"));
+  EXPECT_EQ(db.scalar("SELECT known_version FROM goose_db_version_repeatable"), "1002");
+}
+
 TEST_F(repeatable_migrations_test, a_callback_grants_the_modules_tables_to_a_role_after_each_run) {
   db.exec("DROP ROLE IF EXISTS " + db.name() + "_reader; CREATE ROLE " + db.name() + "_reader");
   const std::string role = db.name() + "_reader";

@@ -144,6 +144,9 @@ TEST(repeatable_and_callback_files, are_kept_apart_from_versions_in_module_then_
             (std::vector<std::string>{"alpha/after_each_migration", "alpha/before_migrate", "beta/after_migrate"}));
   EXPECT_FALSE(result.set.repeatables[0].body().use_transaction);
   EXPECT_EQ(result.set.repeatables[2].body().up.at(0).sql, "SELECT 3;");
+  // Recorded with each: the highest version of its module in this set.
+  EXPECT_EQ(result.set.repeatables[0].known_version, 1001);
+  EXPECT_EQ(result.set.repeatables[2].known_version, 0);  // beta has no versioned migration
 }
 
 TEST(repeatable_and_callback_files, are_read_from_their_folders_of_a_directory) {
@@ -205,6 +208,33 @@ TEST(repeatable_status, each_file_against_its_recorded_checksum) {
   std::vector<std::string> back;
   for (const auto* m : migrator::repeatables_to_revert(set, recorded)) back.push_back(m->name);
   EXPECT_EQ(back, (std::vector<std::string>{"b", "a"}));  // recorded ones the set has, last first
+}
+
+// During a rolling deploy an older build starts beside a newer one that applied
+// a newer version of the file: the older one leaves it alone.
+TEST(repeatable_status, a_row_a_newer_build_wrote_is_left_as_it_is) {
+  struct row {
+    std::int64_t recorded_known, file_known;
+    const char* checksum;
+    repeatable_state state;
+    bool due;
+  };
+  const row rows[] = {
+      {2003, 2002, "other", repeatable_state::newer, false},  // a newer build's file
+      {2002, 2002, "other", repeatable_state::changed, true},  // edited within one release
+      {2001, 2002, "other", repeatable_state::changed, true},  // an older build's file
+      {0, 2002, "other", repeatable_state::changed, true},
+      {2003, 2002, "c1", repeatable_state::applied, false},  // same file, whoever applied it
+  };
+  for (const auto& r : rows) {
+    auto file = repeatable("beta", "v", "c1");
+    file.known_version = r.file_known;
+    const std::vector<migrator::migration> set{file};
+    const std::map<std::pair<std::string, std::string>, migrator::repeatable_row> recorded{
+        {{"beta", "v"}, {r.checksum, "2026-12-01 10:00:00", r.recorded_known}}};
+    EXPECT_EQ(migrator::repeatable_statuses(set, recorded).at(0).state, r.state) << r.recorded_known;
+    EXPECT_EQ(migrator::repeatables_to_apply(set, recorded).size(), r.due ? 1u : 0u) << r.recorded_known;
+  }
 }
 
 TEST(repeatable_status, a_pending_or_changed_repeatable_makes_the_database_not_current) {

@@ -56,7 +56,8 @@ struct history_comparison {
 // A repeatable migration's row: the checksum of the file last applied.
 struct repeatable_row {
   std::string checksum;
-  std::string applied_at;  // "YYYY-MM-DD HH:MM:SS"
+  std::string applied_at;          // "YYYY-MM-DD HH:MM:SS"
+  std::int64_t known_version = 0;  // the applying build's migration::known_version
 };
 
 struct history_snapshot {
@@ -84,10 +85,10 @@ class history_store {
   // unmodified and clean, there is nothing to do, and the rows (a thousand for a
   // thousand migrations) are never read. nullopt: not offered, or no history
   // yet; the engine then reads the snapshot.
-  // `expected_repeatables`: a line "<module> <name> <checksum>" for every
+  // `expected_repeatables`: a line "<module> <name> <checksum> <known_version>" for every
   // repeatable migration of the set ("" when it has none, and then the
   // repeatable table is not consulted): equal also requires each of them recorded
-  // with that checksum.
+  // with that checksum, or by a newer build (a higher known_version).
   virtual std::optional<history_comparison> compare_applied(const std::string& /*expected*/,
                                                             const std::string& /*expected_repeatables*/) {
     return std::nullopt;

@@ -71,6 +71,10 @@ struct migration {
   // whether up and down run inside a transaction.
   migration_kind kind = migration_kind::sql;
   migration_role role = migration_role::versioned;
+  // A repeatable's: the highest version of its module in the set (0 when it has
+  // none), recorded with its checksum. A recorded one higher than this build's
+  // was applied by a newer build, which this one leaves alone (rolling deploys).
+  std::int64_t known_version = 0;
   // The compiled code of a code migration; null for SQL, and for a code
   // migration read from a directory that this program was not built with (it
   // can be validated, listed and planned, but not run).

@@ -40,8 +40,11 @@ struct migration_status {
 // - applied: recorded with the file's checksum;
 // - pending: never applied;
 // - changed: applied with another checksum; the next `up` applies it again;
+// - newer: recorded with another checksum by a newer build (one that knows a
+//   higher version of the module); left as it is, so an older build starting
+//   during a rolling deploy never puts its older view back;
 // - missing: recorded, but the set has no such file (deleted or renamed); nothing runs.
-enum class repeatable_state { applied, pending, changed, missing };
+enum class repeatable_state { applied, pending, changed, newer, missing };
 const char* to_string(repeatable_state state) noexcept;
 
 struct repeatable_status {
@@ -95,7 +98,7 @@ std::vector<repeatable_status> repeatable_statuses(
     const std::map<std::pair<std::string, std::string>, repeatable_row>& recorded);
 
 // The repeatable migrations `up` applies after the versioned ones, in set order:
-// the pending and the changed ones.
+// the pending and the changed ones (not the ones a newer build applied).
 std::vector<const migration*> repeatables_to_apply(
     const std::vector<migration>& repeatables,
     const std::map<std::pair<std::string, std::string>, repeatable_row>& recorded);

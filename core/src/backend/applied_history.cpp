@@ -41,18 +41,21 @@ std::string applied_history_comparison_sql(const std::string& table, const std::
 
 std::string repeatable_history_text(const std::vector<migration>& repeatables) {
   std::string text;
-  for (const auto& r : repeatables) text += r.module + " " + r.name + " " + r.checksum + "\n";
+  for (const auto& r : repeatables)
+    text += r.module + " " + r.name + " " + r.checksum + " " + std::to_string(r.known_version) + "\n";
   return text;
 }
 
 std::string applied_history_comparison_sql(const std::string& table, const std::string& meta,
                                            const std::string& repeatable) {
-  // Names have no spaces (the assembler checks), so split_part reads each line.
+  // Names have no spaces (the assembler checks), so split_part reads each line. A
+  // row a newer build wrote (its known_version above this set's) counts as equal.
   const std::string base = applied_history_comparison_sql(table, meta);
   const std::string select = "SELECT ";
   return select + "(SELECT NOT EXISTS (SELECT 1 FROM string_to_table($2, E'\\n') AS line LEFT JOIN " + repeatable +
          " r ON r.module = split_part(line, ' ', 1) AND r.name = split_part(line, ' ', 2) WHERE line <> '' AND "
-         "r.checksum IS DISTINCT FROM split_part(line, ' ', 3))) AND " + base.substr(select.size());
+         "r.checksum IS DISTINCT FROM split_part(line, ' ', 3) AND coalesce(r.known_version, 0) <= "
+         "split_part(line, ' ', 4)::bigint)) AND " + base.substr(select.size());
 }
 
 }  // namespace migrator::detail

@@ -18,7 +18,7 @@ std::string applied_history_text(const std::vector<migration>& migrations);
 // SQLSTATE 42P01 when either table is missing.
 std::string applied_history_comparison_sql(const std::string& table, const std::string& meta);
 
-// "<module> <name> <checksum>\n" for each repeatable migration, in set order.
+// "<module> <name> <checksum> <known_version>\n" for each repeatable migration, in set order.
 std::string repeatable_history_text(const std::vector<migration>& repeatables);
 
 // The same comparison, also requiring each line of $2 (repeatable_history_text)

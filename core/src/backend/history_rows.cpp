@@ -18,13 +18,13 @@ void meta_from_rows(query_result& meta, std::map<std::int64_t, meta_row>& out) {
 }
 
 std::string repeatable_rows_sql(const std::string& repeatable, const std::string& applied_at_text) {
-  return "SELECT module, name, checksum, " + applied_at_text + " FROM " + repeatable;
+  return "SELECT module, name, checksum, " + applied_at_text + ", known_version FROM " + repeatable;
 }
 
 void repeatables_from_rows(query_result& rows, std::map<std::pair<std::string, std::string>, repeatable_row>& out) {
   for (auto& r : rows.rows)
-    out[{std::move(r[0]).value_or(""), std::move(r[1]).value_or("")}] =
-        repeatable_row{std::move(r[2]).value_or(""), std::move(r[3]).value_or("")};
+    out[{std::move(r[0]).value_or(""), std::move(r[1]).value_or("")}] = repeatable_row{
+        std::move(r[2]).value_or(""), std::move(r[3]).value_or(""), r[4] ? std::stoll(*r[4]) : 0};
 }
 
 }  // namespace migrator::detail

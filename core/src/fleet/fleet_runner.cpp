@@ -108,16 +108,23 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
       case fleet_action::status: {
         const status_report before = e.status();
         result.from_version = result.to_version = before.current_version;
+        // Repeatables that up would apply (new or changed) count as pending too.
         result.pending = static_cast<std::size_t>(
             std::count_if(before.migrations.begin(), before.migrations.end(),
-                          [](const migration_status& m) { return m.state == migration_state::pending; }));
+                          [](const migration_status& m) { return m.state == migration_state::pending; }) +
+            std::count_if(before.repeatables.begin(), before.repeatables.end(), [](const repeatable_status& r) {
+              return r.state == repeatable_state::pending || r.state == repeatable_state::changed;
+            }));
         result.current = before.current() && before.namespace_conflicts.empty();
         break;
       }
       case fleet_action::plan:
         result.plan = e.plan(options.request, &result.from_version);
         result.to_version = result.from_version;
-        result.pending = result.applied = result.plan.size();
+        // Callbacks are steps of the plan but not migrations it applies.
+        result.pending = result.applied = static_cast<std::size_t>(std::count_if(
+            result.plan.begin(), result.plan.end(),
+            [](const plan_step& step) { return step.file->role != migration_role::callback; }));
         for (const auto& step : result.plan)
           if (step.dir == direction::up) result.to_version = std::max(result.to_version, step.version);
         break;

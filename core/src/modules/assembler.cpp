@@ -640,6 +640,9 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when, back
     return pa != pb ? pa < pb : a.name < b.name;
   };
   std::stable_sort(result.set.repeatables.begin(), result.set.repeatables.end(), in_run_order);
+  for (auto& r : result.set.repeatables)
+    for (const auto& m : result.set.migrations)
+      if (m.module == r.module) r.known_version = std::max(r.known_version, m.version);
   std::stable_sort(result.set.callbacks.begin(), result.set.callbacks.end(), in_run_order);
   return result;
 }

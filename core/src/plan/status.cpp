@@ -26,6 +26,7 @@ const char* to_string(repeatable_state state) noexcept {
     case repeatable_state::applied: return "applied";
     case repeatable_state::pending: return "pending";
     case repeatable_state::changed: return "changed";
+    case repeatable_state::newer: return "newer";
     case repeatable_state::missing: return "missing";
   }
   return "?";
@@ -35,7 +36,8 @@ namespace {
 
 bool repeatables_current(const std::vector<repeatable_status>& repeatables) {
   return std::all_of(repeatables.begin(), repeatables.end(), [](const repeatable_status& r) {
-    return r.state == repeatable_state::applied || r.state == repeatable_state::missing;
+    return r.state == repeatable_state::applied || r.state == repeatable_state::newer ||
+           r.state == repeatable_state::missing;
   });
 }
 
@@ -190,7 +192,9 @@ std::vector<repeatable_status> repeatable_statuses(
   for (const auto& r : repeatables) {
     repeatable_status s{r.module, r.name, r.path, repeatable_state::pending, std::nullopt};
     if (auto it = recorded.find({r.module, r.name}); it != recorded.end()) {
-      s.state = it->second.checksum == r.checksum ? repeatable_state::applied : repeatable_state::changed;
+      s.state = it->second.checksum == r.checksum        ? repeatable_state::applied
+                : it->second.known_version > r.known_version ? repeatable_state::newer
+                                                             : repeatable_state::changed;
       s.applied_at = it->second.applied_at;
     }
     in_set.insert({r.module, r.name});
@@ -207,7 +211,8 @@ std::vector<const migration*> repeatables_to_apply(
   std::vector<const migration*> due;
   for (const auto& r : repeatables) {
     const auto it = recorded.find({r.module, r.name});
-    if (it == recorded.end() || it->second.checksum != r.checksum) due.push_back(&r);
+    if (it == recorded.end() || (it->second.checksum != r.checksum && it->second.known_version <= r.known_version))
+      due.push_back(&r);
   }
   return due;
 }

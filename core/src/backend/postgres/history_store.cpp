@@ -189,6 +189,7 @@ void goose_history_store::ensure_repeatables() {
                 "  module text NOT NULL,\n"
                 "  name text NOT NULL,\n"
                 "  checksum text NOT NULL,\n"
+                "  known_version bigint NOT NULL DEFAULT 0,\n"
                 "  duration_ms double precision,\n"
                 "  applied_by text NOT NULL DEFAULT current_user,\n"
                 "  applied_host text,\n"
@@ -197,10 +198,11 @@ void goose_history_store::ensure_repeatables() {
 }
 
 std::optional<std::string> goose_history_store::record_repeatable_sql(const migration& m) {
-  return "INSERT INTO " + repeatable_ + " (module, name, checksum, duration_ms, applied_host) VALUES (" +
+  return "INSERT INTO " + repeatable_ + " (module, name, checksum, known_version, duration_ms, applied_host) VALUES (" +
          session_.quote(m.module) + ", " + session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", " +
-         duration_sql + ", " + session_.quote(host_) +
-         ")\n ON CONFLICT (module, name) DO UPDATE SET checksum = EXCLUDED.checksum, duration_ms = "
+         std::to_string(m.known_version) + ", " + duration_sql + ", " + session_.quote(host_) +
+         ")\n ON CONFLICT (module, name) DO UPDATE SET checksum = EXCLUDED.checksum, known_version = "
+         "EXCLUDED.known_version, duration_ms = "
          "EXCLUDED.duration_ms, applied_by = current_user, applied_host = EXCLUDED.applied_host, applied_at = now();\n";
 }
 

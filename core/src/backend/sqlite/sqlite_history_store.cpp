@@ -62,6 +62,7 @@ class sqlite_history_store : public history_store {
                   "  module TEXT NOT NULL,\n"
                   "  name TEXT NOT NULL,\n"
                   "  checksum TEXT NOT NULL,\n"
+                  "  known_version INTEGER NOT NULL DEFAULT 0,\n"
                   "  applied_by TEXT,\n"
                   "  applied_host TEXT,\n"
                   "  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),\n"
@@ -69,11 +70,12 @@ class sqlite_history_store : public history_store {
   }
 
   void record_repeatable(const migration& m) override {
-    session_.exec_params("INSERT INTO " + repeatable_ + " (module, name, checksum, applied_by, applied_host) VALUES "
-                         "($1, $2, $3, $4, $5) ON CONFLICT (module, name) DO UPDATE SET checksum = excluded.checksum, "
+    session_.exec_params("INSERT INTO " + repeatable_ + " (module, name, checksum, applied_by, applied_host, "
+                         "known_version) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (module, name) DO UPDATE SET "
+                         "checksum = excluded.checksum, known_version = excluded.known_version, "
                          "applied_by = excluded.applied_by, applied_host = excluded.applied_host, "
                          "applied_at = strftime('%Y-%m-%d %H:%M:%f', 'now')",
-                         {m.module, m.name, m.checksum, user_, host_});
+                         {m.module, m.name, m.checksum, user_, host_, std::to_string(m.known_version)});
   }
 
   void forget_repeatable(const migration& m) override {
