@@ -57,10 +57,6 @@ void engine::impl::check_server_version(const std::vector<plan_step>& steps) con
 
 namespace {
 
-bool applies_migrations(command_kind kind) {
-  return kind == command_kind::up || kind == command_kind::up_by_one || kind == command_kind::up_to;
-}
-
 // One line per deferred contract; the migrations held back behind it are counted in it.
 void log_deferred(const std::vector<deferred_migration>& deferred) {
   for (const auto& d : deferred) {

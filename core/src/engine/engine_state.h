@@ -24,6 +24,11 @@
 
 namespace migrator {
 
+// The commands that apply migrations: contracts wait, callbacks run, --single-transaction applies.
+inline bool applies_migrations(command_kind kind) {
+  return kind == command_kind::up || kind == command_kind::up_by_one || kind == command_kind::up_to;
+}
+
 namespace detail {
 
 // Thrown inside a step stopped by engine::interrupt(); run() adds what was and

@@ -10,14 +10,6 @@
 
 namespace migrator {
 
-namespace {
-
-bool applies_migrations(command_kind kind) {
-  return kind == command_kind::up || kind == command_kind::up_by_one || kind == command_kind::up_to;
-}
-
-}  // namespace
-
 const migration* engine::impl::callback_of(const std::string& module, const std::string& event) const {
   for (const auto& c : set.callbacks)
     if (c.module == module && c.name == event) return &c;
