@@ -91,6 +91,19 @@ TEST_F(single_transaction_test, from_the_environment_and_the_configuration_file)
   a_failing_third_migration_leaves_no_trace_of_the_first_two(db, modules, up(db.dsn(), {"--config", file.string()}));
 }
 
+TEST_F(single_transaction_test, callbacks_in_the_transaction_are_not_counted_as_migrations) {
+  write_module_set(modules, release(true));
+  modules.write("alpha/migrations/callbacks/before_migrate.sql", migration_text("SELECT 1;", ""));
+  modules.write("alpha/migrations/callbacks/after_each_migration.sql", migration_text("SELECT 2;", ""));
+  auto r = up(db.dsn(), {"--single-transaction"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  // before_migrate and two after_each_migration ran before 1003 in the same
+  // transaction: the message counts the two migrations only.
+  EXPECT_THAT(r.err, HasSubstr("nothing of it was applied (2 migration(s) before this one in the run were rolled "
+                               "back with it)"));
+  EXPECT_EQ(applied(db), "");
+}
+
 TEST_F(single_transaction_test, a_run_that_succeeds_is_recorded_whole_and_then_has_nothing_to_do) {
   write_module_set(modules, release(false));
   auto r = up(db.dsn(), {"--single-transaction"});

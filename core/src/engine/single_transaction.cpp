@@ -30,6 +30,12 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
   cancellable.store(true);
   std::vector<step_result> results;
   std::size_t at = 0;  // the step running
+  // The migrations among steps [0, end): callbacks run in the same transaction
+  // but are not migrations, so the messages do not count them.
+  auto migrations_before = [&](std::size_t end) {
+    return static_cast<std::size_t>(std::count_if(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(end),
+                                                  [](const plan_step& s) { return s.file->role != migration_role::callback; }));
+  };
   // Each statement on its own request: a failure then names its statement
   // without the replay a one-request migration needs, and the cost (a round
   // trip a statement) is what all-or-nothing asks for anyway.
@@ -43,7 +49,7 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
                              "remains",
                              details};
     throw run_error(error_code::database,
-                    detail::single_transaction_failure(m, dir, cause, statements, index, details.line, at), done,
+                    detail::single_transaction_failure(m, dir, cause, statements, index, details.line, migrations_before(at)), done,
                     details);
   };
   if (std::any_of(steps.begin(), steps.end(), [](const plan_step& s) { return s.file->role == migration_role::repeatable; }))
@@ -92,7 +98,7 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
     db.exec("COMMIT");
   } catch (const database_error& f) {
     if (f.connection_lost())
-      throw run_error(error_code::in_doubt, detail::single_transaction_in_doubt(steps.size(), f), done, f.details());
+      throw run_error(error_code::in_doubt, detail::single_transaction_in_doubt(migrations_before(steps.size()), f), done, f.details());
     rollback_quietly();
     throw run_error(error_code::database,
                     "--single-transaction: the run's COMMIT failed: " + detail::sqlstate_part(f) + f.what() +
