@@ -204,7 +204,7 @@ nlohmann::ordered_json report_json(const migrator::fleet_report& report, migrato
       t["applied"] = 0;
       t["planned"] = nlohmann::ordered_json::array();
       for (const auto& s : r.plan) {
-        if (s.file->role == migrator::migration_role::callback) continue;  // runs around the steps, applies nothing
+        if (s.is_callback()) continue;  // runs around the steps, applies nothing
         nlohmann::ordered_json step{{"version", s.version}, {"module", s.file->module}, {"name", s.file->name}};
         if (s.file->role == migrator::migration_role::repeatable) step["repeatable"] = true;
         t["planned"].push_back(std::move(step));

@@ -30,6 +30,9 @@ struct plan_step {
   // Recorded as applied without running its statements: every step of stamp,
   // and a baseline on a database that has every version it replaces.
   bool record_only = false;
+  // A callback runs around the migrations of a run: it leaves no history and
+  // is not counted or named as a migration.
+  bool is_callback() const { return file->role == migration_role::callback; }
 };
 
 // - up: every pending version (including ones lower than the highest applied), ascending.

@@ -210,7 +210,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       done.push_back(detail::completed_step(s));
     // Callbacks are not migrations: the report names the migrations left undone.
     for (std::size_t i = next + (in_flight.empty() ? 0 : 1); i < plan.size(); ++i)
-      if (plan[i].file->role != migration_role::callback) not_started.push_back(detail::step_name(*plan[i].file));
+      if (!plan[i].is_callback()) not_started.push_back(detail::step_name(*plan[i].file));
     return run_error(error_code::interrupted, detail::interrupted_report(done, in_flight, not_started), report,
                      std::move(details));
   };

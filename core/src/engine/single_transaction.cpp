@@ -34,7 +34,7 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
   // but are not migrations, so the messages do not count them.
   auto migrations_before = [&](std::size_t end) {
     return static_cast<std::size_t>(std::count_if(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(end),
-                                                  [](const plan_step& s) { return s.file->role != migration_role::callback; }));
+                                                  [](const plan_step& s) { return !s.is_callback(); }));
   };
   // Each statement on its own request: a failure then names its statement
   // without the replay a one-request migration needs, and the cost (a round
@@ -58,7 +58,7 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
   for (at = 0; at < steps.size(); ++at) {
     const plan_step& step = steps[at];
     const migration& m = *step.file;
-    if (observer && m.role != migration_role::callback) observer->step_started(step);
+    if (observer && !step.is_callback()) observer->step_started(step);
     const auto start = std::chrono::steady_clock::now();
     if (step.record_only) {
       try {
@@ -106,7 +106,7 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
                     done, f.details());
   }
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    if (steps[i].file->role == migration_role::callback) continue;  // callbacks are no steps of the report
+    if (steps[i].is_callback()) continue;  // callbacks are no steps of the report
     done.steps.push_back(results[i]);
     committed_step(steps[i]);
     if (observer) observer->step_finished(done.steps.back());

@@ -124,7 +124,7 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
         // Callbacks are steps of the plan but not migrations it applies.
         result.pending = result.applied = static_cast<std::size_t>(std::count_if(
             result.plan.begin(), result.plan.end(),
-            [](const plan_step& step) { return step.file->role != migration_role::callback; }));
+            [](const plan_step& step) { return !step.is_callback(); }));
         for (const auto& step : result.plan)
           if (step.dir == direction::up) result.to_version = std::max(result.to_version, step.version);
         break;
