@@ -80,11 +80,11 @@ class history_store {
   virtual void ensure() = 0;
   // Optional capability: whether the applied history is exactly `expected`, a
   // line "<version> <module> <checksum> applied" for every applied version in
-  // version order, each ending in '\n', decided by the server in one round trip.
+  // version order, each ending in '\n', in one round trip that reads only what
+  // the comparison needs (no applied-at times, nothing built per row).
   // `up` asks it with its whole set: when equal, every migration is applied,
-  // unmodified and clean, there is nothing to do, and the rows (a thousand for a
-  // thousand migrations) are never read. nullopt: not offered, or no history
-  // yet; the engine then reads the snapshot.
+  // unmodified and clean, and there is nothing to do. nullopt: not offered, or
+  // no history yet; the engine then reads the snapshot.
   // `expected_repeatables`: a line "<module> <name> <checksum> <known_version>" for every
   // repeatable migration of the set ("" when it has none, and then the
   // repeatable table is not consulted): equal also requires each of them recorded

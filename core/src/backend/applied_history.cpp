@@ -1,6 +1,7 @@
 #include "backend/applied_history.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace migrator::detail {
 
@@ -23,31 +24,6 @@ std::string applied_history_text(const std::vector<migration>& migrations) {
   return text;
 }
 
-namespace {
-
-// The comparison, with `also` (SQL ending in " AND ") required before it.
-std::string comparison_sql(const std::string& table, const std::string& meta, const std::string& also) {
-  // A version's latest goose row decides whether it is applied (goose v2 appended
-  // is_applied=false rows, v3 deletes), as in applied_from_goose_rows. A NULL in
-  // the side row (goose applied it, or no side row) leaves its field empty, so
-  // the line never equals a set's. The text travels as a parameter: the server
-  // compares it, and neither side hashes anything.
-  // A dirty side row has no goose row, so the text would not show it: a dirty
-  // version the set does not know (a newer build's NO TRANSACTION migration that
-  // stopped) makes the answer "not equal" by the NOT EXISTS.
-  return "SELECT " + also + "coalesce(string_agg(format(E'%s %s %s %s\\n', g.version_id, m.module, m.checksum, m.state), '' "
-         "ORDER BY g.version_id), '') = $1 AND NOT EXISTS (SELECT 1 FROM " + meta + " WHERE state = 'dirty'), "
-         "coalesce(max(g.version_id), 0) FROM (SELECT DISTINCT ON (version_id) "
-         "version_id, is_applied FROM " + table + " ORDER BY version_id, id DESC) g LEFT JOIN " + meta +
-         " m ON m.version_id = g.version_id WHERE g.is_applied AND g.version_id <> 0";
-}
-
-}  // namespace
-
-std::string applied_history_comparison_sql(const std::string& table, const std::string& meta) {
-  return comparison_sql(table, meta, "");
-}
-
 std::string repeatable_history_text(const std::vector<migration>& repeatables) {
   std::string text;
   for (const auto& r : repeatables)
@@ -55,14 +31,69 @@ std::string repeatable_history_text(const std::vector<migration>& repeatables) {
   return text;
 }
 
-std::string applied_history_comparison_sql(const std::string& table, const std::string& meta,
-                                           const std::string& repeatable) {
-  // Names have no spaces (the assembler checks), so split_part reads each line. A
-  // row a newer build wrote (its known_version above this set's) counts as equal.
-  return comparison_sql(table, meta, "(SELECT NOT EXISTS (SELECT 1 FROM string_to_table($2, E'\\n') AS line LEFT JOIN " + repeatable +
-         " r ON r.module = split_part(line, ' ', 1) AND r.name = split_part(line, ' ', 2) WHERE line <> '' AND "
-         "r.checksum IS DISTINCT FROM split_part(line, ' ', 3) AND coalesce(r.known_version, 0) <= "
-         "split_part(line, ' ', 4)::bigint)) AND ");
+namespace {
+
+// Whether every line of `expected` ("<module> <name> <checksum> <known_version>")
+// is recorded in `rows` with its checksum, or by a newer build.
+bool repeatables_recorded(const std::vector<repeatable_history_row>& rows, std::string_view expected) {
+  while (!expected.empty()) {
+    const auto end = expected.find('\n');
+    std::string_view line = expected.substr(0, end);
+    expected = end == std::string_view::npos ? std::string_view{} : expected.substr(end + 1);
+    if (line.empty()) continue;
+    std::string_view field[4];
+    for (int i = 0; i < 4; ++i) {
+      const auto space = i < 3 ? line.find(' ') : std::string_view::npos;
+      field[i] = line.substr(0, space);
+      line = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+    }
+    std::int64_t known = 0;
+    std::from_chars(field[3].data(), field[3].data() + field[3].size(), known);
+    const auto row = std::find_if(rows.begin(), rows.end(), [&](const repeatable_history_row& r) {
+      return r.module == field[0] && r.name == field[1];
+    });
+    if (row == rows.end()) return false;
+    if (row->checksum != field[2] && row->known_version <= known) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+history_comparison compare_applied_history(std::vector<goose_history_row>& goose, std::vector<side_history_row>& side,
+                                           const std::vector<repeatable_history_row>* repeatables,
+                                           std::string_view expected, std::string_view expected_repeatables) {
+  history_comparison result{false, 0};
+  // By version, then id: each version's last row is its latest.
+  std::sort(goose.begin(), goose.end(), [](const goose_history_row& a, const goose_history_row& b) {
+    return a.version != b.version ? a.version < b.version : a.id < b.id;
+  });
+  std::sort(side.begin(), side.end(),
+            [](const side_history_row& a, const side_history_row& b) { return a.version < b.version; });
+  const bool any_dirty =
+      std::any_of(side.begin(), side.end(), [](const side_history_row& s) { return s.state == "dirty"; });
+  std::string text;
+  text.reserve(expected.size());
+  auto s = side.begin();
+  for (std::size_t i = 0; i < goose.size(); ++i) {
+    const goose_history_row& g = goose[i];
+    if (i + 1 < goose.size() && goose[i + 1].version == g.version) continue;  // not the latest row
+    if (g.version == 0 || !g.applied) continue;
+    result.highest = std::max(result.highest, g.version);
+    while (s != side.end() && s->version < g.version) ++s;
+    const bool has_side = s != side.end() && s->version == g.version;
+    text += std::to_string(g.version);
+    text += ' ';
+    if (has_side) text += s->module;
+    text += ' ';
+    if (has_side) text += s->checksum;
+    text += ' ';
+    if (has_side) text += s->state;
+    text += '\n';
+  }
+  result.equal = !any_dirty && text == expected &&
+                 (!repeatables || repeatables_recorded(*repeatables, expected_repeatables));
+  return result;
 }
 
 }  // namespace migrator::detail

@@ -22,12 +22,8 @@ std::string repeatable_rows_sql(const std::string& repeatable, const std::string
 }
 
 void repeatables_from_rows(query_result& rows, std::map<std::pair<std::string, std::string>, repeatable_row>& out) {
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    auto& r = rows.rows[i];
-    const std::int64_t known = r[4] ? rows.integer(i, 4) : 0;
-    out[{std::move(r[0]).value_or(""), std::move(r[1]).value_or("")}] =
-        repeatable_row{std::move(r[2]).value_or(""), std::move(r[3]).value_or(""), known};
-  }
+  result_rows read(rows);
+  repeatables_from_rows(read, out);
 }
 
 }  // namespace migrator::detail

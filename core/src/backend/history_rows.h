@@ -123,7 +123,18 @@ void meta_from_rows(query_result& meta, std::map<std::int64_t, meta_row>& out);
 // "YYYY-MM-DD HH:MM:SS", in the column order repeatables_from_rows reads.
 std::string repeatable_rows_sql(const std::string& repeatable, const std::string& applied_at_text);
 
-// Reads repeatable_rows_sql's result (its texts are moved out) into `out`.
+// Reads repeatable_rows_sql's result into `out`.
+template <typename Rows>
+void repeatables_from_rows(Rows& rows, std::map<std::pair<std::string, std::string>, repeatable_row>& out) {
+  const auto owned = [&](std::size_t row, std::size_t column) {
+    return rows.is_null(row, column) ? std::string() : rows.owned_text(row, column);
+  };
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::int64_t known = rows.is_null(i, 4) ? 0 : rows.integer(i, 4);
+    out[{owned(i, 0), owned(i, 1)}] = repeatable_row{owned(i, 2), owned(i, 3), known};
+  }
+}
+// The same for a query_result (its texts are moved out).
 void repeatables_from_rows(query_result& rows, std::map<std::pair<std::string, std::string>, repeatable_row>& out);
 
 }  // namespace migrator::detail

@@ -5,6 +5,13 @@
 
 namespace migrator {
 
+std::vector<query_result> session::exec_each(const std::vector<std::string>& statements) {
+  std::vector<query_result> results;
+  results.reserve(statements.size());
+  for (const auto& statement : statements) results.push_back(exec(statement));
+  return results;
+}
+
 const std::string& query_result::text(std::size_t row_index, std::size_t column) const {
   if (row_index >= rows.size() || column >= rows[row_index].size())
     throw error(error_code::database, "the query returned no value at row " + std::to_string(row_index) +

@@ -167,6 +167,54 @@ void pg_session::read_rows(const std::string& sql, const std::function<void(cons
   read(pg_rows(r.get()));
 }
 
+namespace {
+
+// Sends `statements` as one simple query and collects each one's result; throws
+// as checked does at the first that failed.
+std::vector<result_ptr> results_of_each(pg_conn* conn, const std::vector<std::string>& statements) {
+  std::string sql;
+  for (const auto& statement : statements) {
+    sql += statement;
+    sql += ";\n";
+  }
+  if (!PQsendQuery(conn, sql.c_str())) checked(conn, nullptr);
+  std::vector<result_ptr> results;
+  while (PGresult* next = PQgetResult(conn)) {
+    const ExecStatusType status = PQresultStatus(next);
+    if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
+      checked(conn, next);  // ends the COPY, drains the rest and throws
+    } else if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE || status == PGRES_NONFATAL_ERROR) {
+      result_ptr failed(next);
+      while (PGresult* rest = PQgetResult(conn)) PQclear(rest);  // ready for the next query
+      checked(conn, failed.release());  // throws
+    } else if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+      results.emplace_back(next);
+    } else {
+      PQclear(next);  // an empty statement
+    }
+  }
+  return results;
+}
+
+}  // namespace
+
+std::vector<query_result> pg_session::exec_each(const std::vector<std::string>& statements) {
+  if (!conn_) throw database_error("the connection is closed", {}, true);
+  std::vector<query_result> out;
+  for (auto& r : results_of_each(conn_, statements)) out.push_back(take(conn_, r.release()));
+  return out;
+}
+
+void pg_session::read_results(const std::vector<std::string>& statements,
+                              const std::function<void(const std::vector<pg_rows>&)>& read) {
+  if (!conn_) throw database_error("the connection is closed", {}, true);
+  const auto results = results_of_each(conn_, statements);
+  std::vector<pg_rows> rows;
+  rows.reserve(results.size());
+  for (const auto& r : results) rows.push_back(pg_rows(r.get()));
+  read(rows);
+}
+
 pg_rows::pg_rows(const pg_result* result)
     : result_(result),
       rows_(static_cast<std::size_t>(PQntuples(result))),

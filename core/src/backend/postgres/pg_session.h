@@ -49,6 +49,7 @@ class pg_session : public session {
 
   query_result exec(const std::string& sql) override;
   query_result exec_params(const std::string& sql, const std::vector<field>& params) override;
+  std::vector<query_result> exec_each(const std::vector<std::string>& statements) override;
   std::string quote(const std::string& value) override;
   std::string quote_name(const std::string& identifier) override;
   void cancel() noexcept override;
@@ -56,6 +57,11 @@ class pg_session : public session {
   int server_version() const noexcept override;
   // Runs `sql` as exec does (same errors) and hands its rows to `read` in place.
   void read_rows(const std::string& sql, const std::function<void(const pg_rows&)>& read);
+  // Runs `statements` in one round trip and hands their results to `read` at
+  // once, in order, in place. A failing statement throws as exec does (the
+  // statements after it never run).
+  void read_results(const std::vector<std::string>& statements,
+                    const std::function<void(const std::vector<pg_rows>&)>& read);
 
  private:
   pg_conn* conn_ = nullptr;

@@ -1,0 +1,122 @@
+// The comparison of history rows with a set fully applied (applied_history.h),
+// without a database: the rows as a store reads them, in any order.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "backend/applied_history.h"
+
+namespace {
+
+using migrator::detail::goose_history_row;
+using migrator::detail::repeatable_history_row;
+using migrator::detail::side_history_row;
+
+// The set every case compares with: 1001 and 2001 applied.
+const char* const set_text = "1001 db a1 applied\n2001 shop c3 applied\n";
+
+struct history_case {
+  const char* what;
+  std::vector<goose_history_row> goose;
+  std::vector<side_history_row> side;
+  bool equal;
+  std::int64_t highest;
+};
+
+TEST(applied_history_comparison, rows_equal_the_set_only_when_every_applied_version_matches_its_line) {
+  const history_case cases[] = {
+      {"goose's row 0 and both versions, with their side rows",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}},
+       {{1001, "db", "a1", "applied"}, {2001, "shop", "c3", "applied"}},
+       true, 2001},
+      {"rows in any order",
+       {{3, 2001, true}, {1, 0, true}, {2, 1001, true}},
+       {{2001, "shop", "c3", "applied"}, {1001, "db", "a1", "applied"}},
+       true, 2001},
+      {"an edited file: another checksum",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}},
+       {{1001, "db", "edited", "applied"}, {2001, "shop", "c3", "applied"}},
+       false, 2001},
+      {"recorded by another module",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}},
+       {{1001, "shop", "a1", "applied"}, {2001, "shop", "c3", "applied"}},
+       false, 2001},
+      {"goose applied 1001: no side row",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}},
+       {{2001, "shop", "c3", "applied"}},
+       false, 2001},
+      {"2001 not applied yet", {{1, 0, true}, {2, 1001, true}}, {{1001, "db", "a1", "applied"}}, false, 1001},
+      {"goose v2 rolled 2001 back: its latest row says not applied",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}, {4, 2001, false}},
+       {{1001, "db", "a1", "applied"}, {2001, "shop", "c3", "applied"}},
+       false, 1001},
+      {"goose v2 rolled 2001 back and applied it again",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}, {4, 2001, false}, {5, 2001, true}},
+       {{1001, "db", "a1", "applied"}, {2001, "shop", "c3", "applied"}},
+       true, 2001},
+      {"a newer deploy applied 2002",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}, {4, 2002, true}},
+       {{1001, "db", "a1", "applied"}, {2001, "shop", "c3", "applied"}, {2002, "shop", "d4", "applied"}},
+       false, 2002},
+      {"a dirty side row without goose's row (a newer build's migration that stopped)",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}},
+       {{1001, "db", "a1", "applied"}, {2001, "shop", "c3", "applied"}, {2002, "shop", "d4", "dirty"}},
+       false, 2001},
+      {"a side row of a version goose rolled back (v3 deleted its row) does not matter",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}},
+       {{1001, "db", "a1", "applied"}, {2001, "shop", "c3", "applied"}, {2002, "shop", "d4", "applied"}},
+       true, 2001},
+      {"an empty history", {}, {}, false, 0},
+  };
+  for (auto c : cases) {
+    SCOPED_TRACE(c.what);
+    const auto result = migrator::detail::compare_applied_history(c.goose, c.side, nullptr, set_text, "");
+    EXPECT_EQ(result.equal, c.equal);
+    EXPECT_EQ(result.highest, c.highest);
+  }
+}
+
+TEST(applied_history_comparison, an_empty_set_equals_a_history_of_only_goose_row_zero) {
+  std::vector<goose_history_row> goose{{1, 0, true}};
+  std::vector<side_history_row> side;
+  const auto result = migrator::detail::compare_applied_history(goose, side, nullptr, "", "");
+  EXPECT_TRUE(result.equal);
+  EXPECT_EQ(result.highest, 0);
+}
+
+struct repeatable_case {
+  const char* what;
+  std::vector<repeatable_history_row> rows;
+  bool equal;
+};
+
+TEST(applied_history_comparison, each_repeatable_of_the_set_is_recorded_with_its_checksum_or_by_a_newer_build) {
+  // The set's repeatables: db's view at checksum v1 and shop's at s1, this build knowing version 2001.
+  const char* const expected = "db a_view v1 2001\nshop s_view s1 2001\n";
+  const repeatable_case cases[] = {
+      {"both recorded with their checksums", {{"db", "a_view", "v1", 2001}, {"shop", "s_view", "s1", 0}}, true},
+      {"one recorded with another checksum", {{"db", "a_view", "v0", 2001}, {"shop", "s_view", "s1", 2001}}, false},
+      {"one never applied", {{"shop", "s_view", "s1", 2001}}, false},
+      {"another checksum, recorded by a newer build (it knew 2002)",
+       {{"db", "a_view", "v2", 2002}, {"shop", "s_view", "s1", 2001}},
+       true},
+      {"another checksum, recorded by an older build",
+       {{"db", "a_view", "v0", 1001}, {"shop", "s_view", "s1", 2001}},
+       false},
+      {"a repeatable the set no longer has does not matter",
+       {{"db", "a_view", "v1", 2001}, {"shop", "s_view", "s1", 2001}, {"db", "old_view", "x", 0}},
+       true},
+      {"same name in another module is another repeatable", {{"shop", "a_view", "v1", 2001}, {"shop", "s_view", "s1", 2001}},
+       false},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    std::vector<goose_history_row> goose{{1, 0, true}, {2, 1001, true}};
+    std::vector<side_history_row> side{{1001, "db", "a1", "applied"}};
+    const auto result =
+        migrator::detail::compare_applied_history(goose, side, &c.rows, "1001 db a1 applied\n", expected);
+    EXPECT_EQ(result.equal, c.equal);
+  }
+}
+
+}  // namespace
