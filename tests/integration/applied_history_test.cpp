@@ -103,6 +103,31 @@ TEST_F(applied_history, a_fresh_database_has_no_history_to_compare_and_is_migrat
   EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id > 0"), "3");
 }
 
+// What fleet status asks first: the version of a current database, in one request.
+TEST_F(applied_history, a_current_database_tells_its_version_in_one_request_and_a_behind_one_does_not) {
+  recording_session behind(db.dsn());
+  {
+    auto history = migrator::make_goose_history_store(behind, "goose_db_version");
+    auto lock = migrator::make_advisory_lock(behind, 7301);
+    migrator::engine engine(behind, *history, *lock, set, {});
+    EXPECT_EQ(engine.version_if_current(), std::nullopt);  // no history yet
+  }
+  recording_session first(db.dsn());
+  ASSERT_EQ(up(first).steps.size(), 3u);
+
+  recording_session current(db.dsn());
+  auto history = migrator::make_goose_history_store(current, "goose_db_version");
+  auto lock = migrator::make_advisory_lock(current, 7301);
+  migrator::engine engine(current, *history, *lock, set, {});
+  EXPECT_EQ(engine.version_if_current(), 2001);
+  ASSERT_EQ(current.sent.size(), 1u);
+  EXPECT_THAT(current.sent[0], HasSubstr(comparison));
+
+  db.exec("DELETE FROM goose_db_version WHERE version_id = 2001; DROP TABLE c");
+  EXPECT_EQ(engine.version_if_current(), std::nullopt);  // 2001 pending
+  EXPECT_EQ(engine.status().current_version, 1002);
+}
+
 struct difference {
   const char* what;
   const char* change;  // SQL run on the migrated database

@@ -135,6 +135,13 @@ class engine {
   // With status_report::deferred filled from the build registry.
   status_report status();
 
+  // The database's version when its history is exactly the whole set applied
+  // (every migration applied, unmodified and clean, every repeatable recorded):
+  // `up` has nothing to do and status nothing pending. One request, which reads
+  // less than status() does. nullopt: not current, or the store cannot tell in
+  // one request (no history yet, SQLite); status() then decides.
+  std::optional<std::int64_t> version_if_current();
+
   // Records the current checksum (and module) of every applied migration that has none.
   // Returns how many rows were recorded.
   std::size_t repair_checksums();

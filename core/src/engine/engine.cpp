@@ -165,12 +165,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     // An up-to-date database answers `up` in one row: the server finds its history
     // equal to the whole set applied, so every migration is applied, unmodified and clean.
     if (request.kind == command_kind::up) {
-      const auto same = translated("reading the migration history", [&] {
-        return impl_->history.compare_applied(detail::applied_history_text(impl_->set.migrations),
-                                              detail::repeatable_history_text(impl_->set.repeatables));
-      });
-      if (same && same->equal) {
-        report.current_version = report.starting_version = same->highest;
+      if (const auto version = version_if_current()) {
+        report.current_version = report.starting_version = *version;
         return report;
       }
     }
@@ -297,6 +293,15 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     throw run_error(error_code::database, detail::run_failure(e), report, e.details());
   }
   return report;
+}
+
+std::optional<std::int64_t> engine::version_if_current() {
+  const auto same = translated("reading the migration history", [&] {
+    return impl_->history.compare_applied(detail::applied_history_text(impl_->set.migrations),
+                                          detail::repeatable_history_text(impl_->set.repeatables));
+  });
+  if (same && same->equal) return same->highest;
+  return std::nullopt;
 }
 
 status_report engine::status() {

@@ -106,6 +106,13 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
     } detach{options.stop, &e};
     switch (options.action) {
       case fleet_action::status: {
+        // A current database (the usual case of a fleet) answers in one request.
+        if (const auto version = e.version_if_current()) {
+          result.from_version = result.to_version = *version;
+          result.pending = 0;
+          result.current = true;
+          break;
+        }
         const status_report before = e.status();
         result.from_version = result.to_version = before.current_version;
         // Repeatables that up would apply (new or changed) count as pending too.
