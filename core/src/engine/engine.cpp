@@ -162,8 +162,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
   auto highest = [](const std::set<std::int64_t>& v) { return v.empty() ? std::int64_t{0} : *v.rbegin(); };
   bool work = false;
   try {
-    // An up-to-date database answers `up` in one row: the server finds its history
-    // equal to the whole set applied, so every migration is applied, unmodified and clean.
+    // An up-to-date database answers `up` in one request: its history equals the
+    // whole set applied, so every migration is applied, unmodified and clean.
     if (request.kind == command_kind::up) {
       if (const auto version = version_if_current()) {
         report.current_version = report.starting_version = *version;

@@ -161,12 +161,6 @@ query_result pg_session::exec(const std::string& sql) {
   return take(conn_, PQexec(conn_, sql.c_str()));
 }
 
-void pg_session::read_rows(const std::string& sql, const std::function<void(const pg_rows&)>& read) {
-  if (!conn_) throw database_error("the connection is closed", {}, true);
-  const result_ptr r = checked(conn_, PQexec(conn_, sql.c_str()));
-  read(pg_rows(r.get()));
-}
-
 namespace {
 
 // Sends `statements` as one simple query and collects each one's result; throws

@@ -55,8 +55,6 @@ class pg_session : public session {
   void cancel() noexcept override;
   std::int64_t process_id_at_connect() const noexcept override;
   int server_version() const noexcept override;
-  // Runs `sql` as exec does (same errors) and hands its rows to `read` in place.
-  void read_rows(const std::string& sql, const std::function<void(const pg_rows&)>& read);
   // Runs `statements` in one round trip and hands their results to `read` at
   // once, in order, in place. A failing statement throws as exec does (the
   // statements after it never run).
