@@ -60,7 +60,8 @@ bool repeatables_recorded(const std::vector<repeatable_history_row>& rows, std::
 
 }  // namespace
 
-history_comparison compare_applied_history(std::vector<goose_history_row>& goose, std::vector<side_history_row>& side,
+history_comparison compare_applied_history(std::vector<goose_history_row>& goose,
+                                           std::vector<side_history_row>& side,
                                            const std::vector<repeatable_history_row>* repeatables,
                                            std::string_view expected, std::string_view expected_repeatables) {
   history_comparison result{false, 0};
