@@ -12,8 +12,29 @@ using migrator::detail::goose_history_row;
 using migrator::detail::repeatable_history_row;
 using migrator::detail::side_history_row;
 
-// The set every case compares with: 1001 and 2001 applied.
-const char* const set_text = "1001 db a1 applied\n2001 shop c3 applied\n";
+migrator::migration migration(std::int64_t version, const char* module, const char* checksum) {
+  migrator::migration m;
+  m.version = version;
+  m.module = module;
+  m.name = "n" + std::to_string(version);
+  m.checksum = checksum;
+  return m;
+}
+
+migrator::migration repeatable(const char* module, const char* name, const char* checksum,
+                               std::int64_t known_version) {
+  migrator::migration r;
+  r.module = module;
+  r.name = name;
+  r.checksum = checksum;
+  r.known_version = known_version;
+  return r;
+}
+
+// The set every case compares with: 1001 of db and 2001 of shop.
+const std::vector<migrator::migration> set{migration(1001, "db", "a1"), migration(2001, "shop", "c3")};
+const std::vector<migrator::migration> no_repeatables;
+const std::vector<repeatable_history_row> no_repeatable_rows;
 
 struct history_case {
   const char* what;
@@ -76,11 +97,17 @@ TEST(applied_history_comparison, rows_equal_the_set_only_when_every_applied_vers
        {{1001, "db", "a1", "applied"}, {2001, "shop", "c3", "applied"}, {2002, "shop", "d4", "applied"}},
        true,
        2001},
+      {"2001 applied by goose but its side row dirty",
+       {{1, 0, true}, {2, 1001, true}, {3, 2001, true}},
+       {{1001, "db", "a1", "applied"}, {2001, "shop", "c3", "dirty"}},
+       false,
+       2001},
       {"an empty history", {}, {}, false, 0},
   };
   for (auto c : cases) {
     SCOPED_TRACE(c.what);
-    const auto result = migrator::detail::compare_applied_history(c.goose, c.side, nullptr, set_text, "");
+    const auto result =
+        migrator::detail::compare_applied_history(c.goose, c.side, no_repeatable_rows, set, no_repeatables);
     EXPECT_EQ(result.equal, c.equal);
     EXPECT_EQ(result.highest, c.highest);
   }
@@ -89,9 +116,21 @@ TEST(applied_history_comparison, rows_equal_the_set_only_when_every_applied_vers
 TEST(applied_history_comparison, an_empty_set_equals_a_history_of_only_goose_row_zero) {
   std::vector<goose_history_row> goose{{1, 0, true}};
   std::vector<side_history_row> side;
-  const auto result = migrator::detail::compare_applied_history(goose, side, nullptr, "", "");
+  const auto result =
+      migrator::detail::compare_applied_history(goose, side, no_repeatable_rows, {}, no_repeatables);
   EXPECT_TRUE(result.equal);
   EXPECT_EQ(result.highest, 0);
+}
+
+TEST(applied_history_comparison, the_set_may_list_its_migrations_in_any_order) {
+  // Versions compare as numbers: 9001 comes before 10001 although "10001" < "9001" as text.
+  const std::vector<migrator::migration> listed{migration(10001, "m10", "x"), migration(9001, "m9", "y")};
+  std::vector<goose_history_row> goose{{1, 0, true}, {2, 9001, true}, {3, 10001, true}};
+  std::vector<side_history_row> side{{10001, "m10", "x", "applied"}, {9001, "m9", "y", "applied"}};
+  const auto result =
+      migrator::detail::compare_applied_history(goose, side, no_repeatable_rows, listed, no_repeatables);
+  EXPECT_TRUE(result.equal);
+  EXPECT_EQ(result.highest, 10001);
 }
 
 struct repeatable_case {
@@ -103,7 +142,8 @@ struct repeatable_case {
 TEST(applied_history_comparison,
      each_repeatable_of_the_set_is_recorded_with_its_checksum_or_by_a_newer_build) {
   // The set's repeatables: db's view at checksum v1 and shop's at s1, this build knowing version 2001.
-  const char* const expected = "db a_view v1 2001\nshop s_view s1 2001\n";
+  const std::vector<migrator::migration> repeatables{repeatable("db", "a_view", "v1", 2001),
+                                                     repeatable("shop", "s_view", "s1", 2001)};
   const repeatable_case cases[] = {
       {"both recorded with their checksums",
        {{"db", "a_view", "v1", 2001}, {"shop", "s_view", "s1", 0}},
@@ -129,8 +169,8 @@ TEST(applied_history_comparison,
     SCOPED_TRACE(c.what);
     std::vector<goose_history_row> goose{{1, 0, true}, {2, 1001, true}};
     std::vector<side_history_row> side{{1001, "db", "a1", "applied"}};
-    const auto result =
-        migrator::detail::compare_applied_history(goose, side, &c.rows, "1001 db a1 applied\n", expected);
+    const auto result = migrator::detail::compare_applied_history(goose, side, c.rows,
+                                                                  {migration(1001, "db", "a1")}, repeatables);
     EXPECT_EQ(result.equal, c.equal);
   }
 }

@@ -78,19 +78,17 @@ class history_store {
   virtual history_snapshot read() = 0;
   // Creates the tables when missing. Called under the migration lock.
   virtual void ensure() = 0;
-  // Optional capability: whether the applied history is exactly `expected`, a
-  // line "<version> <module> <checksum> applied" for every applied version in
-  // version order, each ending in '\n', in one round trip that reads only what
-  // the comparison needs (no applied-at times, nothing built per row).
-  // `up` asks it with its whole set: when equal, every migration is applied,
-  // unmodified and clean, and there is nothing to do. nullopt: not offered, or
-  // no history yet; the engine then reads the snapshot.
-  // `expected_repeatables`: a line "<module> <name> <checksum> <known_version>" for every
-  // repeatable migration of the set ("" when it has none, and then the
-  // repeatable table is not consulted): equal also requires each of them recorded
-  // with that checksum, or by a newer build (a higher known_version).
-  virtual std::optional<history_comparison> compare_applied(const std::string& /*expected*/,
-                                                            const std::string& /*expected_repeatables*/) {
+  // Optional capability: whether the applied history is exactly `migrations`
+  // all applied (each version applied, with its module and checksum, and clean),
+  // in one round trip that reads only what the comparison needs (no applied-at
+  // times, nothing built per row). `up` asks it with its whole set: when equal,
+  // every migration is applied, unmodified and clean, and there is nothing to do.
+  // nullopt: not offered, or no history yet; the engine then reads the snapshot.
+  // Equal also requires each of `repeatables` recorded with its checksum, or by
+  // a newer build (a higher known_version); with none, the repeatable table is
+  // not consulted.
+  virtual std::optional<history_comparison> compare_applied(const std::vector<migration>& /*migrations*/,
+                                                            const std::vector<migration>& /*repeatables*/) {
     return std::nullopt;
   }
 

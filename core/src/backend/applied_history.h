@@ -1,27 +1,19 @@
-// The two sides of history_store::compare_applied (history.h): the text of a
-// module set fully applied, and the comparison of the history's rows with it.
-// Kept together so they cannot drift apart. Pure: the store reads the rows.
+// history_store::compare_applied (history.h) without the database: the rows a
+// store read, compared with a module set fully applied. Pure: the store reads
+// the rows, the engine passes its set as it is.
 #pragma once
 
 #include <cstdint>
-#include <string>
 #include <string_view>
 #include <vector>
 
 #include "migrator/history.h"
-
 #include "migrator/migration.h"
 
 namespace migrator::detail {
 
-// "<version> <module> <checksum> applied\n" for each of `migrations`, by version.
-std::string applied_history_text(const std::vector<migration>& migrations);
-
-// "<module> <name> <checksum> <known_version>\n" for each repeatable migration, in set order.
-std::string repeatable_history_text(const std::vector<migration>& repeatables);
-
 // The rows the comparison reads, as views into the store's query results. A
-// NULL reads as "" (so a goose row without a side row never equals a set's line).
+// NULL reads as "" (so a goose row without a side row never matches a migration).
 struct goose_history_row {  // goose's table, in any order
   std::int64_t id = 0;
   std::int64_t version = 0;
@@ -36,19 +28,19 @@ struct repeatable_history_row {  // "<table>_repeatable"
   std::int64_t known_version = 0;  // NULL reads as 0
 };
 
-// Whether the applied history equals `expected` (applied_history_text of the
-// whole set): a version's latest goose row (by id) decides whether it is
-// applied, version 0 is goose's own row, and each applied version's line is
-// "<version> <module> <checksum> <state>" from its side row. A dirty side row
-// makes it unequal, whatever its version (a newer build's NO TRANSACTION
-// migration that stopped has no goose row). `repeatables` null: not consulted
-// (`expected_repeatables` is empty); else each line of `expected_repeatables`
-// (repeatable_history_text) must be recorded with its checksum, or by a newer
-// build (a known_version above the line's). Rows of repeatables no longer in the
-// set do not matter. `goose` and `side` are sorted in place.
+// Whether the applied history is exactly `migrations` all applied: a version's
+// latest goose row (by id) decides whether it is applied, version 0 is goose's
+// own row, and the applied versions must be the set's versions, each with a
+// side row of the migration's module and checksum in state "applied". A dirty
+// side row makes it unequal, whatever its version (a newer build's NO
+// TRANSACTION migration that stopped has no goose row). Each of `repeatables`
+// must have a row with its checksum, or one recorded by a newer build (a
+// known_version above its own); rows of repeatables no longer in the set do not
+// matter. `goose` and `side` are sorted in place; `migrations` may be in any order.
 history_comparison compare_applied_history(std::vector<goose_history_row>& goose,
                                            std::vector<side_history_row>& side,
-                                           const std::vector<repeatable_history_row>* repeatables,
-                                           std::string_view expected, std::string_view expected_repeatables);
+                                           const std::vector<repeatable_history_row>& repeatable_rows,
+                                           const std::vector<migration>& migrations,
+                                           const std::vector<migration>& repeatables);
 
 }  // namespace migrator::detail

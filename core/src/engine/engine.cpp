@@ -8,7 +8,6 @@
 #include <set>
 #include <thread>
 
-#include "backend/applied_history.h"
 #include "engine/engine_state.h"
 #include "engine/failure_report.h"
 #include "migrator/elapsed_text.h"
@@ -297,8 +296,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
 
 std::optional<std::int64_t> engine::version_if_current() {
   const auto same = translated("reading the migration history", [&] {
-    return impl_->history.compare_applied(detail::applied_history_text(impl_->set.migrations),
-                                          detail::repeatable_history_text(impl_->set.repeatables));
+    return impl_->history.compare_applied(impl_->set.migrations, impl_->set.repeatables);
   });
   if (same && same->equal) return same->highest;
   return std::nullopt;

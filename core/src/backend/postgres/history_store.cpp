@@ -86,15 +86,15 @@ history_snapshot goose_history_store::read() {
   return snap;
 }
 
-std::optional<history_comparison> goose_history_store::compare_applied(const std::string& expected,
-                                                                       const std::string& expected_repeatables) {
+std::optional<history_comparison> goose_history_store::compare_applied(const std::vector<migration>& migrations,
+                                                                       const std::vector<migration>& repeatables) {
   // The rows, in one round trip, compared here: the server only reads two or
   // three tables' plain columns. A new server process looks up every function
   // and operator a query uses for the first time, so building and comparing the
   // text in SQL cost it more than sending the rows. Side rows first, as in read().
   std::vector<std::string> statements{"SELECT version_id, module, checksum, state FROM " + meta_,
                                       "SELECT id, version_id, is_applied FROM " + table_};
-  const bool with_repeatables = !expected_repeatables.empty();
+  const bool with_repeatables = !repeatables.empty();
   if (with_repeatables) statements.push_back("SELECT module, name, checksum, known_version FROM " + repeatable_);
   try {
     history_comparison same;
@@ -110,14 +110,13 @@ std::optional<history_comparison> goose_history_store::compare_applied(const std
       const auto& rows = results.at(1);
       std::vector<goose_history_row> goose(rows.size());
       for (std::size_t i = 0; i < rows.size(); ++i) goose[i] = {rows.integer(i, 0), rows.integer(i, 1), rows.boolean(i, 2)};
-      std::vector<repeatable_history_row> repeatables;
+      std::vector<repeatable_history_row> repeatable_rows;
       if (with_repeatables) {
         const auto& r = results.at(2);
         for (std::size_t i = 0; i < r.size(); ++i)
-          repeatables.push_back({text(r, i, 0), text(r, i, 1), text(r, i, 2), r.is_null(i, 3) ? 0 : r.integer(i, 3)});
+          repeatable_rows.push_back({text(r, i, 0), text(r, i, 1), text(r, i, 2), r.is_null(i, 3) ? 0 : r.integer(i, 3)});
       }
-      same = compare_applied_history(goose, side, with_repeatables ? &repeatables : nullptr, expected,
-                                     expected_repeatables);
+      same = compare_applied_history(goose, side, repeatable_rows, migrations, repeatables);
     });
     return same;
   } catch (const database_error& e) {

@@ -19,8 +19,8 @@ class goose_history_store : public history_store {
   goose_history_store(session& s, const std::string& table, bool prepare = true);
 
   history_snapshot read() override;
-  std::optional<history_comparison> compare_applied(const std::string& expected,
-                                                    const std::string& expected_repeatables) override;
+  std::optional<history_comparison> compare_applied(const std::vector<migration>& migrations,
+                                                    const std::vector<migration>& repeatables) override;
   // Also prepares the "record applied" statement on this session, in the same
   // round trip: from then on record_applied_sql is one EXECUTE (parsing and
   // planning the two INSERTs in every migration's batch cost about 55 us a migration).
