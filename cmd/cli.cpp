@@ -4,10 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <iostream>
-
 #include <algorithm>
 #include <iomanip>
+#include <iostream>
 #include <optional>
 
 #include "command.h"
@@ -49,9 +48,9 @@ namespace {
 
 const std::vector<const command*>& migrate_commands() {
   static const std::vector<const command*> table = [] {
-    std::vector<const command*> t = {&up_command,    &up_by_one_command, &up_to_command,   &down_command,
-                                     &down_to_command, &redo_command,    &reset_command,   &status_command,
-                                     &version_command, &repair_command, &builds_command};
+    std::vector<const command*> t = {&up_command,      &up_by_one_command, &up_to_command, &down_command,
+                                     &down_to_command, &redo_command,      &reset_command, &status_command,
+                                     &version_command, &repair_command,    &builds_command};
     t.insert(t.end(), {&validate_command, &inspect_command, &create_command, &create_module_command,
                        &schemas_command});
     t.insert(t.end(), {&stamp_command, &squash_command});
@@ -88,7 +87,8 @@ void print_top_help(std::ostream& out) {
 void print_migrate_help(std::ostream& out) {
   out << "usage: app migrate <command> [options]\n\ncommands:\n";
   print_command_list(out);
-  out << '\n' << global_options()
+  out << '\n'
+      << global_options()
       << "\nexample:\n  app migrate up --dsn postgresql://app@localhost/app\n"
          "\nOptions may come before or after the command's name. Run 'app migrate help <command>'\n"
          "(or 'app migrate <command> --help') for a command's options.\n";
@@ -121,7 +121,8 @@ const po::options_description& every_option() {
         } else if (seen->semantic()->max_tokens() != option->semantic()->max_tokens()) {
           // The same option must take a value everywhere or nowhere, or the
           // command's name could not be found before knowing the command.
-          throw std::logic_error("option --" + option->long_name() + " takes a value in one command and not in another");
+          throw std::logic_error("option --" + option->long_name() +
+                                 " takes a value in one command and not in another");
         }
       }
     };
@@ -194,8 +195,11 @@ void print_command_help(const command& cmd, std::ostream& out) {
   po::options_description options(std::string(cmd.name) + " options");
   po::positional_options_description positional;
   cmd.add_options(options, positional);
-  out << "usage: " << cmd.usage << "\n\n" << cmd.summary << "\n\n" << options << '\n' << global_options()
-      << "\nOptions may come before or after the command's name.\nexample:\n  " << cmd.example << '\n';
+  out << "usage: " << cmd.usage << "\n\n"
+      << cmd.summary << "\n\n"
+      << options << '\n'
+      << global_options() << "\nOptions may come before or after the command's name.\nexample:\n  "
+      << cmd.example << '\n';
 }
 
 // Parses `args` (the command's name removed) with the command's and the global options.
@@ -228,7 +232,8 @@ int run_command(const command& cmd, const std::string& prefix, const std::vector
     err << prefix << cmd.name << ": " << e.what() << '\n';
     return exit_code_for(e.code());
   }
-  log_event(spdlog::level::debug, "database", {{"dsn", migrator::redact_dsn(settings.dsn)}, {"source", settings.dsn_source}},
+  log_event(spdlog::level::debug, "database",
+            {{"dsn", migrator::redact_dsn(settings.dsn)}, {"source", settings.dsn_source}},
             "database {} (from {})", migrator::redact_dsn(settings.dsn), settings.dsn_source);
   command_context ctx{vm, settings, out, err};
   try {
@@ -236,7 +241,8 @@ int run_command(const command& cmd, const std::string& prefix, const std::vector
   } catch (const migrator::error& e) {
     // The last line of defence: no message leaves with the DSN's password in it.
     const int code = exit_code_for(e.code());
-    if (settings.log_format == log_format::json && spdlog::default_logger_raw()->should_log(spdlog::level::err)) {
+    if (settings.log_format == log_format::json &&
+        spdlog::default_logger_raw()->should_log(spdlog::level::err)) {
       // A program reading the JSON stream gets the failure as one more line of it
       // (the sink redacts it as every line).
       log_event(spdlog::level::err, "error", {{"exit_code", code}}, "{}", e.what());
@@ -298,8 +304,15 @@ int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::os
   // value; every command's options count, so that any may come before the name.
   std::optional<std::size_t> name_index;
   try {
-    auto pre = po::command_line_parser(args).options(every_option()).allow_unregistered().run();
-    name_index = subcommand_index(args, pre);
+    // The usual form names the command first. A first token that is not an
+    // option is no option's value, so it is the name: every start need not
+    // build every command's options to find it.
+    if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
+      name_index = 0;
+    } else {
+      auto pre = po::command_line_parser(args).options(every_option()).allow_unregistered().run();
+      name_index = subcommand_index(args, pre);
+    }
   } catch (const po::error& e) {
     err << "app migrate: " << e.what() << "\nusage: app migrate <command> [options]\n";
     return exit_usage;
@@ -312,7 +325,8 @@ int run_migrate(const std::vector<std::string>& args, std::ostream& out, std::os
     return asked ? exit_ok : exit_usage;
   }
   const std::string name = args[*name_index];
-  if (name == "help") return run_help({args.begin() + static_cast<std::ptrdiff_t>(*name_index) + 1, args.end()}, out, err);
+  if (name == "help")
+    return run_help({args.begin() + static_cast<std::ptrdiff_t>(*name_index) + 1, args.end()}, out, err);
   const command* cmd = find_command(name, err);
   if (!cmd) return exit_usage;
   // Removed by position: the same word may come earlier as an option's value
@@ -344,7 +358,8 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (args[0] == "migrate") return run_migrate(rest, out, err);
     if (args[0] == "start") return run_command(start_command, "app ", rest, out, err);
     err << "app: unknown command '" << args[0] << "'";
-    if (auto guess = migrator::closest_match(args[0], {"start", "migrate"})) err << "; did you mean '" << *guess << "'?";
+    if (auto guess = migrator::closest_match(args[0], {"start", "migrate"}))
+      err << "; did you mean '" << *guess << "'?";
     err << "\nRun 'app --help' for the list of commands.\n";
     return exit_usage;
   } catch (const migrator::error& e) {
