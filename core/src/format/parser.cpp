@@ -14,7 +14,10 @@
 // (ENVSUB) and unicode_text.h (Go's notion of whitespace, case and UTF-8).
 #include "migrator/parser.h"
 
-#include <openssl/evp.h>
+// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, and
+// still part of its API: ask for the 1.1.1 API so they are declared without warnings.
+#define OPENSSL_API_COMPAT 0x10101000L
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <cstring>
@@ -222,8 +225,8 @@ class migration_parser {
   // in a statement's text, so it is refused there.
   void on_migrator_annotation(std::string_view) {
     if (section_ != section::none)
-      fail(line_no_, "\"-- +migrator\" annotations go before \"-- +goose Up\" (line " + std::to_string(up_line_) +
-                         "), where goose reads them as comments");
+      fail(line_no_, "\"-- +migrator\" annotations go before \"-- +goose Up\" (line " +
+                         std::to_string(up_line_) + "), where goose reads them as comments");
   }
 
   // Stores the pending statement. An empty StatementBegin/End block yields no
@@ -297,34 +300,27 @@ migration_body parse_migration(std::string_view text, std::string_view path, con
 
 std::string migration_checksum(std::string_view text) {
   if (starts_with(text, utf8_bom)) text.remove_prefix(utf8_bom.size());
-  // OpenSSL 3 looks the algorithm up on every EVP_DigestInit_ex(EVP_sha256()) (about
-  // 8,000 instructions, more than hashing a small migration): fetch it once.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  // Every start hashes every migration: one context per thread, reused, instead of
-  // an EVP_MD_CTX allocated, set up and freed per file. Freed at thread exit, which
-  // for the main thread comes before OpenSSL's own atexit clean-up. A deleter type,
-  // not &EVP_MD_CTX_free: a stored function address is bound at every process start.
-  struct free_context {
-    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-  };
-  static thread_local const std::unique_ptr<EVP_MD_CTX, free_context> ctx(EVP_MD_CTX_new());
-  bool ok = sha256 && ctx && EVP_DigestInit_ex(ctx.get(), sha256, nullptr) == 1;
+  // OpenSSL's SHA256_* functions, not EVP: the first EVP fetch in a process sets
+  // up OpenSSL's providers and their method store, which a start with
+  // --modules-dir paid once before hashing anything; SHA256_* hash with the
+  // same implementation (CPU-dispatched) and no set-up, on a context on the stack.
+  SHA256_CTX ctx;
+  bool ok = SHA256_Init(&ctx) == 1;
   // Hash the text in the runs between "\r\n" pairs, leaving out each '\r'.
   std::size_t start = 0;
   while (ok) {
     const std::size_t crlf = text.find("\r\n", start);
     const std::size_t stop = crlf == std::string_view::npos ? text.size() : crlf;
-    ok = EVP_DigestUpdate(ctx.get(), text.data() + start, stop - start) == 1;
+    ok = SHA256_Update(&ctx, text.data() + start, stop - start) == 1;
     if (crlf == std::string_view::npos) break;
     start = crlf + 1;
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  if (!ok || EVP_DigestFinal_ex(ctx.get(), digest, &size) != 1)
-    throw std::runtime_error("SHA-256 failed (OpenSSL)");
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  if (!ok || SHA256_Final(digest, &ctx) != 1) throw std::runtime_error("SHA-256 failed (OpenSSL)");
+  const unsigned int size = SHA256_DIGEST_LENGTH;
   static constexpr char hex[] = "0123456789abcdef";
   // Into a buffer first: one string construction, not a capacity check per character.
-  char text_digest[2 * EVP_MAX_MD_SIZE];
+  char text_digest[2 * SHA256_DIGEST_LENGTH];
   for (unsigned int i = 0; i < size; ++i) {
     text_digest[2 * i] = hex[digest[i] >> 4];
     text_digest[2 * i + 1] = hex[digest[i] & 0xF];
@@ -356,26 +352,31 @@ migrator_header read_migrator_header(std::string_view text, std::string_view pat
       if (std::holds_alternative<annotation>(a) && std::get<annotation>(a) == annotation::up) break;
       continue;
     }
-    if (!starts_with(trim_left(line), "--")) break;  // SQL: the header is over (the parser says what is wrong)
+    if (!starts_with(trim_left(line), "--"))
+      break;  // SQL: the header is over (the parser says what is wrong)
     if (!is_migrator_annotation_line(line)) continue;
     if (is_contract_annotation(line)) {
       if (line[0] == ' ' || line[0] == '\t')
-        fail(line_no, "annotation must start at the beginning of the line: remove the whitespace before \"--\"");
+        fail(line_no,
+             "annotation must start at the beginning of the line: remove the whitespace before \"--\"");
       if (header.contract)
-        fail(line_no, "second contract annotation (the first is on line " + std::to_string(header.contract->line) + ")");
+        fail(line_no, "second contract annotation (the first is on line " +
+                          std::to_string(header.contract->line) + ")");
       header.contract = contract_marker{line_no};
       continue;
     }
     auto extracted = extract_baseline_annotation(line);
     if (auto* message = std::get_if<std::string>(&extracted)) fail(line_no, std::move(*message));
     if (header.baseline)
-      fail(line_no, "second baseline annotation (the first is on line " + std::to_string(header.baseline->line) + ")");
+      fail(line_no,
+           "second baseline annotation (the first is on line " + std::to_string(header.baseline->line) + ")");
     header.baseline = baseline_marker{std::move(std::get<std::vector<std::int64_t>>(extracted)), line_no};
   }
   if (header.baseline && header.contract)
     fail(header.contract->line,
          "a baseline cannot be a contract migration (the baseline annotation is on line " +
-             std::to_string(header.baseline->line) + "): a baseline builds its module's schema, it removes nothing");
+             std::to_string(header.baseline->line) +
+             "): a baseline builds its module's schema, it removes nothing");
   return header;
 }
 
