@@ -28,7 +28,8 @@ class recording_session : public migrator::session {
     sent.push_back(sql);
     return inner_->exec(sql);
   }
-  migrator::query_result exec_params(const std::string& sql, const std::vector<migrator::field>& params) override {
+  migrator::query_result exec_params(const std::string& sql,
+                                     const std::vector<migrator::field>& params) override {
     sent.push_back(sql);
     return inner_->exec_params(sql, params);
   }
@@ -42,7 +43,8 @@ class recording_session : public migrator::session {
   std::string quote_name(const std::string& identifier) override { return inner_->quote_name(identifier); }
 
   bool sent_containing(const std::string& part) const {
-    return std::any_of(sent.begin(), sent.end(), [&](const std::string& s) { return s.find(part) != std::string::npos; });
+    return std::any_of(sent.begin(), sent.end(),
+                       [&](const std::string& s) { return s.find(part) != std::string::npos; });
   }
   std::vector<std::string> sent;
 
@@ -62,12 +64,13 @@ class applied_history : public ::testing::Test {
   migrator::module_set set;
 
   void SetUp() override {
-    write_module_set(modules, {{"db",
-                                {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
-                                 {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")}}},
-                               {"shop", {{"02001_c.sql", migration_text("CREATE TABLE c (id int);", "DROP TABLE c;")}}}});
-    auto assembled =
-        migrator::assemble(migrator::make_directory_source(modules.path())->load(), migrator::process_environment());
+    write_module_set(
+        modules, {{"db",
+                   {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
+                    {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")}}},
+                  {"shop", {{"02001_c.sql", migration_text("CREATE TABLE c (id int);", "DROP TABLE c;")}}}});
+    auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
+                                        migrator::process_environment());
     ASSERT_TRUE(assembled.ok());
     set = std::move(assembled.set);
   }
@@ -138,15 +141,15 @@ TEST_F(applied_history, whatever_makes_the_history_differ_leads_to_the_full_read
   const difference cases[] = {
       {"an applied file was edited (its recorded checksum differs)",
        "UPDATE goose_db_version_meta SET checksum = 'edited' WHERE version_id = 1002", -1},
-      {"goose v3 rolled 2001 back (deleted its row)", "DELETE FROM goose_db_version WHERE version_id = 2001; DROP TABLE c",
-       1},
+      {"goose v3 rolled 2001 back (deleted its row)",
+       "DELETE FROM goose_db_version WHERE version_id = 2001; DROP TABLE c", 1},
       {"goose v2 rolled 2001 back (appended is_applied = false)",
        "INSERT INTO goose_db_version (version_id, is_applied) VALUES (2001, false); DROP TABLE c", 1},
       {"a newer deploy applied 2002, which this set lacks",
        "INSERT INTO goose_db_version (version_id, is_applied) VALUES (2002, true)", 0},
       {"goose applied 1001 (no side row)", "DELETE FROM goose_db_version_meta WHERE version_id = 1001", 0},
-      {"1001 was recorded by another module", "UPDATE goose_db_version_meta SET module = 'shop' WHERE version_id = 1001",
-       -1},
+      {"1001 was recorded by another module",
+       "UPDATE goose_db_version_meta SET module = 'shop' WHERE version_id = 1001", -1},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.what);
@@ -169,9 +172,10 @@ TEST_F(applied_history, whatever_makes_the_history_differ_leads_to_the_full_read
 // recorded checksums; a changed or never-applied one leads to the full read and
 // is applied, and a recorded one the set no longer has does not matter.
 TEST_F(applied_history, repeatables_are_compared_in_the_same_one_query) {
-  modules.write("db/migrations/repeatable/a_view.sql", migration_text("CREATE OR REPLACE VIEW a_view AS SELECT 1 AS one;"));
-  auto assembled =
-      migrator::assemble(migrator::make_directory_source(modules.path())->load(), migrator::process_environment());
+  modules.write("db/migrations/repeatable/a_view.sql",
+                migration_text("CREATE OR REPLACE VIEW a_view AS SELECT 1 AS one;"));
+  auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
+                                      migrator::process_environment());
   ASSERT_TRUE(assembled.ok());
   set = std::move(assembled.set);
   ASSERT_EQ(set.repeatables.size(), 1u);
@@ -198,6 +202,60 @@ TEST_F(applied_history, repeatables_are_compared_in_the_same_one_query) {
     recording_session session(db.dsn());
     EXPECT_EQ(up(session).steps.size(), static_cast<std::size_t>(c.steps));
     EXPECT_EQ(session.sent_containing(full_read), c.steps > 0);
+  }
+}
+
+// The full read (status, and up before and under the lock): a history the tool
+// migrated is one request, which also asks which tables exist; the repeatables'
+// rows, when their table exists, a second. A fresh database or goose's table
+// without ours takes the request that fails (42P01) and then asks first.
+TEST_F(applied_history, a_migrated_history_is_read_in_one_request_and_its_repeatables_in_a_second) {
+  const auto read = [](const std::string& dsn, std::size_t requests) {
+    recording_session session(dsn);
+    auto history = migrator::make_goose_history_store(session, "goose_db_version");
+    auto snap = history->read();
+    EXPECT_EQ(session.sent.size(), requests);
+    return snap;
+  };
+  {
+    SCOPED_TRACE("a fresh database");
+    const auto snap = read(db.dsn(), 2);
+    EXPECT_FALSE(snap.exists);
+  }
+  recording_session first(db.dsn());
+  ASSERT_EQ(up(first).steps.size(), 3u);
+  {
+    SCOPED_TRACE("migrated, no repeatables");
+    const auto snap = read(db.dsn(), 1);
+    EXPECT_TRUE(snap.exists);
+    EXPECT_EQ(snap.applied.size(), 3u);
+    EXPECT_EQ(snap.meta.size(), 3u);
+    EXPECT_EQ(snap.meta.at(2001).module, "shop");
+    EXPECT_TRUE(snap.repeatables.empty());
+  }
+  modules.write("db/migrations/repeatable/a_view.sql",
+                migration_text("CREATE OR REPLACE VIEW a_view AS SELECT 1 AS one;"));
+  auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
+                                      migrator::process_environment());
+  ASSERT_TRUE(assembled.ok());
+  set = std::move(assembled.set);
+  recording_session second(db.dsn());
+  ASSERT_EQ(up(second).steps.size(), 1u);  // the repeatable
+  {
+    SCOPED_TRACE("migrated, with a repeatable");
+    const auto snap = read(db.dsn(), 2);
+    EXPECT_EQ(snap.applied.size(), 3u);
+    ASSERT_EQ(snap.repeatables.size(), 1u);
+    EXPECT_EQ(snap.repeatables.begin()->first, std::make_pair(std::string("db"), std::string("a_view")));
+  }
+  db.exec("DROP TABLE goose_db_version_meta");
+  {
+    SCOPED_TRACE("goose's table without the side table");
+    const auto snap = read(db.dsn(), 3);
+    EXPECT_TRUE(snap.exists);
+    EXPECT_EQ(snap.applied.size(), 3u);
+    EXPECT_TRUE(snap.meta.empty());
+    EXPECT_EQ(snap.repeatables.size(), 1u);
   }
 }
 

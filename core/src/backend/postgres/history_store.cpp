@@ -1,7 +1,5 @@
 #include "backend/postgres/history_store.h"
 
-#include "backend/postgres/build_registry.h"
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +8,7 @@
 
 #include "backend/applied_history.h"
 #include "backend/history_rows.h"
+#include "backend/postgres/build_registry.h"
 #include "backend/postgres/pg_session.h"
 #include "migrator/postgres.h"
 #include "support/host_name.h"
@@ -23,7 +22,8 @@ const char* const record_statement = "migrator_record_applied";
 // A migration's server-side duration: since its step_started_sql mark when it
 // travelled in a batch of several, else since its request arrived.
 const char* const duration_sql =
-    "1000 * extract(epoch FROM clock_timestamp() - coalesce(nullif(current_setting('migrator.step_started', true), "
+    "1000 * extract(epoch FROM clock_timestamp() - coalesce(nullif(current_setting('migrator.step_started', "
+    "true), "
     "'')::timestamptz, statement_timestamp()))";
 
 // Runs `statements` in one round trip and hands all their results to `read` at
@@ -55,25 +55,52 @@ goose_history_store::goose_history_store(session& session, const std::string& ta
       prepare_(prepare) {}
 
 history_snapshot goose_history_store::read() {
+  const std::string which_exist =
+      "SELECT to_regclass(" + session_.quote(table_) + ") IS NOT NULL, to_regclass(" + session_.quote(meta_) +
+      ") IS NOT NULL, to_regclass(" + session_.quote(repeatable_) + ") IS NOT NULL";
+  // Goose's table and the side table exist once the tool has migrated the
+  // database (ensure()), so which tables exist is asked in the same request as
+  // their rows. Only when one is missing (SQLSTATE 42P01: a fresh database, or
+  // goose's table without ours) is it asked alone first. The repeatables' table
+  // exists once a set had repeatable migrations; its rows follow in a second request.
   history_snapshot snap;
-  auto exists = session_.exec("SELECT to_regclass(" + session_.quote(table_) + ") IS NOT NULL, to_regclass(" +
-                              session_.quote(meta_) + ") IS NOT NULL, to_regclass(" + session_.quote(repeatable_) +
-                              ") IS NOT NULL");
-  snap.exists = exists.boolean(0, 0);
-  const bool meta_exists = exists.boolean(0, 1);
-  if (!snap.exists) return snap;
-  const bool repeatable_exists = exists.boolean(0, 2);
+  bool repeatable_exists = false;
+  try {
+    read_all(session_, {which_exist, meta_rows_sql(meta_), goose_rows_sql()}, [&](auto& results) {
+      repeatable_exists = results.at(0).boolean(0, 2);
+      meta_from_rows(results.at(1), snap.meta);
+      snap.applied = applied_from_goose_rows(results.at(2));
+    });
+  } catch (const database_error& e) {
+    if (e.details().sqlstate != "42P01" || e.connection_lost()) throw;
+    auto exists = session_.exec(which_exist);
+    if (!exists.boolean(0, 0)) return history_snapshot{};
+    return read_rows(exists.boolean(0, 1), exists.boolean(0, 2));
+  }
+  snap.exists = true;
+  if (repeatable_exists)
+    read_all(session_, {repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')")},
+             [&](auto& results) { repeatables_from_rows(results.at(0), snap.repeatables); });
+  return snap;
+}
 
-  // The rows in one round trip. The side rows before goose's: each statement
-  // sees what was committed when it began, and a migration commits both rows
-  // together. Another runner committing in between then shows as applied without
-  // its side row (a missing checksum, harmless), never as a side row without
-  // goose's row, which reads as a pending version (and made an older build
-  // starting beside a newer one refuse).
+std::string goose_history_store::goose_rows_sql() const {
   // goose v3 deletes the row on down; goose v2 appended is_applied=false rows.
   // The latest row of a version decides, which reads both correctly.
-  std::vector<std::string> statements{
-      "SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " + table_ + " ORDER BY id"};
+  return "SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " + table_ +
+         " ORDER BY id";
+}
+
+history_snapshot goose_history_store::read_rows(bool meta_exists, bool repeatable_exists) {
+  history_snapshot snap;
+  snap.exists = true;
+  // The rows in one round trip. The side rows before goose's (read() keeps this
+  // order too): each statement sees what was committed when it began, and a
+  // migration commits both rows together. Another runner committing in between
+  // then shows as applied without its side row (a missing checksum, harmless),
+  // never as a side row without goose's row, which reads as a pending version
+  // (and made an older build starting beside a newer one refuse).
+  std::vector<std::string> statements{goose_rows_sql()};
   if (meta_exists) statements.insert(statements.begin(), meta_rows_sql(meta_));
   if (repeatable_exists)
     statements.push_back(repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')"));
@@ -86,8 +113,8 @@ history_snapshot goose_history_store::read() {
   return snap;
 }
 
-std::optional<history_comparison> goose_history_store::compare_applied(const std::vector<migration>& migrations,
-                                                                       const std::vector<migration>& repeatables) {
+std::optional<history_comparison> goose_history_store::compare_applied(
+    const std::vector<migration>& migrations, const std::vector<migration>& repeatables) {
   // The rows, in one round trip, compared here: the server only reads two or
   // three tables' plain columns. A new server process looks up every function
   // and operator a query uses for the first time, so building and comparing the
@@ -95,7 +122,8 @@ std::optional<history_comparison> goose_history_store::compare_applied(const std
   std::vector<std::string> statements{"SELECT version_id, module, checksum, state FROM " + meta_,
                                       "SELECT id, version_id, is_applied FROM " + table_};
   const bool with_repeatables = !repeatables.empty();
-  if (with_repeatables) statements.push_back("SELECT module, name, checksum, known_version FROM " + repeatable_);
+  if (with_repeatables)
+    statements.push_back("SELECT module, name, checksum, known_version FROM " + repeatable_);
   try {
     history_comparison same;
     read_all(session_, statements, [&](auto& results) {
@@ -109,12 +137,14 @@ std::optional<history_comparison> goose_history_store::compare_applied(const std
         side[i] = {meta.integer(i, 0), text(meta, i, 1), text(meta, i, 2), text(meta, i, 3)};
       const auto& rows = results.at(1);
       std::vector<goose_history_row> goose(rows.size());
-      for (std::size_t i = 0; i < rows.size(); ++i) goose[i] = {rows.integer(i, 0), rows.integer(i, 1), rows.boolean(i, 2)};
+      for (std::size_t i = 0; i < rows.size(); ++i)
+        goose[i] = {rows.integer(i, 0), rows.integer(i, 1), rows.boolean(i, 2)};
       std::vector<repeatable_history_row> repeatable_rows;
       if (with_repeatables) {
         const auto& r = results.at(2);
         for (std::size_t i = 0; i < r.size(); ++i)
-          repeatable_rows.push_back({text(r, i, 0), text(r, i, 1), text(r, i, 2), r.is_null(i, 3) ? 0 : r.integer(i, 3)});
+          repeatable_rows.push_back(
+              {text(r, i, 0), text(r, i, 1), text(r, i, 2), r.is_null(i, 3) ? 0 : r.integer(i, 3)});
       }
       same = compare_applied_history(goose, side, repeatable_rows, migrations, repeatables);
     });
@@ -133,17 +163,25 @@ void goose_history_store::ensure() {
   if (dot != std::string::npos)
     sql += "CREATE SCHEMA IF NOT EXISTS " + session_.quote_name(table_name_.substr(0, dot)) + ";\n";
   // goose v3's own DDL and its version-0 row, so goose reads this table as its own.
-  sql += "DO $migrator$ BEGIN\n"
-         "IF to_regclass(" + session_.quote(table_) + ") IS NULL THEN\n"
-         "  CREATE TABLE " + table_ + " (\n"
-         "    id integer PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY,\n"
-         "    version_id bigint NOT NULL,\n"
-         "    is_applied boolean NOT NULL,\n"
-         "    tstamp timestamp NOT NULL DEFAULT now());\n"
-         "  INSERT INTO " + table_ + " (version_id, is_applied) VALUES (0, true);\n"
-         "END IF;\n"
-         "END $migrator$;\n";
-  sql += "CREATE TABLE IF NOT EXISTS " + meta_ + " (\n"
+  sql +=
+      "DO $migrator$ BEGIN\n"
+      "IF to_regclass(" +
+      session_.quote(table_) +
+      ") IS NULL THEN\n"
+      "  CREATE TABLE " +
+      table_ +
+      " (\n"
+      "    id integer PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY,\n"
+      "    version_id bigint NOT NULL,\n"
+      "    is_applied boolean NOT NULL,\n"
+      "    tstamp timestamp NOT NULL DEFAULT now());\n"
+      "  INSERT INTO " +
+      table_ +
+      " (version_id, is_applied) VALUES (0, true);\n"
+      "END IF;\n"
+      "END $migrator$;\n";
+  sql += "CREATE TABLE IF NOT EXISTS " + meta_ +
+         " (\n"
          "  version_id bigint PRIMARY KEY,\n"
          "  module text,\n"
          "  name text,\n"
@@ -172,9 +210,10 @@ std::string goose_history_store::prepare_recording_sql() const {
   // The same two rows as applied_rows_sql, in one statement ($1 version, $2 module,
   // $3 name, $4 checksum, $5 statements, $6 host).
   return std::string("PREPARE ") + record_statement +
-                "(bigint, text, text, text, integer, text) AS\n"
-                "WITH goose AS (INSERT INTO " + table_ + " (version_id, is_applied) VALUES ($1, true))\n" +
-                upsert_meta_sql("$1, $2, $3, $4, 'applied', $5, $5, " + std::string(duration_sql) + ", $6") + ";\n";
+         "(bigint, text, text, text, integer, text) AS\n"
+         "WITH goose AS (INSERT INTO " +
+         table_ + " (version_id, is_applied) VALUES ($1, true))\n" +
+         upsert_meta_sql("$1, $2, $3, $4, 'applied', $5, $5, " + std::string(duration_sql) + ", $6") + ";\n";
 }
 
 std::string goose_history_store::applied_rows_sql(const migration& m, int statements) {
@@ -187,8 +226,11 @@ std::string goose_history_store::applied_rows_sql(const migration& m, int statem
 }
 
 std::string goose_history_store::upsert_meta_sql(const std::string& values) const {
-  return "INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, statements_done, "
-         "statements_total, duration_ms, applied_host) VALUES (" + values + ")\n"
+  return "INSERT INTO " + meta_ +
+         " (version_id, module, name, checksum, state, statements_done, "
+         "statements_total, duration_ms, applied_host) VALUES (" +
+         values +
+         ")\n"
          " ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
          "checksum = EXCLUDED.checksum, state = EXCLUDED.state, statements_done = EXCLUDED.statements_done, "
          "statements_total = EXCLUDED.statements_total, duration_ms = EXCLUDED.duration_ms, "
@@ -197,8 +239,10 @@ std::string goose_history_store::upsert_meta_sql(const std::string& values) cons
 
 std::string goose_history_store::rolled_back_rows_sql(std::int64_t version) {
   const std::string v = std::to_string(version);
-  return "DELETE FROM " + table_ + " WHERE version_id = " + v + ";\n"
-         "DELETE FROM " + meta_ + " WHERE version_id = " + v + ";\n";
+  return "DELETE FROM " + table_ + " WHERE version_id = " + v +
+         ";\n"
+         "DELETE FROM " +
+         meta_ + " WHERE version_id = " + v + ";\n";
 }
 
 std::optional<std::string> goose_history_store::step_started_sql() {
@@ -214,10 +258,13 @@ void goose_history_store::record_applied(const migration& m, int statements) {
   session_.exec(applied_rows_sql(m, statements));
 }
 
-void goose_history_store::record_rolled_back(std::int64_t version) { session_.exec(rolled_back_rows_sql(version)); }
+void goose_history_store::record_rolled_back(std::int64_t version) {
+  session_.exec(rolled_back_rows_sql(version));
+}
 
 void goose_history_store::ensure_repeatables() {
-  session_.exec("CREATE TABLE IF NOT EXISTS " + repeatable_ + " (\n"
+  session_.exec("CREATE TABLE IF NOT EXISTS " + repeatable_ +
+                " (\n"
                 "  module text NOT NULL,\n"
                 "  name text NOT NULL,\n"
                 "  checksum text NOT NULL,\n"
@@ -230,12 +277,14 @@ void goose_history_store::ensure_repeatables() {
 }
 
 std::optional<std::string> goose_history_store::record_repeatable_sql(const migration& m) {
-  return "INSERT INTO " + repeatable_ + " (module, name, checksum, known_version, duration_ms, applied_host) VALUES (" +
+  return "INSERT INTO " + repeatable_ +
+         " (module, name, checksum, known_version, duration_ms, applied_host) VALUES (" +
          session_.quote(m.module) + ", " + session_.quote(m.name) + ", " + session_.quote(m.checksum) + ", " +
          std::to_string(m.known_version) + ", " + duration_sql + ", " + session_.quote(host_) +
          ")\n ON CONFLICT (module, name) DO UPDATE SET checksum = EXCLUDED.checksum, known_version = "
          "EXCLUDED.known_version, duration_ms = "
-         "EXCLUDED.duration_ms, applied_by = current_user, applied_host = EXCLUDED.applied_host, applied_at = now();\n";
+         "EXCLUDED.duration_ms, applied_by = current_user, applied_host = EXCLUDED.applied_host, applied_at "
+         "= now();\n";
 }
 
 void goose_history_store::record_repeatable(const migration& m) { session_.exec(*record_repeatable_sql(m)); }
@@ -258,7 +307,8 @@ void goose_history_store::update_progress(std::int64_t version, int statements_d
 }
 
 void goose_history_store::record_checksum(const migration& m) {
-  session_.exec("INSERT INTO " + meta_ + " (version_id, module, name, checksum, state, applied_host) VALUES (" +
+  session_.exec("INSERT INTO " + meta_ +
+                " (version_id, module, name, checksum, state, applied_host) VALUES (" +
                 std::to_string(m.version) + ", " + session_.quote(m.module) + ", " + session_.quote(m.name) +
                 ", " + session_.quote(m.checksum) + ", 'applied', " + session_.quote(host_) +
                 ") ON CONFLICT (version_id) DO UPDATE SET module = EXCLUDED.module, name = EXCLUDED.name, "
@@ -271,8 +321,10 @@ void goose_history_store::force_applied(const migration* m, std::int64_t version
   if (m) {
     sql += applied_rows_sql(*m, static_cast<int>(m->body().up.size()));
   } else {
-    sql += "INSERT INTO " + table_ + " (version_id, is_applied) VALUES (" + v + ", true);\n"
-           "UPDATE " + meta_ + " SET state = 'applied' WHERE version_id = " + v + ";\n";
+    sql += "INSERT INTO " + table_ + " (version_id, is_applied) VALUES (" + v +
+           ", true);\n"
+           "UPDATE " +
+           meta_ + " SET state = 'applied' WHERE version_id = " + v + ";\n";
   }
   session_.exec(sql + "COMMIT;");
 }

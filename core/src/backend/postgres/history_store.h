@@ -42,6 +42,9 @@ class goose_history_store : public history_store {
   void force_rolled_back(std::int64_t version) override;
 
  private:
+  // read()'s rows of goose's table and of those of ours that exist, in one request.
+  history_snapshot read_rows(bool meta_exists, bool repeatable_exists);
+  std::string goose_rows_sql() const;
   std::string applied_rows_sql(const migration& m, int statements);
   std::string rolled_back_rows_sql(std::int64_t version);
   std::string prepare_recording_sql() const;
@@ -56,8 +59,8 @@ class goose_history_store : public history_store {
   // version_id, module, name, checksum, state, statements_done, statements_total,
   // duration_ms, applied_host.
   std::string upsert_meta_sql(const std::string& values) const;
-  bool prepare_ = true;     // ensure() may prepare the record statement (not through a pooler)
-  bool prepared_ = false;   // the record statement is prepared on this session
+  bool prepare_ = true;    // ensure() may prepare the record statement (not through a pooler)
+  bool prepared_ = false;  // the record statement is prepared on this session
 };
 
 }  // namespace migrator::detail
