@@ -69,10 +69,22 @@ class applied_history : public ::testing::Test {
                    {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
                     {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")}}},
                   {"shop", {{"02001_c.sql", migration_text("CREATE TABLE c (id int);", "DROP TABLE c;")}}}});
+    ASSERT_NO_FATAL_FAILURE(load_set());
+  }
+
+  // `set` assembled from the module folder as it is now.
+  void load_set() {
     auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
                                         migrator::process_environment());
     ASSERT_TRUE(assembled.ok());
     set = std::move(assembled.set);
+  }
+
+  // A repeatable migration in db's folder, db's a_view, and the set assembled again.
+  void add_repeatable() {
+    modules.write("db/migrations/repeatable/a_view.sql",
+                  migration_text("CREATE OR REPLACE VIEW a_view AS SELECT 1 AS one;"));
+    ASSERT_NO_FATAL_FAILURE(load_set());
   }
 
   // One `up` on a session of its own, which `session` records.
@@ -172,12 +184,7 @@ TEST_F(applied_history, whatever_makes_the_history_differ_leads_to_the_full_read
 // recorded checksums; a changed or never-applied one leads to the full read and
 // is applied, and a recorded one the set no longer has does not matter.
 TEST_F(applied_history, repeatables_are_compared_in_the_same_one_query) {
-  modules.write("db/migrations/repeatable/a_view.sql",
-                migration_text("CREATE OR REPLACE VIEW a_view AS SELECT 1 AS one;"));
-  auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
-                                      migrator::process_environment());
-  ASSERT_TRUE(assembled.ok());
-  set = std::move(assembled.set);
+  ASSERT_NO_FATAL_FAILURE(add_repeatable());
   ASSERT_EQ(set.repeatables.size(), 1u);
 
   recording_session first(db.dsn());
@@ -233,12 +240,7 @@ TEST_F(applied_history, a_migrated_history_is_read_in_one_request_and_its_repeat
     EXPECT_EQ(snap.meta.at(2001).module, "shop");
     EXPECT_TRUE(snap.repeatables.empty());
   }
-  modules.write("db/migrations/repeatable/a_view.sql",
-                migration_text("CREATE OR REPLACE VIEW a_view AS SELECT 1 AS one;"));
-  auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
-                                      migrator::process_environment());
-  ASSERT_TRUE(assembled.ok());
-  set = std::move(assembled.set);
+  ASSERT_NO_FATAL_FAILURE(add_repeatable());
   recording_session second(db.dsn());
   ASSERT_EQ(up(second).steps.size(), 1u);  // the repeatable
   {
