@@ -300,11 +300,10 @@ migration_body parse_migration(std::string_view text, std::string_view path, con
 
 std::string migration_checksum(std::string_view text) {
   if (starts_with(text, utf8_bom)) text.remove_prefix(utf8_bom.size());
-  // OpenSSL's SHA256_* functions, not EVP: EVP's first EVP_MD_fetch in a
-  // process is a set-up cost of its own, which every start with --modules-dir
-  // paid, and EVP's SHA-256 calls these same functions (callgrind shows
-  // EVP_DigestUpdate calling SHA256_Update). They need no fetch and take a
-  // context on the stack. tests/unit/parser_test.cpp pins the digests.
+  // OpenSSL's SHA256_* functions, not EVP: the first EVP_MD_fetch of a process
+  // is a set-up cost of its own (measured here, not read in OpenSSL's source),
+  // which every start with --modules-dir paid. These need no fetch and take a
+  // context on the stack; tests/unit/parser_test.cpp pins the digests.
   SHA256_CTX ctx;
   bool ok = SHA256_Init(&ctx) == 1;
   // Hash the text in the runs between "\r\n" pairs, leaving out each '\r'.

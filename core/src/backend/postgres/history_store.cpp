@@ -43,6 +43,10 @@ void read_all(session& s, const std::vector<std::string>& statements, Reader&& r
   read(rows);
 }
 
+// A history table the query named does not exist (SQLSTATE 42P01,
+// undefined_table), as opposed to a failure of the query or the connection.
+bool missing_table(const database_error& e) { return e.details().sqlstate == "42P01" && !e.connection_lost(); }
+
 }  // namespace
 
 goose_history_store::goose_history_store(session& session, const std::string& table, bool prepare)
@@ -72,16 +76,20 @@ history_snapshot goose_history_store::read() {
       snap.applied = applied_from_goose_rows(results.at(2));
     });
   } catch (const database_error& e) {
-    if (e.details().sqlstate != "42P01" || e.connection_lost()) throw;
+    if (!missing_table(e)) throw;
     auto exists = session_.exec(which_exist);
     if (!exists.boolean(0, 0)) return history_snapshot{};
     return read_rows(exists.boolean(0, 1), exists.boolean(0, 2));
   }
   snap.exists = true;
   if (repeatable_exists)
-    read_all(session_, {repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')")},
+    read_all(session_, {repeatable_rows_query()},
              [&](auto& results) { repeatables_from_rows(results.at(0), snap.repeatables); });
   return snap;
+}
+
+std::string goose_history_store::repeatable_rows_query() const {
+  return repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')");
 }
 
 std::string goose_history_store::goose_rows_sql() const {
@@ -103,7 +111,7 @@ history_snapshot goose_history_store::read_rows(bool meta_exists, bool repeatabl
   std::vector<std::string> statements{goose_rows_sql()};
   if (meta_exists) statements.insert(statements.begin(), meta_rows_sql(meta_));
   if (repeatable_exists)
-    statements.push_back(repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')"));
+    statements.push_back(repeatable_rows_query());
   read_all(session_, statements, [&](auto& results) {
     std::size_t next = 0;
     if (meta_exists) meta_from_rows(results.at(next++), snap.meta);
@@ -152,7 +160,7 @@ std::optional<history_comparison> goose_history_store::compare_applied(
   } catch (const database_error& e) {
     // No history tables yet (SQLSTATE 42P01, undefined_table): a fresh database,
     // which read() reports as such. Asking first would cost every start a round trip.
-    if (e.details().sqlstate == "42P01" && !e.connection_lost()) return std::nullopt;
+    if (missing_table(e)) return std::nullopt;
     throw;
   }
 }

@@ -45,6 +45,7 @@ class goose_history_store : public history_store {
   // read()'s rows of goose's table and of those of ours that exist, in one request.
   history_snapshot read_rows(bool meta_exists, bool repeatable_exists);
   std::string goose_rows_sql() const;
+  std::string repeatable_rows_query() const;  // repeatable_rows_sql for this table
   std::string applied_rows_sql(const migration& m, int statements);
   std::string rolled_back_rows_sql(std::int64_t version);
   std::string prepare_recording_sql() const;
