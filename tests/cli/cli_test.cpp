@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <future>
+#include <thread>
 
+#include "cli.h"
 #include "test_support.h"
 
 using namespace testing_support;
@@ -177,6 +179,15 @@ TEST(cli, a_broken_module_set_is_reported_without_waiting_for_the_connection) {
     EXPECT_THAT(r.err, HasSubstr("the module set has problems; nothing was changed"));
     EXPECT_THAT(r.err, HasSubstr("02001_a.sql: version 2001 is outside module 'alpha''s namespace 1001..1999"));
   }
+  // The four connection attempts are still waiting on the silent server, on
+  // their own threads. Once it goes away they must end; this process must not
+  // reach exit under them (libpq's Kerberos state asserts in its exit-time
+  // destructors, which main() avoids with _Exit and a test cannot).
+  server.close();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (app::connections_in_flight() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(app::connections_in_flight()) << "a connection attempt outlived the server it waited on";
 }
 
 }  // namespace
