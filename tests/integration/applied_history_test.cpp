@@ -261,4 +261,40 @@ TEST_F(applied_history, a_migrated_history_is_read_in_one_request_and_its_repeat
   }
 }
 
+// The history read through libpq's own session reads values in place, where an
+// empty value and NULL both come back as "": each must still read as itself.
+TEST_F(applied_history, an_empty_value_and_null_read_apart_through_libpq) {
+  recording_session first(db.dsn());
+  ASSERT_EQ(up(first).steps.size(), 3u);
+  ASSERT_NO_FATAL_FAILURE(add_repeatable());
+  recording_session second(db.dsn());
+  ASSERT_EQ(up(second).steps.size(), 1u);
+  db.exec("UPDATE goose_db_version_meta SET module = NULL, name = '', checksum = '' WHERE version_id = 1001");
+  db.exec("UPDATE goose_db_version_meta SET module = '', checksum = NULL, statements_done = NULL "
+          "WHERE version_id = 1002");
+  db.exec("UPDATE goose_db_version_repeatable SET checksum = ''");
+
+  const auto session = migrator::connect_postgres(db.dsn());
+  auto history = migrator::make_goose_history_store(*session, "goose_db_version");
+  const auto snap = history->read();
+  ASSERT_EQ(snap.meta.size(), 3u);
+  const auto& a = snap.meta.at(1001);
+  EXPECT_EQ(a.module, std::nullopt);
+  EXPECT_EQ(a.name, std::optional<std::string>(""));
+  EXPECT_EQ(a.checksum, std::optional<std::string>(""));
+  const auto& b = snap.meta.at(1002);
+  EXPECT_EQ(b.module, std::optional<std::string>(""));
+  EXPECT_EQ(b.name, std::optional<std::string>("b"));
+  EXPECT_EQ(b.checksum, std::nullopt);
+  EXPECT_EQ(b.statements_done, std::nullopt);
+  EXPECT_EQ(snap.meta.at(2001).checksum, set.migrations.at(2).checksum);
+  ASSERT_EQ(snap.repeatables.size(), 1u);
+  EXPECT_EQ(snap.repeatables.begin()->second.checksum, "");
+
+  // The comparison reads the same values in place: the emptied checksums differ from the files'.
+  const auto same = history->compare_applied(set.migrations, set.repeatables);
+  ASSERT_TRUE(same.has_value());
+  EXPECT_FALSE(same->equal);
+}
+
 }  // namespace

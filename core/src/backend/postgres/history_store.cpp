@@ -68,57 +68,56 @@ history_snapshot goose_history_store::read() {
   // goose's table without ours) is it asked alone first. The repeatables' table
   // exists once a set had repeatable migrations; its rows follow in a second request.
   history_snapshot snap;
+  snap.exists = true;
   bool repeatable_exists = false;
   try {
-    read_all(session_, {which_exist, meta_rows_sql(meta_), goose_rows_sql()}, [&](auto& results) {
+    const row_reads migrated{true, true, false};
+    std::vector<std::string> statements = row_statements(migrated);
+    statements.insert(statements.begin(), which_exist);
+    read_all(session_, statements, [&](auto& results) {
       repeatable_exists = results.at(0).boolean(0, 2);
-      meta_from_rows(results.at(1), snap.meta);
-      snap.applied = applied_from_goose_rows(results.at(2));
+      rows_into(results, 1, migrated, snap);
     });
   } catch (const database_error& e) {
     if (!missing_table(e)) throw;
     auto exists = session_.exec(which_exist);
     if (!exists.boolean(0, 0)) return history_snapshot{};
-    return read_rows(exists.boolean(0, 1), exists.boolean(0, 2));
+    const row_reads existing{exists.boolean(0, 1), true, exists.boolean(0, 2)};
+    read_all(session_, row_statements(existing), [&](auto& results) { rows_into(results, 0, existing, snap); });
+    return snap;
   }
-  snap.exists = true;
-  if (repeatable_exists)
-    read_all(session_, {repeatable_rows_query()},
-             [&](auto& results) { repeatables_from_rows(results.at(0), snap.repeatables); });
+  if (repeatable_exists) {
+    const row_reads repeatables_only{false, false, true};
+    read_all(session_, row_statements(repeatables_only),
+             [&](auto& results) { rows_into(results, 0, repeatables_only, snap); });
+  }
   return snap;
 }
 
-std::string goose_history_store::repeatable_rows_query() const {
-  return repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')");
-}
-
-std::string goose_history_store::goose_rows_sql() const {
+std::vector<std::string> goose_history_store::row_statements(row_reads reads) const {
+  // The side rows before goose's: each statement sees what was committed when it
+  // began, and a migration commits both rows together. Another runner committing
+  // in between then shows as applied without its side row (a missing checksum,
+  // harmless), never as a side row without goose's row, which reads as a pending
+  // version (and made an older build starting beside a newer one refuse).
+  std::vector<std::string> statements;
+  if (reads.side) statements.push_back(meta_rows_sql(meta_));
   // goose v3 deletes the row on down; goose v2 appended is_applied=false rows.
   // The latest row of a version decides, which reads both correctly.
-  return "SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " + table_ +
-         " ORDER BY id";
+  if (reads.goose)
+    statements.push_back("SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " +
+                         table_ + " ORDER BY id");
+  if (reads.repeatables)
+    statements.push_back(repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')"));
+  return statements;
 }
 
-history_snapshot goose_history_store::read_rows(bool meta_exists, bool repeatable_exists) {
-  history_snapshot snap;
-  snap.exists = true;
-  // The rows in one round trip. The side rows before goose's (read() keeps this
-  // order too): each statement sees what was committed when it began, and a
-  // migration commits both rows together. Another runner committing in between
-  // then shows as applied without its side row (a missing checksum, harmless),
-  // never as a side row without goose's row, which reads as a pending version
-  // (and made an older build starting beside a newer one refuse).
-  std::vector<std::string> statements{goose_rows_sql()};
-  if (meta_exists) statements.insert(statements.begin(), meta_rows_sql(meta_));
-  if (repeatable_exists)
-    statements.push_back(repeatable_rows_query());
-  read_all(session_, statements, [&](auto& results) {
-    std::size_t next = 0;
-    if (meta_exists) meta_from_rows(results.at(next++), snap.meta);
-    snap.applied = applied_from_goose_rows(results.at(next++));
-    if (repeatable_exists) repeatables_from_rows(results.at(next), snap.repeatables);
-  });
-  return snap;
+template <typename Results>
+void goose_history_store::rows_into(Results& results, std::size_t first, row_reads reads, history_snapshot& snap) {
+  std::size_t next = first;
+  if (reads.side) meta_from_rows(results.at(next++), snap.meta);
+  if (reads.goose) snap.applied = applied_from_goose_rows(results.at(next++));
+  if (reads.repeatables) repeatables_from_rows(results.at(next), snap.repeatables);
 }
 
 std::optional<history_comparison> goose_history_store::compare_applied(

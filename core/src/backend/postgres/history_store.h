@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "migrator/history.h"
 #include "migrator/session.h"
@@ -42,10 +43,17 @@ class goose_history_store : public history_store {
   void force_rolled_back(std::int64_t version) override;
 
  private:
-  // read()'s rows of goose's table and of those of ours that exist, in one request.
-  history_snapshot read_rows(bool meta_exists, bool repeatable_exists);
-  std::string goose_rows_sql() const;
-  std::string repeatable_rows_query() const;  // repeatable_rows_sql for this table
+  // Which tables' rows a request of read() reads.
+  struct row_reads {
+    bool side;         // "<table>_meta"
+    bool goose;        // goose's table
+    bool repeatables;  // "<table>_repeatable"
+  };
+  // The statements that read them, in the order rows_into takes their results.
+  std::vector<std::string> row_statements(row_reads reads) const;
+  // Fills `snap` from the results of row_statements(reads), from results[first] on.
+  template <typename Results>
+  static void rows_into(Results& results, std::size_t first, row_reads reads, history_snapshot& snap);
   std::string applied_rows_sql(const migration& m, int statements);
   std::string rolled_back_rows_sql(std::int64_t version);
   std::string prepare_recording_sql() const;
