@@ -167,18 +167,22 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
         report.baseline_refusals.push_back(partial_history_refusal(m, *s.baseline));
     }
   }
-  report.migrations.reserve(rows.size() + others.size());
-  const auto add = [&](migration_status& s) {
-    if ((s.state == migration_state::applied || s.state == migration_state::modified) && !s.has_checksum)
-      ++report.without_checksum;
-    report.migrations.push_back(std::move(s));
-  };
-  auto other = others.begin();
-  for (auto& s : rows) {
-    for (; other != others.end() && other->first < s.version; ++other) add(other->second);
-    add(s);
+  if (others.empty()) {
+    report.migrations = std::move(rows);  // the usual case: no merge, no second vector
+  } else {
+    report.migrations.reserve(rows.size() + others.size());
+    auto other = others.begin();
+    for (auto& s : rows) {
+      for (; other != others.end() && other->first < s.version; ++other)
+        report.migrations.push_back(std::move(other->second));
+      report.migrations.push_back(std::move(s));
+    }
+    for (; other != others.end(); ++other) report.migrations.push_back(std::move(other->second));
   }
-  for (; other != others.end(); ++other) add(other->second);
+  report.without_checksum = static_cast<std::size_t>(
+      std::count_if(report.migrations.begin(), report.migrations.end(), [](const migration_status& s) {
+        return (s.state == migration_state::applied || s.state == migration_state::modified) && !s.has_checksum;
+      }));
   report.repeatables = repeatable_statuses(set.repeatables, snap.repeatables);
   return report;
 }
