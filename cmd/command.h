@@ -82,10 +82,14 @@ std::unique_ptr<migrator::backend_opener> connect_in_background(const std::strin
 // "app start 1.4.0" (`command` is "migrate up", "start").
 std::string application_name_for(const std::string& command);
 
+// What a command does with its engine: `reading` (status, version) opens it
+// with migrator::backend_options::reads_only, one round trip less.
+enum class engine_use { reading, writing };
+
 // The engine on the database `connecting` opens (PostgreSQL or SQLite by the DSN).
 migrator::engine open_engine(const app::settings& settings, const migrator::module_set& set,
                              std::unique_ptr<migrator::backend_opener>& connecting,
-                             const std::string& application_name);
+                             const std::string& application_name, engine_use use);
 
 // The engine's options, from the resolved settings.
 migrator::engine_options engine_options_from(const app::settings& settings, const std::string& application_name);

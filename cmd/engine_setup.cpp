@@ -17,8 +17,9 @@ std::string application_name_for(const std::string& command) { return "app " + c
 
 migrator::engine open_engine(const app::settings& settings, const migrator::module_set& set,
                              std::unique_ptr<migrator::backend_opener>& connecting,
-                             const std::string& application_name) {
-  const auto options = engine_options_from(settings, application_name);
+                             const std::string& application_name, engine_use use) {
+  auto options = engine_options_from(settings, application_name);
+  options.reads_only = use == engine_use::reading;
   return migrator::engine(connecting->open(set, options), set, options);
 }
 

@@ -61,7 +61,7 @@ extern const command repair_command{
       const migrator::module_set& set = assembled.set;
       const std::string name = application_name_for("migrate repair");
       auto connecting = connect_in_background(settings.dsn, name);
-      migrator::engine engine = open_engine(settings, set, connecting, name);
+      migrator::engine engine = open_engine(settings, set, connecting, name, engine_use::writing);
       const bool dry = dry_run(c);
       if (checksums && dry) {
         print_checksums_dry_run(c.out, engine.status());

@@ -94,7 +94,7 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
   const migrator::module_set& set = assembled.set;
   migrator::plan_request request{kind, 0};
   if (ctx.vm.count("version")) request.target = ctx.vm["version"].as<std::int64_t>();
-  migrator::engine engine = open_engine(settings, set, connecting, name);
+  migrator::engine engine = open_engine(settings, set, connecting, name, engine_use::writing);
   interrupt_watch::scoped_attachment attached(signals, &engine);
   if (settings.allow_drift)
     log_event(spdlog::level::warn, "allow_drift", {},

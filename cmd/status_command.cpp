@@ -26,7 +26,7 @@ extern const command status_command{
       auto connecting = connect_in_background(settings.dsn, name);
       auto set = load_module_set(settings);
       for (const auto& p : set.problems) log_event(spdlog::level::warn, "module_problem", {}, "{}", p.str());
-      migrator::engine engine = open_engine(settings, set.set, connecting, name);
+      migrator::engine engine = open_engine(settings, set.set, connecting, name, engine_use::reading);
       auto report = engine.status();
       if (c.vm["json"].as<bool>())
         c.out << status_json(report).dump(2) << '\n';

@@ -14,7 +14,7 @@ extern const command version_command{
       const std::string name = application_name_for("migrate version");
       auto connecting = connect_in_background(settings.dsn, name);
       auto set = load_module_set(settings);
-      migrator::engine engine = open_engine(settings, set.set, connecting, name);
+      migrator::engine engine = open_engine(settings, set.set, connecting, name, engine_use::reading);
       c.out << engine.status().current_version << '\n';
       return static_cast<int>(exit_ok);
     }};

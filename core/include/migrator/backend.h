@@ -61,6 +61,12 @@ struct backend_options {
   // "app start 1.4.0". Default: "migrator".
   std::string application_name = "migrator";
   postgres_options postgres;
+  // The engine will only read (status, version, a fleet's status). On
+  // PostgreSQL with no statement_timeout or server_lock_timeout to set, opening
+  // then skips the round trip that asks whether the server is a standby and
+  // whether a pooler stands between: only writing needs either answer. The
+  // engine refuses every writing call (error(usage)). Default: false.
+  bool reads_only = false;
 };
 
 // What the opened database can do, found out when it was opened.

@@ -145,7 +145,7 @@ std::vector<plan_step> engine::plan(const plan_request& request, std::int64_t* c
 }
 
 run_report engine::run(const plan_request& request, run_observer* observer) {
-  impl_->refuse_on_standby();
+  impl_->refuse_writes();
   run_report report;
   // Like goose: look before taking the lock, so replicas with nothing to do never
   // queue behind a long migration.

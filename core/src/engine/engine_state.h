@@ -115,7 +115,9 @@ struct engine::impl {
   std::atomic<bool> cancellable{true};
   bool warned_no_transaction_settings = false;
 
-  void refuse_on_standby() const {
+  // Before anything that writes: an engine opened to read, or on a standby, refuses.
+  void refuse_writes() const {
+    if (options.reads_only) throw error(error_code::usage, detail::reads_only_refusal());
     if (standby) throw error(error_code::read_only, detail::standby_refusal());
   }
   std::string begin() const { return "BEGIN;\n" + transaction_settings; }

@@ -70,6 +70,11 @@ std::string standby_refusal() {
          "postgresql://db1,db2/app?target_session_attrs=read-write) so that libpq picks the primary.";
 }
 
+std::string reads_only_refusal() {
+  return "this engine was opened only to read (backend_options::reads_only), so it does not know whether the "
+         "server takes writes; nothing was changed. Open the engine without reads_only to migrate or repair.";
+}
+
 std::string server_too_old_refusal(const module_spec& module, const std::string& server_version,
                                    const std::vector<std::string>& pending) {
   std::string list;

@@ -44,6 +44,8 @@ std::string failed_recording_remedy(std::int64_t version, direction dir);
 
 // A writing command on a read-only standby (pg_is_in_recovery()), refused before any statement.
 std::string standby_refusal();
+// A writing call on an engine opened with backend_options::reads_only, refused before any statement.
+std::string reads_only_refusal();
 // A module's requires_postgres is newer than the server; `pending` names the
 // migrations the run would have applied ("08001 (modules/x/migrations/08001_a.sql)").
 std::string server_too_old_refusal(const module_spec& module, const std::string& server_version,

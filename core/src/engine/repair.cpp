@@ -8,7 +8,7 @@ namespace migrator {
 using detail::translated;
 
 std::size_t engine::repair_checksums() {
-  impl_->refuse_on_standby();
+  impl_->refuse_writes();
   return translated("recording checksums", [&] {
     auto status = compute_status(impl_->set, impl_->history.read());
     if (!status.namespace_conflicts.empty()) impl_->check_guards(status);
@@ -34,7 +34,7 @@ migration_status dirty_version(const module_set& set, history_store& history, st
 }  // namespace
 
 migration_status engine::repair_mark_applied(std::int64_t version) {
-  impl_->refuse_on_standby();
+  impl_->refuse_writes();
   return translated("repairing", [&] {
     lock_guard lock(impl_->lock, impl_->options.lock_timeout, nullptr);
     impl_->history.ensure();
@@ -45,7 +45,7 @@ migration_status engine::repair_mark_applied(std::int64_t version) {
 }
 
 migration_status engine::repair_mark_rolled_back(std::int64_t version) {
-  impl_->refuse_on_standby();
+  impl_->refuse_writes();
   return translated("repairing", [&] {
     lock_guard lock(impl_->lock, impl_->options.lock_timeout, nullptr);
     impl_->history.ensure();

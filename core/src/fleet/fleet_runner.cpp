@@ -91,7 +91,10 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
                : target_outcome::failed;
   };
   try {
-    engine e(with_connect_timeout(t.dsn, options.connect_timeout_seconds), *member.set, options.engine);
+    engine_options engine_options = options.engine;
+    // status and plan only read: no probe of standby and pooler per target.
+    engine_options.reads_only = options.action != fleet_action::apply;
+    engine e(with_connect_timeout(t.dsn, options.connect_timeout_seconds), *member.set, engine_options);
     if (options.stop && !options.stop->attach(&e)) {
       stopped_before_start();
       finish();

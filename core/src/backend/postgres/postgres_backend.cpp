@@ -37,6 +37,15 @@ std::unique_ptr<migration_lock> choose_lock(session& db, bool pooled, const std:
   return make_table_lock([dsn, name = options.application_name] { return connect_postgres(dsn, name); }, lease);
 }
 
+// `b` completed with the session, its history store and its lock, as its capabilities allow.
+backend with_history_and_lock(backend b, std::unique_ptr<session> db, const std::string& dsn,
+                              const backend_options& options) {
+  b.history = make_goose_history_store(*db, options.table, /*prepare=*/!b.capabilities.pooled);
+  b.lock = choose_lock(*db, b.capabilities.pooled, dsn, options);
+  b.db = std::move(db);
+  return b;
+}
+
 }  // namespace
 
 std::unique_ptr<session> connect_for_migration(const std::string& dsn, const std::string& application_name) {
@@ -58,6 +67,11 @@ backend open_postgres(std::unique_ptr<session> db, const std::string& dsn, const
   backend b;
   b.kind = backend_kind::postgres;
   b.capabilities.server_version = version;
+  const std::string setup = session_settings_sql(options.postgres, "SET ");
+  // Settings, when there are any, still need to know where they may go (the
+  // session, or each transaction through a pooler); reading needs nothing else
+  // of the probe. A fleet's status then costs each database one round trip less.
+  if (options.reads_only && setup.empty()) return with_history_and_lock(std::move(b), std::move(db), dsn, options);
   try {
     // One round trip tells both: a standby refuses writes, and a pooler gave
     // libpq a process id of its own (a server process's is pg_backend_pid()).
@@ -72,17 +86,13 @@ backend open_postgres(std::unique_ptr<session> db, const std::string& dsn, const
     if (b.capabilities.pooled) {
       const std::string local = session_settings_sql(options.postgres, "SET LOCAL ");
       if (!local.empty()) b.capabilities.transaction_settings = local + "\n";
-    } else {
-      const std::string setup = session_settings_sql(options.postgres, "SET ");
-      if (!setup.empty()) db->exec(setup);
+    } else if (!setup.empty()) {
+      db->exec(setup);
     }
   } catch (const database_error& f) {
     throw error(error_code::database, std::string("setting up the migration session: ") + f.what(), f.details());
   }
-  b.history = make_goose_history_store(*db, options.table, /*prepare=*/!b.capabilities.pooled);
-  b.lock = choose_lock(*db, b.capabilities.pooled, dsn, options);
-  b.db = std::move(db);
-  return b;
+  return with_history_and_lock(std::move(b), std::move(db), dsn, options);
 }
 
 }  // namespace migrator::detail
