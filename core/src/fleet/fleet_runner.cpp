@@ -91,10 +91,7 @@ void run_one(const fleet_member& member, const fleet_options& options, fleet_obs
                : target_outcome::failed;
   };
   try {
-    engine_options engine_options = options.engine;
-    // status and plan only read: no probe of standby and pooler per target.
-    engine_options.reads_only = options.action != fleet_action::apply;
-    engine e(with_connect_timeout(t.dsn, options.connect_timeout_seconds), *member.set, engine_options);
+    engine e(with_connect_timeout(t.dsn, options.connect_timeout_seconds), *member.set, options.engine);
     if (options.stop && !options.stop->attach(&e)) {
       stopped_before_start();
       finish();
@@ -209,15 +206,19 @@ fleet_report run_fleet(const std::vector<fleet_member>& members, const fleet_opt
     report.targets[i].group = members[i].target.group;
     report.targets[i].canary = i < canaries;
   }
+  // status and plan only read: their engines skip the probe of standby and pooler.
+  fleet_options run_options = options;
+  run_options.engine.reads_only = options.action != fleet_action::apply;
   bool stop = false;
   std::string why;
   if (canaries > 0) {
-    stop = run_range(members, 0, canaries, options, observer, report.targets);
+    stop = run_range(members, 0, canaries, run_options, observer, report.targets);
     if (stop) why = "not started: a canary failed";
   }
   if (stop_requested(options)) stop = true;  // `why` is set below
   if (!stop) {
-    stop = run_range(members, canaries, members.size(), options, observer, report.targets) && options.fail_fast;
+    stop = run_range(members, canaries, members.size(), run_options, observer, report.targets) &&
+           options.fail_fast;
     if (stop) why = "not started: --fail-fast after a failure";
   }
   if (stop_requested(options)) why = not_started_after_stop;  // whatever else stopped the rest
