@@ -72,12 +72,6 @@ std::string module_source_name(const app::settings& settings);
 // sets apart in the message ("for sqlite"); "" for the command's one set.
 void refuse_problems(const migrator::assembly& assembled, const std::string& which = "");
 
-// Starts opening the database (migrator::backend_opener: a PostgreSQL
-// connection on another thread, so that the server's connection start-up
-// overlaps with loading the module set; a SQLite file waits for the set).
-std::unique_ptr<migrator::backend_opener> connect_in_background(const std::string& dsn,
-                                                                const std::string& application_name);
-
 // What pg_stat_activity shows for the command's connections: "app migrate up 1.4.0",
 // "app start 1.4.0" (`command` is "migrate up", "start").
 std::string application_name_for(const std::string& command);
@@ -85,6 +79,15 @@ std::string application_name_for(const std::string& command);
 // What a command does with its engine: `reading` (status, version) opens it
 // with migrator::backend_options::reads_only, one round trip less.
 enum class engine_use { reading, writing };
+
+// Starts opening the database for a command that will `use` its engine and
+// look at the history `first` (migrator::backend_opener: a PostgreSQL
+// connection on another thread, asking what the engine asks first, so that the
+// server's start-up and answer overlap with loading the module set; a SQLite
+// file waits for the set).
+std::unique_ptr<migrator::backend_opener> connect_in_background(const app::settings& settings,
+                                                                const std::string& application_name,
+                                                                engine_use use, migrator::history_look first);
 
 // The engine on the database `connecting` opens (PostgreSQL or SQLite by the DSN).
 migrator::engine open_engine(const app::settings& settings, const migrator::module_set& set,

@@ -8,9 +8,22 @@ namespace app {
 
 bool connections_in_flight() { return migrator::backend_opener::attempts_in_flight(); }
 
-std::unique_ptr<migrator::backend_opener> connect_in_background(const std::string& dsn,
-                                                                const std::string& application_name) {
-  return std::make_unique<migrator::backend_opener>(dsn, application_name);
+namespace {
+
+migrator::engine_options options_for(const app::settings& settings, const std::string& application_name,
+                                     engine_use use) {
+  auto options = engine_options_from(settings, application_name);
+  options.reads_only = use == engine_use::reading;
+  return options;
+}
+
+}  // namespace
+
+std::unique_ptr<migrator::backend_opener> connect_in_background(const app::settings& settings,
+                                                                const std::string& application_name,
+                                                                engine_use use, migrator::history_look first) {
+  return std::make_unique<migrator::backend_opener>(settings.dsn, options_for(settings, application_name, use),
+                                                    first);
 }
 
 std::string application_name_for(const std::string& command) { return "app " + command + " " + APP_VERSION; }
@@ -18,8 +31,7 @@ std::string application_name_for(const std::string& command) { return "app " + c
 migrator::engine open_engine(const app::settings& settings, const migrator::module_set& set,
                              std::unique_ptr<migrator::backend_opener>& connecting,
                              const std::string& application_name, engine_use use) {
-  auto options = engine_options_from(settings, application_name);
-  options.reads_only = use == engine_use::reading;
+  const auto options = options_for(settings, application_name, use);
   return migrator::engine(connecting->open(set, options), set, options);
 }
 

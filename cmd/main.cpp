@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "cli.h"
+#include "process_allocator.h"
 
 int main(int argc, char** argv) {
+  app::tune_process_allocator();
   std::vector<std::string> args(argv + 1, argv + argc);
   const int code = app::run(args, std::cout, std::cerr);
   if (app::connections_in_flight()) {

@@ -60,7 +60,7 @@ extern const command repair_command{
       refuse_problems(assembled);
       const migrator::module_set& set = assembled.set;
       const std::string name = application_name_for("migrate repair");
-      auto connecting = connect_in_background(settings.dsn, name);
+      auto connecting = connect_in_background(settings, name, engine_use::writing, migrator::history_look::none);
       migrator::engine engine = open_engine(settings, set, connecting, name, engine_use::writing);
       const bool dry = dry_run(c);
       if (checksums && dry) {

@@ -88,7 +88,11 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
   }
   interrupt_watch signals;  // before any thread starts, so only it receives SIGINT/SIGTERM
   const std::string name = application_name_for(std::string("migrate ") + command_name);
-  auto connecting = connect_in_background(settings.dsn, name);
+  // `up` first checks whether the database is up to date; a dry run and every
+  // other command start by reading the history (engine.h).
+  const auto first = kind == command_kind::up && !dry_run(ctx) ? migrator::history_look::up_to_date_check
+                                                               : migrator::history_look::read;
+  auto connecting = connect_in_background(settings, name, engine_use::writing, first);
   const auto assembled = load_module_set(settings);
   refuse_problems(assembled);
   const migrator::module_set& set = assembled.set;

@@ -112,6 +112,11 @@ backend open_backend(const std::string& dsn, const module_set& set, const backen
 // Throws what open_backend would: error(config) or error(usage).
 void check_backend(const std::string& dsn, const module_set& set, const backend_options& options);
 
+// An engine's first look at the history (engine.h): read() for status,
+// plan and every run but `up`'s, which first compares the history with the set
+// (the up-to-date check). backend_opener can ask it ahead.
+enum class history_look { none, read, up_to_date_check };
+
 // open_backend in two halves, so that the server's connection start-up (a
 // process fork on the server) overlaps loading the module set: the
 // constructor starts connecting to a PostgreSQL database on a thread of its
@@ -120,13 +125,19 @@ void check_backend(const std::string& dsn, const module_set& set, const backend_
 // what it opened, so a broken module set is reported at once.
 class backend_opener {
  public:
-  // `application_name` as in backend_options (the connection is opened with it).
-  backend_opener(std::string dsn, std::string application_name);
+  // Connects with `options.application_name`. Once connected it asks what
+  // opening with `options` will ask, then the engine's `first` look at the
+  // history, so that the server answers while the module set loads. The answers are used only by the same requests made
+  // first, in the same order, on the opened session (any other request drops
+  // them), and what failed is asked again in its turn: open() and the engine
+  // behave as without them, one or two round trips sooner.
+  backend_opener(std::string dsn, backend_options options, history_look first);
   ~backend_opener();
   backend_opener(const backend_opener&) = delete;
   backend_opener& operator=(const backend_opener&) = delete;
 
-  // `options.application_name` is the constructor's.
+  // `options.application_name` is the constructor's; other options may differ
+  // from the constructor's (what was asked ahead is then not used).
   backend open(const module_set& set, const backend_options& options);
 
   // Whether an abandoned attempt is still running somewhere in the process:

@@ -48,8 +48,8 @@ struct backend_opener::state {
   std::future<std::unique_ptr<session>> connected;
 };
 
-backend_opener::backend_opener(std::string dsn, std::string application_name)
-    : dsn_(std::move(dsn)), application_name_(std::move(application_name)), state_(std::make_shared<state>()) {
+backend_opener::backend_opener(std::string dsn, backend_options options, history_look first)
+    : dsn_(std::move(dsn)), application_name_(options.application_name), state_(std::make_shared<state>()) {
   if (backend_of(dsn_) == backend_kind::sqlite) return;  // the file is opened with the set's schemas
   // Not std::async: its future waits for the thread when destroyed, so a broken
   // module set would be reported only once the connection attempt ended (after
@@ -58,7 +58,7 @@ backend_opener::backend_opener(std::string dsn, std::string application_name)
   std::promise<std::unique_ptr<session>> promise;
   state_->connected = promise.get_future();
   attempts_running.fetch_add(1);
-  std::thread([dsn = dsn_, name = application_name_, promise = std::move(promise)]() mutable {
+  std::thread([dsn = dsn_, options, first, promise = std::move(promise)]() mutable {
     struct counted {
       ~counted() { attempts_running.fetch_sub(1); }
     } done_last;
@@ -66,7 +66,8 @@ backend_opener::backend_opener(std::string dsn, std::string application_name)
     std::unique_ptr<session> connected;
     std::exception_ptr failed;
     try {
-      connected = detail::connect_for_migration(dsn, name);
+      connected = detail::connect_for_migration(dsn, options.application_name);
+      detail::read_ahead(*connected, options, first);
     } catch (...) {
       failed = std::current_exception();
     }

@@ -58,10 +58,18 @@ goose_history_store::goose_history_store(session& session, const std::string& ta
       host_(detail::host_name()),
       prepare_(prepare) {}
 
+std::vector<std::string> goose_history_store::first_read_statements() const {
+  std::vector<std::string> statements = row_statements(migrated);
+  statements.insert(statements.begin(), which_exist_sql());
+  return statements;
+}
+
+std::string goose_history_store::which_exist_sql() const {
+  return "SELECT to_regclass(" + session_.quote(table_) + ") IS NOT NULL, to_regclass(" + session_.quote(meta_) +
+         ") IS NOT NULL, to_regclass(" + session_.quote(repeatable_) + ") IS NOT NULL";
+}
+
 history_snapshot goose_history_store::read() {
-  const std::string which_exist =
-      "SELECT to_regclass(" + session_.quote(table_) + ") IS NOT NULL, to_regclass(" + session_.quote(meta_) +
-      ") IS NOT NULL, to_regclass(" + session_.quote(repeatable_) + ") IS NOT NULL";
   // Goose's table and the side table exist once the tool has migrated the
   // database (ensure()), so which tables exist is asked in the same request as
   // their rows. Only when one is missing (SQLSTATE 42P01: a fresh database, or
@@ -71,16 +79,13 @@ history_snapshot goose_history_store::read() {
   snap.exists = true;
   bool repeatable_exists = false;
   try {
-    const row_reads migrated{true, true, false};
-    std::vector<std::string> statements = row_statements(migrated);
-    statements.insert(statements.begin(), which_exist);
-    read_all(session_, statements, [&](auto& results) {
+    read_all(session_, first_read_statements(), [&](auto& results) {
       repeatable_exists = results.at(0).boolean(0, 2);
       rows_into(results, 1, migrated, snap);
     });
   } catch (const database_error& e) {
     if (!missing_table(e)) throw;
-    auto exists = session_.exec(which_exist);
+    auto exists = session_.exec(which_exist_sql());
     if (!exists.boolean(0, 0)) return history_snapshot{};
     const row_reads existing{exists.boolean(0, 1), true, exists.boolean(0, 2)};
     read_all(session_, row_statements(existing), [&](auto& results) { rows_into(results, 0, existing, snap); });
@@ -126,14 +131,10 @@ std::optional<history_comparison> goose_history_store::compare_applied(
   // three tables' plain columns. A new server process looks up every function
   // and operator a query uses for the first time, so building and comparing the
   // text in SQL cost it more than sending the rows. Side rows first, as in read().
-  std::vector<std::string> statements{"SELECT version_id, module, checksum, state FROM " + meta_,
-                                      "SELECT id, version_id, is_applied FROM " + table_};
   const bool with_repeatables = !repeatables.empty();
-  if (with_repeatables)
-    statements.push_back("SELECT module, name, checksum, known_version FROM " + repeatable_);
   try {
     history_comparison same;
-    read_all(session_, statements, [&](auto& results) {
+    read_all(session_, compare_statements(with_repeatables), [&](auto& results) {
       const auto text = [](const auto& rows, std::size_t row, std::size_t column) -> std::string_view {
         if (rows.is_null(row, column)) return {};
         return rows.text(row, column);
@@ -162,6 +163,13 @@ std::optional<history_comparison> goose_history_store::compare_applied(
     if (missing_table(e)) return std::nullopt;
     throw;
   }
+}
+
+std::vector<std::string> goose_history_store::compare_statements(bool with_repeatables) const {
+  std::vector<std::string> statements{"SELECT version_id, module, checksum, state FROM " + meta_,
+                                      "SELECT id, version_id, is_applied FROM " + table_};
+  if (with_repeatables) statements.push_back("SELECT module, name, checksum, known_version FROM " + repeatable_);
+  return statements;
 }
 
 void goose_history_store::ensure() {

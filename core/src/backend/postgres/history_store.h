@@ -42,6 +42,11 @@ class goose_history_store : public history_store {
   void force_applied(const migration* m, std::int64_t version) override;
   void force_rolled_back(std::int64_t version) override;
 
+  // The first request of read() and the one request of compare_applied, as
+  // they send them (backend_opener reads them ahead, pg_session::read_ahead).
+  std::vector<std::string> first_read_statements() const;
+  std::vector<std::string> compare_statements(bool with_repeatables) const;
+
  private:
   // Which tables' rows a request of read() reads.
   struct row_reads {
@@ -49,6 +54,9 @@ class goose_history_store : public history_store {
     bool goose;        // goose's table
     bool repeatables;  // "<table>_repeatable"
   };
+  // What a migrated database's first request of read() reads, after which tables exist.
+  static constexpr row_reads migrated{true, true, false};
+  std::string which_exist_sql() const;
   // The statements that read them, in the order rows_into takes their results.
   std::vector<std::string> row_statements(row_reads reads) const;
   // Fills `snap` from the results of row_statements(reads), from results[first] on.

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <system_error>
@@ -73,6 +74,7 @@ pg_session::pg_session(const std::string& dsn, const std::string& application_na
 }
 
 pg_session::~pg_session() {
+  drop_read_ahead();
   if (cancel_) PQfreeCancel(cancel_);
   if (conn_) PQfinish(conn_);
 }
@@ -159,6 +161,10 @@ query_result take(pg_conn* conn, PGresult* raw) {
 
 query_result pg_session::exec(const std::string& sql) {
   if (!conn_) throw database_error("the connection is closed", {}, true);
+  if (!read_ahead_.empty()) {
+    const auto kept = take_read_ahead({sql});
+    if (!kept.empty()) return take(conn_, kept.front());
+  }
   // PQexec returns the last statement's result, or the first error.
   return take(conn_, PQexec(conn_, sql.c_str()));
 }
@@ -197,6 +203,7 @@ std::vector<result_ptr> results_of_each(pg_conn* conn, const std::vector<std::st
 
 std::vector<query_result> pg_session::exec_each(const std::vector<std::string>& statements) {
   if (!conn_) throw database_error("the connection is closed", {}, true);
+  drop_read_ahead();
   std::vector<query_result> out;
   for (auto& r : results_of_each(conn_, statements)) out.push_back(take(conn_, r.release()));
   return out;
@@ -205,11 +212,62 @@ std::vector<query_result> pg_session::exec_each(const std::vector<std::string>& 
 void pg_session::read_results(const std::vector<std::string>& statements,
                               const std::function<void(const std::vector<pg_rows>&)>& read) {
   if (!conn_) throw database_error("the connection is closed", {}, true);
-  const auto results = results_of_each(conn_, statements);
+  std::vector<result_ptr> results;
+  if (!read_ahead_.empty())
+    for (PGresult* kept : take_read_ahead(statements)) results.emplace_back(kept);
+  if (results.empty()) results = results_of_each(conn_, statements);
   std::vector<pg_rows> rows;
   rows.reserve(results.size());
   for (const auto& r : results) rows.push_back(pg_rows(r.get()));
   read(rows);
+}
+
+void pg_session::read_ahead(const std::vector<std::string>& statements) {
+  drop_read_ahead();
+  if (!conn_ || statements.empty()) return;
+  std::string sql;
+  for (const auto& statement : statements) {
+    sql += statement;
+    sql += ";\n";
+  }
+  if (!PQsendQuery(conn_, sql.c_str())) return;
+  // Every result is read, so the connection is idle again whatever happened;
+  // one result per statement, up to the first error (the rest never ran).
+  bool failed = false;
+  while (PGresult* next = PQgetResult(conn_)) {
+    const ExecStatusType status = PQresultStatus(next);
+    if (!failed && status == PGRES_TUPLES_OK && read_ahead_.size() < statements.size()) {
+      read_ahead_.emplace_back(statements[read_ahead_.size()], next);
+      continue;
+    }
+    failed = true;  // an error, or a result a reading statement does not give: keep only what came before
+    PQclear(next);
+  }
+  if (PQstatus(conn_) != CONNECTION_OK) drop_read_ahead();
+}
+
+std::vector<PGresult*> pg_session::take_read_ahead(const std::vector<std::string>& statements) {
+  const bool next_ones = read_ahead_.size() - read_ahead_next_ >= statements.size() &&
+                         std::equal(statements.begin(), statements.end(), read_ahead_.begin() + read_ahead_next_,
+                                    [](const std::string& asked, const auto& kept) { return asked == kept.first; });
+  if (!next_ones || statements.empty()) {
+    drop_read_ahead();
+    return {};
+  }
+  std::vector<PGresult*> taken;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    taken.push_back(read_ahead_[read_ahead_next_].second);
+    read_ahead_[read_ahead_next_++].second = nullptr;
+  }
+  if (read_ahead_next_ == read_ahead_.size()) drop_read_ahead();
+  return taken;
+}
+
+void pg_session::drop_read_ahead() noexcept {
+  for (auto& [statement, result] : read_ahead_)
+    if (result) PQclear(result);
+  read_ahead_.clear();
+  read_ahead_next_ = 0;
 }
 
 pg_rows::pg_rows(const pg_result* result)
@@ -251,6 +309,7 @@ bool pg_rows::boolean(std::size_t row, std::size_t column) const {
 
 query_result pg_session::exec_params(const std::string& sql, const std::vector<field>& params) {
   if (!conn_) throw database_error("the connection is closed", {}, true);
+  drop_read_ahead();
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);

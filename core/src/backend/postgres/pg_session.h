@@ -9,6 +9,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "migrator/session.h"
@@ -61,9 +62,29 @@ class pg_session : public session {
   void read_results(const std::vector<std::string>& statements,
                     const std::function<void(const std::vector<pg_rows>&)>& read);
 
+  // Sends `statements` (each a single query that reads) as one request now and
+  // keeps their results, so that the session's next requests, when they are
+  // these statements in this order, are answered without a round trip.
+  // backend_opener asks, on its connecting thread, what opening and the engine
+  // will ask first, so the server answers while the module set loads. Kept are
+  // the results before the first statement that failed: that one is sent again
+  // when asked for, so its error is reported where it would have been. Any
+  // request that is not the next kept statement drops every kept result, so
+  // nothing read ahead is used after another request (a lock taken, a write).
+  // Never throws for the server's answer: the same requests come again.
+  void read_ahead(const std::vector<std::string>& statements);
+
  private:
+  // The kept results of `statements`, in order, if they are the next ones read
+  // ahead (removed from what is kept); otherwise drops every kept result and
+  // returns none.
+  std::vector<pg_result*> take_read_ahead(const std::vector<std::string>& statements);
+  void drop_read_ahead() noexcept;
+
   pg_conn* conn_ = nullptr;
   pg_cancel* cancel_ = nullptr;  // made once at connect: PQcancel on it is async-signal-safe
+  std::vector<std::pair<std::string, pg_result*>> read_ahead_;  // statement and its owned result, in order
+  std::size_t read_ahead_next_ = 0;                             // the first not yet taken
 };
 
 // The server's message without libpq's "ERROR:  " prefix and trailing newline.

@@ -1,5 +1,7 @@
 #include "backend/postgres/postgres_backend.h"
 
+#include "backend/postgres/history_store.h"
+#include "backend/postgres/pg_session.h"
 #include "support/postgres_version.h"
 
 #include "migrator/error.h"
@@ -9,6 +11,10 @@
 namespace migrator::detail {
 
 namespace {
+
+// One round trip tells both: a standby refuses writes, and a pooler gave libpq
+// a process id of its own (a server process's is pg_backend_pid()).
+const char* const probe_sql = "SELECT pg_backend_pid(), pg_is_in_recovery()";
 
 // "SET statement_timeout = 1000;SET lock_timeout = 200;" ("SET LOCAL " as `set`); empty without settings.
 std::string session_settings_sql(const postgres_options& o, const std::string& set) {
@@ -35,6 +41,13 @@ std::unique_ptr<migration_lock> choose_lock(session& db, bool pooled, const std:
   lease.lease = pg.lock_lease;
   lease.lock_id = pg.lock_id;
   return make_table_lock([dsn, name = options.application_name] { return connect_postgres(dsn, name); }, lease);
+}
+
+// Settings, when there are any, still need to know where they may go (the
+// session, or each transaction through a pooler); reading needs nothing else
+// of the probe. A fleet's status then costs each database one round trip less.
+bool skips_probe(const backend_options& options) {
+  return options.reads_only && session_settings_sql(options.postgres, "SET ").empty();
 }
 
 // `b` completed with the session, its history store and its lock, as its capabilities allow.
@@ -68,16 +81,11 @@ backend open_postgres(std::unique_ptr<session> db, const std::string& dsn, const
   b.kind = backend_kind::postgres;
   b.capabilities.server_version = version;
   const std::string setup = session_settings_sql(options.postgres, "SET ");
-  // Settings, when there are any, still need to know where they may go (the
-  // session, or each transaction through a pooler); reading needs nothing else
-  // of the probe. A fleet's status then costs each database one round trip less.
-  if (options.reads_only && setup.empty()) return with_history_and_lock(std::move(b), std::move(db), dsn, options);
+  if (skips_probe(options)) return with_history_and_lock(std::move(b), std::move(db), dsn, options);
   try {
-    // One round trip tells both: a standby refuses writes, and a pooler gave
-    // libpq a process id of its own (a server process's is pg_backend_pid()).
     // The process id is the pooler's tell, not "does it change between two
     // transactions": an idle PgBouncer pool hands the same server connection back.
-    auto probe = db->exec("SELECT pg_backend_pid(), pg_is_in_recovery()");
+    auto probe = db->exec(probe_sql);
     b.capabilities.pooled = db->process_id_at_connect() != 0 && probe.integer(0, 0) != db->process_id_at_connect();
     b.capabilities.read_only = probe.boolean(0, 1);
     // On a direct connection the session keeps the settings (NO TRANSACTION
@@ -93,6 +101,28 @@ backend open_postgres(std::unique_ptr<session> db, const std::string& dsn, const
     throw error(error_code::database, std::string("setting up the migration session: ") + f.what(), f.details());
   }
   return with_history_and_lock(std::move(b), std::move(db), dsn, options);
+}
+
+void read_ahead(session& db, const backend_options& options, history_look first) noexcept {
+  auto* pg = dynamic_cast<pg_session*>(&db);
+  if (!pg) return;
+  try {
+    std::vector<std::string> statements;
+    if (!skips_probe(options)) statements.push_back(probe_sql);
+    // Session settings go between the probe and the history: read then, the
+    // history would have been read without them. Only the probe is read ahead.
+    const bool settings_follow = !skips_probe(options) && !session_settings_sql(options.postgres, "SET ").empty();
+    if (first != history_look::none && !settings_follow) {
+      const goose_history_store history(db, options.table, /*prepare=*/false);
+      for (auto& statement : first == history_look::read ? history.first_read_statements()
+                                                         : history.compare_statements(/*with_repeatables=*/false))
+        statements.push_back(std::move(statement));
+    }
+    pg->read_ahead(statements);
+  } catch (...) {
+    // Only building the statements can throw (out of memory, a name libpq cannot
+    // quote): the engine builds and sends them again, and reports that.
+  }
 }
 
 }  // namespace migrator::detail

@@ -18,4 +18,9 @@ std::unique_ptr<session> connect_for_migration(const std::string& dsn, const std
 // lease opens its own connections from it).
 backend open_postgres(std::unique_ptr<session> db, const std::string& dsn, const backend_options& options);
 
+// Asks on `db` now what open_postgres with `options`, then an engine's `first`
+// look at the history, will ask first (pg_session::read_ahead): the answers
+// wait on the session. Never throws: what failed is asked again in its turn.
+void read_ahead(session& db, const backend_options& options, history_look first) noexcept;
+
 }  // namespace migrator::detail

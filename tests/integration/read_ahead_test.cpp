@@ -1,0 +1,112 @@
+// backend_opener asks, on its connecting thread, what opening and the
+// engine's first look at the history will ask (pg_session::read_ahead), so the
+// server answers while the module set loads. The answers serve only the same
+// requests made first, in order; any other request drops them, and what failed
+// is asked again in its turn.
+//
+// Which answer the engine got is seen through a change made by another
+// connection after the opener connected: an answer read ahead is from before it.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "migrator/backend.h"
+#include "migrator/engine.h"
+#include "migrator/environment.h"
+#include "migrator/source.h"
+#include "test_support.h"
+
+using namespace testing_support;
+using migrator::history_look;
+
+namespace {
+
+class read_ahead : public ::testing::Test {
+ protected:
+  test_database db;
+  temp_dir modules;
+  migrator::module_set set;
+
+  void SetUp() override {
+    write_module_set(modules, {{"db",
+                                {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
+                                 {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")}}}});
+    auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
+                                        migrator::process_environment());
+    ASSERT_TRUE(assembled.ok());
+    set = std::move(assembled.set);
+  }
+
+  static migrator::engine_options reading() {
+    migrator::engine_options o;
+    o.reads_only = true;
+    return o;
+  }
+
+  // An engine on a connection opened with `first` asked ahead; open() has
+  // waited for the connecting thread, so the answers are in.
+  migrator::engine opened(const migrator::engine_options& options, history_look first) const {
+    migrator::backend_opener opener(db.dsn(), options, first);
+    return migrator::engine(opener.open(set, options), set, options);
+  }
+
+  // Another runner applies up to `version`.
+  void applied_elsewhere(std::int64_t version) const {
+    migrator::engine(db.dsn(), set, {}).run({migrator::command_kind::up_to, version});
+  }
+};
+
+TEST_F(read_ahead, the_first_read_is_the_one_asked_when_the_connection_opened) {
+  applied_elsewhere(1001);
+  auto e = opened(reading(), history_look::read);
+  applied_elsewhere(1002);
+  EXPECT_EQ(e.status().current_version, 1001) << "status did not take the history read ahead";
+  EXPECT_EQ(e.status().current_version, 1002) << "a second read was answered from before";
+}
+
+TEST_F(read_ahead, a_request_other_than_the_one_asked_ahead_reads_the_server) {
+  applied_elsewhere(1001);
+  auto e = opened(reading(), history_look::up_to_date_check);
+  applied_elsewhere(1002);
+  // read() is not the comparison asked ahead: it goes to the server, and the
+  // comparison's answer is dropped with it.
+  EXPECT_EQ(e.status().current_version, 1002);
+  EXPECT_EQ(e.version_if_current(), std::optional<std::int64_t>(1002));
+}
+
+TEST_F(read_ahead, up_plans_again_from_the_server_under_the_lock) {
+  applied_elsewhere(1001);
+  auto e = opened({}, history_look::up_to_date_check);
+  applied_elsewhere(1002);
+  // The up-to-date check answered ahead (1002 pending then); the reads after it
+  // are the server's: nothing is applied twice.
+  const auto report = e.run({migrator::command_kind::up, 0});
+  EXPECT_TRUE(report.steps.empty());
+  EXPECT_EQ(report.current_version, 1002);
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id = 1002"), "1");
+}
+
+TEST_F(read_ahead, a_fresh_database_is_read_again_and_migrated) {
+  // No history table: the read asked ahead failed (42P01) and is asked again.
+  auto reader = opened(reading(), history_look::read);
+  const auto fresh = reader.status();
+  EXPECT_EQ(fresh.current_version, 0);
+  ASSERT_EQ(fresh.migrations.size(), 2u);
+  EXPECT_EQ(fresh.migrations[0].state, migrator::migration_state::pending);
+
+  auto writer = opened({}, history_look::up_to_date_check);
+  const auto report = writer.run({migrator::command_kind::up, 0});
+  EXPECT_EQ(report.steps.size(), 2u);
+  EXPECT_EQ(report.current_version, 1002);
+}
+
+TEST_F(read_ahead, a_broken_request_ahead_is_reported_in_its_turn) {
+  applied_elsewhere(1002);
+  // The table the options name does not exist: the read asked ahead fails,
+  // and the engine's own read reports the database as fresh, as without it.
+  auto options = reading();
+  options.table = "elsewhere.goose_db_version";
+  auto e = opened(options, history_look::read);
+  EXPECT_EQ(e.status().current_version, 0);
+}
+
+}  // namespace
