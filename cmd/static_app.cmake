@@ -64,3 +64,13 @@ set_property(TARGET fmt::fmt PROPERTY INTERFACE_COMPILE_DEFINITIONS FMT_HEADER_O
 target_link_options(app PRIVATE -static-libstdc++ -static-libgcc LINKER:--as-needed)
 # The empty archive's folder is not a library folder: no RUNPATH for the loader to search.
 set_property(TARGET app PROPERTY SKIP_BUILD_RPATH ON)
+# A position-dependent executable: a PIE's loader first writes every pointer in
+# app's relocated data (16,450 relative relocations, 260 KB of .data.rel.ro, most
+# of it the statically linked libraries' tables), a copy-on-write page fault per
+# page at every start. Without PIE those pages stay shared with the page cache;
+# `app --version` measured 14.6 ms as a PIE, 13.5 ms without, against 12.4 ms for
+# a program that only links libpq. What is given up is address-space layout
+# randomisation of app's own code; the shared libraries keep theirs. A build
+# with MIGRATOR_STATIC_APP=OFF stays a PIE.
+set_property(TARGET app PROPERTY POSITION_INDEPENDENT_CODE OFF)
+target_link_options(app PRIVATE -no-pie)
