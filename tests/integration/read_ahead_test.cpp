@@ -11,9 +11,8 @@
 
 #include "migrator/backend.h"
 #include "migrator/engine.h"
-#include "migrator/environment.h"
-#include "migrator/source.h"
 #include "test_support.h"
+#include "two_table_set.h"
 
 using namespace testing_support;
 using migrator::history_look;
@@ -27,13 +26,8 @@ class read_ahead : public ::testing::Test {
   migrator::module_set set;
 
   void SetUp() override {
-    write_module_set(modules, {{"db",
-                                {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
-                                 {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")}}}});
-    auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
-                                        migrator::process_environment());
-    ASSERT_TRUE(assembled.ok());
-    set = std::move(assembled.set);
+    set = two_table_set(modules);
+    ASSERT_EQ(set.migrations.size(), 2u);
   }
 
   static migrator::engine_options reading() {

@@ -9,9 +9,8 @@
 #include <gtest/gtest.h>
 
 #include "migrator/engine.h"
-#include "migrator/environment.h"
-#include "migrator/source.h"
 #include "test_support.h"
+#include "two_table_set.h"
 
 using namespace testing_support;
 using ::testing::HasSubstr;
@@ -25,13 +24,8 @@ class reads_only : public ::testing::Test {
   migrator::module_set set;
 
   void SetUp() override {
-    write_module_set(modules, {{"db",
-                                {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
-                                 {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")}}}});
-    auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
-                                        migrator::process_environment());
-    ASSERT_TRUE(assembled.ok());
-    set = std::move(assembled.set);
+    set = two_table_set(modules);
+    ASSERT_EQ(set.migrations.size(), 2u);
     // 01001 applied, 01002 pending, before the trap is set.
     migrator::engine(db.dsn(), set, {}).run({migrator::command_kind::up_to, 1001});
     db.exec("CREATE FUNCTION public.pg_is_in_recovery() RETURNS boolean LANGUAGE plpgsql AS "

@@ -213,8 +213,10 @@ void pg_session::read_results(const std::vector<std::string>& statements,
                               const std::function<void(const std::vector<pg_rows>&)>& read) {
   if (!conn_) throw database_error("the connection is closed", {}, true);
   std::vector<result_ptr> results;
-  if (!read_ahead_.empty())
+  if (!read_ahead_.empty()) {
+    results.reserve(statements.size());  // then taking ownership below cannot throw
     for (PGresult* kept : take_read_ahead(statements)) results.emplace_back(kept);
+  }
   if (results.empty()) results = results_of_each(conn_, statements);
   std::vector<pg_rows> rows;
   rows.reserve(results.size());
@@ -255,6 +257,7 @@ std::vector<PGresult*> pg_session::take_read_ahead(const std::vector<std::string
     return {};
   }
   std::vector<PGresult*> taken;
+  taken.reserve(statements.size());  // before any result leaves read_ahead_
   for (std::size_t i = 0; i < statements.size(); ++i) {
     taken.push_back(read_ahead_[read_ahead_next_].second);
     read_ahead_[read_ahead_next_++].second = nullptr;
