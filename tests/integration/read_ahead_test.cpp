@@ -19,23 +19,8 @@ using migrator::history_look;
 
 namespace {
 
-class read_ahead : public ::testing::Test {
+class read_ahead : public two_table_database {
  protected:
-  test_database db;
-  temp_dir modules;
-  migrator::module_set set;
-
-  void SetUp() override {
-    set = two_table_set(modules);
-    ASSERT_EQ(set.migrations.size(), 2u);
-  }
-
-  static migrator::engine_options reading() {
-    migrator::engine_options o;
-    o.reads_only = true;
-    return o;
-  }
-
   // An engine on a connection opened with `first` asked ahead; open() has
   // waited for the connecting thread, so the answers are in.
   migrator::engine opened(const migrator::engine_options& options, history_look first) const {

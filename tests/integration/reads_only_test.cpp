@@ -17,26 +17,15 @@ using ::testing::HasSubstr;
 
 namespace {
 
-class reads_only : public ::testing::Test {
+class reads_only : public two_table_database {
  protected:
-  test_database db;
-  temp_dir modules;
-  migrator::module_set set;
-
   void SetUp() override {
-    set = two_table_set(modules);
-    ASSERT_EQ(set.migrations.size(), 2u);
+    ASSERT_NO_FATAL_FAILURE(two_table_database::SetUp());
     // 01001 applied, 01002 pending, before the trap is set.
     migrator::engine(db.dsn(), set, {}).run({migrator::command_kind::up_to, 1001});
     db.exec("CREATE FUNCTION public.pg_is_in_recovery() RETURNS boolean LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION 'the probe was sent'; END $$");
     db.exec("ALTER DATABASE " + db.name() + " SET search_path = public, pg_catalog");
-  }
-
-  migrator::engine_options reading() const {
-    migrator::engine_options o;
-    o.reads_only = true;
-    return o;
   }
 
   // `app migrate COMMAND --dsn DB --modules-dir MODULES`.
