@@ -127,10 +127,11 @@ class backend_opener {
  public:
   // Connects with `options.application_name`. Once connected it asks what
   // opening with `options` will ask, then the engine's `first` look at the
-  // history, so that the server answers while the module set loads. The answers are used only by the same requests made
-  // first, in the same order, on the opened session (any other request drops
-  // them), and what failed is asked again in its turn: open() and the engine
-  // behave as without them, one or two round trips sooner.
+  // history, so that the server answers while the module set loads. The
+  // answers are used only by the same requests made first, in the same order,
+  // on the opened session (any other request drops them), and what failed is
+  // asked again in its turn: open() and the engine behave as without them,
+  // one or two round trips sooner.
   backend_opener(std::string dsn, backend_options options, history_look first);
   ~backend_opener();
   backend_opener(const backend_opener&) = delete;
