@@ -249,28 +249,25 @@ void pg_session::read_ahead(const std::vector<std::string>& statements) {
 }
 
 std::vector<PGresult*> pg_session::take_read_ahead(const std::vector<std::string>& statements) {
-  const bool next_ones = read_ahead_.size() - read_ahead_next_ >= statements.size() &&
-                         std::equal(statements.begin(), statements.end(), read_ahead_.begin() + read_ahead_next_,
+  const bool next_ones = !statements.empty() && read_ahead_.size() >= statements.size() &&
+                         std::equal(statements.begin(), statements.end(), read_ahead_.begin(),
                                     [](const std::string& asked, const auto& kept) { return asked == kept.first; });
-  if (!next_ones || statements.empty()) {
+  if (!next_ones) {
     drop_read_ahead();
     return {};
   }
   std::vector<PGresult*> taken;
   taken.reserve(statements.size());  // before any result leaves read_ahead_
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    taken.push_back(read_ahead_[read_ahead_next_].second);
-    read_ahead_[read_ahead_next_++].second = nullptr;
+    taken.push_back(read_ahead_.front().second);
+    read_ahead_.pop_front();
   }
-  if (read_ahead_next_ == read_ahead_.size()) drop_read_ahead();
   return taken;
 }
 
 void pg_session::drop_read_ahead() noexcept {
-  for (auto& [statement, result] : read_ahead_)
-    if (result) PQclear(result);
+  for (auto& [statement, result] : read_ahead_) PQclear(result);
   read_ahead_.clear();
-  read_ahead_next_ = 0;
 }
 
 pg_rows::pg_rows(const pg_result* result)

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -83,8 +84,7 @@ class pg_session : public session {
 
   pg_conn* conn_ = nullptr;
   pg_cancel* cancel_ = nullptr;  // made once at connect: PQcancel on it is async-signal-safe
-  std::vector<std::pair<std::string, pg_result*>> read_ahead_;  // statement and its owned result, in order
-  std::size_t read_ahead_next_ = 0;                             // the first not yet taken
+  std::deque<std::pair<std::string, pg_result*>> read_ahead_;  // statement and its owned result, in order
 };
 
 // The server's message without libpq's "ERROR:  " prefix and trailing newline.

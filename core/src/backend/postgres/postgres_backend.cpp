@@ -111,7 +111,7 @@ void read_ahead(session& db, const backend_options& options, history_look first)
     if (!skips_probe(options)) statements.push_back(probe_sql);
     // Session settings go between the probe and the history: read then, the
     // history would have been read without them. Only the probe is read ahead.
-    const bool settings_follow = !skips_probe(options) && !session_settings_sql(options.postgres, "SET ").empty();
+    const bool settings_follow = !session_settings_sql(options.postgres, "SET ").empty();
     if (first != history_look::none && !settings_follow) {
       const goose_history_store history(db, options.table, /*prepare=*/false);
       for (auto& statement : first == history_look::read ? history.first_read_statements()
