@@ -9,6 +9,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "migrator/backend.h"
 #include "migrator/engine.h"
 #include "test_support.h"
@@ -86,6 +89,38 @@ TEST_F(read_ahead, a_broken_request_ahead_is_reported_in_its_turn) {
   options.table = "elsewhere.goose_db_version";
   auto e = opened(options, history_look::read);
   EXPECT_EQ(e.status().current_version, 0);
+}
+
+// ready(): open() would not wait. It turns true once the thread has connected
+// and asked ahead, or failed; a SQLite file has nothing to wait for.
+bool ready_within(const migrator::backend_opener& opener, std::chrono::milliseconds limit) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (!opener.ready()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+TEST_F(read_ahead, ready_once_connected_then_open_reads_what_was_asked) {
+  applied_elsewhere(1001);
+  migrator::backend_opener opener(db.dsn(), reading(), history_look::read);
+  ASSERT_TRUE(ready_within(opener, std::chrono::seconds(10)));
+  applied_elsewhere(1002);
+  migrator::engine e(opener.open(set, reading()), set, reading());
+  EXPECT_EQ(e.status().current_version, 1001) << "ready before the history was read ahead";
+}
+
+TEST_F(read_ahead, ready_once_the_attempt_failed_and_open_reports_it) {
+  migrator::backend_opener opener("host=" + modules.path().string() + " port=1 dbname=none connect_timeout=5", reading(),
+                                  history_look::read);
+  ASSERT_TRUE(ready_within(opener, std::chrono::seconds(10)));
+  EXPECT_THROW(opener.open(set, reading()), migrator::error);
+}
+
+TEST_F(read_ahead, a_sqlite_file_is_ready_at_once) {
+  const migrator::backend_opener opener("sqlite:" + (modules.path() / "app.db").string(), reading(), history_look::read);
+  EXPECT_TRUE(opener.ready());
 }
 
 }  // namespace

@@ -189,3 +189,58 @@ TEST(make_plan, order_not_version_decides_with_sparse_ids) {
 }
 
 }  // namespace
+
+// parse_newest_while: bodies parsed newest first while the caller still waits.
+namespace {
+
+// Versions with the body text given (lazy: parsed on first use).
+std::vector<migration> lazy_files(const std::vector<std::pair<std::int64_t, std::string>>& bodies) {
+  std::vector<migration> result;
+  for (const auto& [version, text] : bodies) {
+    migration m;
+    m.version = version;
+    m.path = "m/migrations/" + std::to_string(version) + "_x.sql";
+    m.set_text(text, nullptr);
+    result.push_back(std::move(m));
+  }
+  return result;
+}
+
+const std::string good = "-- +goose Up\nSELECT 1;\n";
+const std::string malformed = "-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n";
+
+std::vector<bool> parsed(const std::vector<migration>& set) {
+  std::vector<bool> out;
+  for (const auto& m : set) out.push_back(m.parsed());
+  return out;
+}
+
+TEST(parse_newest_while, parses_from_the_newest_until_told_to_stop) {
+  const auto set = lazy_files({{1001, good}, {1002, good}, {2001, good}, {2002, good}});
+  int asked = 0;
+  EXPECT_EQ(migrator::parse_newest_while(set, [&] { return ++asked <= 2; }), 2u);
+  EXPECT_EQ(parsed(set), (std::vector<bool>{false, false, true, true}));
+  EXPECT_EQ(asked, 3) << "asked before each body, and once more to stop";
+}
+
+TEST(parse_newest_while, passes_over_parsed_bodies_and_leaves_a_malformed_one_to_the_run) {
+  const auto set = lazy_files({{1001, good}, {1002, malformed}, {1003, good}});
+  set[2].body();
+  EXPECT_EQ(migrator::parse_newest_while(set, [] { return true; }), 1u);
+  EXPECT_EQ(parsed(set), (std::vector<bool>{true, false, true}));
+  // The run that plans 1002 parses it again and is told where it is malformed.
+  try {
+    set[1].body();
+    FAIL() << "a malformed body parsed";
+  } catch (const migrator::parse_error& e) {
+    EXPECT_EQ(e.where().str().rfind("m/migrations/1002_x.sql:3: ", 0), 0u) << e.where().str();
+  }
+}
+
+TEST(parse_newest_while, parses_nothing_when_the_wait_is_over) {
+  const auto set = lazy_files({{1001, good}, {1002, good}});
+  EXPECT_EQ(migrator::parse_newest_while(set, [] { return false; }), 0u);
+  EXPECT_EQ(parsed(set), (std::vector<bool>{false, false}));
+}
+
+}  // namespace

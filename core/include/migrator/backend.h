@@ -141,6 +141,10 @@ class backend_opener {
   // from the constructor's (what was asked ahead is then not used).
   backend open(const module_set& set, const backend_options& options);
 
+  // Whether open() would return without waiting for the connecting thread:
+  // it has connected (and asked ahead) or failed. Always true for SQLite.
+  bool ready() const;
+
   // Whether an abandoned attempt is still running somewhere in the process:
   // then exit-time destructors of the libraries it uses must not run yet (the
   // app's main() then ends with std::_Exit once everything is written).

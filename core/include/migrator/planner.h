@@ -2,7 +2,9 @@
 // command, with goose v3's allow-missing semantics.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "migrator/migration.h"
@@ -52,5 +54,13 @@ struct plan_step {
 std::vector<plan_step> make_plan(const std::vector<migration>& available,
                                  const std::vector<applied_version>& applied,
                                  const plan_request& request);
+
+// Parses the bodies of `available` (sorted by version), newest first, while
+// `keep_going()` holds; it is asked before each body. A command that waits for
+// something else, its connection, spends the time on the parse its run does
+// anyway, first for the migrations a deploy applies: the newest. Bodies parsed
+// already are passed over; one that does not parse is left unparsed, and the run
+// that plans it parses it again and reports why. Returns how many it parsed.
+std::size_t parse_newest_while(const std::vector<migration>& available, const std::function<bool()>& keep_going);
 
 }  // namespace migrator

@@ -1,5 +1,6 @@
 // The one place that chooses a backend from a DSN (backend.h).
 #include <atomic>
+#include <chrono>
 #include <future>
 #include <thread>
 
@@ -90,6 +91,11 @@ backend backend_opener::open(const module_set& set, const backend_options& optio
   named.application_name = application_name_;
   if (!state_->connected.valid()) return open_backend(dsn_, set, named);
   return detail::open_postgres(state_->connected.get(), dsn_, named);
+}
+
+bool backend_opener::ready() const {
+  return !state_->connected.valid() ||
+         state_->connected.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
 }
 
 bool backend_opener::attempts_in_flight() { return attempts_running.load() > 0; }

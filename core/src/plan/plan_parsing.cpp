@@ -22,3 +22,22 @@ void parse_plan(const std::vector<plan_step>& steps) {
 }
 
 }  // namespace migrator::detail
+
+namespace migrator {
+
+std::size_t parse_newest_while(const std::vector<migration>& available, const std::function<bool()>& keep_going) {
+  std::size_t parsed = 0;
+  for (auto m = available.rbegin(); m != available.rend(); ++m) {
+    if (m->parsed()) continue;
+    if (!keep_going()) break;
+    try {
+      m->body();
+      ++parsed;
+    } catch (const parse_error&) {
+      // The run that plans it parses it again and reports where it is malformed.
+    }
+  }
+  return parsed;
+}
+
+}  // namespace migrator
