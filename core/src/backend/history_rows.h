@@ -54,40 +54,59 @@ std::optional<int> optional_int(const Rows& rows, std::size_t row, std::size_t c
   return static_cast<int>(value);
 }
 
-// `rows`: id, version_id, is_applied, applied-at text, ordered by id. goose v3
-// deletes the row on down; goose v2 appended is_applied = false rows. The latest
-// row of a version decides, which reads both. Returns the applied versions by id.
-template <typename Rows>
-std::vector<applied_row> applied_from_goose_rows(Rows& rows) {
+// `rows`: id, version_id, is_applied, applied-at, in any order; `applied_at(i)`
+// gives row i's applied-at text. goose v3 deletes the row on down; goose v2
+// appended is_applied = false rows. The latest row (highest id) of a version
+// decides, which reads both. Returns the applied versions by id.
+template <typename Rows, typename AppliedAt>
+std::vector<applied_row> applied_from_goose_rows(Rows& rows, AppliedAt&& applied_at) {
+  const std::size_t count = rows.size();
   std::vector<applied_row> applied;
-  applied.reserve(rows.size());
+  applied.reserve(count);
+  // Row numbers by id. The server returns a table that goose only appended to in
+  // id order, so sorting (asked for in SQL, it cost a fresh server process a
+  // sort) is rarely needed here.
+  std::vector<std::int64_t> ids(count), versions(count);
+  std::vector<std::size_t> by_id(count);
+  bool sorted = true;
+  for (std::size_t i = 0; i < count; ++i) {
+    ids[i] = rows.integer(i, 0);
+    versions[i] = rows.integer(i, 1);
+    by_id[i] = i;
+    if (i > 0 && ids[i] < ids[i - 1]) sorted = false;
+  }
+  if (!sorted)
+    std::stable_sort(by_id.begin(), by_id.end(), [&](std::size_t a, std::size_t b) { return ids[a] < ids[b]; });
   // Versions rising with id (goose v3 applying in order, the usual history): every
   // row is its version's latest, read in one pass with no set of versions.
-  std::vector<std::int64_t> versions(rows.size());
   bool rising = true;
   std::int64_t highest = 0;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    versions[i] = rows.integer(i, 1);
+  for (const std::size_t i : by_id) {
     if (versions[i] == 0) continue;
     if (versions[i] <= highest) rising = false;
     highest = versions[i];
   }
   if (rising) {
-    for (std::size_t i = 0; i < rows.size(); ++i)
-      if (versions[i] != 0 && rows.boolean(i, 2))
-        applied.push_back(applied_row{versions[i], rows.integer(i, 0), rows.owned_text(i, 3)});
+    for (const std::size_t i : by_id)
+      if (versions[i] != 0 && rows.boolean(i, 2)) applied.push_back(applied_row{versions[i], ids[i], applied_at(i)});
     return applied;
   }
   // Newest row first: the first row seen of a version is its latest (O(n), no tree).
   std::unordered_set<std::int64_t> decided;
-  decided.reserve(rows.size());
-  for (auto i = rows.size(); i-- > 0;) {
+  decided.reserve(count);
+  for (auto k = count; k-- > 0;) {
+    const std::size_t i = by_id[k];
     const auto version = versions[i];
     if (version == 0 || !decided.insert(version).second) continue;
-    if (rows.boolean(i, 2)) applied.push_back(applied_row{version, rows.integer(i, 0), rows.owned_text(i, 3)});
+    if (rows.boolean(i, 2)) applied.push_back(applied_row{version, ids[i], applied_at(i)});
   }
   std::reverse(applied.begin(), applied.end());  // by id, as goose applied them
   return applied;
+}
+// The same with the applied-at as the row's text.
+template <typename Rows>
+std::vector<applied_row> applied_from_goose_rows(Rows& rows) {
+  return applied_from_goose_rows(rows, [&](std::size_t i) { return rows.owned_text(i, 3); });
 }
 // The same for a query_result (its applied-at texts are moved out).
 std::vector<applied_row> applied_from_goose_rows(query_result& rows);
@@ -111,7 +130,7 @@ void meta_from_rows(Rows& meta, std::map<std::int64_t, meta_row>& out) {
     m.dirty = !meta.is_null(i, 4) && meta.text(i, 4) == "dirty";
     m.statements_done = optional_int(meta, i, 5);
     m.statements_total = optional_int(meta, i, 6);
-    // In key order: each insert goes at the end without a search.
+    // Rows in key order (the usual heap order) go in at the end without a search.
     out.emplace_hint(out.end(), meta.integer(i, 0), std::move(m));
   }
 }

@@ -119,7 +119,7 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
     const migration* file = file_of(set, a.version);
     auto& s = row_of(a.version, file);
     s.version = a.version;
-    s.applied_at = a.applied_at;
+    if (!a.applied_at.empty()) s.applied_at = a.applied_at;
     s.state = file                           ? migration_state::applied
               : replaced_by.count(a.version) ? migration_state::replaced
                                              : migration_state::unknown;

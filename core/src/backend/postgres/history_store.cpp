@@ -10,6 +10,7 @@
 
 #include "backend/applied_history.h"
 #include "backend/history_rows.h"
+#include "backend/postgres/goose_timestamp.h"
 #include "backend/postgres/pg_session.h"
 #include "migrator/postgres.h"
 #include "support/host_name.h"
@@ -108,10 +109,10 @@ std::vector<std::string> goose_history_store::row_statements(row_reads reads) co
   std::vector<std::string> statements;
   if (reads.side) statements.push_back(meta_rows_sql(meta_));
   // goose v3 deletes the row on down; goose v2 appended is_applied=false rows.
-  // The latest row of a version decides, which reads both correctly.
+  // The latest row of a version decides, which reads both correctly; the rows
+  // are put in id order here, not by the server.
   if (reads.goose)
-    statements.push_back("SELECT id, version_id, is_applied, to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM " +
-                         table_ + " ORDER BY id");
+    statements.push_back("SELECT id, version_id, is_applied, " + goose_seconds_sql("tstamp") + " FROM " + table_);
   if (reads.repeatables)
     statements.push_back(repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')"));
   return statements;
@@ -121,7 +122,14 @@ template <typename Results>
 void goose_history_store::rows_into(Results& results, std::size_t first, row_reads reads, history_snapshot& snap) {
   std::size_t next = first;
   if (reads.side) meta_from_rows(results.at(next++), snap.meta);
-  if (reads.goose) snap.applied = applied_from_goose_rows(results.at(next++));
+  if (reads.goose) {
+    auto& rows = results.at(next++);
+    snap.applied = applied_from_goose_rows(rows, [&](std::size_t i) {
+      // NULL: a row goose v2 wrote without a time, or an infinite one. Its
+      // applied-at stays empty, which status shows as no time.
+      return rows.is_null(i, 3) ? std::string() : goose_timestamp_text(rows.integer(i, 3));
+    });
+  }
   if (reads.repeatables) repeatables_from_rows(results.at(next), snap.repeatables);
 }
 
