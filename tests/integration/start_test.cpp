@@ -7,7 +7,9 @@
 #include <future>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <pqxx/pqxx>
 #include <sstream>
+#include <thread>
 
 #include "test_support.h"
 
@@ -46,6 +48,35 @@ TEST_F(start_test, migrates_an_empty_database_and_reports_ready) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("ready: schema version 2001"));
   EXPECT_EQ(db.scalar("SELECT count(*) FROM goose_db_version WHERE version_id > 0"), "2");
+}
+
+// Sessions the server counted for the test's database (pg_stat_database,
+// PostgreSQL 14 and later), once the count has stopped moving: a backend adds
+// its session when it exits, a moment after its client has gone.
+long settled_sessions(const test_database& db) {
+  const auto read = [&] {
+    pqxx::connection admin(admin_dsn());
+    pqxx::nontransaction tx(admin);
+    return tx.exec1("SELECT sessions FROM pg_stat_database WHERE datname = " + tx.quote(db.name()))[0].as<long>();
+  };
+  long last = read();
+  for (int same = 0, tries = 0; same < 3 && tries < 100; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const long now = read();
+    same = now == last ? same + 1 : 0;
+    last = now;
+  }
+  return last;
+}
+
+TEST_F(start_test, waiting_for_the_database_opens_no_connection_of_its_own) {
+  for (const char* what : {"from empty", "up to date"}) {
+    const long before = settled_sessions(db);
+    auto r = run_app(start_args({"--once"}));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(settled_sessions(db) - before, 3)
+        << what << ": the migration session (which the wait opened), the build registry's and the application's own";
+  }
 }
 
 TEST_F(start_test, a_pending_malformed_file_stops_startup_before_anything_is_applied) {

@@ -21,6 +21,14 @@ void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout
                        const std::function<void(int attempt, const std::string& reason)>& on_retry,
                        const std::string& application_name = "");
 
+// The same waiting around `connect`, which opens a connection the caller goes
+// on to use (the start's migration session: waiting costs no connection of
+// its own). A failure of `connect` that waiting may cure (error(database)
+// with no SQLSTATE, a lost connection, or 57P0x: the server is down, starting
+// or stopping) is tried again; any other is thrown as it is.
+void wait_until_connected(const std::function<void()>& connect, std::chrono::milliseconds timeout,
+                          const std::function<void(int attempt, const std::string& reason)>& on_retry);
+
 class application_connection {
  public:
   // Connects, sets the search_path to every module's schema in manifest order,

@@ -3,9 +3,12 @@
 #include "migrator/baseline.h"
 
 #include "migrator/application.h"
+#include "migrator/backend.h"
 #include "migrator/dsn.h"
 #include "migrator/elapsed_text.h"
 #include "migrator/log.h"
+
+#include <optional>
 
 namespace migrator {
 
@@ -181,16 +184,18 @@ status_report query_status(const module_set& set, const std::string& dsn, const 
 }
 
 startup_result migrate_on_startup(const module_set& set, const startup_options& options) {
-  wait_for_database(
-      options.dsn, options.wait_timeout,
-      [](int attempt, const std::string& reason) {
-        log(log_level::info, "waiting for the database (attempt " + std::to_string(attempt) + "): " + reason,
-            {{"event", "database_wait"}, {"attempt", attempt}, {"reason", reason}});
-      },
-      options.engine.application_name);
+  // The wait opens the engine's own connection: a start makes none just to see
+  // that the server answers (each costs the server a process).
+  std::optional<backend> opened;
+  wait_until_connected([&] { opened = open_backend(options.dsn, set, options.engine); }, options.wait_timeout,
+                       [](int attempt, const std::string& reason) {
+                         log(log_level::info,
+                             "waiting for the database (attempt " + std::to_string(attempt) + "): " + reason,
+                             {{"event", "database_wait"}, {"attempt", attempt}, {"reason", reason}});
+                       });
 
   startup_result result;
-  engine eng(options.dsn, set, options.engine);
+  engine eng(std::move(*opened), set, options.engine);
   if (options.register_build && backend_of(options.dsn) == backend_kind::postgres)
     result.registration = register_this_build(set, options);
   if (options.migrate) {

@@ -9,23 +9,22 @@ namespace migrator {
 
 using detail::pg_session;
 
-void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout,
-                       const std::function<void(int, const std::string&)>& on_retry,
-                       const std::string& application_name) {
+void wait_until_connected(const std::function<void()>& connect, std::chrono::milliseconds timeout,
+                          const std::function<void(int, const std::string&)>& on_retry) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto pause = std::chrono::milliseconds(100);
   for (int attempt = 1;; ++attempt) {
     std::string reason;
     try {
-      pg_session session(dsn, application_name);
-      session.exec("SELECT 1");
+      connect();
       return;
-    } catch (const database_error& f) {
+    } catch (const error& f) {
+      if (f.code() != error_code::database) throw;
       reason = f.what();
       // A server that answers but refuses us (bad password, no such database) will not get better.
+      const auto* failure = dynamic_cast<const database_error*>(&f);
       const std::string& sqlstate = f.details().sqlstate;
-      if (!f.connection_lost() && !sqlstate.empty() && sqlstate.rfind("57P0", 0) != 0)
-        throw error(error_code::database, "cannot connect to the database: " + reason);
+      if (!(failure && failure->connection_lost()) && !sqlstate.empty() && sqlstate.rfind("57P0", 0) != 0) throw;
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline)
@@ -35,6 +34,24 @@ void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout
     std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
     pause = std::min(pause * 2, std::chrono::milliseconds(2000));
   }
+}
+
+void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout,
+                       const std::function<void(int, const std::string&)>& on_retry,
+                       const std::string& application_name) {
+  wait_until_connected(
+      [&] {
+        try {
+          pg_session session(dsn, application_name);
+          session.exec("SELECT 1");
+        } catch (const database_error& f) {
+          // Refused for good: said as such (its SQLSTATE ends the waiting).
+          if (!f.connection_lost() && !f.details().sqlstate.empty() && f.details().sqlstate.rfind("57P0", 0) != 0)
+            throw error(error_code::database, std::string("cannot connect to the database: ") + f.what(), f.details());
+          throw;
+        }
+      },
+      timeout, on_retry);
 }
 
 struct application_connection::impl {
