@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <stdexcept>
@@ -56,8 +58,15 @@ std::string dsn_value(const std::string& dsn, const std::string& key) {
 pgbouncer::pgbouncer(int pool_size) {
   const std::string server = admin_dsn();
   const bool root = geteuid() == 0;
-  for (int attempt = 0; attempt < 5 && pid_ == 0; ++attempt) {
+  // What each failed attempt left: a CI run once failed all five attempts in
+  // 0.4 s with nothing to show for them.
+  std::string attempts;
+  for (int attempt = 1; attempt <= 8 && pid_ == 0; ++attempt) {
+    if (attempt > 1) std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
     port_ = free_port();
+    std::error_code ignored;
+    std::filesystem::remove(dir_.path() / "pgbouncer.pid", ignored);
+    std::filesystem::remove(dir_.path() / "pgbouncer.log", ignored);
     dir_.write("users.txt", "\"postgres\" \"\"\n");
     const auto ini = dir_.write(
         "pgbouncer.ini",
@@ -77,20 +86,36 @@ pgbouncer::pgbouncer(int pool_size) {
     }
     const std::string command = std::string(root ? "runuser -u postgres -- " : "") + "pgbouncer -q -d " +
                                 ini.string() + " >" + (dir_.path() / "start.log").string() + " 2>&1";
-    if (std::system(command.c_str()) != 0) continue;  // the port was taken meanwhile: another one
-    for (int waited = 0; waited < 5000 && !accepts(port_); waited += 20)
+    const auto said = [&](const std::string& what) {
+      const auto text_of = [&](const char* name) {
+        std::error_code missing;
+        return std::filesystem::exists(dir_.path() / name, missing) ? read_file(dir_.path() / name)
+                                                                    : std::string("(none)");
+      };
+      attempts += "\n  attempt " + std::to_string(attempt) + " (port " + std::to_string(port_) + "): " + what +
+                  "; start.log: " + text_of("start.log") + "; pgbouncer.log: " + text_of("pgbouncer.log");
+    };
+    const int status = std::system(command.c_str());
+    if (status != 0) {  // the port was taken meanwhile, or the start failed: another try
+      said("exit status " + std::to_string(status) + (status == -1 ? " (" + std::string(strerror(errno)) + ")" : ""));
+      continue;
+    }
+    // With -d, a PgBouncer that cannot bind exits 0 and writes no pidfile.
+    int pid = 0;
+    for (int waited = 0; waited < 5000; waited += 20) {
+      std::ifstream pidfile(dir_.path() / "pgbouncer.pid");
+      if (pidfile >> pid && pid > 0 && accepts(port_)) break;
+      pid = 0;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    std::ifstream pidfile(dir_.path() / "pgbouncer.pid");
-    pidfile >> pid_;
-    if (pid_ > 0 && !accepts(port_)) {
-      kill(pid_, SIGTERM);
-      pid_ = 0;
+    }
+    if (pid > 0 && kill(pid, 0) == 0) {
+      pid_ = pid;
+    } else {
+      if (pid > 0) kill(pid, SIGTERM);
+      said("no listening PgBouncer with a pidfile within 5 s");
     }
   }
-  if (pid_ == 0)
-    throw std::runtime_error("pgbouncer fixture: pgbouncer did not start; see " +
-                             (dir_.path() / "pgbouncer.log").string() + ": " +
-                             read_file(dir_.path() / "start.log"));
+  if (pid_ == 0) throw std::runtime_error("pgbouncer fixture: pgbouncer did not start:" + attempts);
 }
 
 pgbouncer::~pgbouncer() {
