@@ -100,7 +100,8 @@ pgbouncer::pgbouncer(int pool_size) {
       continue;
     }
     // With -d, a PgBouncer that cannot bind exits 0 and writes no pidfile; one
-    // that can listens a moment before it writes its pidfile. Reading the
+    // that can listens a moment before it writes its pidfile (src/main.c of
+    // PgBouncer: pooler_setup(), then write_pidfile()). Reading the
     // pidfile as soon as the port answered once lost that race: the attempt
     // counted as failed, its PgBouncer ran on unknown, and its pidfile made
     // every later attempt in this folder fail at once.

@@ -34,7 +34,7 @@ inline std::string progress_table_of(const std::string& table) { return table + 
 struct applied_row {
   std::int64_t version = 0;
   std::int64_t id = 0;     // application order (goose's id); higher = later
-  std::string applied_at;  // "YYYY-MM-DD HH:MM:SS"
+  std::string applied_at;  // "YYYY-MM-DD HH:MM:SS"; empty when the row has no finite time
 };
 
 // What the store knows beyond goose's row.

@@ -9,6 +9,17 @@ namespace migrator {
 
 using detail::pg_session;
 
+namespace {
+
+// A server that answers but refuses us (bad password, no such database) will
+// not get better; one that is down (no SQLSTATE), dropped us, or is starting or
+// stopping (57P0x) may.
+bool refused_for_good(bool connection_lost, const std::string& sqlstate) {
+  return !connection_lost && !sqlstate.empty() && sqlstate.rfind("57P0", 0) != 0;
+}
+
+}  // namespace
+
 void wait_until_connected(const std::function<void()>& connect, std::chrono::milliseconds timeout,
                           const std::function<void(int, const std::string&)>& on_retry) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -21,10 +32,8 @@ void wait_until_connected(const std::function<void()>& connect, std::chrono::mil
     } catch (const error& f) {
       if (f.code() != error_code::database) throw;
       reason = f.what();
-      // A server that answers but refuses us (bad password, no such database) will not get better.
       const auto* failure = dynamic_cast<const database_error*>(&f);
-      const std::string& sqlstate = f.details().sqlstate;
-      if (!(failure && failure->connection_lost()) && !sqlstate.empty() && sqlstate.rfind("57P0", 0) != 0) throw;
+      if (refused_for_good(failure && failure->connection_lost(), f.details().sqlstate)) throw;
     }
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline)
@@ -45,8 +54,7 @@ void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout
           pg_session session(dsn, application_name);
           session.exec("SELECT 1");
         } catch (const database_error& f) {
-          // Refused for good: said as such (its SQLSTATE ends the waiting).
-          if (!f.connection_lost() && !f.details().sqlstate.empty() && f.details().sqlstate.rfind("57P0", 0) != 0)
+          if (refused_for_good(f.connection_lost(), f.details().sqlstate))
             throw error(error_code::database, std::string("cannot connect to the database: ") + f.what(), f.details());
           throw;
         }
