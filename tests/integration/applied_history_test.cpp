@@ -54,8 +54,9 @@ class recording_session : public migrator::session {
 
 // The full read of goose's table (with each row's time), which the comparison spares.
 const char* const full_read = "is_applied, CASE WHEN isfinite(tstamp)";
-// The comparison's read of it (no applied-at times, no order: compared in memory).
-const char* const comparison = "SELECT id, version_id, is_applied FROM \"goose_db_version\";";
+// The comparison's read of it (no applied-at times, no order: compared in
+// memory), a COPY: not planned, so a new server process opens no index for it.
+const char* const comparison = "COPY \"goose_db_version\" (id, version_id, is_applied) TO STDOUT;";
 
 class applied_history : public ::testing::Test {
  protected:
@@ -295,6 +296,41 @@ TEST_F(applied_history, an_empty_value_and_null_read_apart_through_libpq) {
   const auto same = history->compare_applied(set.migrations, set.repeatables);
   ASSERT_TRUE(same.has_value());
   EXPECT_FALSE(same->equal);
+}
+
+// The history comes as COPY's text, which escapes what a value may hold: each
+// value reads as it was stored, through libpq's own session (the read) and a
+// session that only passes statements on (the comparison, exec_each).
+TEST_F(applied_history, values_with_tabs_newlines_and_backslashes_read_as_stored) {
+  recording_session first(db.dsn());
+  ASSERT_EQ(up(first).steps.size(), 3u);
+  db.exec("UPDATE goose_db_version_meta SET name = E'tab\\there\\nnew line\\\\back\\rslash', "
+          "module = E'\\\\N' WHERE version_id = 1001");
+  db.exec("UPDATE goose_db_version_meta SET name = E'caf\\u00e9 \\\\x41', checksum = E'a\\tb' "
+          "WHERE version_id = 1002");
+  ASSERT_EQ(db.scalar("SELECT module FROM goose_db_version_meta WHERE version_id = 1001"), "\\N");
+
+  const auto session = migrator::connect_postgres(db.dsn());
+  auto history = migrator::make_goose_history_store(*session, "goose_db_version");
+  const auto snap = history->read();
+  ASSERT_EQ(snap.meta.size(), 3u);
+  EXPECT_EQ(snap.meta.at(1001).name, std::optional<std::string>("tab\there\nnew line\\back\rslash"));
+  EXPECT_EQ(snap.meta.at(1001).module, std::optional<std::string>("\\N")) << "a text, not NULL";
+  EXPECT_EQ(snap.meta.at(1002).name, std::optional<std::string>("caf\xc3\xa9 \\x41"));
+  EXPECT_EQ(snap.meta.at(1002).checksum, std::optional<std::string>("a\tb"));
+
+  // The comparison sees the same texts: 1001's module is not "db", so the history differs.
+  recording_session passing(db.dsn());
+  auto compared = migrator::make_goose_history_store(passing, "goose_db_version");
+  const auto same = compared->compare_applied(set.migrations, set.repeatables);
+  ASSERT_TRUE(same.has_value());
+  EXPECT_FALSE(same->equal);
+  db.exec("UPDATE goose_db_version_meta SET module = 'db' WHERE version_id = 1001");
+  db.exec("UPDATE goose_db_version_meta SET checksum = '" + set.migrations.at(1).checksum +
+          "' WHERE version_id = 1002");
+  const auto equal_again = compared->compare_applied(set.migrations, set.repeatables);
+  ASSERT_TRUE(equal_again.has_value());
+  EXPECT_TRUE(equal_again->equal) << "names are not compared; module and checksum are as the set has them";
 }
 
 }  // namespace

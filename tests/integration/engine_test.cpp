@@ -369,6 +369,33 @@ TEST_F(engine_test, status_reads_goose_rows_in_id_order_and_times_as_to_char_wri
   EXPECT_EQ(again[1]["applied_at"], "2001-01-01 00:00:00") << "the latest row's time";
 }
 
+// goose's tstamp is read as its own text when the server writes times as
+// DateStyle ISO does, and as seconds under any other DateStyle: either way status
+// shows what to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') shows, BC years included.
+TEST_F(engine_test, status_shows_the_same_times_under_every_date_style) {
+  write_two_modules();
+  ASSERT_EQ(migrate({"up"}).code, 0);
+  db.exec("UPDATE goose_db_version SET tstamp = '0044-03-15 12:00:00.75 BC' WHERE version_id = 1001;"
+          "UPDATE goose_db_version SET tstamp = '2026-12-05 16:08:56.999999' WHERE version_id = 1002;"
+          "UPDATE goose_db_version SET tstamp = 'infinity' WHERE version_id = 2001;");
+  const std::vector<std::string> expected = {"0044-03-15 12:00:00", "2026-12-05 16:08:56"};
+  for (const char* style : {"ISO, MDY", "SQL, DMY", "Postgres, MDY", "German", "ISO, YMD"}) {
+    SCOPED_TRACE(style);
+    db.exec("ALTER DATABASE " + db.name() + " SET DateStyle = '" + style + "'");
+    auto r = migrate({"status", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto migrations = nlohmann::json::parse(r.out)["migrations"];
+    ASSERT_EQ(migrations.size(), 3u);
+    EXPECT_EQ(migrations[0]["applied_at"], expected[0]);
+    EXPECT_EQ(migrations[1]["applied_at"], expected[1]);
+    EXPECT_EQ(migrations[2]["state"], "applied");
+    EXPECT_TRUE(migrations[2]["applied_at"].is_null()) << "an infinite time has no text";
+  }
+  EXPECT_EQ(db.query("SELECT to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') FROM goose_db_version "
+                     "WHERE version_id IN (1001, 1002) ORDER BY version_id"),
+            expected);
+}
+
 TEST_F(engine_test, schema_qualified_table_option) {
   write_two_modules();
   auto r = migrate({"up", "--table", "ops.migrations"});

@@ -1,5 +1,6 @@
 #include "backend/postgres/goose_timestamp.h"
 
+#include "migrator/error.h"
 
 namespace migrator::detail {
 
@@ -64,6 +65,28 @@ std::string goose_timestamp_text(std::int64_t seconds) {
   two(of_day / 60 % 60, ':');
   two(of_day % 60, 0);
   return text;
+}
+
+std::string goose_timestamp_from_iso(std::string_view iso) {
+  if (iso == "infinity" || iso == "-infinity") return {};
+  const auto digit = [&](std::size_t at) { return at < iso.size() && iso[at] >= '0' && iso[at] <= '9'; };
+  std::size_t year_digits = 0;
+  while (digit(year_digits)) ++year_digits;
+  // After the year: "-MM-DD HH:MM:SS", each separator where the pattern has it.
+  const char* const rest = "-00-00 00:00:00";
+  const std::size_t length = year_digits + 15;
+  bool matches = year_digits >= 4 && iso.size() >= length;
+  for (std::size_t k = 0; matches && k < 15; ++k)
+    matches = rest[k] == '0' ? digit(year_digits + k) : iso[year_digits + k] == rest[k];
+  // What may follow: a fraction, an offset or the era.
+  if (matches && iso.size() > length) {
+    const char next = iso[length];
+    matches = next == '.' || next == '+' || next == '-' || next == ' ';
+  }
+  if (!matches)
+    throw error(error_code::database,
+                "goose's tstamp came as \"" + std::string(iso) + "\", not as DateStyle ISO writes a timestamp");
+  return std::string(iso.substr(0, length));
 }
 
 }  // namespace migrator::detail

@@ -1,14 +1,16 @@
 // goose's tstamp column (timestamp without time zone) as the history shows it,
-// "YYYY-MM-DD HH:MM:SS", read as whole seconds (goose_seconds_sql) and written
-// out here. The server prints an integer faster than it runs to_char (with
-// to_char and ORDER BY, the whole history read of 1,000 rows took a fresh
-// server process 24.4 ms instead of 23.2, connection included, by pgbench -C
-// on PostgreSQL 15), and, unlike the timestamp's own text, the same under any
-// DateStyle.
+// "YYYY-MM-DD HH:MM:SS", what to_char(tstamp, 'YYYY-MM-DD HH24:MI:SS') prints,
+// written here instead of by the server (with to_char and ORDER BY, the whole
+// history read of 1,000 rows took a fresh server process 24.4 ms instead of
+// 23.2, connection included, by pgbench -C on PostgreSQL 15). The history
+// store reads it with COPY as its own text when the server writes times as
+// DateStyle ISO does (goose_timestamp_from_iso), and otherwise as whole seconds
+// (goose_seconds_sql, goose_timestamp_text), which print the same under any DateStyle.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace migrator::detail {
 
@@ -23,5 +25,12 @@ std::string goose_seconds_sql(const std::string& column);
 // proleptic Gregorian calendar; a year before 1 as to_char's YYYY counts BC
 // years (1 BC as 0001).
 std::string goose_timestamp_text(std::int64_t seconds);
+
+// The same text from the column's own text under DateStyle ISO (how COPY sends
+// it): "YYYY-MM-DD HH:MM:SS", then the fraction, a zone offset (timestamptz)
+// and " BC" that to_char's pattern leaves out. The year keeps every digit, a
+// BC year its number, as to_char's YYYY writes them. Empty for "infinity" and
+// "-infinity" (no time to show). Throws error(database) for any other text.
+std::string goose_timestamp_from_iso(std::string_view iso);
 
 }  // namespace migrator::detail

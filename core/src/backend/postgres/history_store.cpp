@@ -45,8 +45,12 @@ void read_all(session& s, const std::vector<std::string>& statements, Reader&& r
 }
 
 // A history table the query named does not exist (SQLSTATE 42P01,
-// undefined_table), as opposed to a failure of the query or the connection.
-bool missing_table(const database_error& e) { return e.details().sqlstate == "42P01" && !e.connection_lost(); }
+// undefined_table, or, for a COPY of a table whose schema does not exist,
+// 3F000, invalid_schema_name), as opposed to a failure of the query or the connection.
+bool missing_table(const database_error& e) {
+  const std::string& state = e.details().sqlstate;
+  return (state == "42P01" || state == "3F000") && !e.connection_lost();
+}
 
 }  // namespace
 
@@ -59,8 +63,17 @@ goose_history_store::goose_history_store(session& session, const std::string& ta
       host_(detail::host_name()),
       prepare_(prepare) {}
 
+bool goose_history_store::times_as_iso() const {
+  const auto* pg = dynamic_cast<const pg_session*>(&session_);
+  return pg && pg->date_style_iso();
+}
+
 std::vector<std::string> goose_history_store::first_read_statements() const {
-  std::vector<std::string> statements = row_statements(migrated);
+  return first_read_statements(times_as_iso());
+}
+
+std::vector<std::string> goose_history_store::first_read_statements(bool iso_times) const {
+  std::vector<std::string> statements = row_statements(migrated, iso_times);
   statements.insert(statements.begin(), which_exist_sql());
   return statements;
 }
@@ -79,55 +92,67 @@ history_snapshot goose_history_store::read() {
   history_snapshot snap;
   snap.exists = true;
   bool repeatable_exists = false;
+  const bool iso_times = times_as_iso();
   try {
-    read_all(session_, first_read_statements(), [&](auto& results) {
+    read_all(session_, first_read_statements(iso_times), [&](auto& results) {
       repeatable_exists = results.at(0).boolean(0, 2);
-      rows_into(results, 1, migrated, snap);
+      rows_into(results, 1, migrated, iso_times, snap);
     });
   } catch (const database_error& e) {
     if (!missing_table(e)) throw;
     auto exists = session_.exec(which_exist_sql());
     if (!exists.boolean(0, 0)) return history_snapshot{};
     const row_reads existing{exists.boolean(0, 1), true, exists.boolean(0, 2)};
-    read_all(session_, row_statements(existing), [&](auto& results) { rows_into(results, 0, existing, snap); });
+    read_all(session_, row_statements(existing, iso_times),
+             [&](auto& results) { rows_into(results, 0, existing, iso_times, snap); });
     return snap;
   }
   if (repeatable_exists) {
     const row_reads repeatables_only{false, false, true};
-    read_all(session_, row_statements(repeatables_only),
-             [&](auto& results) { rows_into(results, 0, repeatables_only, snap); });
+    read_all(session_, row_statements(repeatables_only, iso_times),
+             [&](auto& results) { rows_into(results, 0, repeatables_only, iso_times, snap); });
   }
   return snap;
 }
 
-std::vector<std::string> goose_history_store::row_statements(row_reads reads) const {
+std::vector<std::string> goose_history_store::row_statements(row_reads reads, bool iso_times) const {
   // The side rows before goose's: each statement sees what was committed when it
   // began, and a migration commits both rows together. Another runner committing
   // in between then shows as applied without its side row (a missing checksum,
   // harmless), never as a side row without goose's row, which reads as a pending
   // version (and made an older build starting beside a newer one refuse).
+  // COPY, not SELECT, where the text serves (backend/postgres/copy_rows.h):
+  // the side rows' columns in meta_rows_sql's order, and goose's tstamp as its
+  // own text when the server writes it as DateStyle ISO does. Under another
+  // DateStyle, goose's rows come from a SELECT that turns tstamp into seconds.
   std::vector<std::string> statements;
-  if (reads.side) statements.push_back(meta_rows_sql(meta_));
+  if (reads.side)
+    statements.push_back("COPY " + meta_ +
+                         " (version_id, module, name, checksum, state, statements_done, statements_total) TO STDOUT");
   // goose v3 deletes the row on down; goose v2 appended is_applied=false rows.
   // The latest row of a version decides, which reads both correctly; the rows
   // are put in id order here, not by the server.
   if (reads.goose)
-    statements.push_back("SELECT id, version_id, is_applied, " + goose_seconds_sql("tstamp") + " FROM " + table_);
+    statements.push_back(iso_times ? "COPY " + table_ + " (id, version_id, is_applied, tstamp) TO STDOUT"
+                                   : "SELECT id, version_id, is_applied, " + goose_seconds_sql("tstamp") + " FROM " +
+                                         table_);
   if (reads.repeatables)
     statements.push_back(repeatable_rows_sql(repeatable_, "to_char(applied_at, 'YYYY-MM-DD HH24:MI:SS')"));
   return statements;
 }
 
 template <typename Results>
-void goose_history_store::rows_into(Results& results, std::size_t first, row_reads reads, history_snapshot& snap) {
+void goose_history_store::rows_into(Results& results, std::size_t first, row_reads reads, bool iso_times,
+                                    history_snapshot& snap) {
   std::size_t next = first;
   if (reads.side) meta_from_rows(results.at(next++), snap.meta);
   if (reads.goose) {
     auto& rows = results.at(next++);
     snap.applied = applied_from_goose_rows(rows, [&](std::size_t i) {
-      // NULL: a row goose v2 wrote without a time, or an infinite one. Its
-      // applied-at stays empty, which status shows as no time.
-      return rows.is_null(i, 3) ? std::string() : goose_timestamp_text(rows.integer(i, 3));
+      // NULL: a row goose v2 wrote without a time (or, read as seconds, an
+      // infinite one). Its applied-at stays empty, which status shows as no time.
+      if (rows.is_null(i, 3)) return std::string();
+      return iso_times ? goose_timestamp_from_iso(rows.text(i, 3)) : goose_timestamp_text(rows.integer(i, 3));
     });
   }
   if (reads.repeatables) repeatables_from_rows(results.at(next), snap.repeatables);
@@ -174,9 +199,10 @@ std::optional<history_comparison> goose_history_store::compare_applied(
 }
 
 std::vector<std::string> goose_history_store::compare_statements(bool with_repeatables) const {
-  std::vector<std::string> statements{"SELECT version_id, module, checksum, state FROM " + meta_,
-                                      "SELECT id, version_id, is_applied FROM " + table_};
-  if (with_repeatables) statements.push_back("SELECT module, name, checksum, known_version FROM " + repeatable_);
+  std::vector<std::string> statements{"COPY " + meta_ + " (version_id, module, checksum, state) TO STDOUT",
+                                      "COPY " + table_ + " (id, version_id, is_applied) TO STDOUT"};
+  if (with_repeatables)
+    statements.push_back("COPY " + repeatable_ + " (module, name, checksum, known_version) TO STDOUT");
   return statements;
 }
 

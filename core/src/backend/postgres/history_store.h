@@ -44,6 +44,7 @@ class goose_history_store : public history_store {
 
   // The first request of read() and the one request of compare_applied, as
   // they send them (backend_opener reads them ahead, pg_session::read_ahead).
+  // Both read with COPY TO STDOUT (backend/postgres/copy_rows.h).
   std::vector<std::string> first_read_statements() const;
   std::vector<std::string> compare_statements(bool with_repeatables) const;
 
@@ -57,11 +58,17 @@ class goose_history_store : public history_store {
   // What a migrated database's first request of read() reads, after which tables exist.
   static constexpr row_reads migrated{true, true, false};
   std::string which_exist_sql() const;
-  // The statements that read them, in the order rows_into takes their results.
-  std::vector<std::string> row_statements(row_reads reads) const;
-  // Fills `snap` from the results of row_statements(reads), from results[first] on.
+  // Whether goose's tstamp can be read as its own text: the session is libpq's
+  // and its server writes times as DateStyle ISO does (pg_session::date_style_iso).
+  bool times_as_iso() const;
+  std::vector<std::string> first_read_statements(bool iso_times) const;
+  // The statements that read them, in the order rows_into takes their results;
+  // `iso_times`: goose's tstamp as its text (else as seconds).
+  std::vector<std::string> row_statements(row_reads reads, bool iso_times) const;
+  // Fills `snap` from the results of row_statements(reads, iso_times), from results[first] on.
   template <typename Results>
-  static void rows_into(Results& results, std::size_t first, row_reads reads, history_snapshot& snap);
+  static void rows_into(Results& results, std::size_t first, row_reads reads, bool iso_times,
+                        history_snapshot& snap);
   std::string applied_rows_sql(const migration& m, int statements);
   std::string rolled_back_rows_sql(std::int64_t version);
   std::string prepare_recording_sql() const;

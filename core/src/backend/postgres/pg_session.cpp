@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <exception>
 #include <memory>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -157,13 +159,91 @@ query_result take(pg_conn* conn, PGresult* raw) {
   return out;
 }
 
+// A COPY's rows as a query_result (no column names: COPY sends none).
+query_result take(copied_rows& copied) {
+  query_result out;
+  out.rows.reserve(copied.size());
+  for (std::size_t i = 0; i < copied.size(); ++i) {
+    row values;
+    values.reserve(copied.columns());
+    for (std::size_t c = 0; c < copied.columns(); ++c) {
+      if (copied.is_null(i, c))
+        values.emplace_back(std::nullopt);
+      else
+        values.emplace_back(std::in_place, copied.value(i, c));
+    }
+    out.rows.push_back(std::move(values));
+  }
+  return out;
+}
+
+query_result take(pg_conn* conn, pg_answer&& answer) {
+  if (answer.copied) return take(*answer.copied);
+  PGresult* result = answer.result;
+  answer.result = nullptr;
+  return take(conn, result);
+}
+
+// Reads the rows of the COPY TO STDOUT whose start `started` is, then that
+// COPY's own result. Returns the rows, or, when the COPY failed, its error
+// result (`failed`). Every row is read either way, so the request goes on.
+std::unique_ptr<copied_rows> copy_out(pg_conn* conn, result_ptr started, result_ptr& failed) {
+  started.reset();
+  auto rows = std::make_unique<copied_rows>();
+  std::exception_ptr undecodable;
+  char* buffer = nullptr;
+  int length;
+  while ((length = PQgetCopyData(conn, &buffer, 0)) > 0) {
+    const std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
+    if (undecodable) continue;
+    try {
+      rows->add_row(std::string_view(buffer, static_cast<std::size_t>(length)));
+    } catch (...) {
+      undecodable = std::current_exception();
+    }
+  }
+  // -1: the COPY ended and its result follows; -2: the connection failed, and
+  // PQgetResult then gives the error.
+  result_ptr ended(PQgetResult(conn));
+  if (!ended || PQresultStatus(ended.get()) != PGRES_COMMAND_OK) {
+    failed = std::move(ended);
+    if (!failed) failed.reset(PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR));
+    return nullptr;
+  }
+  if (undecodable) std::rethrow_exception(undecodable);
+  return rows;
+}
+
 }  // namespace
+
+pg_answer::pg_answer(pg_answer&& other) noexcept : result(other.result), copied(std::move(other.copied)) {
+  other.result = nullptr;
+}
+
+pg_answer& pg_answer::operator=(pg_answer&& other) noexcept {
+  if (this != &other) {
+    if (result) PQclear(result);
+    result = other.result;
+    other.result = nullptr;
+    copied = std::move(other.copied);
+  }
+  return *this;
+}
+
+pg_answer::~pg_answer() {
+  if (result) PQclear(result);
+}
+
+bool pg_session::date_style_iso() const noexcept {
+  const char* style = conn_ ? PQparameterStatus(conn_, "DateStyle") : nullptr;
+  return style && std::string_view(style).substr(0, 3) == "ISO";
+}
 
 query_result pg_session::exec(const std::string& sql) {
   if (!conn_) throw database_error("the connection is closed", {}, true);
   if (!read_ahead_.empty()) {
-    const auto kept = take_read_ahead({sql});
-    if (!kept.empty()) return take(conn_, kept.front());
+    auto kept = take_read_ahead({sql});
+    if (!kept.empty()) return take(conn_, std::move(kept.front()));
   }
   // PQexec returns the last statement's result, or the first error.
   return take(conn_, PQexec(conn_, sql.c_str()));
@@ -171,32 +251,39 @@ query_result pg_session::exec(const std::string& sql) {
 
 namespace {
 
-// Sends `statements` as one simple query and collects each one's result; throws
-// as checked does at the first that failed.
-std::vector<result_ptr> results_of_each(pg_conn* conn, const std::vector<std::string>& statements) {
+// Sends `statements` as one simple query and collects each one's answer; throws
+// as checked does at the first that failed. A COPY TO STDOUT answers with its rows.
+std::vector<pg_answer> answers_of_each(pg_conn* conn, const std::vector<std::string>& statements) {
   std::string sql;
   for (const auto& statement : statements) {
     sql += statement;
     sql += ";\n";
   }
   if (!PQsendQuery(conn, sql.c_str())) checked(conn, nullptr);
-  std::vector<result_ptr> results;
+  std::vector<pg_answer> answers;
+  const auto fail = [&](result_ptr failed) {
+    while (PGresult* rest = PQgetResult(conn)) PQclear(rest);  // ready for the next query
+    checked(conn, failed.release());                           // throws
+  };
   while (PGresult* next = PQgetResult(conn)) {
     const ExecStatusType status = PQresultStatus(next);
-    if (status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH) {
+    if (status == PGRES_COPY_OUT) {
+      result_ptr failed;
+      pg_answer answer;
+      answer.copied = copy_out(conn, result_ptr(next), failed);
+      if (failed) fail(std::move(failed));
+      answers.push_back(std::move(answer));
+    } else if (status == PGRES_COPY_IN || status == PGRES_COPY_BOTH) {
       checked(conn, next);  // ends the COPY, drains the rest and throws
-    } else if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE ||
-               status == PGRES_NONFATAL_ERROR) {
-      result_ptr failed(next);
-      while (PGresult* rest = PQgetResult(conn)) PQclear(rest);  // ready for the next query
-      checked(conn, failed.release());                           // throws
+    } else if (status == PGRES_FATAL_ERROR || status == PGRES_BAD_RESPONSE || status == PGRES_NONFATAL_ERROR) {
+      fail(result_ptr(next));
     } else if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
-      results.emplace_back(next);
+      answers.emplace_back(next);
     } else {
       PQclear(next);  // an empty statement
     }
   }
-  return results;
+  return answers;
 }
 
 }  // namespace
@@ -205,22 +292,19 @@ std::vector<query_result> pg_session::exec_each(const std::vector<std::string>& 
   if (!conn_) throw database_error("the connection is closed", {}, true);
   drop_read_ahead();
   std::vector<query_result> out;
-  for (auto& r : results_of_each(conn_, statements)) out.push_back(take(conn_, r.release()));
+  for (auto& answer : answers_of_each(conn_, statements)) out.push_back(take(conn_, std::move(answer)));
   return out;
 }
 
 void pg_session::read_results(const std::vector<std::string>& statements,
                               const std::function<void(const std::vector<pg_rows>&)>& read) {
   if (!conn_) throw database_error("the connection is closed", {}, true);
-  std::vector<result_ptr> results;
-  if (!read_ahead_.empty()) {
-    results.reserve(statements.size());  // then taking ownership below cannot throw
-    for (PGresult* kept : take_read_ahead(statements)) results.emplace_back(kept);
-  }
-  if (results.empty()) results = results_of_each(conn_, statements);
+  std::vector<pg_answer> answers;
+  if (!read_ahead_.empty()) answers = take_read_ahead(statements);
+  if (answers.empty()) answers = answers_of_each(conn_, statements);
   std::vector<pg_rows> rows;
-  rows.reserve(results.size());
-  for (const auto& r : results) rows.push_back(pg_rows(r.get()));
+  rows.reserve(answers.size());
+  for (const auto& answer : answers) rows.push_back(pg_rows(answer));
   read(rows);
 }
 
@@ -234,12 +318,28 @@ void pg_session::read_ahead(const std::vector<std::string>& statements) {
   }
   if (!PQsendQuery(conn_, sql.c_str())) return;
   // Every result is read, so the connection is idle again whatever happened;
-  // one result per statement, up to the first error (the rest never ran).
+  // one answer per statement, up to the first error (the rest never ran).
   bool failed = false;
   while (PGresult* next = PQgetResult(conn_)) {
     const ExecStatusType status = PQresultStatus(next);
-    if (!failed && status == PGRES_TUPLES_OK && read_ahead_.size() < statements.size()) {
-      read_ahead_.emplace_back(statements[read_ahead_.size()], next);
+    const bool wanted = !failed && read_ahead_.size() < statements.size();
+    if (status == PGRES_COPY_OUT) {
+      result_ptr copy_failed;
+      pg_answer answer;
+      try {
+        answer.copied = copy_out(conn_, result_ptr(next), copy_failed);
+      } catch (...) {  // undecodable rows: asked again, the same request reports them
+        copy_failed.reset(PQmakeEmptyPGresult(conn_, PGRES_FATAL_ERROR));
+      }
+      if (copy_failed || !wanted) {
+        failed = true;
+        continue;
+      }
+      read_ahead_.emplace_back(statements[read_ahead_.size()], std::move(answer));
+      continue;
+    }
+    if (wanted && status == PGRES_TUPLES_OK) {
+      read_ahead_.emplace_back(statements[read_ahead_.size()], pg_answer(next));
       continue;
     }
     failed = true;  // an error, or a result a reading statement does not give: keep only what came before
@@ -248,7 +348,7 @@ void pg_session::read_ahead(const std::vector<std::string>& statements) {
   if (PQstatus(conn_) != CONNECTION_OK) drop_read_ahead();
 }
 
-std::vector<PGresult*> pg_session::take_read_ahead(const std::vector<std::string>& statements) {
+std::vector<pg_answer> pg_session::take_read_ahead(const std::vector<std::string>& statements) {
   const bool next_ones = !statements.empty() && read_ahead_.size() >= statements.size() &&
                          std::equal(statements.begin(), statements.end(), read_ahead_.begin(),
                                     [](const std::string& asked, const auto& kept) { return asked == kept.first; });
@@ -256,26 +356,25 @@ std::vector<PGresult*> pg_session::take_read_ahead(const std::vector<std::string
     drop_read_ahead();
     return {};
   }
-  std::vector<PGresult*> taken;
-  taken.reserve(statements.size());  // before any result leaves read_ahead_
+  std::vector<pg_answer> taken;
+  taken.reserve(statements.size());  // before any answer leaves read_ahead_
   for (std::size_t i = 0; i < statements.size(); ++i) {
-    taken.push_back(read_ahead_.front().second);
+    taken.push_back(std::move(read_ahead_.front().second));
     read_ahead_.pop_front();
   }
   return taken;
 }
 
-void pg_session::drop_read_ahead() noexcept {
-  for (auto& [statement, result] : read_ahead_) PQclear(result);
-  read_ahead_.clear();
-}
+void pg_session::drop_read_ahead() noexcept { read_ahead_.clear(); }
 
-pg_rows::pg_rows(const pg_result* result)
-    : result_(result),
-      rows_(static_cast<std::size_t>(PQntuples(result))),
-      columns_(static_cast<std::size_t>(PQnfields(result))) {}
+pg_rows::pg_rows(const pg_answer& answer)
+    : result_(answer.copied ? nullptr : answer.result),
+      copied_(answer.copied.get()),
+      rows_(copied_ ? copied_->size() : static_cast<std::size_t>(PQntuples(result_))),
+      columns_(copied_ ? copied_->columns() : static_cast<std::size_t>(PQnfields(result_))) {}
 
 bool pg_rows::is_null(std::size_t row, std::size_t column) const noexcept {
+  if (copied_) return copied_->is_null(row, column);
   return PQgetisnull(result_, static_cast<int>(row), static_cast<int>(column)) != 0;
 }
 
@@ -283,14 +382,20 @@ std::string_view pg_rows::text(std::size_t row, std::size_t column) const {
   if (row >= rows_ || column >= columns_)
     throw error(error_code::database, "the query returned no value at row " + std::to_string(row) +
                                           ", column " + std::to_string(column));
+  const auto null_value = [&] {
+    return error(error_code::database,
+                 "the query returned NULL at row " + std::to_string(row) + ", column " + std::to_string(column));
+  };
+  if (copied_) {
+    if (copied_->is_null(row, column)) throw null_value();
+    return copied_->value(row, column);
+  }
   const int r = static_cast<int>(row), c = static_cast<int>(column);
   // A text-format value is NUL-terminated and holds no NUL, and only an empty
   // one can be NULL: one call into libpq per value instead of three, over the
   // history's thousands.
   const char* value = PQgetvalue(result_, r, c);
-  if (*value == '\0' && PQgetisnull(result_, r, c))
-    throw error(error_code::database, "the query returned NULL at row " + std::to_string(row) + ", column " +
-                                          std::to_string(column));
+  if (*value == '\0' && PQgetisnull(result_, r, c)) throw null_value();
   return {value, std::char_traits<char>::length(value)};
 }
 

@@ -8,11 +8,13 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "backend/postgres/copy_rows.h"
 #include "migrator/session.h"
 
 struct pg_conn;
@@ -21,10 +23,23 @@ struct pg_result;
 
 namespace migrator::detail {
 
-// A result read in place: each value is a view into libpq's result, valid while
-// the reader runs. For results of thousands of rows (the history), where a
-// query_result costs a vector and strings per row. Values read as
-// query_result's do: text throws on NULL, integer and boolean parse the same way.
+// One reading statement's answer: libpq's result, or, for a COPY ... TO STDOUT,
+// the rows it sent. Owns both.
+struct pg_answer {
+  pg_answer() = default;
+  explicit pg_answer(pg_result* r) noexcept : result(r) {}
+  pg_answer(pg_answer&& other) noexcept;
+  pg_answer& operator=(pg_answer&& other) noexcept;
+  ~pg_answer();
+  pg_result* result = nullptr;
+  std::unique_ptr<copied_rows> copied;
+};
+
+// A result read in place: each value is a view into libpq's result (or into
+// the rows a COPY sent), valid while the reader runs. For results of thousands
+// of rows (the history), where a query_result costs a vector and strings per
+// row. Values read as query_result's do: text throws on NULL, integer and
+// boolean parse the same way.
 class pg_rows {
  public:
   std::size_t size() const noexcept { return rows_; }
@@ -36,8 +51,9 @@ class pg_rows {
 
  private:
   friend class pg_session;
-  explicit pg_rows(const pg_result* result);
+  explicit pg_rows(const pg_answer& answer);
   const pg_result* result_;
+  const copied_rows* copied_;   // instead of result_, for a COPY
   std::size_t rows_, columns_;  // asked once, not at each value
 };
 
@@ -59,7 +75,8 @@ class pg_session : public session {
   int server_version() const noexcept override;
   // Runs `statements` in one round trip and hands their results to `read` at
   // once, in order, in place. A failing statement throws as exec does (the
-  // statements after it never run).
+  // statements after it never run). A statement may be a COPY ... TO STDOUT
+  // (text format): its rows are its result (exec_each takes them too).
   void read_results(const std::vector<std::string>& statements,
                     const std::function<void(const std::vector<pg_rows>&)>& read);
 
@@ -75,16 +92,20 @@ class pg_session : public session {
   // Never throws for the server's answer: the same requests come again.
   void read_ahead(const std::vector<std::string>& statements);
 
+  // Whether the server writes dates and times as DateStyle ISO does, as it
+  // last reported (at connect, and after every SET of DateStyle).
+  bool date_style_iso() const noexcept;
+
  private:
   // The kept results of `statements`, in order, if they are the next ones read
   // ahead (removed from what is kept); otherwise drops every kept result and
   // returns none.
-  std::vector<pg_result*> take_read_ahead(const std::vector<std::string>& statements);
+  std::vector<pg_answer> take_read_ahead(const std::vector<std::string>& statements);
   void drop_read_ahead() noexcept;
 
   pg_conn* conn_ = nullptr;
   pg_cancel* cancel_ = nullptr;  // made once at connect: PQcancel on it is async-signal-safe
-  std::deque<std::pair<std::string, pg_result*>> read_ahead_;  // statement and its owned result, in order
+  std::deque<std::pair<std::string, pg_answer>> read_ahead_;  // statement and its answer, in order
 };
 
 // The server's message without libpq's "ERROR:  " prefix and trailing newline.
