@@ -333,4 +333,33 @@ TEST_F(applied_history, values_with_tabs_newlines_and_backslashes_read_as_stored
   EXPECT_TRUE(equal_again->equal) << "names are not compared; module and checksum are as the set has them";
 }
 
+// A COPY the server refuses (no right to read the side table) fails the read
+// with the server's SQLSTATE, and the session is ready for its next request:
+// the rest of the request was read before the error was thrown.
+TEST_F(applied_history, a_refused_copy_fails_the_read_and_leaves_the_session_usable) {
+  recording_session first(db.dsn());
+  ASSERT_EQ(up(first).steps.size(), 3u);
+  const std::string role = db.name() + "_reader";
+  db.exec("CREATE ROLE " + role + " LOGIN; GRANT SELECT ON goose_db_version TO " + role);
+  struct drop_role {
+    const test_database& db;
+    std::string role;
+    ~drop_role() { db.exec("DROP OWNED BY " + role + "; DROP ROLE " + role); }
+  } dropped{db, role};
+
+  const auto session = migrator::connect_postgres(db.dsn() + " user=" + role);
+  auto history = migrator::make_goose_history_store(*session, "goose_db_version");
+  try {
+    history->read();
+    ADD_FAILURE() << "the side table cannot be read by " << role;
+  } catch (const migrator::database_error& e) {
+    EXPECT_EQ(e.details().sqlstate, "42501") << e.what();
+    EXPECT_FALSE(e.connection_lost());
+  }
+  EXPECT_THROW(history->compare_applied(set.migrations, set.repeatables), migrator::database_error);
+  EXPECT_EQ(session->exec("SELECT current_user").text(0, 0), role);
+  db.exec("GRANT SELECT ON goose_db_version_meta TO " + role);
+  EXPECT_EQ(history->read().applied.size(), 3u);
+}
+
 }  // namespace

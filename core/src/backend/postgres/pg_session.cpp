@@ -270,7 +270,12 @@ std::vector<pg_answer> answers_of_each(pg_conn* conn, const std::vector<std::str
     if (status == PGRES_COPY_OUT) {
       result_ptr failed;
       pg_answer answer;
-      answer.copied = copy_out(conn, result_ptr(next), failed);
+      try {
+        answer.copied = copy_out(conn, result_ptr(next), failed);
+      } catch (...) {  // rows it could not decode: the rest of the request is read first
+        while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+        throw;
+      }
       if (failed) fail(std::move(failed));
       answers.push_back(std::move(answer));
     } else if (status == PGRES_COPY_IN || status == PGRES_COPY_BOTH) {
