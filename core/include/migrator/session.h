@@ -41,7 +41,8 @@ class session {
   virtual query_result exec(const std::string& sql) = 0;
   // Runs `statements` (one each, no parameters) and returns each one's result,
   // in order; stops at the first error. PostgreSQL's session sends them as one
-  // request (one round trip); the default sends one request each.
+  // request (one round trip), and a COPY ... TO STDOUT among them answers with
+  // its rows (exec refuses COPY); the default sends one request each.
   virtual std::vector<query_result> exec_each(const std::vector<std::string>& statements);
   // Runs one statement with text parameters ($1, $2, ... for PostgreSQL); nullopt is NULL.
   virtual query_result exec_params(const std::string& sql, const std::vector<field>& params) = 0;
