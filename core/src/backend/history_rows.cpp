@@ -7,10 +7,13 @@ std::vector<applied_row> applied_from_goose_rows(query_result& rows) {
   return applied_from_goose_rows(read);
 }
 
+const char* const meta_row_columns =
+    "version_id, module, name, checksum, state, statements_done, statements_total";
+
 std::string meta_rows_sql(const std::string& meta) {
   // No ORDER BY: meta_from_rows takes the rows in any order, and a sort is work
   // for the server process, which on a start is still new.
-  return "SELECT version_id, module, name, checksum, state, statements_done, statements_total FROM " + meta;
+  return std::string("SELECT ") + meta_row_columns + " FROM " + meta;
 }
 
 void meta_from_rows(query_result& meta, std::map<std::int64_t, meta_row>& out) {

@@ -114,6 +114,8 @@ std::vector<applied_row> applied_from_goose_rows(query_result& rows);
 // The query for the meta rows of side table `meta` (quoted), in the column
 // order meta_from_rows reads.
 std::string meta_rows_sql(const std::string& meta);
+// Its column list, which PostgreSQL's store also copies (COPY meta (columns) TO STDOUT).
+extern const char* const meta_row_columns;
 
 // Reads meta_rows_sql's result into `out`.
 template <typename Rows>

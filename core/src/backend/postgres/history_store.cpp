@@ -122,13 +122,12 @@ std::vector<std::string> goose_history_store::row_statements(row_reads reads, bo
   // harmless), never as a side row without goose's row, which reads as a pending
   // version (and made an older build starting beside a newer one refuse).
   // COPY, not SELECT, where the text serves (backend/postgres/copy_rows.h):
-  // the side rows' columns in meta_rows_sql's order, and goose's tstamp as its
+  // the side rows' columns as meta_rows_sql reads them, and goose's tstamp as its
   // own text when the server writes it as DateStyle ISO does. Under another
   // DateStyle, goose's rows come from a SELECT that turns tstamp into seconds.
   std::vector<std::string> statements;
   if (reads.side)
-    statements.push_back("COPY " + meta_ +
-                         " (version_id, module, name, checksum, state, statements_done, statements_total) TO STDOUT");
+    statements.push_back("COPY " + meta_ + " (" + meta_row_columns + ") TO STDOUT");
   // goose v3 deletes the row on down; goose v2 appended is_applied=false rows.
   // The latest row of a version decides, which reads both correctly; the rows
   // are put in id order here, not by the server.

@@ -251,14 +251,20 @@ query_result pg_session::exec(const std::string& sql) {
 
 namespace {
 
-// Sends `statements` as one simple query and collects each one's answer; throws
-// as checked does at the first that failed. A COPY TO STDOUT answers with its rows.
-std::vector<pg_answer> answers_of_each(pg_conn* conn, const std::vector<std::string>& statements) {
+// `statements` as one simple-protocol request, each ended by a semicolon.
+std::string one_request(const std::vector<std::string>& statements) {
   std::string sql;
   for (const auto& statement : statements) {
     sql += statement;
     sql += ";\n";
   }
+  return sql;
+}
+
+// Sends `statements` as one simple query and collects each one's answer; throws
+// as checked does at the first that failed. A COPY TO STDOUT answers with its rows.
+std::vector<pg_answer> answers_of_each(pg_conn* conn, const std::vector<std::string>& statements) {
+  const std::string sql = one_request(statements);
   if (!PQsendQuery(conn, sql.c_str())) checked(conn, nullptr);
   std::vector<pg_answer> answers;
   const auto fail = [&](result_ptr failed) {
@@ -316,11 +322,7 @@ void pg_session::read_results(const std::vector<std::string>& statements,
 void pg_session::read_ahead(const std::vector<std::string>& statements) {
   drop_read_ahead();
   if (!conn_ || statements.empty()) return;
-  std::string sql;
-  for (const auto& statement : statements) {
-    sql += statement;
-    sql += ";\n";
-  }
+  const std::string sql = one_request(statements);
   if (!PQsendQuery(conn_, sql.c_str())) return;
   // Every result is read, so the connection is idle again whatever happened;
   // one answer per statement, up to the first error (the rest never ran).
