@@ -262,7 +262,9 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
 
     // Every third trial aims inside a NO TRANSACTION migration picked at random:
     // it waits until that one is marked dirty and its backend sleeps in the
-    // pg_sleep between its two CREATE INDEX CONCURRENTLY, then kills. Every
+    // pg_sleep between its two CREATE INDEX CONCURRENTLY, then kills. The
+    // pg_sleep's column alias names its version: once the target has passed,
+    // the next NO TRANSACTION migration's pg_sleep must not pass for it. Every
     // third other trial aims at the COMMIT of a slow-commit migration: it waits
     // until the backend sleeps in that migration's deferred trigger, which runs
     // only at COMMIT, then kills. The rest kill after a random delay.
@@ -280,7 +282,8 @@ TEST(reliability_crash, kill_9_at_random_moments_then_rerun_up) {
     if (aimed) {
       ++aimed_trials;
       in_window = wait_until_dirty(db.dsn(), target, 120s) &&
-                  wait_until(db.dsn(), sleeping_in("%SELECT pg_sleep(%"), applied_sql, 120s);
+                  wait_until(db.dsn(), sleeping_in("%SELECT pg_sleep(%) AS v" + std::to_string(target) + "_paused%"),
+                             applied_sql, 120s);
       if (!in_window) ++aimed_missed;
     } else if (at_commit) {
       ++commit_trials;

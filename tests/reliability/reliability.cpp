@@ -358,7 +358,7 @@ generated_set write_generated_set(const temp_dir& dir, const generated_options& 
         g.indexes_of[v] = {a, b};
         text = "-- +goose NO TRANSACTION\n-- +goose Up\n"
                "CREATE INDEX CONCURRENTLY IF NOT EXISTS " + a + " ON " + previous_table + " (note);\n"
-               "SELECT pg_sleep(" + seconds_text(o.no_tx_sleep_s) + ");\n"
+               "SELECT pg_sleep(" + seconds_text(o.no_tx_sleep_s) + ") AS v" + vs + "_paused;\n"
                "CREATE INDEX CONCURRENTLY IF NOT EXISTS " + b + " ON " + previous_table + " (id, note);\n"
                "-- +goose Down\n"
                "DROP INDEX CONCURRENTLY IF EXISTS " + module + "." + b + ";\n"

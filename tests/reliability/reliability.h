@@ -140,7 +140,7 @@ struct generated_set {
 // migration creates one table in three statements (CREATE, ALTER ADD COLUMN,
 // INSERT), some add a foreign key to the one before or a plpgsql function; each
 // NO TRANSACTION one creates two indexes CONCURRENTLY IF NOT EXISTS on the table
-// before it, with a pg_sleep between them.
+// before it, with a pg_sleep between them (`SELECT pg_sleep(s) AS v<version>_paused`).
 generated_set write_generated_set(const temp_dir& dir, const generated_options& options);
 
 // What a human does after a crash or a restart left a version dirty (read from
