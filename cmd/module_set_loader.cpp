@@ -1,4 +1,6 @@
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "command.h"
 #include "migrator/dsn.h"
@@ -11,9 +13,30 @@ namespace app {
 
 namespace {
 
-std::unique_ptr<migrator::migration_source> chosen_source(const app::settings& settings) {
-  if (settings.modules_dir) return migrator::make_directory_source(std::filesystem::path(*settings.modules_dir));
-  return migrator::make_embedded_source();
+// Where the digest cache lives (settings::digest_cache): nullopt when it is off,
+// or when neither XDG_CACHE_HOME nor HOME says where a user's cache goes.
+std::optional<std::filesystem::path> digest_cache_dir(const app::settings& settings) {
+  if (settings.digest_cache) {
+    if (*settings.digest_cache == "off") return std::nullopt;
+    return std::filesystem::path(*settings.digest_cache);
+  }
+  // The XDG base directory rule: only an absolute XDG_CACHE_HOME counts.
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/')
+    return std::filesystem::path(xdg) / "migrator";
+  if (const char* home = std::getenv("HOME"); home && home[0] == '/')
+    return std::filesystem::path(home) / ".cache" / "migrator";
+  return std::nullopt;
+}
+
+// `deferring`: the set is assembled with parse_time::on_use, so files the
+// digest cache knows need not be read now (status, up and the rest of the
+// engine's commands); every other reader of the tree gets every file's text.
+std::unique_ptr<migrator::migration_source> chosen_source(const app::settings& settings, bool deferring = false) {
+  if (!settings.modules_dir) return migrator::make_embedded_source();
+  const std::filesystem::path dir(*settings.modules_dir);
+  if (deferring)
+    if (auto cache = digest_cache_dir(settings)) return migrator::make_directory_source(dir, std::move(*cache));
+  return migrator::make_directory_source(dir);
 }
 
 std::string file_name(const std::string& path) { return std::filesystem::path(path).filename().string(); }
@@ -54,8 +77,8 @@ void attach_compiled_code(migrator::source_tree& tree) {
             file.code = built->code;
 }
 
-migrator::source_tree load_tree(const app::settings& settings) {
-  migrator::source_tree tree = chosen_source(settings)->load();
+migrator::source_tree load_tree(const app::settings& settings, bool deferring = false) {
+  migrator::source_tree tree = chosen_source(settings, deferring)->load();
   if (settings.modules_dir) attach_compiled_code(tree);
   return tree;
 }
@@ -83,7 +106,7 @@ void require_modules_dir(const app::settings& settings) {
 
 migrator::assembly load_module_set(const app::settings& settings, migrator::parse_time when) {
   require_modules_dir(settings);
-  return migrator::assemble(load_tree(settings), migrator::process_environment(), when,
+  return migrator::assemble(load_tree(settings, when == migrator::parse_time::on_use), migrator::process_environment(), when,
                             migrator::backend_of(settings.dsn));
 }
 

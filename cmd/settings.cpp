@@ -184,6 +184,13 @@ std::vector<setting_spec> make_table() {
        [](settings& s, const raw_value& v) {
          s.modules_dir = v.text.empty() ? std::nullopt : std::optional<std::string>(v.text);
        }},
+      {"migrations.digest_cache", "digest-cache", "DIR", "", "APP_DIGEST_CACHE",
+       "where status and up keep the checksums of --modules-dir's files between runs, so that an unchanged "
+       "file is not read again (a changed one has a new ctime and is); \"off\" = read every file every time",
+       [](const settings& s) { return s.digest_cache ? *s.digest_cache : std::string("$XDG_CACHE_HOME/migrator"); },
+       [](settings& s, const raw_value& v) {
+         s.digest_cache = v.text.empty() ? std::nullopt : std::optional<std::string>(v.text);
+       }},
       {"migrations.lock_timeout", "lock-timeout", "DURATION", "", "APP_LOCK_TIMEOUT",
        "how long to wait for the migration lock held by another runner, e.g. 30s, 5m, 1h30m; 0 = try once",
        [](const settings& s) { return format_duration(s.lock_timeout); },

@@ -86,6 +86,10 @@ struct settings {
   std::optional<std::string> config_file;
   // Default: none (the embedded module set).
   std::optional<std::string> modules_dir;
+  // Where `status` and `up` keep the checksums of --modules-dir's files between
+  // runs (a file per modules directory). Default (nullopt): $XDG_CACHE_HOME/migrator,
+  // else $HOME/.cache/migrator; "off": no cache.
+  std::optional<std::string> digest_cache;
   // The version table, NAME or SCHEMA.NAME.
   std::string table = migrator::backend_options{}.table;
   // How long to wait for the migration lock.

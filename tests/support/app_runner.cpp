@@ -35,6 +35,16 @@ run_result migrate_in(const std::string& dsn, const std::filesystem::path& modul
 
 namespace {
 
+// Every app a test process runs (through app::run here, or as a child, which
+// inherits the environment) keeps the digest caches of its modules
+// directories in a folder of this process, removed at its exit, never in the
+// user's ~/.cache.
+struct own_cache_home {
+  testing_support::temp_dir dir;
+  own_cache_home() { ::setenv("XDG_CACHE_HOME", dir.path().c_str(), 1); }
+};
+const own_cache_home cache_home;
+
 // Spawns the built app with stdout/stderr redirected to files; returns its pid.
 int spawn_app(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
               const std::string& out_path, const std::string& err_path) {

@@ -95,6 +95,12 @@ struct migration {
 
   // body() parses `text` (path for messages, ENVSUB through `env`) on first use.
   void set_text(std::string text, std::shared_ptr<const env_lookup> env);
+  // The same with a text not read yet: body() first calls read(*this), which
+  // returns the text (a plain function, not a closure: a migration carries its
+  // path and checksum already, and a start sets up thousands of these). One
+  // that throws (parse_error naming the file) is called again on the next body().
+  using text_reader = std::string (*)(const migration& m);
+  void set_text_reader(text_reader read, std::shared_ptr<const env_lookup> env);
   // body() returns `parsed_body` (already parsed, e.g. by a test).
   void set_body(migration_body parsed_body);
 

@@ -55,6 +55,9 @@ std::optional<baseline_marker> read_baseline_marker(std::string_view text, std::
 // contract marker. Throws parse_error for a malformed or repeated annotation,
 // and for a file that is both (a baseline rebuilds a module; it removes nothing).
 migrator_header read_migrator_header(std::string_view text, std::string_view path);
+// False when `text` holds no "+migrator" at all: then read_migrator_header
+// returns an empty header without looking further.
+bool may_have_migrator_header(std::string_view text) noexcept;
 
 // Hex SHA-256 of the text with a leading UTF-8 BOM removed and CRLF turned into
 // LF, so a checkout with other line endings is not reported as modified.

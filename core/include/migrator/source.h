@@ -28,6 +28,12 @@ struct source_file {
   // already: the embedded set carries the checksums tools/embed_migrations computed
   // at build time, so a start hashes nothing. nullopt: the assembler hashes content.
   std::optional<std::string> checksum = std::nullopt;
+  // True when `content` was not read: a directory source with a digest cache
+  // found the file unchanged since a load that read it, took `checksum` from
+  // the cache, and knows the file has no "+migrator" header. The assembler
+  // gives its migration a body that reads the file on first use (and refuses
+  // a text whose checksum is not `checksum`).
+  bool content_deferred = false;
 };
 
 // Which database a set of migration files is written for. A module keeps its
@@ -84,6 +90,15 @@ class migration_source {
 // name starts with '.' are skipped, loose files beside the modules and other
 // files are ignored. Code migrations read this way have no compiled code. Never throws: whatever cannot be read is in `problems`.
 std::unique_ptr<migration_source> make_directory_source(std::filesystem::path dir);
+
+// The same, keeping the checksums of DIR's versioned .sql files in a cache
+// file inside `digest_cache_dir` (created when missing): a later load takes an
+// unchanged file's checksum from its stat and defers reading it
+// (source_file::content_deferred). For loads whose files are assembled with
+// parse_time::on_use (status, up); a cache that cannot be read or written is
+// no problem, only slower.
+std::unique_ptr<migration_source> make_directory_source(std::filesystem::path dir,
+                                                        std::filesystem::path digest_cache_dir);
 
 // A tree held in memory (used by tests): each load() copies it.
 std::unique_ptr<migration_source> make_memory_source(source_tree tree, std::string description);

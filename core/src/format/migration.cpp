@@ -9,6 +9,7 @@ namespace migrator {
 
 struct migration::lazy_body {
   std::string text;  // released once parsed
+  text_reader read = nullptr;  // when set: `text` is not read yet
   std::shared_ptr<const env_lookup> env;
   // Not std::call_once: an exception thrown through it (a malformed file) goes
   // through pthread_once, which aborts the process when libstdc++ is linked
@@ -26,6 +27,10 @@ const migration_body& migration::body() const {
   const std::lock_guard<std::mutex> lock(lazy.mutex);
   if (!lazy.done.load(std::memory_order_relaxed)) {
     // A parse that throws leaves nothing behind: the next call parses (and throws) again.
+    if (lazy.read) {
+      lazy.text = lazy.read(*this);
+      lazy.read = nullptr;
+    }
     lazy.body = parse_migration(lazy.text, path, lazy.env ? *lazy.env : env_lookup{});
     std::string().swap(lazy.text);
     lazy.done.store(true, std::memory_order_release);
@@ -38,6 +43,12 @@ bool migration::parsed() const noexcept { return !body_ || body_->done.load(std:
 void migration::set_text(std::string text, std::shared_ptr<const env_lookup> env) {
   body_ = std::make_shared<lazy_body>();
   body_->text = std::move(text);
+  body_->env = std::move(env);
+}
+
+void migration::set_text_reader(text_reader read, std::shared_ptr<const env_lookup> env) {
+  body_ = std::make_shared<lazy_body>();
+  body_->read = read;
   body_->env = std::move(env);
 }
 

@@ -328,13 +328,17 @@ std::string migration_checksum(std::string_view text) {
   return std::string(text_digest, 2 * size);
 }
 
+bool may_have_migrator_header(std::string_view text) noexcept {
+  return text.find("+migrator") != std::string_view::npos;
+}
+
 migrator_header read_migrator_header(std::string_view text, std::string_view path) {
   if (starts_with(text, utf8_bom)) text.remove_prefix(utf8_bom.size());
   migrator_header header;
   // Without the marker there is no migrator annotation, hence nothing to read and
   // nothing to refuse: one search instead of a walk through the header's lines
   // (every start reads every file's header; almost none has one).
-  if (text.find("+migrator") == std::string_view::npos) return header;
+  if (!may_have_migrator_header(text)) return header;
   auto fail = [&](int line_no, std::string message) {
     throw parse_error(problem{std::string(path), line_no, std::move(message)});
   };

@@ -8,6 +8,7 @@
 #include "migrator/baseline.h"
 #include "migrator/postgres_versions.h"
 #include "migrator/suggest.h"
+#include "modules/digest_cache.h"
 
 #include <algorithm>
 #include <map>
@@ -484,6 +485,17 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
       }
     }
 
+    // A file the source did not read (its digest cache knew it): read now
+    // when everything is parsed now, else on first use.
+    if (file.content_deferred && (is_code || when == parse_time::now)) {
+      try {
+        file.content = detail::read_deferred_file(file.path, file.checksum.value_or(""));
+        file.content_deferred = false;
+      } catch (const parse_error& e) {
+        result.problems.push_back(e.where());
+        continue;
+      }
+    }
     migration m;
     if (is_code) {
       // A code migration's text is read now: it is short, and the checks are the build's.
@@ -499,7 +511,8 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
       valid = parse_body(m, file, *env, result) && valid;
     }
     try {
-      auto header = read_migrator_header(file.content, file.path);
+      // A deferred file has no "+migrator" header (the source cached only such files).
+      auto header = file.content_deferred ? migrator_header{} : read_migrator_header(file.content, file.path);
       m.baseline = std::move(header.baseline);
       m.contract = header.contract;
     } catch (const parse_error& e) {
@@ -512,7 +525,11 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     m.module = owner->name;
     m.path = file.path;
     m.checksum = file.checksum ? std::move(*file.checksum) : migration_checksum(file.content);
-    if (!is_code && when == parse_time::on_use) m.set_text(std::move(file.content), env);
+    if (!is_code && file.content_deferred)
+      m.set_text_reader([](const migration& self) { return detail::read_deferred_file(self.path, self.checksum); },
+                        env);
+    else if (!is_code && when == parse_time::on_use)
+      m.set_text(std::move(file.content), env);
     result.set.migrations.push_back(std::move(m));
   }
 }

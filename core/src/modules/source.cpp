@@ -8,10 +8,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <thread>
+
+#include "migrator/parser.h"
+#include "modules/digest_cache.h"
 
 namespace migrator {
 
@@ -44,7 +49,8 @@ std::string join(const std::string& root, const std::string& rest) {
 // directory listing said so (d_type DT_REG), so no fstat is needed: open, read
 // (a short read of a regular file is its end) and close.
 std::optional<std::string> read_regular_file(int dir_fd, const char* name, const std::string& display,
-                                             std::vector<problem>& problems, bool known_regular = false) {
+                                             std::vector<problem>& problems, bool known_regular = false,
+                                             struct stat* stamp = nullptr) {
   auto cannot_read = [&](int err) {
     problems.push_back({display, 0, "cannot be read: " + std::error_code(err, std::generic_category()).message()});
     return std::nullopt;
@@ -59,6 +65,9 @@ std::optional<std::string> read_regular_file(int dir_fd, const char* name, const
   std::string text;
   std::size_t size = 0;
   struct stat st {};
+  // The stamp of a digest cache entry is taken before the read: a file written
+  // after it has a newer ctime, so its entry never matches again.
+  if (stamp && known_regular && ::fstat(fd, stamp) != 0) return cannot_read(errno);
   if (known_regular) {
     // Most migrations fit in one read into this buffer; the text is then allocated at its size.
     char first[16384];
@@ -77,6 +86,7 @@ std::optional<std::string> read_regular_file(int dir_fd, const char* name, const
       return std::nullopt;
     }
     text.resize(static_cast<std::size_t>(st.st_size) + 1);  // +1: a file that grew is noticed by a full read
+    if (stamp) *stamp = st;
   }
   for (;;) {
     if (size == text.size()) text.resize(text.size() * 2);
@@ -95,11 +105,46 @@ std::optional<std::string> read_regular_file(int dir_fd, const char* name, const
   return text;
 }
 
+// The digest cache of one load, for the folders of versioned files: what it
+// knew, and every cacheable file this load saw.
+struct digest_use {
+  const detail::digest_cache* known;
+  std::vector<detail::digest_entry>* fresh;  // the files this load read
+  std::size_t key_offset;  // a display path past this is the cache's key: "<module>/migrations/<file>"
+};
+
+// A versioned .sql file through the digest cache: unchanged since the cache
+// recorded it, it is stat'ed, not read (content deferred); otherwise it is read
+// and hashed here, on the loader's thread, and remembered unless its header has
+// "+migrator" (the assembler reads such headers, so their files are always read).
+// False when it could not even be read: the problem is in `problems`.
+bool load_through_cache(int dir_fd, const std::string& file_name, const std::string& display, digest_use& cache,
+                        std::vector<source_file>& files, std::vector<problem>& problems) {
+  const std::string_view key = std::string_view(display).substr(std::min(cache.key_offset, display.size()));
+  struct stat st {};
+  if (::fstatat(dir_fd, file_name.c_str(), &st, 0) == 0 && S_ISREG(st.st_mode)) {
+    if (const auto checksum = cache.known->find(key, detail::stamp_of(st))) {
+      source_file file{display, std::string(), nullptr, std::string(*checksum)};
+      file.content_deferred = true;
+      files.push_back(std::move(file));
+      return true;
+    }
+  }
+  auto text = read_regular_file(dir_fd, file_name.c_str(), display, problems, true, &st);
+  if (!text) return false;
+  std::string checksum = migration_checksum(*text);
+  if (!may_have_migrator_header(*text)) cache.fresh->push_back({std::string(key), detail::stamp_of(st), checksum});
+  files.push_back({display, std::move(*text), nullptr, std::move(checksum)});
+  return true;
+}
+
 // Lists and reads every "*.sql" (and, with `with_code`, every "*.cpp") in `dir`
 // into `files`. Returns whether `dir` is a directory (a missing one is no
 // problem: the caller decides); `listed` says whether it could be listed.
+// With `cache`, its .sql files go through it (load_through_cache).
 bool load_migration_dir(const fs::path& dir, const std::string& display, bool with_code,
-                        std::vector<source_file>& files, std::vector<problem>& problems, bool& listed) {
+                        std::vector<source_file>& files, std::vector<problem>& problems, bool& listed,
+                        digest_use* cache = nullptr) {
   listed = false;
   std::error_code ec;
   auto st = fs::status(dir, ec);
@@ -149,6 +194,10 @@ bool load_migration_dir(const fs::path& dir, const std::string& display, bool wi
   files.reserve(files.size() + migration_files.size());
   for (const auto& [file_name, regular] : migration_files) {
     const std::string file_display = join(display, file_name);
+    if (cache && regular && file_name.compare(file_name.size() - 4, 4, ".sql") == 0) {
+      load_through_cache(dir_fd, file_name, file_display, *cache, files, problems);
+      continue;
+    }
     if (auto text = read_regular_file(dir_fd, file_name.c_str(), file_display, problems, regular))
       files.push_back({file_display, std::move(*text), nullptr});
   }
@@ -166,25 +215,25 @@ void load_side_dirs(const fs::path& dir, const std::string& display, std::vector
 }
 
 source_folder load_folder(const fs::path& dir, const std::string& name, const std::string& display,
-                          std::vector<problem>& problems) {
+                          std::vector<problem>& problems, digest_use* cache) {
   source_folder folder;
   folder.name = name;
   const fs::path migrations = dir / "migrations";
   const std::string migrations_display = join(display, "migrations");
   bool listed = false;
   folder.has_migrations_dir =
-      load_migration_dir(migrations, migrations_display, true, folder.files, problems, listed);
+      load_migration_dir(migrations, migrations_display, true, folder.files, problems, listed, cache);
   // An unlistable migrations/ is one problem, not a second one for its sqlite/.
   if (!listed) return folder;
   load_side_dirs(migrations, migrations_display, folder.files, problems);
   folder.has_sqlite_dir = load_migration_dir(migrations / "sqlite", join(migrations_display, "sqlite"), true,
-                                             folder.sqlite_files, problems, listed);
+                                             folder.sqlite_files, problems, listed, cache);
   if (folder.has_sqlite_dir && listed)
     load_side_dirs(migrations / "sqlite", join(migrations_display, "sqlite"), folder.sqlite_files, problems);
   return folder;
 }
 
-source_tree load_directory(const fs::path& dir) {
+source_tree load_directory(const fs::path& dir, const detail::digest_cache* cache) {
   source_tree tree;
   tree.root = display_root(dir);
   tree.manifest_path = join(tree.root, "modules.yaml");
@@ -224,6 +273,7 @@ source_tree load_directory(const fs::path& dir) {
     std::string name, display;
     source_folder folder;
     std::vector<problem> problems;
+    std::vector<detail::digest_entry> fresh{};  // with a digest cache: this folder's files read and cacheable
   };
   std::vector<pending_folder> slots;
   for (const auto& entry : entries) {
@@ -254,7 +304,8 @@ source_tree load_directory(const fs::path& dir) {
       auto& slot = slots[i];
       if (slot.name.empty()) continue;
       try {
-        slot.folder = load_folder(slot.path, slot.name, slot.display, slot.problems);
+        digest_use use{cache, &slot.fresh, tree.root == "/" ? 1 : tree.root.size() + 1};
+        slot.folder = load_folder(slot.path, slot.name, slot.display, slot.problems, cache ? &use : nullptr);
       } catch (const std::exception& e) {  // bad_alloc and the like: a problem, not a crash of the thread
         slot.problems.push_back({slot.display, 0, std::string("cannot be read: ") + e.what()});
       }
@@ -272,6 +323,11 @@ source_tree load_directory(const fs::path& dir) {
   }
   load_some();
   for (auto& t : threads) t.join();
+  if (cache) {
+    std::vector<detail::digest_entry> fresh;
+    for (auto& slot : slots) std::move(slot.fresh.begin(), slot.fresh.end(), std::back_inserter(fresh));
+    cache->write_back(std::move(fresh));
+  }
   for (auto& slot : slots) {
     tree.problems.insert(tree.problems.end(), std::make_move_iterator(slot.problems.begin()),
                          std::make_move_iterator(slot.problems.end()));
@@ -282,11 +338,16 @@ source_tree load_directory(const fs::path& dir) {
 
 class directory_source final : public migration_source {
  public:
-  explicit directory_source(fs::path dir) : dir_(std::move(dir)) {}
+  explicit directory_source(fs::path dir, std::optional<fs::path> digest_cache_dir = std::nullopt)
+      : dir_(std::move(dir)), digest_cache_dir_(std::move(digest_cache_dir)) {}
 
   source_tree load() const override {
     try {
-      return load_directory(dir_);
+      if (digest_cache_dir_) {
+        const detail::digest_cache cache(detail::digest_cache_file(*digest_cache_dir_, dir_));
+        return load_directory(dir_, &cache);
+      }
+      return load_directory(dir_, nullptr);
     } catch (const std::exception& e) {
       // The filesystem API is used without throwing overloads; this is for bad_alloc
       // and the like, which still must not escape as a crash of `validate`.
@@ -302,6 +363,7 @@ class directory_source final : public migration_source {
 
  private:
   fs::path dir_;
+  std::optional<fs::path> digest_cache_dir_;
 };
 
 class memory_source final : public migration_source {
@@ -331,6 +393,10 @@ class built_source final : public migration_source {
 
 std::unique_ptr<migration_source> make_directory_source(fs::path dir) {
   return std::make_unique<directory_source>(std::move(dir));
+}
+
+std::unique_ptr<migration_source> make_directory_source(fs::path dir, fs::path digest_cache_dir) {
+  return std::make_unique<directory_source>(std::move(dir), std::move(digest_cache_dir));
 }
 
 std::unique_ptr<migration_source> make_memory_source(source_tree tree, std::string description) {

@@ -1,0 +1,302 @@
+// The digest cache of a modules directory (core/src/modules/digest_cache.h):
+// what it keeps, when it refuses to trust an entry, and the directory source
+// and assembler on top of it (deferred files read on first use, and refused
+// when they changed in between). Files on disk, no database.
+#include "modules/digest_cache.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "migrator/assembler.h"
+#include "migrator/error.h"
+#include "migrator/parser.h"
+#include "migrator/source.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using migrator::detail::digest_cache;
+using migrator::detail::digest_entry;
+using migrator::detail::file_stamp;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::optional<std::string> no_variables(const std::string&) { return std::nullopt; }
+
+const std::string sum_a(64, 'a'), sum_b(64, 'b');
+
+file_stamp stamp(std::int64_t size, std::int64_t ctime_ns) {
+  file_stamp s;
+  s.device = 2049;
+  s.inode = 77;
+  s.size = size;
+  s.mtime_ns = 1'000'000'000;
+  s.ctime_ns = ctime_ns;
+  return s;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+file_stamp stamp_of_file(const fs::path& p) {
+  struct stat st {};
+  EXPECT_EQ(::stat(p.c_str(), &st), 0) << p;
+  return migrator::detail::stamp_of(st);
+}
+
+}  // namespace
+
+TEST(digest_cache, keeps_what_a_load_read_and_gives_it_back_only_for_the_same_stamp) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "cache" / "set.digests";  // its folder is created on write
+  {
+    const digest_cache empty(file, 0ns);
+    EXPECT_FALSE(empty.find("db/migrations/01001_a.sql", stamp(10, 5)));
+    empty.write_back({{"db/migrations/01001_a.sql", stamp(10, 5), sum_a},
+                      {"db/migrations/01002 with space.sql", stamp(20, 6), sum_b}});
+  }
+  const digest_cache cache(file, 0ns);
+  struct probe {
+    std::string key;
+    file_stamp at;
+    std::optional<std::string> expected;
+  };
+  file_stamp other_inode = stamp(10, 5);
+  other_inode.inode = 78;
+  file_stamp other_mtime = stamp(10, 5);
+  other_mtime.mtime_ns += 1;
+  const probe probes[] = {
+      {"db/migrations/01001_a.sql", stamp(10, 5), sum_a},
+      {"db/migrations/01002 with space.sql", stamp(20, 6), sum_b},
+      {"db/migrations/01001_a.sql", stamp(11, 5), std::nullopt},  // size
+      {"db/migrations/01001_a.sql", stamp(10, 6), std::nullopt},  // ctime: written since
+      {"db/migrations/01001_a.sql", other_inode, std::nullopt},   // replaced by another file
+      {"db/migrations/01001_a.sql", other_mtime, std::nullopt},
+      {"db/migrations/01003_c.sql", stamp(10, 5), std::nullopt},  // never recorded
+  };
+  for (const auto& p : probes) {
+    SCOPED_TRACE(p.key);
+    const auto found = cache.find(p.key, p.at);
+    ASSERT_EQ(found.has_value(), p.expected.has_value());
+    if (found) {
+      EXPECT_EQ(std::string(*found), *p.expected);
+    }
+  }
+}
+
+TEST(digest_cache, leaves_out_files_changed_too_recently_to_tell_apart) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "set.digests";
+  const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  digest_cache(file, 1h).write_back({{"old.sql", stamp(1, now_ns - 2 * 3600'000'000'000LL), sum_a},
+                                     {"new.sql", stamp(1, now_ns - 1'000'000'000LL), sum_b}});
+  const digest_cache cache(file, 1h);
+  EXPECT_TRUE(cache.find("old.sql", stamp(1, now_ns - 2 * 3600'000'000'000LL)));
+  EXPECT_FALSE(cache.find("new.sql", stamp(1, now_ns - 1'000'000'000LL))) << "changed within the window: racy";
+}
+
+TEST(digest_cache, a_damaged_or_foreign_cache_file_is_an_empty_cache) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "set.digests";
+  digest_cache(file, 0ns).write_back({{"a.sql", stamp(10, 5), sum_a}, {"b.sql", stamp(10, 5), sum_b}});
+  const std::string good = read_text(file);
+  ASSERT_TRUE(digest_cache(file, 0ns).find("a.sql", stamp(10, 5)));
+  const std::string first_line = good.substr(0, good.find('\n') + 1);
+  struct damage {
+    const char* what;
+    std::string text;
+  };
+  const damage cases[] = {
+      {"cut short inside the last line", good.substr(0, good.size() - 3)},
+      {"another format", "migrator digest cache 2\n" + good.substr(first_line.size())},
+      {"a checksum that is not hex", first_line + std::string(64, 'g') + " 10 1000000000 5 77 2049 a.sql\n"},
+      {"a checksum too short", first_line + std::string(63, 'a') + " 10 1000000000 5 77 2049 a.sql\n"},
+      {"a number that is not one", first_line + sum_a + " ten 1000000000 5 77 2049 a.sql\n"},
+      {"no key", first_line + sum_a + " 10 1000000000 5 77 2049\n"},
+      {"empty", ""},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << c.text;
+    EXPECT_FALSE(digest_cache(file, 0ns).find("a.sql", stamp(10, 5)));
+  }
+}
+
+TEST(digest_cache, writes_nothing_when_nothing_changed_and_nothing_where_it_cannot) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "set.digests";
+  digest_cache(file, 0ns).write_back({{"a.sql", stamp(10, 5), sum_a}});
+  const auto before = stamp_of_file(file);
+  {
+    const digest_cache cache(file, 0ns);
+    ASSERT_TRUE(cache.find("a.sql", stamp(10, 5)));
+    cache.write_back({});
+  }
+  EXPECT_TRUE(stamp_of_file(file) == before) << "an unchanged cache was written again";
+  {
+    // A file gone since: its entry is dropped.
+    const digest_cache cache(file, 0ns);
+    cache.write_back({});
+  }
+  EXPECT_FALSE(digest_cache(file, 0ns).find("a.sql", stamp(10, 5)));
+
+  // The cache's folder cannot be created (a file is in the way): no cache, no error.
+  const fs::path blocked = dir.write("plain-file", "x") / "set.digests";
+  EXPECT_NO_THROW(digest_cache(blocked, 0ns).write_back({{"a.sql", stamp(10, 5), sum_a}}));
+  EXPECT_FALSE(fs::exists(blocked));
+}
+
+TEST(digest_cache, one_file_per_modules_directory_however_it_is_spelled) {
+  testing_support::temp_dir dir;
+  fs::create_directories(dir.path() / "set");
+  const auto cwd = fs::current_path();
+  fs::current_path(dir.path());
+  const fs::path relative = migrator::detail::digest_cache_file("/cache", "set");
+  const fs::path slash = migrator::detail::digest_cache_file("/cache", "set/");
+  const fs::path dotted = migrator::detail::digest_cache_file("/cache", "./set");
+  const fs::path other = migrator::detail::digest_cache_file("/cache", "other");
+  fs::current_path(cwd);
+  EXPECT_EQ(relative, migrator::detail::digest_cache_file("/cache", dir.path() / "set"));
+  EXPECT_EQ(relative, slash);
+  EXPECT_EQ(relative, dotted);
+  EXPECT_NE(relative, other);
+  EXPECT_EQ(relative.parent_path(), fs::path("/cache"));
+}
+
+// Through the directory source and the assembler, as `status` and `up` load a
+// set. Files must be older than the racy window (2 s) to be cached: the fixture
+// writes them once and waits that out.
+class cached_directory : public ::testing::Test {
+ protected:
+  static constexpr const char* manifest = "modules:\n  - name: db\n";
+  static constexpr const char* plain_a = "-- +goose Up\nCREATE TABLE db.a (id int);\n-- +goose Down\nDROP TABLE db.a;\n";
+  static constexpr const char* plain_b = "-- +goose Up\nCREATE TABLE db.b (id int);\n-- +goose Down\nDROP TABLE db.b;\n";
+  static constexpr const char* contract =
+      "-- +migrator contract\n-- +goose Up\nALTER TABLE db.a DROP COLUMN id;\n-- +goose Down\nSELECT 1;\n";
+
+  void SetUp() override {
+    root = dir.path() / "modules";
+    dir.write("modules/modules.yaml", manifest);
+    a = dir.write("modules/db/migrations/01001_a.sql", plain_a);
+    b = dir.write("modules/db/migrations/01002_b.sql", plain_b);
+    c = dir.write("modules/db/migrations/01003_c.sql", contract);
+    cache_dir = dir.path() / "cache";
+    std::this_thread::sleep_for(2100ms);
+  }
+
+  migrator::source_tree load() const { return migrator::make_directory_source(root, cache_dir)->load(); }
+
+  static const migrator::source_file& file(const migrator::source_tree& tree, const std::string& name) {
+    for (const auto& f : tree.folders.at(0).files)
+      if (fs::path(f.path).filename() == name) return f;
+    throw std::runtime_error("no " + name);
+  }
+
+  static migrator::assembly assemble_on_use(migrator::source_tree tree) {
+    return migrator::assemble(std::move(tree), no_variables, migrator::parse_time::on_use,
+                              migrator::backend_kind::postgres);
+  }
+
+  // Rewrites `path` with `text` of the same size and puts its mtime back:
+  // only ctime (and the content) tell.
+  static void rewrite_keeping_size_and_mtime(const fs::path& path, const std::string& text) {
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    ASSERT_EQ(static_cast<std::size_t>(st.st_size), text.size());
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+    const struct timespec times[2] = {st.st_atim, st.st_mtim};
+    ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+  }
+
+  testing_support::temp_dir dir;
+  fs::path root, a, b, c, cache_dir;
+};
+
+TEST_F(cached_directory, an_unchanged_file_is_not_read_again_and_assembles_the_same) {
+  const auto first = load();
+  ASSERT_TRUE(first.problems.empty());
+  for (const char* name : {"01001_a.sql", "01002_b.sql", "01003_c.sql"}) {
+    EXPECT_FALSE(file(first, name).content_deferred) << name << ": nothing was cached yet";
+    EXPECT_EQ(file(first, name).checksum, std::optional<std::string>(migrator::migration_checksum(file(first, name).content)));
+  }
+
+  const auto second = load();
+  EXPECT_TRUE(file(second, "01001_a.sql").content_deferred);
+  EXPECT_TRUE(file(second, "01002_b.sql").content_deferred);
+  EXPECT_EQ(file(second, "01001_a.sql").content, "");
+  EXPECT_FALSE(file(second, "01003_c.sql").content_deferred) << "a +migrator header is always read";
+  EXPECT_EQ(file(second, "01001_a.sql").checksum, std::optional<std::string>(migrator::migration_checksum(plain_a)));
+
+  const auto from_cache = assemble_on_use(second);
+  const auto from_disk = assemble_on_use(migrator::make_directory_source(root)->load());
+  ASSERT_TRUE(from_cache.ok());
+  ASSERT_EQ(from_cache.set.migrations.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto& m = from_cache.set.migrations[i];
+    SCOPED_TRACE(m.path);
+    EXPECT_EQ(m.checksum, from_disk.set.migrations[i].checksum);
+    EXPECT_EQ(m.contract.has_value(), from_disk.set.migrations[i].contract.has_value());
+    EXPECT_FALSE(m.parsed() && i < 2) << "a deferred file is read only on first use";
+    ASSERT_EQ(m.body().up.size(), 1u);
+    EXPECT_EQ(m.body().up[0].sql, from_disk.set.migrations[i].body().up[0].sql);
+  }
+}
+
+TEST_F(cached_directory, a_rewritten_file_with_its_size_and_mtime_put_back_is_read_again) {
+  load();
+  std::string changed = plain_a;
+  changed.replace(changed.find("db.a"), 4, "db.z");
+  rewrite_keeping_size_and_mtime(a, changed);
+  const auto tree = load();
+  EXPECT_FALSE(file(tree, "01001_a.sql").content_deferred);
+  EXPECT_EQ(file(tree, "01001_a.sql").content, changed);
+  EXPECT_EQ(file(tree, "01001_a.sql").checksum, std::optional<std::string>(migrator::migration_checksum(changed)));
+  EXPECT_TRUE(file(tree, "01002_b.sql").content_deferred);
+}
+
+TEST_F(cached_directory, a_deferred_file_changed_or_removed_after_the_load_is_refused_when_used) {
+  load();
+  const auto set = assemble_on_use(load());
+  ASSERT_TRUE(set.ok());
+  ASSERT_EQ(set.set.migrations.size(), 3u);
+  std::string changed = plain_b;
+  changed[changed.find("db.b")] = 'x';
+  std::ofstream(b, std::ios::binary | std::ios::trunc) << changed;
+  fs::remove(a);
+  try {
+    set.set.migrations[1].body();
+    ADD_FAILURE() << "a file changed after the load was used";
+  } catch (const migrator::parse_error& e) {
+    EXPECT_EQ(e.where().path, set.set.migrations[1].path);
+    EXPECT_NE(e.where().message.find("changed while this command ran"), std::string::npos) << e.what();
+  }
+  try {
+    set.set.migrations[0].body();
+    ADD_FAILURE() << "a removed file was used";
+  } catch (const migrator::parse_error& e) {
+    EXPECT_EQ(e.where().path, set.set.migrations[0].path);
+    EXPECT_NE(e.where().message.find("cannot be read: No such file or directory"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(cached_directory, a_load_that_parses_everything_now_reads_deferred_files_itself) {
+  load();
+  const auto now = migrator::assemble(load(), no_variables, migrator::parse_time::now,
+                                      migrator::backend_kind::postgres);
+  ASSERT_TRUE(now.ok());
+  for (const auto& m : now.set.migrations) EXPECT_TRUE(m.parsed()) << m.path;
+}
