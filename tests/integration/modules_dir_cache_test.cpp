@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <thread>
@@ -45,8 +46,19 @@ class modules_dir_cache : public ::testing::Test {
     auto r = migrate({"status", "--json"});
     EXPECT_EQ(r.code, 0) << r.err;
     std::map<std::int64_t, std::string> out;
-    for (const auto& m : nlohmann::json::parse(r.out)["migrations"]) out[m["version"]] = m["state"];
+    if (r.code != 0) return out;
+    const auto status = nlohmann::json::parse(r.out);
+    for (const auto& m : status["migrations"]) out[m["version"]] = m["state"];
     return out;
+  }
+
+  // The lines of the one cache file: its format line and one per cached file.
+  std::size_t cached_entries() const {
+    for (const auto& e : fs::directory_iterator(cache_dir.path())) {
+      const std::string text = read_file(e.path());
+      return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) - 1;
+    }
+    return 0;
   }
 
   std::size_t cache_files() const {
@@ -65,6 +77,7 @@ TEST_F(modules_dir_cache, up_applies_files_known_from_the_cache_and_records_thei
   const std::map<std::int64_t, std::string> pending{{1001, "pending"}, {1002, "pending"}, {1003, "pending"}};
   EXPECT_EQ(states(), pending);  // reads every file and records them
   EXPECT_EQ(cache_files(), 1u);
+  EXPECT_EQ(cached_entries(), 3u);
   EXPECT_EQ(states(), pending);  // from the cache
 
   // The files' texts were not read when this run started: each is read when it runs.
