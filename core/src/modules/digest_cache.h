@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <optional>
 #include <string_view>
@@ -74,7 +75,7 @@ class digest_cache {
   };
   std::filesystem::path file_;
   std::chrono::nanoseconds racy_window_;
-  std::string text_;             // the cache file as read
+  std::unique_ptr<char[]> text_;  // the cache file as read
   std::vector<record> records_;  // sorted by key
   mutable std::vector<unsigned char> found_;  // per record: find() returned it
 };
