@@ -61,25 +61,34 @@ bool parse_line(std::string_view line, Record& entry) {
   return true;
 }
 
-// The whole file, in one buffer of its size, not zero-filled first (one
+// A whole file, in one buffer of its size, not zero-filled first (one
 // allocation, no regrowth: the cache of 10,000 files is about 1.6 MB).
-// Empty when it cannot be read.
-std::pair<std::unique_ptr<char[]>, std::size_t> read_whole(const fs::path& file) {
-  std::pair<std::unique_ptr<char[]>, std::size_t> whole{nullptr, 0};
+struct whole_file {
+  std::unique_ptr<char[]> bytes;
+  std::size_t size = 0;
+  int error = 0;  // errno of the open, fstat or read that failed; 0: all of it was read
+};
+
+whole_file read_whole(const fs::path& file) {
+  whole_file whole;
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return whole;
+  if (fd < 0) {
+    whole.error = errno;
+    return whole;
+  }
   struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_size > 0) {
+  if (::fstat(fd, &st) != 0) {
+    whole.error = errno;
+  } else if (st.st_size > 0) {
     const auto size = static_cast<std::size_t>(st.st_size);
-    whole.first.reset(new char[size]);
-    std::size_t done = 0;
-    while (done < size) {
-      const ssize_t n = ::read(fd, whole.first.get() + done, size - done);
+    whole.bytes.reset(new char[size]);
+    while (whole.size < size) {
+      const ssize_t n = ::read(fd, whole.bytes.get() + whole.size, size - whole.size);
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0) whole.error = errno;
       if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
+      whole.size += static_cast<std::size_t>(n);
     }
-    whole.second = done;
   }
   ::close(fd);
   return whole;
@@ -120,9 +129,9 @@ file_stamp stamp_of(const struct stat& st) {
 
 digest_cache::digest_cache(fs::path file, std::chrono::nanoseconds racy_window)
     : file_(std::move(file)), racy_window_(racy_window) {
-  auto [bytes, size] = read_whole(file_);
-  text_ = std::move(bytes);
-  const std::string_view text(text_.get(), size);
+  whole_file whole = read_whole(file_);
+  text_ = std::move(whole.bytes);
+  const std::string_view text(text_.get(), whole.size);
   if (text.substr(0, format_line.size()) != format_line) return;
   std::vector<record> read;
   read.reserve(text.size() / 128);
@@ -193,22 +202,11 @@ void digest_cache::write_back(std::vector<digest_entry> fresh) const {
 }
 
 std::string read_deferred_file(const std::string& path, const std::string& checksum) {
-  std::string text;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  int err = fd < 0 ? errno : 0;
-  if (fd >= 0) {
-    char buffer[65536];
-    for (;;) {
-      const ssize_t n = ::read(fd, buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) err = errno;
-      if (n <= 0) break;
-      text.append(buffer, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-  }
-  if (err != 0)
-    throw parse_error(problem{path, 0, "cannot be read: " + std::error_code(err, std::generic_category()).message()});
+  const whole_file whole = read_whole(path);
+  if (whole.error != 0)
+    throw parse_error(
+        problem{path, 0, "cannot be read: " + std::error_code(whole.error, std::generic_category()).message()});
+  std::string text = whole.size ? std::string(whole.bytes.get(), whole.size) : std::string();
   if (migration_checksum(text) != checksum)
     throw parse_error(problem{path, 0, "changed while this command ran (its checksum is no longer the one read "
                                        "at the start); nothing of it was run: run the command again"});
