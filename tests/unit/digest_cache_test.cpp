@@ -107,6 +107,11 @@ TEST(digest_cache, leaves_out_files_changed_too_recently_to_tell_apart) {
   const digest_cache cache(file, 1h);
   EXPECT_TRUE(cache.find("old.sql", stamp(1, now_ns - 2 * 3600'000'000'000LL)));
   EXPECT_FALSE(cache.find("new.sql", stamp(1, now_ns - 1'000'000'000LL))) << "changed within the window: racy";
+
+  // Only racy files read and nothing cached before: no cache file at all.
+  const fs::path other = dir.path() / "other.digests";
+  digest_cache(other, 1h).write_back({{"new.sql", stamp(1, now_ns - 1'000'000'000LL), sum_b}});
+  EXPECT_FALSE(fs::exists(other));
 }
 
 TEST(digest_cache, a_damaged_or_foreign_cache_file_is_an_empty_cache) {
@@ -133,6 +138,33 @@ TEST(digest_cache, a_damaged_or_foreign_cache_file_is_an_empty_cache) {
     SCOPED_TRACE(c.what);
     std::ofstream(file, std::ios::binary | std::ios::trunc) << c.text;
     EXPECT_FALSE(digest_cache(file, 0ns).find("a.sql", stamp(10, 5)));
+  }
+}
+
+TEST(digest_cache, a_line_whose_fields_do_not_parse_is_no_entry_and_the_others_still_are) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "set.digests";
+  digest_cache(file, 0ns).write_back({{"a.sql", stamp(10, 5), sum_a}, {"b.sql", stamp(10, 5), sum_b}});
+  const std::string good = read_text(file);
+  const std::string first_line = good.substr(0, good.find('\n') + 1);
+  const std::string line_b = good.substr(good.find('\n', first_line.size()) + 1);
+  // The shape holds (a checksum's width, five fields, a key), the fields do not parse.
+  const std::string damaged_a[] = {
+      std::string(64, 'g') + " 10 1000000000 5 77 2049 a.sql\n",
+      sum_a + " ten 1000000000 5 77 2049 a.sql\n",
+      sum_a + " 10 1000000000 5 77 -2049 a.sql\n",
+  };
+  for (const auto& a : damaged_a) {
+    SCOPED_TRACE(a);
+    std::ofstream(file, std::ios::binary | std::ios::trunc) << first_line << a << line_b;
+    const digest_cache cache(file, 0ns);
+    EXPECT_FALSE(cache.find("a.sql", stamp(10, 5)));
+    const auto b = cache.find("b.sql", stamp(10, 5));
+    ASSERT_TRUE(b);
+    EXPECT_EQ(std::string(*b), sum_b);
+    // Written back, the damaged line is gone and the good one kept.
+    cache.write_back({});
+    EXPECT_EQ(read_text(file), first_line + line_b);
   }
 }
 

@@ -12,8 +12,10 @@
 // file's times are at least `racy_window` older than the moment of recording,
 // and such a file is read again on the next load.
 //
-// The cache is best effort: a missing, unreadable or malformed cache file is
-// an empty cache, and one that cannot be written is not written.
+// The cache is best effort: a missing, unreadable or malformed cache file (a
+// foreign format line, a line cut short or of another shape) is an empty
+// cache, a line whose checksum or numbers do not parse is no entry (its file
+// is read), and a cache that cannot be written is not written.
 #pragma once
 
 #include <sys/stat.h>
@@ -65,15 +67,20 @@ class digest_cache {
   void write_back(std::vector<digest_entry> fresh) const;
 
  private:
-  // One line of the cache file: views into text_.
+  // One line of the cache file, as offsets into its text: 12 bytes, not the
+  // 72 of views and a parsed stamp (the stamp of a key's line is parsed again
+  // when find() compares it).
   struct record {
-    std::string_view key;
-    file_stamp stamp;
-    std::string_view checksum;
+    std::uint32_t line;  // its checksum's first byte
+    std::uint32_t key;   // its key's first byte
+    std::uint32_t end;   // its newline
   };
+  std::string_view text() const { return {text_.get(), size_}; }
+  std::string_view key_of(const record& r) const { return text().substr(r.key, r.end - r.key); }
   std::filesystem::path file_;
   std::chrono::nanoseconds racy_window_;
   std::unique_ptr<char[]> text_;  // the cache file as read
+  std::size_t size_ = 0;
   std::vector<record> records_;  // sorted by key
   mutable std::vector<unsigned char> found_;  // per record: find() returned it
 };

@@ -118,13 +118,13 @@ struct digest_use {
 // and hashed here, on the loader's thread, and remembered unless its header has
 // "+migrator" (the assembler reads such headers, so their files are always read).
 // False when it could not even be read: the problem is in `problems`.
-bool load_through_cache(int dir_fd, const std::string& file_name, const std::string& display, digest_use& cache,
+bool load_through_cache(int dir_fd, const std::string& file_name, std::string display, digest_use& cache,
                         std::vector<source_file>& files, std::vector<problem>& problems) {
   const std::string_view key = std::string_view(display).substr(std::min(cache.key_offset, display.size()));
   struct stat st {};
   if (::fstatat(dir_fd, file_name.c_str(), &st, 0) == 0 && S_ISREG(st.st_mode)) {
     if (const auto checksum = cache.known->find(key, detail::stamp_of(st))) {
-      source_file file{display, std::string(), nullptr, std::string(*checksum)};
+      source_file file{std::move(display), std::string(), nullptr, std::string(*checksum)};
       file.content_deferred = true;
       files.push_back(std::move(file));
       return true;
@@ -134,7 +134,7 @@ bool load_through_cache(int dir_fd, const std::string& file_name, const std::str
   if (!text) return false;
   std::string checksum = migration_checksum(*text);
   if (!may_have_migrator_header(*text)) cache.fresh->push_back({std::string(key), detail::stamp_of(st), checksum});
-  files.push_back({display, std::move(*text), nullptr, std::move(checksum)});
+  files.push_back({std::move(display), std::move(*text), nullptr, std::move(checksum)});
   return true;
 }
 
@@ -193,13 +193,13 @@ bool load_migration_dir(const fs::path& dir, const std::string& display, bool wi
   std::sort(migration_files.begin(), migration_files.end());
   files.reserve(files.size() + migration_files.size());
   for (const auto& [file_name, regular] : migration_files) {
-    const std::string file_display = join(display, file_name);
+    std::string file_display = join(display, file_name);
     if (cache && regular && file_name.compare(file_name.size() - 4, 4, ".sql") == 0) {
-      load_through_cache(dir_fd, file_name, file_display, *cache, files, problems);
+      load_through_cache(dir_fd, file_name, std::move(file_display), *cache, files, problems);
       continue;
     }
     if (auto text = read_regular_file(dir_fd, file_name.c_str(), file_display, problems, regular))
-      files.push_back({file_display, std::move(*text), nullptr});
+      files.push_back({std::move(file_display), std::move(*text), nullptr});
   }
   return true;
 }
