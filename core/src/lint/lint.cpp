@@ -317,7 +317,10 @@ class linter {
           above);
       return;
     }
-    const auto& stmts = parsed.tree.value("stmts", nlohmann::json::array());
+    // A reference, not value("stmts", ...), which returns a copy of the whole tree.
+    static const nlohmann::json no_statements = nlohmann::json::array();
+    const auto found = parsed.tree.find("stmts");
+    const auto& stmts = found != parsed.tree.end() ? *found : no_statements;
     report_.statements += stmts.size();
     if (!inside_block(lines, s.line) && (stmts.size() > 1 || goose_would_split(s.sql))) {
       const std::size_t at = stmts.size() > 1 ? first_token(s.sql, stmts[1].value("stmt_location", 0), nullptr) : 0;

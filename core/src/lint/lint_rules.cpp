@@ -18,6 +18,17 @@ const json& empty_array() {
   return a;
 }
 
+const json& empty_object() {
+  static const json o = json::object();
+  return o;
+}
+
+// A member object by reference (value(key, json::object()) would copy it).
+const json& object(const json& node, const char* key) {
+  auto it = node.find(key);
+  return it != node.end() && it->is_object() ? *it : empty_object();
+}
+
 const json& list(const json& node, const char* key) {
   auto it = node.find(key);
   return it != node.end() && it->is_array() ? *it : empty_array();
@@ -238,7 +249,7 @@ class checker {
         {"DeleteStmt", "relation"},     {"CompositeTypeStmt", "typevar"}};
     if (auto it = relation_targets.find(type_); it != relation_targets.end() && n.contains(it->second))
       foreign_relation(n[it->second]);
-    if (type_ == "CreateTableAsStmt" && n.contains("into")) foreign_relation(n["into"].value("rel", json::object()));
+    if (type_ == "CreateTableAsStmt" && n.contains("into")) foreign_relation(object(n["into"], "rel"));
     if (type_ == "TruncateStmt" || (type_ == "GrantStmt" && text(n, "objtype") == "OBJECT_TABLE"))
       for (const auto& r : list(n, type_ == "TruncateStmt" ? "relations" : "objects"))
         if (r.contains("RangeVar")) foreign_relation(r["RangeVar"]);
@@ -344,7 +355,7 @@ class checker {
   void rollout() {
     const json& n = *node_;
     if (type_ == "IndexStmt") {
-      const json& rel = n.value("relation", json::object());
+      const json& rel = object(n, "relation");
       const bool concurrent = flag(n, "concurrent");
       if (!concurrent && existing(rel))
         hit("index-not-concurrent", location_in(rel, -1),
@@ -373,7 +384,7 @@ class checker {
       alter_table(n);
     } else if (type_ == "RenameStmt") {
       const std::string kind = text(n, "renameType");
-      const json& rel = n.value("relation", json::object());
+      const json& rel = object(n, "relation");
       if ((kind == "OBJECT_TABLE" || kind == "OBJECT_COLUMN") && existing(rel)) {
         if (!ctx_.contract)
           hit("rename-table-or-column", location_in(rel, -1),
@@ -498,7 +509,7 @@ class checker {
   }
 
   void alter_table(const json& n) {
-    const json& rel = n.value("relation", json::object());
+    const json& rel = object(n, "relation");
     const std::string objtype = text(n, "objtype");
     if (!objtype.empty() && objtype != "OBJECT_TABLE") return;
     bool exclusive = false;
@@ -506,7 +517,7 @@ class checker {
       if (!item.contains("AlterTableCmd")) continue;
       const json& cmd = item["AlterTableCmd"];
       const std::string sub = text(cmd, "subtype");
-      const json& def = cmd.value("def", json::object());
+      const json& def = object(cmd, "def");
       // These take weaker locks than ACCESS EXCLUSIVE (SHARE UPDATE / SHARE ROW EXCLUSIVE).
       static const std::set<std::string> weaker{"AT_ValidateConstraint", "AT_SetStatistics", "AT_ClusterOn",
                                                 "AT_DropCluster",        "AT_SetOptions",     "AT_ResetOptions",
@@ -564,12 +575,12 @@ class checker {
       if (type == "CONSTR_NOTNULL" || type == "CONSTR_PRIMARY") not_null = true;
       if (type == "CONSTR_DEFAULT") {
         has_default = true;
-        volatile_call = volatile_call_in(c.value("raw_expr", json::object()));
+        volatile_call = volatile_call_in(object(c, "raw_expr"));
       }
       if (type == "CONSTR_IDENTITY") identity = true;
       if (type == "CONSTR_GENERATED") generated = true;
     }
-    const auto type_names = names(list(column.value("typeName", json::object()), "names"));
+    const auto type_names = names(list(object(column, "typeName"), "names"));
     static const std::set<std::string> serial_types{"serial", "bigserial", "smallserial", "serial2", "serial4", "serial8"};
     const bool serial = !type_names.empty() && serial_types.count(type_names.back());
     const std::string name = table_key(rel) + "." + text(column, "colname");
