@@ -317,10 +317,7 @@ class linter {
           above);
       return;
     }
-    // A reference, not value("stmts", ...), which returns a copy of the whole tree.
-    static const nlohmann::json no_statements = nlohmann::json::array();
-    const auto found = parsed.tree.find("stmts");
-    const auto& stmts = found != parsed.tree.end() ? *found : no_statements;
+    const auto& stmts = list(parsed.tree, "stmts");
     report_.statements += stmts.size();
     if (!inside_block(lines, s.line) && (stmts.size() > 1 || goose_would_split(s.sql))) {
       const std::size_t at = stmts.size() > 1 ? first_token(s.sql, stmts[1].value("stmt_location", 0), nullptr) : 0;

@@ -18,6 +18,15 @@ const json& empty_array() {
   return a;
 }
 
+}  // namespace
+
+const json& list(const json& node, const char* key) {
+  auto it = node.find(key);
+  return it != node.end() && it->is_array() ? *it : empty_array();
+}
+
+namespace {
+
 const json& empty_object() {
   static const json o = json::object();
   return o;
@@ -29,10 +38,6 @@ const json& object(const json& node, const char* key) {
   return it != node.end() && it->is_object() ? *it : empty_object();
 }
 
-const json& list(const json& node, const char* key) {
-  auto it = node.find(key);
-  return it != node.end() && it->is_array() ? *it : empty_array();
-}
 
 std::string text(const json& node, const char* key) {
   auto it = node.find(key);

@@ -51,4 +51,8 @@ struct rule_hit {
 // `entry` is one element of the parse tree's "stmts" array.
 std::vector<rule_hit> check_statement(const nlohmann::json& entry, rule_context& ctx);
 
+// The array member `key` of `node` by reference, or an empty array (nlohmann's
+// value(key, default) would return a copy of it).
+const nlohmann::json& list(const nlohmann::json& node, const char* key);
+
 }  // namespace migrator

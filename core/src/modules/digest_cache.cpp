@@ -184,7 +184,7 @@ std::optional<std::string_view> digest_cache::find(std::string_view key, const f
                                    [this](const record& r, std::string_view k) { return key_of(r) < k; });
   if (it == records_.end() || key_of(*it) != key) return std::nullopt;
   parsed_line line;  // a damaged line is no entry: its file is read
-  if (!parse_line(text().substr(it->line, it->end - it->line), line) || !(line.stamp == stamp))
+  if (!parse_line(line_of(*it), line) || !(line.stamp == stamp))
     return std::nullopt;
   found_[static_cast<std::size_t>(it - records_.begin())] = 1;
   return line.checksum;
@@ -200,7 +200,7 @@ void digest_cache::write_back(std::vector<digest_entry> fresh) const {
   lines.reserve(fresh.size() + records_.size());
   for (std::size_t i = 0; i < records_.size(); ++i) {
     parsed_line kept;
-    if (found_[i] && parse_line(text().substr(records_[i].line, records_[i].end - records_[i].line), kept))
+    if (found_[i] && parse_line(line_of(records_[i]), kept))
       lines.push_back(kept);
   }
   for (const auto& e : fresh)

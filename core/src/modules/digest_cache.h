@@ -77,6 +77,7 @@ class digest_cache {
   };
   std::string_view text() const { return {text_.get(), size_}; }
   std::string_view key_of(const record& r) const { return text().substr(r.key, r.end - r.key); }
+  std::string_view line_of(const record& r) const { return text().substr(r.line, r.end - r.line); }
   std::filesystem::path file_;
   std::chrono::nanoseconds racy_window_;
   std::unique_ptr<char[]> text_;  // the cache file as read
