@@ -151,11 +151,11 @@ class checker {
   }
 
   std::vector<rule_hit> run() {
-    collect_cte_names(*node_);
-    unqualified_relations(*node_);
+    walk(*node_, start_, false);
+    unqualified_relations();
     unqualified_names();
     foreign_schemas();
-    undeclared_dependencies(*node_, start_);
+    undeclared_dependencies();
     report_undeclared_dependencies();
     if (ctx_.up) rollout();
     if (ctx_.up && ctx_.contract) contract_adds();
@@ -172,28 +172,95 @@ class checker {
 
   // ---- module rules ----
 
-  void collect_cte_names(const json& node) {
-    if (node.is_object()) {
-      auto it = node.find("ctename");
-      if (it != node.end() && it->is_string()) ctes_.insert(it->get<std::string>());
-    }
-    if (node.is_object() || node.is_array())
-      for (const auto& child : node) collect_cte_names(child);
-  }
-
-  // Every table, view or sequence reference (a RangeVar) needs its schema:
-  // migrations run without a search_path, so "accounts" would land in public.
-  void unqualified_relations(const json& node) {
-    if (node.is_object() && node.contains("relname") && node.contains("relpersistence")) {
-      const std::string rel = text(node, "relname");
-      // pg_catalog is searched first whatever the search_path: pg_class needs no schema.
-      if (text(node, "schemaname").empty() && !ctes_.count(rel) && rel.rfind("pg_", 0) != 0)
-        hit("unqualified-name", location_in(node, -1),
-            "'" + rel + "' has no schema; write " + ctx_.schema + "." + rel);
+  // One walk over the statement's tree gathers what three module rules need:
+  // the CTE names (a WITH name is no table), every table reference (a RangeVar)
+  // and every schema-qualified name list. It looks at each node's members once,
+  // in one pass over them, instead of a lookup per member a rule asks about: the
+  // walk is most of what lint spends beyond parsing. What the rules conclude
+  // waits until the walk is over, since a CTE may be named after its use (the
+  // tree's keys are in alphabetical order) and foreign_schemas() first decides
+  // which schemas this statement changes.
+  void walk(const json& node, int at, bool in_relation) {
+    if (node.is_array()) {
+      for (const auto& child : node) walk(child, at, in_relation);
       return;
     }
-    if (node.is_object() || node.is_array())
-      for (const auto& child : node) unqualified_relations(child);
+    if (!node.is_object()) return;
+    const json* location = nullptr;
+    const json* relname = nullptr;
+    const json* schemaname = nullptr;
+    bool relpersistence = false;
+    // In the order undeclared-dependency has always reported a node's names.
+    enum { funcname, names_key, objname, type_name, domainname, defnames, collname, name_keys };
+    const json* name_lists[name_keys] = {};
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      const std::string& key = it.key();
+      const json& value = it.value();
+      if (key == "location") location = &value;
+      else if (key == "ctename") {
+        if (value.is_string()) ctes_.insert(value.get_ref<const std::string&>());
+      } else if (key == "relname") relname = &value;
+      else if (key == "relpersistence") relpersistence = true;
+      else if (key == "schemaname") schemaname = &value;
+      else if (value.is_array()) {
+        if (key == "funcname") name_lists[funcname] = &value;
+        else if (key == "names") name_lists[names_key] = &value;
+        else if (key == "objname") name_lists[objname] = &value;
+        else if (key == "typeName") name_lists[type_name] = &value;
+        else if (key == "domainname") name_lists[domainname] = &value;
+        else if (key == "defnames") name_lists[defnames] = &value;
+        else if (key == "collname") name_lists[collname] = &value;
+      }
+    }
+    if (location && location->is_number_integer() && location->get<int>() >= 0) at = location->get<int>();
+    const bool relation = relname && relpersistence;
+    if (relation) {
+      const std::string& schema = string_or_empty(schemaname);
+      const std::string& rel = string_or_empty(relname);
+      // Every table, view or sequence reference needs its schema: migrations
+      // run without a search_path, so "accounts" would land in public.
+      // pg_catalog is searched first whatever the search_path: pg_class needs none.
+      if (!in_relation && schema.empty() && rel.rfind("pg_", 0) != 0)
+        unqualified_relations_.push_back({rel, location_in(node, -1)});
+      if (may_be_undeclared(schema)) references_.push_back({schema, schema.empty() ? rel : schema + "." + rel, at});
+    }
+    for (int k = 0; k < name_keys; ++k) {
+      if (!name_lists[k]) continue;
+      const std::string* schema = qualifier(*name_lists[k]);
+      if (schema && may_be_undeclared(*schema))
+        references_.push_back({*schema, joined(names(*name_lists[k])) + (k == funcname ? "()" : ""), at});
+    }
+    for (auto it = node.begin(); it != node.end(); ++it)
+      if (it.key() != "location") walk(it.value(), at, in_relation || relation);
+    if (&node == node_ && type_ == "DropStmt")
+      for (const auto& parts : drop_targets())
+        if (parts.size() >= 2 && may_be_undeclared(parts[parts.size() - 2]))
+          references_.push_back({parts[parts.size() - 2], joined(parts), at});
+  }
+
+  static const std::string& string_or_empty(const json* value) {
+    static const std::string empty;
+    return value && value->is_string() ? value->get_ref<const std::string&>() : empty;
+  }
+
+  // The schema of a qualified name list (the next-to-last of its strings), or
+  // null when it names fewer than two.
+  static const std::string* qualifier(const json& items) {
+    const std::string* last = nullptr;
+    const std::string* before_last = nullptr;
+    for (const auto& item : items) {
+      auto it = item.find("String");
+      if (it == item.end()) continue;
+      auto sval = it->find("sval");
+      before_last = last;
+      last = &string_or_empty(sval == it->end() ? nullptr : &*sval);
+    }
+    return before_last;
+  }
+
+  void unqualified_relations() {
+    for (const auto& [rel, offset] : unqualified_relations_)
+      if (!ctes_.count(rel)) hit("unqualified-name", offset, "'" + rel + "' has no schema; write " + ctx_.schema + "." + rel);
   }
 
   void unqualified_name(const std::vector<std::string>& parts, const char* what, std::size_t needed = 2) {
@@ -287,38 +354,23 @@ class checker {
   // earlier on a fresh database. Reported once per schema and statement, at its
   // first name (the tree's keys are in no textual order, hence the offsets are
   // compared); not where foreign-schema already reports a change to that schema.
-  void undeclared_dependencies(const json& node, int at) {
-    if (!ctx_.schema_positions) return;
-    if (node.is_array()) {
-      for (const auto& child : node) undeclared_dependencies(child, at);
-      return;
+  // walk() collected the names; this runs after foreign_schemas().
+  void undeclared_dependencies() {
+    for (const auto& [schema, name, at] : references_) {
+      if (changed_schemas_.count(schema)) continue;
+      const int position = ctx_.schema_positions->at(schema);
+      auto [first, added] = undeclared_.emplace(schema, undeclared_reference{name, at, position > ctx_.position});
+      if (!added && at < first->second.offset) first->second = undeclared_reference{name, at, first->second.later};
     }
-    if (!node.is_object()) return;
-    if (auto it = node.find("location"); it != node.end() && it->is_number_integer() && it->get<int>() >= 0)
-      at = it->get<int>();
-    if (node.contains("relname") && node.contains("relpersistence"))
-      referenced(text(node, "schemaname"), table_key(node), at);
-    for (const char* key : {"funcname", "names", "objname", "typeName", "domainname", "defnames", "collname"}) {
-      const auto parts = names(list(node, key));
-      if (parts.size() >= 2)
-        referenced(parts[parts.size() - 2], joined(parts) + (std::string(key) == "funcname" ? "()" : ""), at);
-    }
-    for (const auto& [key, child] : node.items()) {
-      if (key == "location") continue;
-      undeclared_dependencies(child, at);
-    }
-    if (&node == node_ && type_ == "DropStmt")
-      for (const auto& parts : drop_targets())
-        if (parts.size() >= 2) referenced(parts[parts.size() - 2], joined(parts), at);
   }
 
-  void referenced(const std::string& schema, const std::string& name, int at) {
-    if (schema.empty() || schema == ctx_.schema || changed_schemas_.count(schema)) return;
+  // Whether a name in `schema` can be an undeclared dependency: a schema of
+  // another module (not public or pg_catalog) that is not a declared, earlier one.
+  bool may_be_undeclared(const std::string& schema) const {
+    if (!ctx_.schema_positions || schema.empty() || schema == ctx_.schema) return false;
     auto position = ctx_.schema_positions->find(schema);
-    if (position == ctx_.schema_positions->end()) return;  // not a module's schema (public, pg_catalog, ...)
-    if (ctx_.dependency_schemas && ctx_.dependency_schemas->count(schema) && position->second < ctx_.position) return;
-    auto [first, added] = undeclared_.emplace(schema, undeclared_reference{name, at, position->second > ctx_.position});
-    if (!added && at < first->second.offset) first->second = undeclared_reference{name, at, first->second.later};
+    if (position == ctx_.schema_positions->end()) return false;
+    return !(ctx_.dependency_schemas && ctx_.dependency_schemas->count(schema) && position->second < ctx_.position);
   }
 
   void report_undeclared_dependencies() {
@@ -645,6 +697,16 @@ class checker {
     bool later = false;  // its module comes after this one in modules.yaml
   };
   std::map<std::string, undeclared_reference> undeclared_;  // schema -> its first name in this statement
+  struct relation_reference {
+    std::string name;
+    int offset;
+  };
+  std::vector<relation_reference> unqualified_relations_;  // before the CTE names are known
+  struct schema_reference {
+    std::string schema, name;  // "audit", "audit.events"
+    int at;
+  };
+  std::vector<schema_reference> references_;  // before foreign_schemas() has run
   std::vector<rule_hit> hits_;
   bool access_exclusive_reported_ = false;
 };
