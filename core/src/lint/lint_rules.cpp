@@ -194,22 +194,23 @@ class checker {
     enum { funcname, names_key, objname, type_name, domainname, defnames, collname, name_keys };
     const json* name_lists[name_keys] = {};
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const std::string& key = it.key();
       const json& value = it.value();
-      if (key == "location") location = &value;
-      else if (key == "ctename") {
-        if (value.is_string()) ctes_.insert(value.get_ref<const std::string&>());
-      } else if (key == "relname") relname = &value;
-      else if (key == "relpersistence") relpersistence = true;
-      else if (key == "schemaname") schemaname = &value;
-      else if (value.is_array()) {
-        if (key == "funcname") name_lists[funcname] = &value;
-        else if (key == "names") name_lists[names_key] = &value;
-        else if (key == "objname") name_lists[objname] = &value;
-        else if (key == "typeName") name_lists[type_name] = &value;
-        else if (key == "domainname") name_lists[domainname] = &value;
-        else if (key == "defnames") name_lists[defnames] = &value;
-        else if (key == "collname") name_lists[collname] = &value;
+      switch (member_of(it.key())) {
+        case member::location: location = &value; break;
+        case member::ctename:
+          if (value.is_string()) ctes_.insert(value.get_ref<const std::string&>());
+          break;
+        case member::relname: relname = &value; break;
+        case member::relpersistence: relpersistence = true; break;
+        case member::schemaname: schemaname = &value; break;
+        case member::funcname: name_list(name_lists[funcname], value); break;
+        case member::names: name_list(name_lists[names_key], value); break;
+        case member::objname: name_list(name_lists[objname], value); break;
+        case member::type_name: name_list(name_lists[type_name], value); break;
+        case member::domainname: name_list(name_lists[domainname], value); break;
+        case member::defnames: name_list(name_lists[defnames], value); break;
+        case member::collname: name_list(name_lists[collname], value); break;
+        case member::other: break;
       }
     }
     if (location && location->is_number_integer() && location->get<int>() >= 0) at = location->get<int>();
@@ -236,6 +237,39 @@ class checker {
       for (const auto& parts : drop_targets())
         if (parts.size() >= 2 && may_be_undeclared(parts[parts.size() - 2]))
           references_.push_back({parts[parts.size() - 2], joined(parts), at});
+  }
+
+  static void name_list(const json*& slot, const json& value) {
+    if (value.is_array()) slot = &value;
+  }
+
+  // The members walk() reads. Told apart by length first: a node has a dozen
+  // members and the walk meets every one of them.
+  enum class member {
+    other, location, ctename, relname, relpersistence, schemaname,
+    funcname, names, objname, type_name, domainname, defnames, collname
+  };
+  static member member_of(const std::string& key) {
+    auto is = [&](const char* name) { return key.compare(name) == 0; };
+    switch (key.size()) {
+      case 5: return is("names") ? member::names : member::other;
+      case 7:
+        return is("ctename") ? member::ctename
+               : is("relname") ? member::relname
+               : is("objname") ? member::objname
+                               : member::other;
+      case 8:
+        return is("location") ? member::location
+               : is("funcname") ? member::funcname
+               : is("typeName") ? member::type_name
+               : is("defnames") ? member::defnames
+               : is("collname") ? member::collname
+                                : member::other;
+      case 10:
+        return is("schemaname") ? member::schemaname : is("domainname") ? member::domainname : member::other;
+      case 14: return is("relpersistence") ? member::relpersistence : member::other;
+      default: return member::other;
+    }
   }
 
   static const std::string& string_or_empty(const json* value) {
