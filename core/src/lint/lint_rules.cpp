@@ -11,31 +11,29 @@ namespace migrator {
 
 namespace {
 
-using nlohmann::json;
+using json = parse_tree;
 
-const json& empty_array() {
-  static const json a = json::array();
-  return a;
+// What list() and object() return for a missing member: a null, which iterates,
+// finds and contains like an empty array or object, and which unlike them
+// allocates nothing, so it does not pin parse_tree's arena for the process.
+const json& absent() {
+  static const json nothing;
+  return nothing;
 }
 
 }  // namespace
 
 const json& list(const json& node, const char* key) {
   auto it = node.find(key);
-  return it != node.end() && it->is_array() ? *it : empty_array();
+  return it != node.end() && it->is_array() ? *it : absent();
 }
 
 namespace {
 
-const json& empty_object() {
-  static const json o = json::object();
-  return o;
-}
-
 // A member object by reference (value(key, json::object()) would copy it).
 const json& object(const json& node, const char* key) {
   auto it = node.find(key);
-  return it != node.end() && it->is_object() ? *it : empty_object();
+  return it != node.end() && it->is_object() ? *it : absent();
 }
 
 
@@ -747,7 +745,7 @@ class checker {
 
 }  // namespace
 
-std::vector<rule_hit> check_statement(const nlohmann::json& entry, rule_context& ctx) {
+std::vector<rule_hit> check_statement(const parse_tree& entry, rule_context& ctx) {
   return checker(entry, ctx).run();
 }
 

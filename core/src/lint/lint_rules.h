@@ -4,10 +4,11 @@
 #pragma once
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
+
+#include "lint/parse_tree.h"
 
 namespace migrator {
 
@@ -49,10 +50,10 @@ struct rule_hit {
 };
 
 // `entry` is one element of the parse tree's "stmts" array.
-std::vector<rule_hit> check_statement(const nlohmann::json& entry, rule_context& ctx);
+std::vector<rule_hit> check_statement(const parse_tree& entry, rule_context& ctx);
 
-// The array member `key` of `node` by reference, or an empty array (nlohmann's
-// value(key, default) would return a copy of it).
-const nlohmann::json& list(const nlohmann::json& node, const char* key);
+// The array member `key` of `node` by reference, or a null that iterates as an
+// empty array (nlohmann's value(key, default) would return a copy of it).
+const parse_tree& list(const parse_tree& node, const char* key);
 
 }  // namespace migrator

@@ -16,7 +16,7 @@ parsed_sql parse_sql(std::string_view text) {
     // cursorpos is 1-based; 0 means no position.
     parsed.error = sql_syntax_error{result.error->message, result.error->cursorpos > 0 ? result.error->cursorpos - 1 : 0};
   } else {
-    parsed.tree = nlohmann::json::parse(result.parse_tree);
+    parsed.tree = parse_tree::parse(result.parse_tree);
   }
   pg_query_free_parse_result(result);
   return parsed;

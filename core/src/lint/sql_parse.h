@@ -2,10 +2,11 @@
 // no other file includes pg_query.h. Pure: no database.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "lint/parse_tree.h"
 
 namespace migrator {
 
@@ -17,7 +18,7 @@ struct sql_syntax_error {
 struct parsed_sql {
   // {"version":150001,"stmts":[{"stmt":{...},"stmt_location":N,"stmt_len":N}, ...]};
   // fields with default values (0, false, empty) are left out, as libpg_query writes them.
-  nlohmann::json tree;
+  parse_tree tree;
   std::optional<sql_syntax_error> error;
 };
 
