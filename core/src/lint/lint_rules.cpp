@@ -36,7 +36,6 @@ const json& object(const json& node, const char* key) {
   return it != node.end() && it->is_object() ? *it : absent();
 }
 
-
 std::string text(const json& node, const char* key) {
   auto it = node.find(key);
   return it != node.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -188,12 +187,11 @@ class checker {
     const json* relname = nullptr;
     const json* schemaname = nullptr;
     bool relpersistence = false;
-    // In the order undeclared-dependency has always reported a node's names.
-    enum { funcname, names_key, objname, type_name, domainname, defnames, collname, name_keys };
-    const json* name_lists[name_keys] = {};
+    const json* name_lists[name_list_members] = {};
     for (auto it = node.begin(); it != node.end(); ++it) {
       const json& value = it.value();
-      switch (member_of(it.key())) {
+      const member m = member_of(it.key());
+      switch (m) {
         case member::location: location = &value; break;
         case member::ctename:
           if (value.is_string()) ctes_.insert(value.get_ref<const std::string&>());
@@ -201,14 +199,9 @@ class checker {
         case member::relname: relname = &value; break;
         case member::relpersistence: relpersistence = true; break;
         case member::schemaname: schemaname = &value; break;
-        case member::funcname: name_list(name_lists[funcname], value); break;
-        case member::names: name_list(name_lists[names_key], value); break;
-        case member::objname: name_list(name_lists[objname], value); break;
-        case member::type_name: name_list(name_lists[type_name], value); break;
-        case member::domainname: name_list(name_lists[domainname], value); break;
-        case member::defnames: name_list(name_lists[defnames], value); break;
-        case member::collname: name_list(name_lists[collname], value); break;
         case member::other: break;
+        default:  // a name list
+          if (value.is_array()) name_lists[static_cast<int>(m)] = &value;
       }
     }
     if (location && location->is_number_integer() && location->get<int>() >= 0) at = location->get<int>();
@@ -221,13 +214,13 @@ class checker {
       // pg_catalog is searched first whatever the search_path: pg_class needs none.
       if (!in_relation && schema.empty() && rel.rfind("pg_", 0) != 0)
         unqualified_relations_.push_back({rel, location_in(node, -1)});
-      if (may_be_undeclared(schema)) references_.push_back({schema, schema.empty() ? rel : schema + "." + rel, at});
+      if (may_be_undeclared(schema)) references_.push_back({schema, table_key(node), at});
     }
-    for (int k = 0; k < name_keys; ++k) {
+    for (int k = 0; k < name_list_members; ++k) {
       if (!name_lists[k]) continue;
       const std::string* schema = qualifier(*name_lists[k]);
       if (schema && may_be_undeclared(*schema))
-        references_.push_back({*schema, joined(names(*name_lists[k])) + (k == funcname ? "()" : ""), at});
+        references_.push_back({*schema, joined(names(*name_lists[k])) + (k == static_cast<int>(member::funcname) ? "()" : ""), at});
     }
     for (auto it = node.begin(); it != node.end(); ++it)
       if (it.key() != "location") walk(it.value(), at, in_relation || relation);
@@ -237,16 +230,16 @@ class checker {
           references_.push_back({parts[parts.size() - 2], joined(parts), at});
   }
 
-  static void name_list(const json*& slot, const json& value) {
-    if (value.is_array()) slot = &value;
-  }
-
-  // The members walk() reads. Told apart by length first: a node has a dozen
-  // members and the walk meets every one of them.
+  // The members walk() reads. The name lists come first, in the order
+  // undeclared-dependency has always reported a node's names, and index
+  // walk()'s array of them.
   enum class member {
-    other, location, ctename, relname, relpersistence, schemaname,
-    funcname, names, objname, type_name, domainname, defnames, collname
+    funcname, names, objname, type_name, domainname, defnames, collname,
+    location, ctename, relname, relpersistence, schemaname, other
   };
+  static constexpr int name_list_members = static_cast<int>(member::location);
+  // Told apart by length first: a node has a dozen members and the walk meets
+  // every one of them.
   static member member_of(const std::string& key) {
     auto is = [&](const char* name) { return key.compare(name) == 0; };
     switch (key.size()) {
