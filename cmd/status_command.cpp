@@ -23,7 +23,7 @@ extern const command status_command{
       const auto& settings = c.settings;
       if (settings.targets) return run_fleet(c, migrator::fleet_action::status, {}, "status");
       const std::string name = application_name_for("migrate status");
-      auto connecting = connect_in_background(settings, name, engine_use::reading, migrator::history_look::read);
+      auto connecting = connect_in_background(settings, name, engine_use::reading, migrator::history_look::status);
       auto set = load_module_set(settings);
       for (const auto& p : set.problems) log_event(spdlog::level::warn, "module_problem", {}, "{}", p.str());
       migrator::engine engine = open_engine(settings, set.set, connecting, name, engine_use::reading);

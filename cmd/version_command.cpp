@@ -12,7 +12,7 @@ extern const command version_command{
       const auto& settings = c.settings;
       if (settings.targets) return run_fleet(c, migrator::fleet_action::status, {}, "version");
       const std::string name = application_name_for("migrate version");
-      auto connecting = connect_in_background(settings, name, engine_use::reading, migrator::history_look::read);
+      auto connecting = connect_in_background(settings, name, engine_use::reading, migrator::history_look::status);
       auto set = load_module_set(settings);
       migrator::engine engine = open_engine(settings, set.set, connecting, name, engine_use::reading);
       c.out << engine.status().current_version << '\n';

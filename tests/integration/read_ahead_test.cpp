@@ -39,10 +39,22 @@ class read_ahead : public two_table_database {
 
 TEST_F(read_ahead, the_first_read_is_the_one_asked_when_the_connection_opened) {
   applied_elsewhere(1001);
-  auto e = opened(reading(), history_look::read);
+  auto e = opened(reading(), history_look::status);
   applied_elsewhere(1002);
   EXPECT_EQ(e.status().current_version, 1001) << "status did not take the history read ahead";
   EXPECT_EQ(e.status().current_version, 1002) << "a second read was answered from before";
+}
+
+// A plan (and a dry run) reads every history row: history_look::read.
+TEST_F(read_ahead, a_plan_takes_the_full_read_asked_ahead) {
+  applied_elsewhere(1001);
+  auto e = opened(reading(), history_look::read);
+  applied_elsewhere(1002);
+  std::int64_t current = 0;
+  EXPECT_EQ(e.plan({migrator::command_kind::up, 0}, &current).size(), 1u) << "the plan did not take the read ahead";
+  EXPECT_EQ(current, 1001);
+  EXPECT_TRUE(e.plan({migrator::command_kind::up, 0}, &current).empty()) << "a second read was answered from before";
+  EXPECT_EQ(current, 1002);
 }
 
 TEST_F(read_ahead, a_request_other_than_the_one_asked_ahead_reads_the_server) {
@@ -104,7 +116,7 @@ bool ready_within(const migrator::backend_opener& opener, std::chrono::milliseco
 
 TEST_F(read_ahead, ready_once_connected_then_open_reads_what_was_asked) {
   applied_elsewhere(1001);
-  migrator::backend_opener opener(db.dsn(), reading(), history_look::read);
+  migrator::backend_opener opener(db.dsn(), reading(), history_look::status);
   ASSERT_TRUE(ready_within(opener, std::chrono::seconds(10)));
   applied_elsewhere(1002);
   migrator::engine e(opener.open(set, reading()), set, reading());

@@ -112,10 +112,11 @@ backend open_backend(const std::string& dsn, const module_set& set, const backen
 // Throws what open_backend would: error(config) or error(usage).
 void check_backend(const std::string& dsn, const module_set& set, const backend_options& options);
 
-// An engine's first look at the history (engine.h): read() for status,
-// plan and every run but `up`'s, which first compares the history with the set
-// (the up-to-date check). backend_opener can ask it ahead.
-enum class history_look { none, read, up_to_date_check };
+// An engine's first look at the history (engine.h): read() for plan and every
+// run but `up`'s, which first compares the history with the set (the
+// up-to-date check); status's read (history_store::read_for_status).
+// backend_opener can ask it ahead.
+enum class history_look { none, read, up_to_date_check, status };
 
 // open_backend in two halves, so that the server's connection start-up (a
 // process fork on the server) overlaps loading the module set: the

@@ -20,11 +20,12 @@ namespace migrator {
 
 // The tables the tool keeps beside a module set's own, for history table `table`:
 // goose's table, its "<table>_meta" side table, the "<table>_progress" table
-// of resumable code migrations, the "<table>_builds" registry of running builds
-// and the "<table>_repeatable" checksums of repeatable migrations. Catalog
+// of resumable code migrations, the "<table>_builds" registry of running builds,
+// the "<table>_repeatable" checksums of repeatable migrations and the
+// "<table>_digest" digests of the side rows (PostgreSQL's store). Catalog
 // comparisons (verify, squash) leave them out.
 inline std::vector<std::string> bookkeeping_tables(const std::string& table) {
-  return {table, table + "_meta", table + "_progress", table + "_builds", table + "_repeatable"};
+  return {table, table + "_meta", table + "_progress", table + "_builds", table + "_repeatable", table + "_digest"};
 }
 // Where repeatable migrations' checksums are recorded (goose's table never holds them).
 inline std::string repeatable_table_of(const std::string& table) { return table + "_repeatable"; }
@@ -51,6 +52,9 @@ struct meta_row {
 struct history_comparison {
   bool equal = false;        // the applied history is exactly the expected one
   std::int64_t highest = 0;  // the highest applied version; 0 when none is
+  // The store's digests of the side rows (read_for_status) were written since
+  // goose's table last changed; false asks for refresh_digests under the lock.
+  bool digests_current = true;
 };
 
 // A repeatable migration's row: the checksum of the file last applied.
@@ -66,6 +70,11 @@ struct history_snapshot {
   std::map<std::int64_t, meta_row> meta;  // side rows by version
   // "<table>_repeatable" rows by (module, name); empty when the table does not exist.
   std::map<std::pair<std::string, std::string>, repeatable_row> repeatables{};
+  // Set by history_store::read_for_status only: the store proved that every
+  // applied version has a file of the set and a side row in state "applied"
+  // with that file's module and checksum, and that there is no other side row;
+  // `meta` is then left empty.
+  bool side_rows_match_files = false;
 
   std::vector<applied_version> for_planner() const;
 };
@@ -76,6 +85,15 @@ class history_store {
 
   // Reads everything; a missing table is an empty history (nothing is created).
   virtual history_snapshot read() = 0;
+  // Optional capability: what `status` needs of the history for `migrations`
+  // (sorted by version), which may leave the side rows unread when they are
+  // proved equal to the files (history_snapshot::side_rows_match_files).
+  // Not offered: read().
+  virtual history_snapshot read_for_status(const std::vector<migration>& /*migrations*/) { return read(); }
+  // Optional capability, under the lock, after a run changed the history (and
+  // when compare_applied found the digests out of date): rewrites what
+  // read_for_status proves the side rows by.
+  virtual void refresh_digests() {}
   // Creates the tables when missing. Called under the migration lock.
   virtual void ensure() = 0;
   // Optional capability: whether the applied history is exactly `migrations`

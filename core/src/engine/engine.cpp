@@ -164,8 +164,15 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     // An up-to-date database answers `up` in one request: its history equals the
     // whole set applied, so every migration is applied, unmodified and clean.
     if (request.kind == command_kind::up) {
-      if (const auto version = version_if_current()) {
-        report.current_version = report.starting_version = *version;
+      const auto same = translated("reading the migration history", [&] {
+        return impl_->history.compare_applied(impl_->set.migrations, impl_->set.repeatables);
+      });
+      if (same && same->equal) {
+        report.current_version = report.starting_version = same->highest;
+        // The history changed without its digests being written (goose applied
+        // or rolled back, or the history predates them): `status` reads every
+        // side row until they are, so `up` writes them once, under the lock.
+        if (!same->digests_current) impl_->refresh_digests();
         return report;
       }
     }
@@ -285,6 +292,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       if (with_callbacks && !impl_->interrupted.load()) impl_->run_error_callbacks(report);
       throw;
     }
+    // Still under the lock: the side rows are what this run left them.
+    impl_->write_digests();
   } catch (const detail::step_interrupted& i) {
     throw interrupted(i.what_happened, i.details);
   } catch (const database_error& e) {
@@ -302,9 +311,37 @@ std::optional<std::int64_t> engine::version_if_current() {
   return std::nullopt;
 }
 
+void engine::impl::refresh_digests() noexcept {
+  try {
+    lock_guard held(lock, options.lock_timeout, nullptr);
+    write_digests();
+  } catch (const std::exception& e) {
+    digests_not_written(e);
+  }
+}
+
+void engine::impl::write_digests() noexcept {
+  // Only what `status` reads faster: a failure (no right to write, the
+  // connection gone after the run's last commit) leaves `status` reading the
+  // side rows, and the history as the run left it.
+  try {
+    history.refresh_digests();
+  } catch (const std::exception& e) {
+    digests_not_written(e);
+  }
+}
+
+void engine::impl::digests_not_written(const std::exception& e) noexcept {
+  try {
+    log(log_level::warn, std::string("the side rows' digests were not written (status reads every side row until they are): ") + e.what(),
+        {{"event", "digests_not_written"}});
+  } catch (...) {
+  }
+}
+
 status_report engine::status() {
   return translated("reading the migration history", [&] {
-    auto status = compute_status(impl_->set, impl_->history.read());
+    auto status = compute_status(impl_->set, impl_->history.read_for_status(impl_->set.migrations));
     impl_->fill_deferred(status);
     return status;
   });

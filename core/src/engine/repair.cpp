@@ -20,6 +20,7 @@ std::size_t engine::repair_checksums() {
       impl_->history.record_checksum(*impl_->file_of(s.version));  // applied: in the set
       ++recorded;
     }
+    impl_->write_digests();
     return recorded;
   });
 }
@@ -40,6 +41,7 @@ migration_status engine::repair_mark_applied(std::int64_t version) {
     impl_->history.ensure();
     auto before = dirty_version(impl_->set, impl_->history, version);
     impl_->history.force_applied(impl_->file_of(version), version);
+    impl_->write_digests();
     return before;
   });
 }
@@ -51,6 +53,7 @@ migration_status engine::repair_mark_rolled_back(std::int64_t version) {
     impl_->history.ensure();
     auto before = dirty_version(impl_->set, impl_->history, version);
     impl_->history.force_rolled_back(version);
+    impl_->write_digests();
     return before;
   });
 }

@@ -124,6 +124,11 @@ status_report compute_status(const module_set& set, const history_snapshot& snap
               : replaced_by.count(a.version) ? migration_state::replaced
                                              : migration_state::unknown;
     if (s.state == migration_state::replaced && s.module.empty()) s.module = replaced_by[a.version]->module;
+    // The store proved the side row equal to the file (read_for_status) and left it unread.
+    if (snap.side_rows_match_files && file) {
+      s.recorded_module = file->module;
+      s.has_checksum = true;
+    }
     report.current_version = std::max(report.current_version, a.version);
   }
   std::sort(applied_versions.begin(), applied_versions.end());

@@ -10,6 +10,7 @@
 
 #include "backend/applied_history.h"
 #include "backend/history_rows.h"
+#include "backend/side_digest.h"
 #include "backend/postgres/goose_timestamp.h"
 #include "backend/postgres/pg_session.h"
 #include "migrator/postgres.h"
@@ -60,6 +61,7 @@ goose_history_store::goose_history_store(session& session, const std::string& ta
       table_(session.quote_qualified(table)),
       meta_(session.quote_qualified(table + "_meta")),
       repeatable_(session.quote_qualified(repeatable_table_of(table))),
+      digest_(session.quote_qualified(table + "_digest")),
       host_(detail::host_name()),
       prepare_(prepare) {}
 
@@ -163,10 +165,11 @@ std::optional<history_comparison> goose_history_store::compare_applied(
   // three tables' plain columns. A new server process looks up every function
   // and operator a query uses for the first time, so building and comparing the
   // text in SQL cost it more than sending the rows. Side rows first, as in read().
+  // The digests' rows (a few, last) only say whether they are current.
   const bool with_repeatables = !repeatables.empty();
-  try {
+  const auto compare = [&](bool with_digests) {
     history_comparison same;
-    read_all(session_, compare_statements(with_repeatables), [&](auto& results) {
+    read_all(session_, compare_statements(with_repeatables, with_digests), [&](auto& results) {
       const auto text = [](const auto& rows, std::size_t row, std::size_t column) -> std::string_view {
         if (rows.is_null(row, column)) return {};
         return rows.text(row, column);
@@ -177,8 +180,11 @@ std::optional<history_comparison> goose_history_store::compare_applied(
         side[i] = {meta.integer(i, 0), text(meta, i, 1), text(meta, i, 2), text(meta, i, 3)};
       const auto& rows = results.at(1);
       std::vector<goose_history_row> goose(rows.size());
-      for (std::size_t i = 0; i < rows.size(); ++i)
+      goose_table_mark mark{static_cast<std::int64_t>(rows.size()), 0};
+      for (std::size_t i = 0; i < rows.size(); ++i) {
         goose[i] = {rows.integer(i, 0), rows.integer(i, 1), rows.boolean(i, 2)};
+        mark.last_id = std::max(mark.last_id, goose[i].id);
+      }
       std::vector<repeatable_history_row> repeatable_rows;
       if (with_repeatables) {
         const auto& r = results.at(2);
@@ -186,23 +192,109 @@ std::optional<history_comparison> goose_history_store::compare_applied(
           repeatable_rows.push_back(
               {text(r, i, 0), text(r, i, 1), text(r, i, 2), r.is_null(i, 3) ? 0 : r.integer(i, 3)});
       }
+      const bool no_side_rows = side.empty();
       same = compare_applied_history(goose, side, repeatable_rows, migrations, repeatables);
+      if (with_digests) {
+        std::vector<side_digest_row> digests;
+        digests_from_rows(results.at(with_repeatables ? 3 : 2), digests);
+        same.digests_current = no_side_rows || detail::digests_current(digests, mark);
+      } else {
+        same.digests_current = false;
+      }
     });
     return same;
+  };
+  try {
+    return compare(/*with_digests=*/true);
   } catch (const database_error& e) {
     // No history tables yet (SQLSTATE 42P01, undefined_table): a fresh database,
-    // which read() reports as such. Asking first would cost every start a round trip.
+    // which read() reports as such. Asking first would cost every start a round
+    // trip. A history written before the digests' table existed is compared
+    // without it, and its digests are not current.
+    if (!missing_table(e)) throw;
+  }
+  try {
+    return compare(/*with_digests=*/false);
+  } catch (const database_error& e) {
     if (missing_table(e)) return std::nullopt;
     throw;
   }
 }
 
-std::vector<std::string> goose_history_store::compare_statements(bool with_repeatables) const {
+std::vector<std::string> goose_history_store::compare_statements(bool with_repeatables, bool with_digests) const {
   std::vector<std::string> statements{"COPY " + meta_ + " (version_id, module, checksum, state) TO STDOUT",
                                       "COPY " + table_ + " (id, version_id, is_applied) TO STDOUT"};
   if (with_repeatables)
     statements.push_back("COPY " + repeatable_ + " (module, name, checksum, known_version) TO STDOUT");
+  if (with_digests) statements.push_back(digest_copy_sql());
   return statements;
+}
+
+std::string goose_history_store::digest_copy_sql() const {
+  return "COPY " + digest_ + " (" + side_digest_columns + ") TO STDOUT";
+}
+
+std::vector<std::string> goose_history_store::status_statements() const {
+  const bool iso_times = times_as_iso();
+  std::vector<std::string> statements{which_exist_sql(), digest_copy_sql()};
+  for (auto& statement : row_statements(row_reads{false, true, false}, iso_times))
+    statements.push_back(std::move(statement));
+  return statements;
+}
+
+history_snapshot goose_history_store::read_for_status(const std::vector<migration>& migrations) {
+  // Goose's rows and the digests, not the side rows (backend/side_digest.h).
+  // The digests are read first: another runner committing in between changes
+  // goose's table, whose mark then no longer matches, and proves nothing.
+  history_snapshot snap;
+  snap.exists = true;
+  bool repeatable_exists = false;
+  bool proved = false;
+  const bool iso_times = times_as_iso();
+  try {
+    read_all(session_, status_statements(), [&](auto& results) {
+      repeatable_exists = results.at(0).boolean(0, 2);
+      std::vector<side_digest_row> digests;
+      digests_from_rows(results.at(1), digests);
+      const auto& goose = results.at(2);
+      goose_table_mark mark{static_cast<std::int64_t>(goose.size()), 0};
+      for (std::size_t i = 0; i < goose.size(); ++i) mark.last_id = std::max(mark.last_id, goose.integer(i, 0));
+      if (!digests_current(digests, mark)) return;  // no need to read goose's rows: read() will
+      rows_into(results, 2, row_reads{false, true, false}, iso_times, snap);
+      proved = side_rows_proved(digests, mark, snap.applied, migrations);
+    });
+  } catch (const database_error& e) {
+    if (!missing_table(e)) throw;  // no history, or one from before the digests: read() tells
+  }
+  if (!proved) return read();
+  snap.side_rows_match_files = true;
+  if (repeatable_exists) {
+    const row_reads repeatables_only{false, false, true};
+    read_all(session_, row_statements(repeatables_only, iso_times),
+             [&](auto& results) { rows_into(results, 0, repeatables_only, iso_times, snap); });
+  }
+  return snap;
+}
+
+template <typename Rows>
+void goose_history_store::digests_from_rows(Rows& rows, std::vector<side_digest_row>& out) {
+  out.resize(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    out[i] = {rows.text(i, 0), rows.integer(i, 1), rows.text(i, 2), rows.integer(i, 3), rows.integer(i, 4)};
+}
+
+std::string goose_history_store::create_digest_table_sql() const {
+  return "CREATE TABLE IF NOT EXISTS " + digest_ + " (\n"
+         "  module text PRIMARY KEY,\n"
+         "  versions bigint NOT NULL,\n"
+         "  digest text NOT NULL,\n"
+         "  goose_rows bigint NOT NULL,\n"
+         "  goose_last_id bigint NOT NULL);\n";
+}
+
+void goose_history_store::refresh_digests() {
+  // The table too: up with nothing to do writes the digests of a history that predates them.
+  session_.exec(create_digest_table_sql() + side_digest_sql(digest_, meta_, table_));
 }
 
 void goose_history_store::ensure() {
@@ -233,6 +325,9 @@ void goose_history_store::ensure() {
          "  applied_by text NOT NULL DEFAULT current_user,\n"
          "  applied_host text,\n"
          "  recorded_at timestamptz NOT NULL DEFAULT now());\n";
+  // A run is about to change the side rows: their digests go now, in a
+  // transaction of their own, and come back when it ends (refresh_digests).
+  sql += create_digest_table_sql() + "DELETE FROM " + digest_ + ";\n";
   // Last, so it runs only when the tables exist; in the same round trip.
   if (prepare_ && !prepared_) sql += prepare_recording_sql();
   session_.exec(sql);

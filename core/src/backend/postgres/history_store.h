@@ -1,8 +1,9 @@
 // The goose table history store: goose v3's table (id, version_id, is_applied,
 // tstamp) exactly as goose writes and reads it; what goose lacks (module,
 // checksum, dirty state, duration, who and where) lives in a side table
-// "<table>_meta" that goose never looks at, and repeatable migrations in
-// "<table>_repeatable". PostgreSQL SQL on any session.
+// "<table>_meta" that goose never looks at, repeatable migrations in
+// "<table>_repeatable", and the side rows' digests `status` reads instead of
+// them in "<table>_digest" (backend/side_digest.h). PostgreSQL SQL on any session.
 #pragma once
 
 #include <cstdint>
@@ -15,11 +16,15 @@
 
 namespace migrator::detail {
 
+struct side_digest_row;
+
 class goose_history_store : public history_store {
  public:
   goose_history_store(session& s, const std::string& table, bool prepare = true);
 
   history_snapshot read() override;
+  history_snapshot read_for_status(const std::vector<migration>& migrations) override;
+  void refresh_digests() override;
   std::optional<history_comparison> compare_applied(const std::vector<migration>& migrations,
                                                     const std::vector<migration>& repeatables) override;
   // Also prepares the "record applied" statement on this session, in the same
@@ -46,7 +51,9 @@ class goose_history_store : public history_store {
   // they send them (backend_opener reads them ahead, pg_session::read_ahead).
   // Both read with COPY TO STDOUT (backend/postgres/copy_rows.h).
   std::vector<std::string> first_read_statements() const;
-  std::vector<std::string> compare_statements(bool with_repeatables) const;
+  std::vector<std::string> compare_statements(bool with_repeatables, bool with_digests = true) const;
+  // The request of read_for_status: which tables exist, the digests, goose's rows.
+  std::vector<std::string> status_statements() const;
 
  private:
   // Which tables' rows a request of read() reads.
@@ -72,12 +79,18 @@ class goose_history_store : public history_store {
   std::string applied_rows_sql(const migration& m, int statements);
   std::string rolled_back_rows_sql(std::int64_t version);
   std::string prepare_recording_sql() const;
+  std::string digest_copy_sql() const;
+  std::string create_digest_table_sql() const;
+  // Reads digest_copy_sql's rows into `out` (views into `rows`).
+  template <typename Rows>
+  static void digests_from_rows(Rows& rows, std::vector<side_digest_row>& out);
 
   session& session_;
   std::string table_name_;  // as configured
   std::string table_;       // quoted
   std::string meta_;        // quoted side table
   std::string repeatable_;  // quoted repeatable migrations' table
+  std::string digest_;      // quoted side rows' digests
   std::string host_;        // this machine's name, recorded with each row
   // The side table's row of a version, inserted or overwritten. `values`: SQL for
   // version_id, module, name, checksum, state, statements_done, statements_total,

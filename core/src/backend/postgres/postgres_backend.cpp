@@ -114,8 +114,9 @@ void read_ahead(session& db, const backend_options& options, history_look first)
     const bool settings_follow = !session_settings_sql(options.postgres, "SET ").empty();
     if (first != history_look::none && !settings_follow) {
       const goose_history_store history(db, options.table, /*prepare=*/false);
-      for (auto& statement : first == history_look::read ? history.first_read_statements()
-                                                         : history.compare_statements(/*with_repeatables=*/false))
+      for (auto& statement : first == history_look::read     ? history.first_read_statements()
+                             : first == history_look::status ? history.status_statements()
+                                                             : history.compare_statements(/*with_repeatables=*/false))
         statements.push_back(std::move(statement));
     }
     pg->read_ahead(statements);
