@@ -14,6 +14,7 @@
 #include "migrator/postgres.h"
 #include "migrator/source.h"
 #include "test_support.h"
+#include "three_migration_set.h"
 
 using namespace testing_support;
 using ::testing::HasSubstr;
@@ -58,29 +59,8 @@ const char* const full_read = "is_applied, CASE WHEN isfinite(tstamp)";
 // memory), a COPY: not planned, so a new server process opens no index for it.
 const char* const comparison = "COPY \"goose_db_version\" (id, version_id, is_applied) TO STDOUT;";
 
-class applied_history : public ::testing::Test {
+class applied_history : public three_migration_set {
  protected:
-  test_database db;
-  temp_dir modules;
-  migrator::module_set set;
-
-  void SetUp() override {
-    write_module_set(
-        modules, {{"db",
-                   {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
-                    {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")}}},
-                  {"shop", {{"02001_c.sql", migration_text("CREATE TABLE c (id int);", "DROP TABLE c;")}}}});
-    ASSERT_NO_FATAL_FAILURE(load_set());
-  }
-
-  // `set` assembled from the module folder as it is now.
-  void load_set() {
-    auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
-                                        migrator::process_environment());
-    ASSERT_TRUE(assembled.ok());
-    set = std::move(assembled.set);
-  }
-
   // A repeatable migration in db's folder, db's a_view, and the set assembled again.
   void add_repeatable() {
     modules.write("db/migrations/repeatable/a_view.sql",

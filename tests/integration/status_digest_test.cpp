@@ -11,34 +11,15 @@
 #include "migrator/postgres.h"
 #include "migrator/source.h"
 #include "test_support.h"
+#include "three_migration_set.h"
 
 using namespace testing_support;
 using ::testing::HasSubstr;
 
 namespace {
 
-class status_digest : public ::testing::Test {
+class status_digest : public three_migration_set {
  protected:
-  test_database db;
-  temp_dir modules;
-  migrator::module_set set;
-
-  void SetUp() override {
-    write_module_set(
-        modules, {{"db",
-                   {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
-                    {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")}}},
-                  {"shop", {{"02001_c.sql", migration_text("CREATE TABLE c (id int);", "DROP TABLE c;")}}}});
-    ASSERT_NO_FATAL_FAILURE(load_set());
-  }
-
-  void load_set() {
-    auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
-                                        migrator::process_environment());
-    ASSERT_TRUE(assembled.ok());
-    set = std::move(assembled.set);
-  }
-
   migrator::run_report run(migrator::command_kind kind, std::int64_t target = 0) {
     auto session = migrator::connect_postgres(db.dsn());
     auto history = migrator::make_goose_history_store(*session, "goose_db_version");

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "backend/applied_history.h"
+#include "history_migration.h"
 
 namespace {
 
@@ -12,14 +13,7 @@ using migrator::detail::goose_history_row;
 using migrator::detail::repeatable_history_row;
 using migrator::detail::side_history_row;
 
-migrator::migration migration(std::int64_t version, const char* module, const char* checksum) {
-  migrator::migration m;
-  m.version = version;
-  m.module = module;
-  m.name = "n" + std::to_string(version);
-  m.checksum = checksum;
-  return m;
-}
+const auto migration = testing_support::history_migration;
 
 migrator::migration repeatable(const char* module, const char* name, const char* checksum,
                                std::int64_t known_version) {

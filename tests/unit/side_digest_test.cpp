@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backend/side_digest.h"
+#include "history_migration.h"
 
 namespace {
 
@@ -15,14 +16,7 @@ using migrator::applied_row;
 using migrator::detail::goose_table_mark;
 using migrator::detail::side_digest_row;
 
-migrator::migration migration(std::int64_t version, const char* module, const char* checksum) {
-  migrator::migration m;
-  m.version = version;
-  m.module = module;
-  m.name = "n" + std::to_string(version);
-  m.checksum = checksum;
-  return m;
-}
+const auto migration = testing_support::history_migration;
 
 // The digest of a module's side rows, each "version:checksum:state".
 std::string digest(const std::vector<std::pair<std::int64_t, const char*>>& rows, const char* state = "applied") {
