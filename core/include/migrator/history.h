@@ -52,9 +52,6 @@ struct meta_row {
 struct history_comparison {
   bool equal = false;        // the applied history is exactly the expected one
   std::int64_t highest = 0;  // the highest applied version; 0 when none is
-  // The store's digests of the side rows (read_for_status) were written since
-  // goose's table last changed; false asks for refresh_digests under the lock.
-  bool digests_current = true;
 };
 
 // A repeatable migration's row: the checksum of the file last applied.
@@ -90,9 +87,8 @@ class history_store {
   // proved equal to the files (history_snapshot::side_rows_match_files).
   // Not offered: read().
   virtual history_snapshot read_for_status(const std::vector<migration>& /*migrations*/) { return read(); }
-  // Optional capability, under the lock, after a run changed the history (and
-  // when compare_applied found the digests out of date): rewrites what
-  // read_for_status proves the side rows by.
+  // Optional capability, under the lock, when a run or a repair has ended
+  // well: rewrites what read_for_status proves the side rows by.
   virtual void refresh_digests() {}
   // Creates the tables when missing. Called under the migration lock.
   virtual void ensure() = 0;

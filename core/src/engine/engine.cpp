@@ -164,15 +164,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     // An up-to-date database answers `up` in one request: its history equals the
     // whole set applied, so every migration is applied, unmodified and clean.
     if (request.kind == command_kind::up) {
-      const auto same = translated("reading the migration history", [&] {
-        return impl_->history.compare_applied(impl_->set.migrations, impl_->set.repeatables);
-      });
-      if (same && same->equal) {
-        report.current_version = report.starting_version = same->highest;
-        // The history changed without its digests being written (goose applied
-        // or rolled back, or the history predates them): `status` reads every
-        // side row until they are, so `up` writes them once, under the lock.
-        if (!same->digests_current) impl_->refresh_digests();
+      if (const auto version = version_if_current()) {
+        report.current_version = report.starting_version = *version;
         return report;
       }
     }
@@ -309,15 +302,6 @@ std::optional<std::int64_t> engine::version_if_current() {
   });
   if (same && same->equal) return same->highest;
   return std::nullopt;
-}
-
-void engine::impl::refresh_digests() noexcept {
-  try {
-    lock_guard held(lock, options.lock_timeout, nullptr);
-    write_digests();
-  } catch (const std::exception& e) {
-    digests_not_written(e);
-  }
 }
 
 void engine::impl::write_digests() noexcept {

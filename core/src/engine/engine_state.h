@@ -121,10 +121,8 @@ struct engine::impl {
     if (standby) throw error(error_code::read_only, detail::standby_refusal());
   }
   std::string begin() const { return "BEGIN;\n" + transaction_settings; }
-  // The side rows' digests (history_store::refresh_digests), written under the
-  // lock: refresh_digests takes it, write_digests is called holding it. A
-  // failure is logged, never thrown: the history is whole either way.
-  void refresh_digests() noexcept;
+  // The side rows' digests (history_store::refresh_digests), written holding
+  // the lock. A failure is logged, never thrown: the history is whole either way.
   void write_digests() noexcept;
   static void digests_not_written(const std::exception& e) noexcept;
   void rollback_quietly() noexcept;

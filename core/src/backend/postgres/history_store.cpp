@@ -165,11 +165,10 @@ std::optional<history_comparison> goose_history_store::compare_applied(
   // three tables' plain columns. A new server process looks up every function
   // and operator a query uses for the first time, so building and comparing the
   // text in SQL cost it more than sending the rows. Side rows first, as in read().
-  // The digests' rows (a few, last) only say whether they are current.
   const bool with_repeatables = !repeatables.empty();
-  const auto compare = [&](bool with_digests) {
+  try {
     history_comparison same;
-    read_all(session_, compare_statements(with_repeatables, with_digests), [&](auto& results) {
+    read_all(session_, compare_statements(with_repeatables), [&](auto& results) {
       const auto text = [](const auto& rows, std::size_t row, std::size_t column) -> std::string_view {
         if (rows.is_null(row, column)) return {};
         return rows.text(row, column);
@@ -180,11 +179,8 @@ std::optional<history_comparison> goose_history_store::compare_applied(
         side[i] = {meta.integer(i, 0), text(meta, i, 1), text(meta, i, 2), text(meta, i, 3)};
       const auto& rows = results.at(1);
       std::vector<goose_history_row> goose(rows.size());
-      goose_table_mark mark{static_cast<std::int64_t>(rows.size()), 0};
-      for (std::size_t i = 0; i < rows.size(); ++i) {
+      for (std::size_t i = 0; i < rows.size(); ++i)
         goose[i] = {rows.integer(i, 0), rows.integer(i, 1), rows.boolean(i, 2)};
-        mark.last_id = std::max(mark.last_id, goose[i].id);
-      }
       std::vector<repeatable_history_row> repeatable_rows;
       if (with_repeatables) {
         const auto& r = results.at(2);
@@ -192,41 +188,22 @@ std::optional<history_comparison> goose_history_store::compare_applied(
           repeatable_rows.push_back(
               {text(r, i, 0), text(r, i, 1), text(r, i, 2), r.is_null(i, 3) ? 0 : r.integer(i, 3)});
       }
-      const bool no_side_rows = side.empty();
       same = compare_applied_history(goose, side, repeatable_rows, migrations, repeatables);
-      if (with_digests) {
-        std::vector<side_digest_row> digests;
-        digests_from_rows(results.at(with_repeatables ? 3 : 2), digests);
-        same.digests_current = no_side_rows || detail::digests_current(digests, mark);
-      } else {
-        same.digests_current = false;
-      }
     });
     return same;
-  };
-  try {
-    return compare(/*with_digests=*/true);
   } catch (const database_error& e) {
     // No history tables yet (SQLSTATE 42P01, undefined_table): a fresh database,
-    // which read() reports as such. Asking first would cost every start a round
-    // trip. A history written before the digests' table existed is compared
-    // without it, and its digests are not current.
-    if (!missing_table(e)) throw;
-  }
-  try {
-    return compare(/*with_digests=*/false);
-  } catch (const database_error& e) {
+    // which read() reports as such. Asking first would cost every start a round trip.
     if (missing_table(e)) return std::nullopt;
     throw;
   }
 }
 
-std::vector<std::string> goose_history_store::compare_statements(bool with_repeatables, bool with_digests) const {
+std::vector<std::string> goose_history_store::compare_statements(bool with_repeatables) const {
   std::vector<std::string> statements{"COPY " + meta_ + " (version_id, module, checksum, state) TO STDOUT",
                                       "COPY " + table_ + " (id, version_id, is_applied) TO STDOUT"};
   if (with_repeatables)
     statements.push_back("COPY " + repeatable_ + " (module, name, checksum, known_version) TO STDOUT");
-  if (with_digests) statements.push_back(digest_copy_sql());
   return statements;
 }
 
@@ -293,8 +270,8 @@ std::string goose_history_store::create_digest_table_sql() const {
 }
 
 void goose_history_store::refresh_digests() {
-  // The table too: up with nothing to do writes the digests of a history that predates them.
-  session_.exec(create_digest_table_sql() + side_digest_sql(digest_, meta_, table_));
+  // After ensure(), which created the table, under the same lock.
+  session_.exec(side_digest_sql(digest_, meta_, table_));
 }
 
 void goose_history_store::ensure() {
