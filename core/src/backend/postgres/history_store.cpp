@@ -212,9 +212,11 @@ std::string goose_history_store::digest_copy_sql() const {
 }
 
 std::vector<std::string> goose_history_store::status_statements() const {
-  const bool iso_times = times_as_iso();
-  std::vector<std::string> statements{which_exist_sql(), digest_copy_sql()};
-  for (auto& statement : row_statements(row_reads{false, true, false}, iso_times))
+  // Not which tables exist: the request fails when one is missing (SQLSTATE
+  // 42P01), and read() then finds out. Asking cost a new server process as
+  // much as reading goose's table.
+  std::vector<std::string> statements{digest_copy_sql()};
+  for (auto& statement : row_statements(row_reads{false, true, false}, times_as_iso()))
     statements.push_back(std::move(statement));
   return statements;
 }
@@ -225,19 +227,17 @@ history_snapshot goose_history_store::read_for_status(const std::vector<migratio
   // goose's table, whose mark then no longer matches, and proves nothing.
   history_snapshot snap;
   snap.exists = true;
-  bool repeatable_exists = false;
   bool proved = false;
   const bool iso_times = times_as_iso();
   try {
     read_all(session_, status_statements(), [&](auto& results) {
-      repeatable_exists = results.at(0).boolean(0, 2);
       std::vector<side_digest_row> digests;
-      digests_from_rows(results.at(1), digests);
-      const auto& goose = results.at(2);
+      digests_from_rows(results.at(0), digests);
+      const auto& goose = results.at(1);
       goose_table_mark mark{static_cast<std::int64_t>(goose.size()), 0};
       for (std::size_t i = 0; i < goose.size(); ++i) mark.last_id = std::max(mark.last_id, goose.integer(i, 0));
       if (!digests_current(digests, mark)) return;  // no need to read goose's rows: read() will
-      rows_into(results, 2, row_reads{false, true, false}, iso_times, snap);
+      rows_into(results, 1, row_reads{false, true, false}, iso_times, snap);
       proved = side_rows_proved(digests, mark, snap.applied, migrations);
     });
   } catch (const database_error& e) {
@@ -245,10 +245,14 @@ history_snapshot goose_history_store::read_for_status(const std::vector<migratio
   }
   if (!proved) return read();
   snap.side_rows_match_files = true;
-  if (repeatable_exists) {
-    const row_reads repeatables_only{false, false, true};
+  // The repeatables' rows (status lists recorded ones the set no longer has
+  // too), in a request of their own: their table exists once one was applied.
+  const row_reads repeatables_only{false, false, true};
+  try {
     read_all(session_, row_statements(repeatables_only, iso_times),
              [&](auto& results) { rows_into(results, 0, repeatables_only, iso_times, snap); });
+  } catch (const database_error& e) {
+    if (!missing_table(e)) throw;  // none was ever applied
   }
   return snap;
 }

@@ -52,7 +52,7 @@ class goose_history_store : public history_store {
   // Both read with COPY TO STDOUT (backend/postgres/copy_rows.h).
   std::vector<std::string> first_read_statements() const;
   std::vector<std::string> compare_statements(bool with_repeatables) const;
-  // The request of read_for_status: which tables exist, the digests, goose's rows.
+  // The request of read_for_status: the digests, goose's rows.
   std::vector<std::string> status_statements() const;
 
  private:
