@@ -311,15 +311,13 @@ void engine::impl::write_digests() noexcept {
   try {
     history.refresh_digests();
   } catch (const std::exception& e) {
-    digests_not_written(e);
-  }
-}
-
-void engine::impl::digests_not_written(const std::exception& e) noexcept {
-  try {
-    log(log_level::warn, std::string("the side rows' digests were not written (status reads every side row until they are): ") + e.what(),
-        {{"event", "digests_not_written"}});
-  } catch (...) {
+    try {
+      log(log_level::warn,
+          std::string("the side rows' digests were not written (status reads every side row until they are): ") +
+              e.what(),
+          {{"event", "digests_not_written"}});
+    } catch (...) {
+    }
   }
 }
 

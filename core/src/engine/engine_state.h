@@ -124,7 +124,6 @@ struct engine::impl {
   // The side rows' digests (history_store::refresh_digests), written holding
   // the lock. A failure is logged, never thrown: the history is whole either way.
   void write_digests() noexcept;
-  static void digests_not_written(const std::exception& e) noexcept;
   void rollback_quietly() noexcept;
 
   // The run loop's guards (engine.cpp).

@@ -236,7 +236,7 @@ history_snapshot goose_history_store::read_for_status(const std::vector<migratio
       const auto& goose = results.at(1);
       goose_table_mark mark{static_cast<std::int64_t>(goose.size()), 0};
       for (std::size_t i = 0; i < goose.size(); ++i) mark.last_id = std::max(mark.last_id, goose.integer(i, 0));
-      if (!digests_current(digests, mark)) return;  // no need to read goose's rows: read() will
+      if (!digests_current(digests, mark)) return;  // proves nothing: read() reads goose's rows
       rows_into(results, 1, row_reads{false, true, false}, iso_times, snap);
       proved = side_rows_proved(digests, mark, snap.applied, migrations);
     });
