@@ -16,8 +16,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
-#include <thread>
 
 #include "migrator/engine.h"
 #include "migrator/fleet_runner.h"
@@ -32,9 +32,9 @@ class interrupt_watch {
   interrupt_watch& operator=(const interrupt_watch&) = delete;
 
   // The engine to interrupt (nullptr: none). It must outlive the attachment.
-  void attach(migrator::engine* engine) noexcept { engine_.store(engine); }
+  void attach(migrator::engine* engine) noexcept { watched_->engine.store(engine); }
   // The fleet run to stop (nullptr: none). It must outlive the attachment.
-  void attach_fleet(migrator::fleet_stop* fleet) noexcept { fleet_.store(fleet); }
+  void attach_fleet(migrator::fleet_stop* fleet) noexcept { watched_->fleet.store(fleet); }
 
   // attach() or attach_fleet() for a scope: detached again when it ends, so a
   // signal after the run (printing, exiting) no longer reaches a dead object.
@@ -62,18 +62,24 @@ class interrupt_watch {
   int wait();
 
  private:
-  void watch();
+  // What the watcher thread reads, shared with it: the destructor does not wait
+  // for the thread (waking a sleeping thread on another CPU and joining it cost
+  // an `up` with nothing to do 0.5 to 2 ms here), which ends at its next look
+  // (at most one slice later) and holds this until then.
+  struct watched {
+    sigset_t signals{};
+    std::atomic<migrator::engine*> engine{nullptr};
+    std::atomic<migrator::fleet_stop*> fleet{nullptr};
+    std::mutex mutex;
+    std::condition_variable received_cv;
+    bool waiting = false;  // guarded by mutex
+    int received = 0;      // guarded by mutex: the first signal, 0 = none yet
+    std::atomic<bool> stopping{false};
+  };
+  static void watch(watched& w);
 
-  sigset_t signals_{};
+  std::shared_ptr<watched> watched_;
   sigset_t previous_mask_{};
-  std::atomic<migrator::engine*> engine_{nullptr};
-  std::atomic<migrator::fleet_stop*> fleet_{nullptr};
-  std::mutex mutex_;
-  std::condition_variable received_cv_;
-  bool waiting_ = false;  // guarded by mutex_
-  int received_ = 0;      // guarded by mutex_: the first signal, 0 = none yet
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
 };
 
 }  // namespace app

@@ -14,6 +14,7 @@
 #include "migrator/baseline.h"
 #include "migrator/elapsed_text.h"
 #include "migrator/engine.h"
+#include "process_lifetime.h"
 
 namespace app {
 
@@ -93,7 +94,7 @@ int run_plan(command_context& ctx, command_kind kind, const char* command_name) 
   const auto first = kind == command_kind::up && !dry_run(ctx) ? migrator::history_look::up_to_date_check
                                                                : migrator::history_look::read;
   auto connecting = connect_in_background(settings, name, engine_use::writing, first);
-  const auto assembled = load_module_set(settings);
+  const auto& assembled = keep_until_exit(load_module_set(settings));
   refuse_problems(assembled);
   const migrator::module_set& set = assembled.set;
   // Until the connection is made (the server starts a process for it), the

@@ -5,6 +5,7 @@
 #include "command.h"
 #include "exit_codes.h"
 #include "logging.h"
+#include "process_lifetime.h"
 #include "status_table.h"
 
 namespace app {
@@ -24,7 +25,7 @@ extern const command status_command{
       if (settings.targets) return run_fleet(c, migrator::fleet_action::status, {}, "status");
       const std::string name = application_name_for("migrate status");
       auto connecting = connect_in_background(settings, name, engine_use::reading, migrator::history_look::status);
-      auto set = load_module_set(settings);
+      const auto& set = keep_until_exit(load_module_set(settings));
       for (const auto& p : set.problems) log_event(spdlog::level::warn, "module_problem", {}, "{}", p.str());
       migrator::engine engine = open_engine(settings, set.set, connecting, name, engine_use::reading);
       auto report = engine.status();

@@ -1,6 +1,7 @@
 // `app migrate version`: the database's current version; over a fleet, one row per target.
 #include "command.h"
 #include "exit_codes.h"
+#include "process_lifetime.h"
 
 namespace app {
 
@@ -13,7 +14,7 @@ extern const command version_command{
       if (settings.targets) return run_fleet(c, migrator::fleet_action::status, {}, "version");
       const std::string name = application_name_for("migrate version");
       auto connecting = connect_in_background(settings, name, engine_use::reading, migrator::history_look::status);
-      auto set = load_module_set(settings);
+      const auto& set = keep_until_exit(load_module_set(settings));
       migrator::engine engine = open_engine(settings, set.set, connecting, name, engine_use::reading);
       c.out << engine.status().current_version << '\n';
       return static_cast<int>(exit_ok);

@@ -150,6 +150,10 @@ TEST_F(applied_history, whatever_makes_the_history_differ_leads_to_the_full_read
     recording_session first(each.dsn());
     ASSERT_EQ(up(first).steps.size(), 3u);
     each.exec(c.change);
+    // The changes are made by hand, as no run of this tool makes them: the
+    // digests, which vouch for the side rows until a run that takes the lock
+    // writes them again (status_digest_test.cpp), are deleted with them.
+    each.exec("DELETE FROM goose_db_version_digest");
 
     recording_session session(each.dsn());
     if (c.steps < 0) {
@@ -289,6 +293,7 @@ TEST_F(applied_history, values_with_tabs_newlines_and_backslashes_read_as_stored
   db.exec("UPDATE goose_db_version_meta SET name = E'caf\\u00e9 \\\\x41', checksum = E'a\\tb' "
           "WHERE version_id = 1002");
   ASSERT_EQ(db.scalar("SELECT module FROM goose_db_version_meta WHERE version_id = 1001"), "\\N");
+  db.exec("DELETE FROM goose_db_version_digest");  // edited by hand: the digests vouch no more
 
   const auto session = migrator::connect_postgres(db.dsn());
   auto history = migrator::make_goose_history_store(*session, "goose_db_version");

@@ -6,6 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <optional>
+
 #include "migrator/engine.h"
 #include "migrator/environment.h"
 #include "migrator/postgres.h"
@@ -26,6 +29,16 @@ class status_digest : public three_migration_set {
     auto lock = migrator::make_advisory_lock(*session, 7301);
     migrator::engine engine(*session, *history, *lock, set, {});
     return engine.run({kind, target});
+  }
+
+  // up's look before the lock (history_store::compare_applied): whether the
+  // history is the set all applied; nullopt when a table it reads is missing.
+  std::optional<bool> up_to_date() {
+    auto session = migrator::connect_postgres(db.dsn());
+    auto history = migrator::make_goose_history_store(*session, "goose_db_version");
+    const auto same = history->compare_applied(set.migrations, set.repeatables);
+    if (!same) return std::nullopt;
+    return same->equal;
   }
 
   // Whether the store proves the side rows equal to the files.
@@ -136,6 +149,53 @@ TEST_F(status_digest, an_edited_file_is_not_proved_and_shows_as_modified) {
   EXPECT_FALSE(proved());
   EXPECT_THAT(status_through_digests(), HasSubstr("db 1002 b modified"));
   EXPECT_EQ(status_through_digests(), status_read_in_full());
+}
+
+// up's look before the lock takes the digests' word for the side rows: with
+// the side table renamed away it still answers; where the digests prove
+// nothing it reads the side table and answers as the side rows say.
+TEST_F(status_digest, up_with_nothing_to_do_reads_the_side_rows_only_when_the_digests_prove_nothing) {
+  ASSERT_EQ(run(migrator::command_kind::up).steps.size(), 3u);
+  EXPECT_EQ(up_to_date(), std::optional<bool>(true));
+  db.exec("ALTER TABLE goose_db_version_meta RENAME TO moved_meta");
+  EXPECT_EQ(up_to_date(), std::optional<bool>(true)) << "proved by the digests: the side table is not read";
+  // Digests older than goose's table prove nothing: the side table is read
+  // (missing, the look says nothing), then it decides.
+  db.exec("DELETE FROM goose_db_version_digest");
+  EXPECT_EQ(up_to_date(), std::nullopt);
+  db.exec("ALTER TABLE moved_meta RENAME TO goose_db_version_meta");
+  EXPECT_EQ(up_to_date(), std::optional<bool>(true));
+  // A run writes them again; a new file is pending either way.
+  ASSERT_EQ(run(migrator::command_kind::down).steps.size(), 1u);
+  ASSERT_EQ(run(migrator::command_kind::up).steps.size(), 1u);
+  modules.write("shop/migrations/02002_d.sql", migration_text("CREATE TABLE d (id int);", "DROP TABLE d;"));
+  ASSERT_NO_FATAL_FAILURE(load_set());
+  db.exec("ALTER TABLE goose_db_version_meta RENAME TO moved_meta");
+  EXPECT_EQ(up_to_date(), std::optional<bool>(false)) << "2002 pending, decided by the digests";
+  db.exec("ALTER TABLE moved_meta RENAME TO goose_db_version_meta");
+  // An edited file is not proved: the side rows are read and differ.
+  std::filesystem::remove(modules.path() / "shop/migrations/02002_d.sql");
+  modules.write("db/migrations/01002_b.sql", migration_text("CREATE TABLE b (id bigint);", "DROP TABLE b;"));
+  ASSERT_NO_FATAL_FAILURE(load_set());
+  db.exec("ALTER TABLE goose_db_version_meta RENAME TO moved_meta");
+  EXPECT_EQ(up_to_date(), std::nullopt) << "not proved: the side table is read";
+  db.exec("ALTER TABLE moved_meta RENAME TO goose_db_version_meta");
+  EXPECT_EQ(up_to_date(), std::optional<bool>(false));
+}
+
+// The limit docs/architecture.md names: the digests vouch for the side rows
+// until a run that takes the lock writes them again, so a hand edit of the side
+// table alone is not seen by status or by up's look before the lock; deleting
+// the digests makes both read the side rows at once.
+TEST_F(status_digest, a_hand_edit_of_the_side_table_is_seen_once_the_digests_are_deleted) {
+  ASSERT_EQ(run(migrator::command_kind::up).steps.size(), 3u);
+  db.exec("UPDATE goose_db_version_meta SET checksum = 'edited' WHERE version_id = 1002");
+  EXPECT_TRUE(proved());
+  EXPECT_EQ(up_to_date(), std::optional<bool>(true));
+  db.exec("DELETE FROM goose_db_version_digest");
+  EXPECT_FALSE(proved());
+  EXPECT_EQ(up_to_date(), std::optional<bool>(false));
+  EXPECT_THAT(status_through_digests(), HasSubstr("db 1002 b modified"));
 }
 
 // A history whose digests are missing or older than goose's table (goose ran,

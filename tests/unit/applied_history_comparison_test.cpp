@@ -2,6 +2,9 @@
 // without a database: the rows as a store reads them, in any order.
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "backend/applied_history.h"
@@ -167,6 +170,94 @@ TEST(applied_history_comparison,
                                                                   {migration(1001, "db", "a1")}, repeatables);
     EXPECT_EQ(result.equal, c.equal);
   }
+}
+
+// The comparison from the side rows' digests: where they prove the side rows,
+// the answer the side rows themselves give; where they prove nothing, none.
+struct digest_case {
+  const char* what;
+  std::vector<std::int64_t> applied;  // goose's applied versions, ids 1.. in this order (row 0 is id 0)
+  std::vector<std::pair<std::int64_t, const char*>> side;  // the side rows: version, checksum (state applied)
+  bool digested;  // whether the digests were written from these side rows (else: from the set's files)
+  std::optional<bool> equal;  // nullopt: no proof, the store reads the side rows
+};
+
+TEST(applied_history, digests_that_prove_the_side_rows_answer_as_the_side_rows_do) {
+  using migrator::detail::side_digest_row;
+  const digest_case cases[] = {
+      {"every version applied, the digests written from its side rows", {1001, 2001}, {{1001, "a1"}, {2001, "c3"}},
+       true, true},
+      {"2001 not applied yet (a new file): pending", {1001}, {{1001, "a1"}}, true, false},
+      {"1001's file edited since: no proof", {1001, 2001}, {{1001, "a0"}, {2001, "c3"}}, true, std::nullopt},
+      {"a version no file has: no proof", {1001, 2001, 2002}, {{1001, "a1"}, {2001, "c3"}, {2002, "d4"}}, true,
+       std::nullopt},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.what);
+    // Goose's rows: version 0 with id 0, then the applied versions.
+    std::vector<goose_history_row> goose{{0, 0, true}};
+    std::vector<migrator::applied_row> applied;
+    for (std::size_t i = 0; i < c.applied.size(); ++i) {
+      goose.push_back({static_cast<std::int64_t>(i + 1), c.applied[i], true});
+      applied.push_back({c.applied[i], static_cast<std::int64_t>(i + 1), ""});
+    }
+    const migrator::detail::goose_table_mark mark{static_cast<std::int64_t>(goose.size()),
+                                                  static_cast<std::int64_t>(c.applied.size())};
+    // One digest row per module of the side rows, as the store writes them.
+    std::vector<std::string> texts;
+    std::vector<std::string> modules;
+    std::vector<std::int64_t> counts;
+    for (const auto& [version, checksum] : c.side) {
+      const std::string module = version < 2000 ? "db" : "shop";
+      if (modules.empty() || modules.back() != module) {
+        modules.push_back(module);
+        texts.emplace_back();
+        counts.push_back(0);
+      }
+      migrator::detail::append_side_digest_line(texts.back(), version, checksum, "applied");
+      ++counts.back();
+    }
+    std::vector<std::string> hashes;
+    for (const auto& t : texts) hashes.push_back(migrator::detail::side_digest_of(t));
+    std::vector<side_digest_row> digests;
+    for (std::size_t i = 0; i < modules.size(); ++i)
+      digests.push_back({modules[i], counts[i], hashes[i], mark.rows, mark.last_id});
+    const auto by_digests = migrator::detail::compare_applied_by_digests(digests, mark, applied, no_repeatable_rows,
+                                                                         set, no_repeatables);
+    ASSERT_EQ(by_digests.has_value(), c.equal.has_value());
+    if (!by_digests) continue;
+    EXPECT_EQ(by_digests->equal, *c.equal);
+    // The side rows themselves give the same answer.
+    std::vector<side_history_row> side;
+    for (std::size_t i = 0; i < c.side.size(); ++i)
+      side.push_back({c.side[i].first, c.side[i].first < 2000 ? "db" : "shop", c.side[i].second, "applied"});
+    auto goose_rows = goose;
+    const auto by_rows =
+        migrator::detail::compare_applied_history(goose_rows, side, no_repeatable_rows, set, no_repeatables);
+    EXPECT_EQ(by_digests->equal, by_rows.equal);
+    EXPECT_EQ(by_digests->highest, by_rows.highest);
+  }
+}
+
+TEST(applied_history, digests_that_prove_the_side_rows_still_need_every_repeatable_recorded) {
+  using migrator::detail::side_digest_row;
+  std::string db_text, shop_text;
+  migrator::detail::append_side_digest_line(db_text, 1001, "a1", "applied");
+  migrator::detail::append_side_digest_line(shop_text, 2001, "c3", "applied");
+  const std::string db = migrator::detail::side_digest_of(db_text);
+  const std::string shop = migrator::detail::side_digest_of(shop_text);
+  const std::vector<side_digest_row> digests{{"db", 1, db, 3, 2}, {"shop", 1, shop, 3, 2}};
+  const std::vector<migrator::applied_row> applied{{1001, 1, ""}, {2001, 2, ""}};
+  const std::vector<migrator::migration> repeatables{repeatable("db", "a_view", "v1", 2001)};
+  const std::vector<repeatable_history_row> recorded{{"db", "a_view", "v1", 2001}};
+  const std::vector<repeatable_history_row> edited{{"db", "a_view", "v0", 2001}};
+  const auto with = migrator::detail::compare_applied_by_digests(digests, {3, 2}, applied, recorded, set, repeatables);
+  const auto without = migrator::detail::compare_applied_by_digests(digests, {3, 2}, applied, edited, set, repeatables);
+  ASSERT_TRUE(with.has_value());
+  ASSERT_TRUE(without.has_value());
+  EXPECT_TRUE(with->equal);
+  EXPECT_FALSE(without->equal);
+  EXPECT_EQ(with->highest, 2001);
 }
 
 }  // namespace

@@ -59,4 +59,17 @@ history_comparison compare_applied_history(std::vector<goose_history_row>& goose
   return result;
 }
 
+std::optional<history_comparison> compare_applied_by_digests(
+    const std::vector<side_digest_row>& digests, goose_table_mark goose, const std::vector<applied_row>& applied,
+    const std::vector<repeatable_history_row>& repeatable_rows, const std::vector<migration>& migrations,
+    const std::vector<migration>& repeatables) {
+  if (!side_rows_proved(digests, goose, applied, migrations)) return std::nullopt;
+  // Proved: each applied version is a file of the set with its side row as the
+  // file says, and no side row is dirty; the versions are distinct.
+  history_comparison result{false, 0};
+  for (const auto& a : applied) result.highest = std::max(result.highest, a.version);
+  result.equal = applied.size() == migrations.size() && repeatables_recorded(repeatable_rows, repeatables);
+  return result;
+}
+
 }  // namespace migrator::detail

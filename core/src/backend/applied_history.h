@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "migrator/history.h"
 #include "migrator/migration.h"
+#include "backend/side_digest.h"
 
 namespace migrator::detail {
 
@@ -42,5 +44,16 @@ history_comparison compare_applied_history(std::vector<goose_history_row>& goose
                                            const std::vector<repeatable_history_row>& repeatable_rows,
                                            const std::vector<migration>& migrations,
                                            const std::vector<migration>& repeatables);
+
+// The same comparison from the side rows' digests instead of the side rows
+// (backend/side_digest.h): when the digests prove the side rows, the answer
+// compare_applied_history would give (every applied version a file of the set,
+// so equal when all of the set's versions are applied). nullopt when they prove
+// nothing: the store then reads the side rows. `applied`: goose's applied
+// versions (applied_from_goose_rows); `migrations` sorted by version.
+std::optional<history_comparison> compare_applied_by_digests(
+    const std::vector<side_digest_row>& digests, goose_table_mark goose, const std::vector<applied_row>& applied,
+    const std::vector<repeatable_history_row>& repeatable_rows, const std::vector<migration>& migrations,
+    const std::vector<migration>& repeatables);
 
 }  // namespace migrator::detail

@@ -1,11 +1,8 @@
 #include "backend/side_digest.h"
 
-// SHA256_Init/Update/Final: the 1.1.1 API, as format/parser.cpp uses it (no EVP fetch).
-#define OPENSSL_API_COMPAT 0x10101000L
-#include <openssl/sha.h>
-
 #include <algorithm>
-#include <stdexcept>
+
+#include "support/sha256.h"
 
 namespace migrator::detail {
 
@@ -21,23 +18,7 @@ void append_side_digest_line(std::string& text, std::int64_t version, std::strin
   text += '\n';
 }
 
-std::string side_digest_of(std::string_view text) {
-  // SHA256_Init/Update/Final on a context on the stack, not SHA256(): the
-  // one-shot call fetches the digest through EVP, whose first fetch in a
-  // process cost more than everything else `status` does on 1,000 migrations
-  // (callgrind: 7.7M of 29.5M instructions).
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256_CTX ctx;
-  if (SHA256_Init(&ctx) != 1 || SHA256_Update(&ctx, text.data(), text.size()) != 1 || SHA256_Final(digest, &ctx) != 1)
-    throw std::runtime_error("SHA-256 failed (OpenSSL)");
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out(2 * SHA256_DIGEST_LENGTH, '0');
-  for (std::size_t i = 0; i < SHA256_DIGEST_LENGTH; ++i) {
-    out[2 * i] = hex[digest[i] >> 4];
-    out[2 * i + 1] = hex[digest[i] & 0xF];
-  }
-  return out;
-}
+std::string side_digest_of(std::string_view text) { return sha256_hex(text); }
 
 std::string side_digest_sql(const std::string& digest_table, const std::string& meta, const std::string& goose) {
   // The same lines as append_side_digest_line, in version order, per module; a

@@ -14,11 +14,6 @@
 // (ENVSUB) and unicode_text.h (Go's notion of whitespace, case and UTF-8).
 #include "migrator/parser.h"
 
-// SHA256_Init/Update/Final are deprecated in OpenSSL 3 in favour of EVP, and
-// still part of its API: ask for the 1.1.1 API so they are declared without warnings.
-#define OPENSSL_API_COMPAT 0x10101000L
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -31,6 +26,7 @@
 #include "format/annotation.h"
 #include "format/envsub.h"
 #include "format/sql_lexer.h"
+#include "support/sha256.h"
 #include "support/unicode_text.h"
 
 namespace migrator {
@@ -300,32 +296,17 @@ migration_body parse_migration(std::string_view text, std::string_view path, con
 
 std::string migration_checksum(std::string_view text) {
   if (starts_with(text, utf8_bom)) text.remove_prefix(utf8_bom.size());
-  // OpenSSL's SHA256_* functions, not EVP: the first EVP_MD_fetch of a process
-  // is a set-up cost of its own (measured here, not read in OpenSSL's source),
-  // which every start with --modules-dir paid. These need no fetch and take a
-  // context on the stack; tests/unit/parser_test.cpp pins the digests.
-  SHA256_CTX ctx;
-  bool ok = SHA256_Init(&ctx) == 1;
+  detail::sha256 hash;  // support/sha256.h; tests/unit/parser_test.cpp pins the digests
   // Hash the text in the runs between "\r\n" pairs, leaving out each '\r'.
   std::size_t start = 0;
-  while (ok) {
+  for (;;) {
     const std::size_t crlf = text.find("\r\n", start);
     const std::size_t stop = crlf == std::string_view::npos ? text.size() : crlf;
-    ok = SHA256_Update(&ctx, text.data() + start, stop - start) == 1;
+    hash.update(text.substr(start, stop - start));
     if (crlf == std::string_view::npos) break;
     start = crlf + 1;
   }
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  if (!ok || SHA256_Final(digest, &ctx) != 1) throw std::runtime_error("SHA-256 failed (OpenSSL)");
-  const unsigned int size = SHA256_DIGEST_LENGTH;
-  static constexpr char hex[] = "0123456789abcdef";
-  // Into a buffer first: one string construction, not a capacity check per character.
-  char text_digest[2 * SHA256_DIGEST_LENGTH];
-  for (unsigned int i = 0; i < size; ++i) {
-    text_digest[2 * i] = hex[digest[i] >> 4];
-    text_digest[2 * i + 1] = hex[digest[i] & 0xF];
-  }
-  return std::string(text_digest, 2 * size);
+  return hash.hex_digest();
 }
 
 bool may_have_migrator_header(std::string_view text) noexcept {

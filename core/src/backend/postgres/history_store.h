@@ -52,6 +52,8 @@ class goose_history_store : public history_store {
   // Both read with COPY TO STDOUT (backend/postgres/copy_rows.h).
   std::vector<std::string> first_read_statements() const;
   std::vector<std::string> compare_statements(bool with_repeatables) const;
+  // compare_applied's second request, when the digests prove nothing: the side rows.
+  std::vector<std::string> side_compare_statements(bool with_repeatables) const;
   // The request of read_for_status: the digests, goose's rows.
   std::vector<std::string> status_statements() const;
 
@@ -80,6 +82,7 @@ class goose_history_store : public history_store {
   std::string rolled_back_rows_sql(std::int64_t version);
   std::string prepare_recording_sql() const;
   std::string digest_copy_sql() const;
+  std::string repeatable_copy_sql() const;
   std::string create_digest_table_sql() const;
   // Reads digest_copy_sql's rows into `out` (views into `rows`).
   template <typename Rows>
