@@ -1,8 +1,8 @@
 // backend_opener asks, on its connecting thread, what opening and the
 // engine's first look at the history will ask (pg_session::read_ahead), so the
 // server answers while the module set loads. The answers serve only the same
-// requests made first, in order; any other request drops them, and what failed
-// is asked again in its turn.
+// requests made first, in order; any other request drops them. A statement
+// that failed answers with its error in its turn.
 //
 // Which answer the engine got is seen through a change made by another
 // connection after the opener connected: an answer read ahead is from before it.
@@ -91,6 +91,16 @@ TEST_F(read_ahead, a_fresh_database_is_read_again_and_migrated) {
   const auto report = writer.run({migrator::command_kind::up, 0});
   EXPECT_EQ(report.steps.size(), 2u);
   EXPECT_EQ(report.current_version, 1002);
+}
+
+// A statement that failed ahead answers with its error, as if sent then: the
+// history another runner creates after the connection opened is not seen by
+// that answer, only by the next request.
+TEST_F(read_ahead, an_error_read_ahead_answers_in_its_turn) {
+  auto e = opened({}, history_look::up_to_date_check);  // no history yet: 42P01 ahead
+  applied_elsewhere(1002);
+  EXPECT_EQ(e.version_if_current(), std::nullopt) << "the error read ahead did not answer";
+  EXPECT_EQ(e.version_if_current(), std::optional<std::int64_t>(1002)) << "the next request did not read the server";
 }
 
 TEST_F(read_ahead, a_broken_request_ahead_is_reported_in_its_turn) {

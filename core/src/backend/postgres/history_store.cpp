@@ -249,6 +249,13 @@ std::vector<std::string> goose_history_store::status_statements() const {
   return statements;
 }
 
+std::vector<std::string> goose_history_store::status_read_ahead_statements() const {
+  auto statements = status_statements();
+  for (auto& statement : row_statements(row_reads{false, false, true}, times_as_iso()))
+    statements.push_back(std::move(statement));
+  return statements;
+}
+
 history_snapshot goose_history_store::read_for_status(const std::vector<migration>& migrations) {
   // Goose's rows and the digests, not the side rows (backend/side_digest.h).
   // The digests are read first: another runner committing in between changes

@@ -56,6 +56,10 @@ class goose_history_store : public history_store {
   std::vector<std::string> side_compare_statements(bool with_repeatables) const;
   // The request of read_for_status: the digests, goose's rows.
   std::vector<std::string> status_statements() const;
+  // What `status` asks at connect: status_statements(), then the repeatables'
+  // rows read_for_status asks next (their table exists once one was applied;
+  // the error of a missing one is read ahead too).
+  std::vector<std::string> status_read_ahead_statements() const;
 
  private:
   // Which tables' rows a request of read() reads.

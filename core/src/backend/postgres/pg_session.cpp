@@ -313,6 +313,12 @@ void pg_session::read_results(const std::vector<std::string>& statements,
   std::vector<pg_answer> answers;
   if (!read_ahead_.empty()) answers = take_read_ahead(statements);
   if (answers.empty()) answers = answers_of_each(conn_, statements);
+  for (auto& answer : answers)  // an error read ahead: the last answer kept
+    if (answer.result && PQresultStatus(answer.result) == PGRES_FATAL_ERROR) {
+      pg_result* failed = answer.result;
+      answer.result = nullptr;
+      checked(conn_, failed);  // throws
+    }
   std::vector<pg_rows> rows;
   rows.reserve(answers.size());
   for (const auto& answer : answers) rows.push_back(pg_rows(answer));
@@ -349,23 +355,35 @@ void pg_session::read_ahead(const std::vector<std::string>& statements) {
       read_ahead_.emplace_back(statements[read_ahead_.size()], pg_answer(next));
       continue;
     }
-    failed = true;  // an error, or a result a reading statement does not give: keep only what came before
+    // The server's error for the statement (the rest never ran): kept, and
+    // thrown when the statement is asked for.
+    if (wanted && status == PGRES_FATAL_ERROR) {
+      read_ahead_.emplace_back(statements[read_ahead_.size()], pg_answer(next));
+      failed = true;
+      continue;
+    }
+    failed = true;  // a result a reading statement does not give: keep only what came before
     PQclear(next);
   }
   if (PQstatus(conn_) != CONNECTION_OK) drop_read_ahead();
 }
 
 std::vector<pg_answer> pg_session::take_read_ahead(const std::vector<std::string>& statements) {
-  const bool next_ones = !statements.empty() && read_ahead_.size() >= statements.size() &&
-                         std::equal(statements.begin(), statements.end(), read_ahead_.begin(),
+  // Fewer kept than asked will do when the last kept is an error: the request
+  // would have stopped there too.
+  const auto& last = read_ahead_.back().second;
+  const bool ends_in_error = last.result && PQresultStatus(last.result) == PGRES_FATAL_ERROR;
+  const std::size_t count = std::min(statements.size(), read_ahead_.size());
+  const bool next_ones = !statements.empty() && (read_ahead_.size() >= statements.size() || ends_in_error) &&
+                         std::equal(statements.begin(), statements.begin() + count, read_ahead_.begin(),
                                     [](const std::string& asked, const auto& kept) { return asked == kept.first; });
   if (!next_ones) {
     drop_read_ahead();
     return {};
   }
   std::vector<pg_answer> taken;
-  taken.reserve(statements.size());  // before any answer leaves read_ahead_
-  for (std::size_t i = 0; i < statements.size(); ++i) {
+  taken.reserve(count);  // before any answer leaves read_ahead_
+  for (std::size_t i = 0; i < count; ++i) {
     taken.push_back(std::move(read_ahead_.front().second));
     read_ahead_.pop_front();
   }

@@ -85,8 +85,9 @@ class pg_session : public session {
   // these statements in this order, are answered without a round trip.
   // backend_opener asks, on its connecting thread, what opening and the engine
   // will ask first, so the server answers while the module set loads. Kept are
-  // the results before the first statement that failed: that one is sent again
-  // when asked for, so its error is reported where it would have been. Any
+  // the results up to the first statement that failed, that one's error
+  // included: asked for, it is thrown as if the statement had just been sent
+  // (a missing table, SQLSTATE 42P01, is how `status` learns there is none). Any
   // request that is not the next kept statement drops every kept result, so
   // nothing read ahead is used after another request (a lock taken, a write).
   // Never throws for the server's answer: the same requests come again.

@@ -115,7 +115,7 @@ void read_ahead(session& db, const backend_options& options, history_look first)
     if (first != history_look::none && !settings_follow) {
       const goose_history_store history(db, options.table, /*prepare=*/false);
       for (auto& statement : first == history_look::read     ? history.first_read_statements()
-                             : first == history_look::status ? history.status_statements()
+                             : first == history_look::status ? history.status_read_ahead_statements()
                                                              : history.compare_statements(/*with_repeatables=*/false))
         statements.push_back(std::move(statement));
     }
