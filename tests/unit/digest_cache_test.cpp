@@ -96,6 +96,39 @@ TEST(digest_cache, keeps_what_a_load_read_and_gives_it_back_only_for_the_same_st
   }
 }
 
+TEST(digest_cache, a_cursor_finds_what_a_search_finds_in_any_order) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "set.digests";
+  digest_cache(file, 0ns).write_back({{"m/migrations/01001_a.sql", stamp(10, 5), sum_a},
+                                      {"m/migrations/01002_b.sql", stamp(20, 5), sum_b},
+                                      {"n/migrations/02001_c.sql", stamp(30, 5), sum_a}});
+  const digest_cache cache(file, 0ns);
+  struct probe {
+    std::string key;
+    std::int64_t size;
+    std::optional<std::string> expected;
+  };
+  // In the cache's order, with a key it lacks, a stamp that differs, and back again.
+  const probe probes[] = {
+      {"m/migrations/01001_a.sql", 10, sum_a}, {"m/migrations/01002_b.sql", 20, sum_b},
+      {"m/migrations/01003_x.sql", 10, std::nullopt}, {"n/migrations/02001_c.sql", 31, std::nullopt},
+      {"n/migrations/02001_c.sql", 30, sum_a}, {"m/migrations/01001_a.sql", 10, sum_a},
+      {"a/migrations/00001_z.sql", 10, std::nullopt}, {"m/migrations/01002_b.sql", 20, sum_b},
+  };
+  std::size_t cursor = 0;
+  for (const auto& p : probes) {
+    SCOPED_TRACE(p.key + " " + std::to_string(p.size));
+    const auto with_cursor = cache.find(p.key, stamp(p.size, 5), &cursor);
+    const auto searched = cache.find(p.key, stamp(p.size, 5));
+    ASSERT_EQ(with_cursor.has_value(), p.expected.has_value());
+    ASSERT_EQ(searched.has_value(), p.expected.has_value());
+    if (with_cursor) {
+      EXPECT_EQ(std::string(*with_cursor), *p.expected);
+      EXPECT_EQ(std::string(*searched), *p.expected);
+    }
+  }
+}
+
 TEST(digest_cache, leaves_out_files_changed_too_recently_to_tell_apart) {
   testing_support::temp_dir dir;
   const fs::path file = dir.path() / "set.digests";
@@ -153,6 +186,9 @@ TEST(digest_cache, a_line_whose_fields_do_not_parse_is_no_entry_and_the_others_s
       std::string(64, 'g') + " 10 1000000000 5 77 2049 a.sql\n",
       sum_a + " ten 1000000000 5 77 2049 a.sql\n",
       sum_a + " 10 1000000000 5 77 -2049 a.sql\n",
+      // Numbers of another spelling than write_back's: compared as text, no match.
+      sum_a + " 010 1000000000 5 77 2049 a.sql\n",
+      sum_a + " +10 1000000000 5 77 2049 a.sql\n",
   };
   for (const auto& a : damaged_a) {
     SCOPED_TRACE(a);

@@ -46,6 +46,26 @@ bool is_lower_hex(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+// A stamp as a line holds it, between the checksum and the key:
+// "<size> <mtime_ns> <ctime_ns> <inode> <device> ". find() compares this text
+// with the line's instead of parsing the line's five numbers: the cache is
+// written by write_back in this form, and a line in any other form (a number
+// with a leading zero or a sign) is no match, so its file is read.
+constexpr std::size_t stamp_text_capacity = 5 * 21;
+std::string_view stamp_text(const file_stamp& s, char (&out)[stamp_text_capacity]) {
+  char* at = out;
+  const auto put = [&](auto value) {
+    at = std::to_chars(at, out + stamp_text_capacity, value).ptr;
+    *at++ = ' ';
+  };
+  put(s.size);
+  put(s.mtime_ns);
+  put(s.ctime_ns);
+  put(s.inode);
+  put(s.device);
+  return {out, static_cast<std::size_t>(at - out)};
+}
+
 // One line, parsed.
 struct parsed_line {
   std::string_view checksum, key;
@@ -179,15 +199,26 @@ digest_cache::digest_cache(fs::path file, std::chrono::nanoseconds racy_window)
   found_.assign(records_.size(), 0);
 }
 
-std::optional<std::string_view> digest_cache::find(std::string_view key, const file_stamp& stamp) const {
-  const auto it = std::lower_bound(records_.begin(), records_.end(), key,
-                                   [this](const record& r, std::string_view k) { return key_of(r) < k; });
-  if (it == records_.end() || key_of(*it) != key) return std::nullopt;
-  parsed_line line;  // a damaged line is no entry: its file is read
-  if (!parse_line(line_of(*it), line) || !(line.stamp == stamp))
-    return std::nullopt;
-  found_[static_cast<std::size_t>(it - records_.begin())] = 1;
-  return line.checksum;
+std::optional<std::string_view> digest_cache::find(std::string_view key, const file_stamp& stamp,
+                                                   std::size_t* cursor) const {
+  std::size_t at = cursor ? *cursor : records_.size();
+  if (at >= records_.size() || key_of(records_[at]) != key) {
+    const auto it = std::lower_bound(records_.begin(), records_.end(), key,
+                                     [this](const record& r, std::string_view k) { return key_of(r) < k; });
+    if (it == records_.end() || key_of(*it) != key) return std::nullopt;
+    at = static_cast<std::size_t>(it - records_.begin());
+  }
+  if (cursor) *cursor = at + 1;
+  // The constructor found the checksum's end and the key's start; between
+  // them is the stamp. A damaged line is no entry: its file is read.
+  const record& r = records_[at];
+  const std::string_view recorded = text().substr(r.line + checksum_size + 1, r.key - (r.line + checksum_size + 1));
+  char expected[stamp_text_capacity];
+  if (recorded != stamp_text(stamp, expected)) return std::nullopt;
+  const std::string_view checksum = text().substr(r.line, checksum_size);
+  if (!is_lower_hex(checksum)) return std::nullopt;
+  found_[at] = 1;
+  return checksum;
 }
 
 void digest_cache::write_back(std::vector<digest_entry> fresh) const {
@@ -212,20 +243,11 @@ void digest_cache::write_back(std::vector<digest_entry> fresh) const {
   std::sort(lines.begin(), lines.end(), [](const parsed_line& a, const parsed_line& b) { return a.key < b.key; });
   std::string text(format_line);
   text.reserve(format_line.size() + lines.size() * 160);
-  char number[24];
-  const auto append_number = [&](auto value) {
-    const std::to_chars_result written = std::to_chars(number, number + sizeof number, value);
-    text += ' ';
-    text.append(number, static_cast<std::size_t>(written.ptr - number));
-  };
+  char stamp[stamp_text_capacity];
   for (const auto& l : lines) {
     text += l.checksum;
-    append_number(l.stamp.size);
-    append_number(l.stamp.mtime_ns);
-    append_number(l.stamp.ctime_ns);
-    append_number(l.stamp.inode);
-    append_number(l.stamp.device);
     text += ' ';
+    text += stamp_text(l.stamp, stamp);
     text += l.key;
     text += '\n';
   }

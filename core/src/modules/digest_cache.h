@@ -59,8 +59,11 @@ class digest_cache {
 
   // The checksum recorded for `key`, if the file still has `stamp`; else
   // nullopt. Loader threads call it concurrently (each marks only its own
-  // entries as seen).
-  std::optional<std::string_view> find(std::string_view key, const file_stamp& stamp) const;
+  // entries as seen). `cursor`, when given, is where the caller's last key
+  // was found plus one: a folder's files are looked up in the cache's order,
+  // so the next key is usually there and the search is skipped.
+  std::optional<std::string_view> find(std::string_view key, const file_stamp& stamp,
+                                       std::size_t* cursor = nullptr) const;
 
   // Rewrites the cache file as every entry find() returned plus `fresh` (the
   // files read this load), racy entries left out, unless that is what it holds.

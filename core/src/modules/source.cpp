@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -32,8 +33,13 @@ std::string display_root(const fs::path& dir) {
   return root.empty() ? "." : root;
 }
 
-std::string join(const std::string& root, const std::string& rest) {
-  return root == "/" ? root + rest : root + "/" + rest;
+std::string join(const std::string& root, std::string_view rest) {
+  std::string joined;
+  joined.reserve(root.size() + 1 + rest.size());
+  joined += root;
+  if (root != "/") joined += '/';
+  joined += rest;
+  return joined;
 }
 
 // A file that is (or, through symlinks, points to) a regular file, read whole.
@@ -111,6 +117,7 @@ struct digest_use {
   const detail::digest_cache* known;
   std::vector<detail::digest_entry>* fresh;  // the files this load read
   std::size_t key_offset;  // a display path past this is the cache's key: "<module>/migrations/<file>"
+  std::size_t cursor = 0;  // where the cache found this folder's last file, plus one (digest_cache::find)
 };
 
 // A versioned .sql file through the digest cache: unchanged since the cache
@@ -118,19 +125,19 @@ struct digest_use {
 // and hashed here, on the loader's thread, and remembered unless its header has
 // "+migrator" (the assembler reads such headers, so their files are always read).
 // False when it could not even be read: the problem is in `problems`.
-bool load_through_cache(int dir_fd, const std::string& file_name, std::string display, digest_use& cache,
+bool load_through_cache(int dir_fd, const char* file_name, std::string display, digest_use& cache,
                         std::vector<source_file>& files, std::vector<problem>& problems) {
   const std::string_view key = std::string_view(display).substr(std::min(cache.key_offset, display.size()));
   struct stat st {};
-  if (::fstatat(dir_fd, file_name.c_str(), &st, 0) == 0 && S_ISREG(st.st_mode)) {
-    if (const auto checksum = cache.known->find(key, detail::stamp_of(st))) {
+  if (::fstatat(dir_fd, file_name, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+    if (const auto checksum = cache.known->find(key, detail::stamp_of(st), &cache.cursor)) {
       source_file file{std::move(display), std::string(), nullptr, std::string(*checksum)};
       file.content_deferred = true;
       files.push_back(std::move(file));
       return true;
     }
   }
-  auto text = read_regular_file(dir_fd, file_name.c_str(), display, problems, true, &st);
+  auto text = read_regular_file(dir_fd, file_name, display, problems, true, &st);
   if (!text) return false;
   std::string checksum = migration_checksum(*text);
   if (!may_have_migrator_header(*text)) cache.fresh->push_back({std::string(key), detail::stamp_of(st), checksum});
@@ -174,7 +181,14 @@ bool load_migration_dir(const fs::path& dir, const std::string& display, bool wi
     ::close(dir_fd);
     return true;
   }
-  std::vector<std::pair<std::string, bool>> migration_files;  // names in `dir`, and whether DT_REG
+  // The names, each ended by a NUL (openat takes them as they are), in one
+  // buffer: a folder of 500 files is one allocation, not one per name.
+  struct listed_file {
+    std::uint32_t at, size;
+    bool regular;  // d_type said DT_REG
+  };
+  std::string names;
+  std::vector<listed_file> migration_files;
   for (;;) {
     errno = 0;
     const dirent* entry = ::readdir(listing.get());
@@ -185,20 +199,27 @@ bool load_migration_dir(const fs::path& dir, const std::string& display, bool wi
     const std::string_view file_name(entry->d_name);
     // .sql: goose files; .cpp: code migrations (their text: checks and checksum).
     if (file_name.size() >= 4 && (file_name.compare(file_name.size() - 4, 4, ".sql") == 0 ||
-                                  (with_code && file_name.compare(file_name.size() - 4, 4, ".cpp") == 0)))
-      migration_files.emplace_back(file_name, entry->d_type == DT_REG);
+                                  (with_code && file_name.compare(file_name.size() - 4, 4, ".cpp") == 0))) {
+      migration_files.push_back({static_cast<std::uint32_t>(names.size()), static_cast<std::uint32_t>(file_name.size()),
+                                 entry->d_type == DT_REG});
+      names.append(file_name.data(), file_name.size() + 1);
+    }
   }
   listed = true;
+  const auto name_of = [&names](const listed_file& f) { return std::string_view(names).substr(f.at, f.size); };
   // Sorted before reading: files and their problems come out in one order everywhere.
-  std::sort(migration_files.begin(), migration_files.end());
+  std::sort(migration_files.begin(), migration_files.end(),
+            [&](const listed_file& a, const listed_file& b) { return name_of(a) < name_of(b); });
   files.reserve(files.size() + migration_files.size());
-  for (const auto& [file_name, regular] : migration_files) {
+  for (const auto& listed_file : migration_files) {
+    const std::string_view file_name = name_of(listed_file);
+    const char* c_name = names.c_str() + listed_file.at;
     std::string file_display = join(display, file_name);
-    if (cache && regular && file_name.compare(file_name.size() - 4, 4, ".sql") == 0) {
-      load_through_cache(dir_fd, file_name, std::move(file_display), *cache, files, problems);
+    if (cache && listed_file.regular && file_name.compare(file_name.size() - 4, 4, ".sql") == 0) {
+      load_through_cache(dir_fd, c_name, std::move(file_display), *cache, files, problems);
       continue;
     }
-    if (auto text = read_regular_file(dir_fd, file_name.c_str(), file_display, problems, regular))
+    if (auto text = read_regular_file(dir_fd, c_name, file_display, problems, listed_file.regular))
       files.push_back({std::move(file_display), std::move(*text), nullptr});
   }
   return true;
