@@ -28,6 +28,15 @@ const char* const duration_sql =
     "1000 * extract(epoch FROM clock_timestamp() - coalesce(nullif(current_setting('migrator.step_started', true), "
     "'')::timestamptz, statement_timestamp()))";
 
+// What the digests were written against: goose's row count and highest id, of
+// goose's rows (id first) as the read before the lock or status reads them.
+template <typename Rows>
+goose_table_mark goose_mark_of(const Rows& goose) {
+  goose_table_mark mark{static_cast<std::int64_t>(goose.size()), 0};
+  for (std::size_t i = 0; i < goose.size(); ++i) mark.last_id = std::max(mark.last_id, goose.integer(i, 0));
+  return mark;
+}
+
 // Runs `statements` in one round trip and hands all their results to `read` at
 // once, in order: in place on libpq's results when the session is libpq's (a row
 // per migration, without a query_result's vector and strings per row), as
@@ -182,8 +191,7 @@ std::optional<history_comparison> goose_history_store::compare_applied(
       std::vector<side_digest_row> digests;
       digests_from_rows(results.at(0), digests);
       auto& rows = results.at(1);
-      goose_table_mark mark{static_cast<std::int64_t>(rows.size()), 0};
-      for (std::size_t i = 0; i < rows.size(); ++i) mark.last_id = std::max(mark.last_id, rows.integer(i, 0));
+      const goose_table_mark mark = goose_mark_of(rows);
       if (!digests_current(digests, mark)) return;
       const auto applied = applied_from_goose_rows(rows, [](std::size_t) { return std::string(); });
       decided = compare_applied_by_digests(digests, mark, applied,
@@ -268,9 +276,7 @@ history_snapshot goose_history_store::read_for_status(const std::vector<migratio
     read_all(session_, status_statements(), [&](auto& results) {
       std::vector<side_digest_row> digests;
       digests_from_rows(results.at(0), digests);
-      const auto& goose = results.at(1);
-      goose_table_mark mark{static_cast<std::int64_t>(goose.size()), 0};
-      for (std::size_t i = 0; i < goose.size(); ++i) mark.last_id = std::max(mark.last_id, goose.integer(i, 0));
+      const goose_table_mark mark = goose_mark_of(results.at(1));
       if (!digests_current(digests, mark)) return;  // proves nothing: read() reads goose's rows
       rows_into(results, 1, row_reads{false, true, false}, iso_times, snap);
       proved = side_rows_proved(digests, mark, snap.applied, migrations);
