@@ -113,37 +113,32 @@ std::size_t key_start(std::string_view line) {
   return at < line.size() ? at : std::string_view::npos;
 }
 
-// A whole file, in one buffer of its size, not zero-filled first (one
-// allocation, no regrowth: the cache of 10,000 files is about 1.6 MB).
-struct whole_file {
-  std::unique_ptr<char[]> bytes;
-  std::size_t size = 0;
-  int error = 0;  // errno of the open, fstat or read that failed; 0: all of it was read
-};
-
-whole_file read_whole(const fs::path& file) {
-  whole_file whole;
+// A whole file, in one buffer of its size taken from `buffer_of(size)` (one
+// allocation, no regrowth: the cache of 10,000 files is about 1.6 MB). Returns
+// the errno of the open, fstat or read that failed (0: all of it was read) and
+// sets `size` to what was read.
+template <typename BufferOf>
+int read_whole(const fs::path& file, BufferOf&& buffer_of, std::size_t& size) {
+  size = 0;
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    whole.error = errno;
-    return whole;
-  }
+  if (fd < 0) return errno;
+  int error = 0;
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
-    whole.error = errno;
+    error = errno;
   } else if (st.st_size > 0) {
-    const auto size = static_cast<std::size_t>(st.st_size);
-    whole.bytes.reset(new char[size]);
-    while (whole.size < size) {
-      const ssize_t n = ::read(fd, whole.bytes.get() + whole.size, size - whole.size);
+    const auto expected = static_cast<std::size_t>(st.st_size);
+    char* const bytes = buffer_of(expected);
+    while (size < expected) {
+      const ssize_t n = ::read(fd, bytes + size, expected - size);
       if (n < 0 && errno == EINTR) continue;
-      if (n < 0) whole.error = errno;
+      if (n < 0) error = errno;
       if (n <= 0) break;
-      whole.size += static_cast<std::size_t>(n);
+      size += static_cast<std::size_t>(n);
     }
   }
   ::close(fd);
-  return whole;
+  return error;
 }
 
 // Into a new file beside `file` (mkstemp: its own name for every writer, also
@@ -181,9 +176,9 @@ file_stamp stamp_of(const struct stat& st) {
 
 digest_cache::digest_cache(fs::path file, std::chrono::nanoseconds racy_window)
     : file_(std::move(file)), racy_window_(racy_window) {
-  whole_file whole = read_whole(file_);
-  text_ = std::move(whole.bytes);
-  size_ = whole.size;
+  // Not zero-filled first: the read fills it.
+  read_whole(
+      file_, [this](std::size_t n) { return (text_ = std::unique_ptr<char[]>(new char[n])).get(); }, size_);
   // Only the lines' keys are located here: this runs before the loader threads
   // start, and parsing all 10,000 stamps of W5 took 5 to 7 ms of that serial
   // part (3 ms without); find() parses the one line it returns, on a loader
@@ -268,11 +263,15 @@ void digest_cache::write_back(std::vector<digest_entry> fresh) const {
 }
 
 std::string read_deferred_file(const std::string& path, const std::string& checksum) {
-  const whole_file whole = read_whole(path);
-  if (whole.error != 0)
-    throw parse_error(
-        problem{path, 0, "cannot be read: " + std::error_code(whole.error, std::generic_category()).message()});
-  std::string text = whole.size ? std::string(whole.bytes.get(), whole.size) : std::string();
+  // Read into the string itself: a buffer and a copy of it were two more
+  // megabytes of fresh memory for a large migration (W2, BENCHMARKS.md).
+  std::string text;
+  std::size_t size = 0;
+  const int error = read_whole(
+      path, [&text](std::size_t n) { text.resize(n); return text.data(); }, size);
+  if (error != 0)
+    throw parse_error(problem{path, 0, "cannot be read: " + std::error_code(error, std::generic_category()).message()});
+  text.resize(size);
   if (migration_checksum(text) != checksum)
     throw parse_error(problem{path, 0, "changed while this command ran (its checksum is no longer the one read "
                                        "at the start); nothing of it was run: run the command again"});
