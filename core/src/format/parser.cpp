@@ -112,9 +112,10 @@ class migration_parser {
       fail(line, "invalid UTF-8 at column " + std::to_string(column) + " (save the file as UTF-8)");
     }
 
-    // Room for a statement per ';', at most: a large migration's vector then
-    // grows once (regrowing it was 2.6 MB of fresh memory and 20,000 moves on
-    // W2's 20,000 statements, BENCHMARKS.md); up and down share the estimate.
+    // Room in Up for a statement per ';' of the whole file (an upper bound of
+    // Up's statements): a large migration's vector then does not regrow
+    // (regrowing was 2.6 MB of fresh memory and 20,000 moves on W2's 20,000
+    // statements, BENCHMARKS.md). Down, usually short, grows as before.
     if (text.size() >= large_text)
       body_.up.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), ';')) + 1);
 

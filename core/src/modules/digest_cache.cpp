@@ -178,7 +178,12 @@ digest_cache::digest_cache(fs::path file, std::chrono::nanoseconds racy_window)
     : file_(std::move(file)), racy_window_(racy_window) {
   // Not zero-filled first: the read fills it.
   read_whole(
-      file_, [this](std::size_t n) { return (text_ = std::unique_ptr<char[]>(new char[n])).get(); }, size_);
+      file_,
+      [this](std::size_t n) {
+        text_.reset(new char[n]);
+        return text_.get();
+      },
+      size_);
   // Only the lines' keys are located here: this runs before the loader threads
   // start, and parsing all 10,000 stamps of W5 took 5 to 7 ms of that serial
   // part (3 ms without); find() parses the one line it returns, on a loader

@@ -211,15 +211,15 @@ bool load_migration_dir(const fs::path& dir, const std::string& display, bool wi
   std::sort(migration_files.begin(), migration_files.end(),
             [&](const listed_file& a, const listed_file& b) { return name_of(a) < name_of(b); });
   files.reserve(files.size() + migration_files.size());
-  for (const auto& listed_file : migration_files) {
-    const std::string_view file_name = name_of(listed_file);
-    const char* c_name = names.c_str() + listed_file.at;
+  for (const auto& listed : migration_files) {
+    const std::string_view file_name = name_of(listed);
+    const char* c_name = names.c_str() + listed.at;
     std::string file_display = join(display, file_name);
-    if (cache && listed_file.regular && file_name.compare(file_name.size() - 4, 4, ".sql") == 0) {
+    if (cache && listed.regular && file_name.compare(file_name.size() - 4, 4, ".sql") == 0) {
       load_through_cache(dir_fd, c_name, std::move(file_display), *cache, files, problems);
       continue;
     }
-    if (auto text = read_regular_file(dir_fd, c_name, file_display, problems, listed_file.regular))
+    if (auto text = read_regular_file(dir_fd, c_name, file_display, problems, listed.regular))
       files.push_back({std::move(file_display), std::move(*text), nullptr});
   }
   return true;
