@@ -14,6 +14,7 @@
 
 using namespace testing_support;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 namespace {
 
@@ -102,7 +103,7 @@ TEST(pooler_test, sixteen_racers_through_a_transaction_pooler_all_start) {
   int switched = 0;
   for (const auto& err : errs) switched += err.find("goes through a transaction pooler") != std::string::npos;
   EXPECT_EQ(switched, 16) << "each runner says once that it switched to the table lease";
-  for (const auto& err : errs) EXPECT_THAT(err, ::testing::Not(HasSubstr("prepared statement")));
+  for (const auto& err : errs) EXPECT_THAT(err, Not(HasSubstr("prepared statement")));
   expect_each_version_once(db);
   EXPECT_EQ(schema_of(db), reference);
   expect_no_lock_left(db);
@@ -114,7 +115,7 @@ TEST(pooler_test, sixteen_racers_with_the_table_lock_on_a_direct_connection) {
   const std::string reference = direct_schema(dir);
   test_database db;
   auto errs = race(db.dsn(), dir, {"--lock", "table"});
-  for (const auto& err : errs) EXPECT_THAT(err, ::testing::Not(HasSubstr("transaction pooler")));
+  for (const auto& err : errs) EXPECT_THAT(err, Not(HasSubstr("transaction pooler")));
   expect_each_version_once(db);
   EXPECT_EQ(schema_of(db), reference);
   expect_no_lock_left(db);
@@ -284,6 +285,76 @@ TEST(pooler_test, timeouts_through_the_pooler_apply_per_transaction_and_do_not_l
   pqxx::connection next(pooled);
   pqxx::nontransaction tx(next);
   EXPECT_EQ(std::string(tx.exec("SHOW statement_timeout")[0][0].c_str()), "0");
+}
+
+// A client of the pool that ran a session-level SET search_path and went:
+// in transaction mode PgBouncer hands its server connection, setting and all,
+// to the next client.
+void leave_search_path_on_the_pool(const std::string& pooled, const std::string& path) {
+  pqxx::connection client(pooled);
+  pqxx::nontransaction tx(client);
+  tx.exec("SET search_path TO " + path);
+}
+
+std::string search_path_through(const std::string& pooled) {
+  pqxx::connection client(pooled);
+  pqxx::nontransaction tx(client);
+  return tx.exec1("SHOW search_path")[0].c_str();
+}
+
+std::string tables_in_schema(const test_database& db, const std::string& schema) {
+  return db.scalar("SELECT coalesce(string_agg(tablename, ',' ORDER BY tablename), '') FROM pg_tables "
+                   "WHERE schemaname = '" + schema + "'");
+}
+
+TEST(pooler_test, a_search_path_another_client_left_on_the_pooled_connection_moves_neither_history_nor_migrations) {
+  temp_dir dir;
+  write_module_set(dir, {{"shop",
+                          {{"01001_widgets.sql", migration_text("CREATE TABLE widgets (id int);", "DROP TABLE widgets;")},
+                           {"01002_gadgets.sql", migration_text("CREATE TABLE gadgets (id int);", "DROP TABLE gadgets;")}}}});
+  test_database db;
+  db.exec("CREATE SCHEMA elsewhere");
+  pgbouncer bouncer(1);  // one server connection: every client gets the one the last client left
+  const std::string pooled = bouncer.dsn_for(db.name());
+  leave_search_path_on_the_pool(pooled, "elsewhere, public");
+  ASSERT_EQ(search_path_through(pooled), "elsewhere, public") << "the pooler must hand the setting on, or this test proves nothing";
+
+  auto first = migrate_in(pooled, dir.path(), {"up-to", "1001"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  leave_search_path_on_the_pool(pooled, "elsewhere, public");
+  auto second = migrate_in(pooled, dir.path(), {"up"});
+  ASSERT_EQ(second.code, 0) << second.err;
+  leave_search_path_on_the_pool(pooled, "elsewhere, public");
+  auto status = migrate_in(pooled, dir.path(), {"status"});
+  EXPECT_EQ(status.code, 0) << status.err;
+  EXPECT_THAT(status.out, Not(HasSubstr("Pending")));
+
+  // Nothing went to the schema the other client left on the path: not goose's
+  // table, its side tables or the lease, and not the migrations' tables.
+  EXPECT_EQ(tables_in_schema(db, "elsewhere"), "");
+  EXPECT_EQ(db.scalar("SELECT string_agg(version_id::text, ',' ORDER BY id) FROM public.goose_db_version "
+                      "WHERE version_id > 0"),
+            "1001,1002")
+      << "each migration ran once";
+  EXPECT_EQ(db.scalar("SELECT to_regclass('public.widgets') IS NOT NULL AND to_regclass('public.gadgets') IS NOT NULL "
+                      "AND to_regclass('public.goose_lock') IS NOT NULL"),
+            "t");
+}
+
+TEST(pooler_test, start_through_the_pooler_sets_the_application_search_path_per_transaction_and_leaves_none_behind) {
+  temp_dir dir;
+  write_module_set(dir, {{"alpha", {{"01001_init.sql", migration_text("CREATE SCHEMA alpha;", "DROP SCHEMA alpha;")}}},
+                         {"beta", {{"02001_init.sql", migration_text("CREATE SCHEMA beta;", "DROP SCHEMA beta;")}}}});
+  test_database db;
+  pgbouncer bouncer(1);
+  const std::string pooled = bouncer.dsn_for(db.name());
+  auto r = run_app({"start", "--once", "--dsn", pooled, "--modules-dir", dir.path().string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("search_path alpha, beta, public"));
+  EXPECT_THAT(r.err, HasSubstr("the application connection goes through a transaction pooler"));
+  // The next client of the pool (the next build's migration run, say) gets the server's default.
+  EXPECT_EQ(search_path_through(pooled), "\"$user\", public");
+  EXPECT_EQ(tables_in_schema(db, "alpha") + tables_in_schema(db, "beta"), "");
 }
 
 }  // namespace

@@ -33,7 +33,11 @@ class application_connection {
  public:
   // Connects, sets the search_path to every module's schema in manifest order,
   // then public ("identity", "organization", "billing", public), and, when
-  // `role` is given, SET ROLE.
+  // `role` is given, SET ROLE. Through a transaction pooler (the server's
+  // pg_backend_pid() is not the process id libpq was given) a session-level
+  // SET would reach the pool's other clients and miss this connection's later
+  // transactions: the settings then go in each transaction (SET LOCAL), and a
+  // role the server refuses is still reported here.
   // `application_name` as in engine_options.
   application_connection(const std::string& dsn, const module_set& set, const std::optional<std::string>& role,
                          const std::string& application_name = "");
@@ -41,7 +45,15 @@ class application_connection {
   application_connection(const application_connection&) = delete;
   application_connection& operator=(const application_connection&) = delete;
 
-  // `SHOW search_path` and `current_user` as the server reports them.
+  // Through a transaction pooler: true, and the application starts each of
+  // its transactions with transaction_settings() ("SET LOCAL search_path TO
+  // ...;\nSET LOCAL ROLE ...;\n"). On a direct connection: false and empty
+  // (the session holds the settings).
+  bool pooled() const;
+  std::string transaction_settings() const;
+
+  // `SHOW search_path` and `current_user` as the server reports them (through
+  // a pooler, in a transaction that starts with transaction_settings()).
   std::string search_path();
   std::string current_role();
 

@@ -76,10 +76,18 @@ struct backend_capabilities {
   // Through a transaction pooler: no session state survives a transaction, so
   // settings travel in each transaction and prepared statements are not kept.
   bool pooled = false;
-  // Sent after each BEGIN ("SET LOCAL statement_timeout = ...;\n") when the
-  // session cannot hold the settings (pooled); empty otherwise. A NO
-  // TRANSACTION statement then runs without them (the engine warns once).
+  // Sent after each BEGIN when the session cannot hold settings (pooled):
+  // "SET LOCAL search_path TO DEFAULT;" (another client of the pool may have
+  // left a search_path on the server connection), then "SET LOCAL
+  // statement_timeout = ...;" and the like; empty on a direct connection.
   std::string transaction_settings;
+  // Pooled with a statement_timeout or server lock_timeout: a NO TRANSACTION
+  // statement runs without them (the engine warns once).
+  bool timeouts_in_transactions_only = false;
+  // goose's table as the history store names it: backend_options::table, or,
+  // through a pooler, qualified with the schema it resolves to on the server's
+  // default search_path ("public.goose_db_version"). Its side tables follow it.
+  std::string history_table;
   // PostgreSQL's server_version_num (180004 for 18.4); 0 for SQLite. Modules'
   // requires_postgres is checked against it.
   int server_version = 0;

@@ -80,6 +80,8 @@ struct engine::impl {
         standby(capabilities.read_only),
         pooled(capabilities.pooled),
         transaction_settings(std::move(capabilities.transaction_settings)),
+        timeouts_in_transactions_only(capabilities.timeouts_in_transactions_only),
+        history_table(capabilities.history_table.empty() ? this->options.table : capabilities.history_table),
         server_version(capabilities.server_version) {}
 
   // Set when the engine owns the seams (open_backend's).
@@ -107,6 +109,8 @@ struct engine::impl {
   // never on the session, where they would reach other clients of the pool.
   bool pooled = false;
   std::string transaction_settings;  // "SET LOCAL ...;" after each BEGIN, or empty
+  bool timeouts_in_transactions_only = false;
+  std::string history_table;         // as the history store names it (backend_capabilities)
   int server_version = 0;            // PostgreSQL's server_version_num; 0 when not PostgreSQL
 
   // engine::interrupt(): set from another thread or a signal handler.
@@ -220,7 +224,7 @@ struct engine::impl {
   void execute_code_in_transaction(const migration& m, direction dir, run_report& done);
   void execute_code_without_transaction(const migration& m, direction dir, run_report& done);
   // Where no-transaction code migrations keep their resumable positions.
-  std::string progress_table() const { return progress_table_of(options.table); }
+  std::string progress_table() const { return progress_table_of(history_table); }
 
   // Request groups (request_groups.cpp).
   // Consecutive plain transactional SQL steps from `first` whose history rows the

@@ -192,7 +192,7 @@ void engine::impl::execute_in_transaction_retrying(const migration& m, const std
 void engine::impl::execute_without_transaction(const migration& m, const std::vector<statement>& statements,
                                                direction dir, run_report& done) {
   const int total = static_cast<int>(statements.size());
-  if (!transaction_settings.empty() && !warned_no_transaction_settings) {
+  if (timeouts_in_transactions_only && !warned_no_transaction_settings) {
     warned_no_transaction_settings = true;
     log(log_level::warn, detail::no_transaction_settings_warning());
   }

@@ -1,8 +1,10 @@
 #include "migrator/application.h"
 
 #include <thread>
+#include <vector>
 
 #include "migrator/error.h"
+#include "migrator/log.h"
 #include "backend/postgres/pg_session.h"
 
 namespace migrator {
@@ -65,6 +67,19 @@ void wait_for_database(const std::string& dsn, std::chrono::milliseconds timeout
 struct application_connection::impl {
   impl(const std::string& dsn, const std::string& application_name) : session(dsn, application_name) {}
   pg_session session;
+  // Through a transaction pooler: "SET LOCAL ..." statements each transaction
+  // starts with; empty on a direct connection, whose session holds the settings.
+  std::vector<std::string> transaction_settings;
+
+  // `sql`'s one value, in a transaction of its own with the settings when pooled.
+  std::string ask(const std::string& sql) {
+    if (transaction_settings.empty()) return session.exec(sql).text(0, 0);
+    std::vector<std::string> statements{"BEGIN"};
+    statements.insert(statements.end(), transaction_settings.begin(), transaction_settings.end());
+    statements.push_back(sql);
+    statements.push_back("COMMIT");
+    return session.exec_each(statements).at(statements.size() - 2).text(0, 0);
+  }
 };
 
 application_connection::application_connection(const std::string& dsn, const module_set& set,
@@ -72,11 +87,28 @@ application_connection::application_connection(const std::string& dsn, const mod
                                                const std::string& application_name) {
   try {
     impl_ = std::make_unique<impl>(dsn, application_name);
+    pg_session& session = impl_->session;
     std::string path;
-    for (const auto& m : set.modules) path += impl_->session.quote_name(m.schema) + ", ";
-    std::string setup = "SET search_path TO " + path + "public;";
-    if (role) setup += "SET ROLE " + impl_->session.quote_name(*role) + ";";
-    impl_->session.exec(setup);
+    for (const auto& m : set.modules) path += session.quote_name(m.schema) + ", ";
+    std::vector<std::string> settings{"search_path TO " + path + "public"};
+    if (role) settings.push_back("ROLE " + session.quote_name(*role));
+    // A pooler gave libpq a process id of its own. A session-level SET there
+    // would stay on the server connection for whichever client gets it next
+    // (a migration run included), and this connection's next transaction may
+    // run on another server connection without it.
+    const std::int64_t given = session.process_id_at_connect();
+    const bool pooled = given != 0 && session.exec("SELECT pg_backend_pid()").integer(0, 0) != given;
+    if (pooled) {
+      for (const auto& setting : settings) impl_->transaction_settings.push_back("SET LOCAL " + setting);
+      impl_->ask("SELECT 1");  // a setting the server refuses (no such role) is reported here
+      log(log_level::info, "the application connection goes through a transaction pooler: its search_path and role "
+                           "are set in each transaction (SET LOCAL), never on the session, which the pooler hands "
+                           "to other clients");
+    } else {
+      std::string setup;
+      for (const auto& setting : settings) setup += "SET " + setting + ";";
+      session.exec(setup);
+    }
   } catch (const database_error& f) {
     throw error(error_code::database, std::string("opening the application connection: ") + f.what(), f.details());
   }
@@ -84,9 +116,17 @@ application_connection::application_connection(const std::string& dsn, const mod
 
 application_connection::~application_connection() = default;
 
+bool application_connection::pooled() const { return !impl_->transaction_settings.empty(); }
+
+std::string application_connection::transaction_settings() const {
+  std::string sql;
+  for (const auto& setting : impl_->transaction_settings) sql += setting + ";\n";
+  return sql;
+}
+
 std::string application_connection::search_path() {
   try {
-    return impl_->session.exec("SHOW search_path").text(0, 0);
+    return impl_->ask("SHOW search_path");
   } catch (const database_error& f) {
     throw error(error_code::database, f.what(), f.details());
   }
@@ -94,7 +134,7 @@ std::string application_connection::search_path() {
 
 std::string application_connection::current_role() {
   try {
-    return impl_->session.exec("SELECT current_user").text(0, 0);
+    return impl_->ask("SELECT current_user");
   } catch (const database_error& f) {
     throw error(error_code::database, f.what(), f.details());
   }

@@ -7,6 +7,7 @@
 #include <random>
 #include <thread>
 
+#include "backend/postgres/default_search_path.h"
 #include "backend/postgres/postgres_backend.h"
 #include "migrator/dsn.h"
 #include "migrator/error.h"
@@ -100,7 +101,9 @@ struct build_registration::impl {
 
   void connect() {
     db = detail::connect_for_migration(dsn, options.application_name);
-    table = db->quote_qualified(builds_table_of(options.table));
+    // Named as on the server's default search_path: through a transaction
+    // pooler this connection may carry another client's (default_search_path.h).
+    table = db->quote_qualified(detail::qualified_on_default_path(*db, {builds_table_of(options.table)}).at(0));
   }
 
   // Inserts the entry, or renews it; also clears entries whose lease ran out

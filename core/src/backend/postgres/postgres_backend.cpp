@@ -1,5 +1,6 @@
 #include "backend/postgres/postgres_backend.h"
 
+#include "backend/postgres/default_search_path.h"
 #include "backend/postgres/history_store.h"
 #include "backend/postgres/pg_session.h"
 #include "support/postgres_version.h"
@@ -26,7 +27,7 @@ std::string session_settings_sql(const postgres_options& o, const std::string& s
 }
 
 std::unique_ptr<migration_lock> choose_lock(session& db, bool pooled, const std::string& dsn,
-                                            const backend_options& options) {
+                                            const backend_options& options, const std::string& lease_table) {
   const postgres_options& pg = options.postgres;
   const bool use_table = pg.lock == lock_mode::table || (pg.lock == lock_mode::automatic && pooled);
   if (pooled && pg.lock == lock_mode::automatic)
@@ -40,6 +41,7 @@ std::unique_ptr<migration_lock> choose_lock(session& db, bool pooled, const std:
   lease.application_name = options.application_name;
   lease.lease = pg.lock_lease;
   lease.lock_id = pg.lock_id;
+  lease.table = lease_table;
   return make_table_lock([dsn, name = options.application_name] { return connect_postgres(dsn, name); }, lease);
 }
 
@@ -50,11 +52,24 @@ bool skips_probe(const backend_options& options) {
   return options.reads_only && session_settings_sql(options.postgres, "SET ").empty();
 }
 
-// `b` completed with the session, its history store and its lock, as its capabilities allow.
+// `b` completed with the session, its history store and its lock, as its
+// capabilities allow. Through a pooler the tables are named with the schema
+// they resolve to on the server's default search_path (default_search_path.h).
 backend with_history_and_lock(backend b, std::unique_ptr<session> db, const std::string& dsn,
                               const backend_options& options) {
-  b.history = make_goose_history_store(*db, options.table, /*prepare=*/!b.capabilities.pooled);
-  b.lock = choose_lock(*db, b.capabilities.pooled, dsn, options);
+  std::string lease_table = table_lock_options{}.table;
+  b.capabilities.history_table = options.table;
+  if (b.capabilities.pooled) {
+    try {
+      const auto qualified = qualified_on_default_path(*db, {options.table, lease_table});
+      b.capabilities.history_table = qualified.at(0);
+      lease_table = qualified.at(1);
+    } catch (const database_error& f) {
+      throw error(error_code::database, std::string("setting up the migration session: ") + f.what(), f.details());
+    }
+  }
+  b.history = make_goose_history_store(*db, b.capabilities.history_table, /*prepare=*/!b.capabilities.pooled);
+  b.lock = choose_lock(*db, b.capabilities.pooled, dsn, options, lease_table);
   b.db = std::move(db);
   return b;
 }
@@ -90,10 +105,12 @@ backend open_postgres(std::unique_ptr<session> db, const std::string& dsn, const
     b.capabilities.read_only = probe.boolean(0, 1);
     // On a direct connection the session keeps the settings (NO TRANSACTION
     // statements included); through a pooler they would stay on a server
-    // connection that another client gets next, so each transaction sets its own.
+    // connection that another client gets next, so each transaction sets its
+    // own, and first takes back the search_path another client may have left there.
     if (b.capabilities.pooled) {
       const std::string local = session_settings_sql(options.postgres, "SET LOCAL ");
-      if (!local.empty()) b.capabilities.transaction_settings = local + "\n";
+      b.capabilities.timeouts_in_transactions_only = !local.empty();
+      b.capabilities.transaction_settings = reset_search_path_locally + local + "\n";
     } else if (!setup.empty()) {
       db->exec(setup);
     }
