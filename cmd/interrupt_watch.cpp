@@ -1,6 +1,7 @@
 #include "interrupt_watch.h"
 
 #include <pthread.h>
+#include <unistd.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -52,7 +53,14 @@ void interrupt_watch::watch(watched& w) {
   const timespec slice{0, 100 * 1000 * 1000};  // how soon the end of the watch is noticed
   while (!w.stopping.load()) {
     const int sig = sigtimedwait(&w.signals, nullptr, &slice);
-    if (sig <= 0 || w.stopping.load()) continue;
+    if (sig <= 0) continue;
+    if (w.stopping.load()) {
+      // The watch ended while this thread waited: the signal is no longer the
+      // watch's to take. Sent again, it reaches a thread that does not block
+      // it (its default action) or stays pending for one that will.
+      ::kill(::getpid(), sig);
+      return;
+    }
     std::unique_lock<std::mutex> guard(w.mutex);
     if (w.received != 0) {
       log_event(spdlog::level::err, "signal_received", {{"signal", signal_name(sig)}, {"action", "exit_at_once"}},
