@@ -13,14 +13,14 @@ std::vector<std::string> qualified_on_default_path(session& db, const std::vecto
   out.reserve(tables.size());
   for (std::size_t i = 0; i < tables.size(); ++i) {
     const std::string& table = tables[i];
-    if (table.find('.') != std::string::npos) {
+    const field& holder = found.at(i + 1);
+    const field& schema = holder ? holder : found.at(0);
+    // A name is split at its first dot (session::quote_qualified): a schema
+    // with a dot in its own name cannot be written that way, and stays implied.
+    if (table.find('.') != std::string::npos || !schema || schema->find('.') != std::string::npos) {
       out.push_back(table);
-    } else if (const field& holder = found.at(i + 1)) {
-      out.push_back(*holder + "." + table);
-    } else if (const field& current = found.at(0)) {
-      out.push_back(*current + "." + table);
     } else {
-      out.push_back(table);
+      out.push_back(*schema + "." + table);
     }
   }
   return out;

@@ -23,7 +23,8 @@ inline constexpr const char* reset_search_path_locally = "SET LOCAL search_path 
 // Each of `tables`, qualified with the schema it resolves to on `db`'s default
 // search_path: the one that holds it, or, when none does, the one an
 // unqualified CREATE TABLE would use (current_schema()). A name that is
-// already qualified, or one with no schema to go to, comes back as given.
+// already qualified, one with no schema to go to, or one whose schema has a
+// dot in its name (not writable as "schema.table") comes back as given.
 // One round trip (a transaction of its own). Throws database_error.
 std::vector<std::string> qualified_on_default_path(session& db, const std::vector<std::string>& tables);
 
