@@ -20,6 +20,7 @@ run_result run_app(const std::vector<std::string>& args) {
   std::ostringstream out, err;
   run_result r;
   r.code = app::run(args, out, err);
+  app::release_kept_values();
   r.out = out.str();
   r.err = err.str();
   return r;
