@@ -193,45 +193,18 @@ TEST(cli, a_broken_module_set_is_reported_without_waiting_for_the_connection) {
 
 }  // namespace
 
-namespace {
-
-// A loopback port nothing listens on: bound, never listened on, so a connection is refused at once.
-class refusing_port {
- public:
-  refusing_port() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t size = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &size);
-    port_ = ntohs(a.sin_port);
-  }
-  ~refusing_port() { ::close(fd_); }
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1, port_ = 0;
-};
-
-}  // namespace
-
 TEST(cli, a_run_keeps_its_module_set_until_the_process_releases_it) {
   temp_dir dir;
   write_module_set(dir, {{"shop", {{"01001_a.sql", migration_text("CREATE TABLE a (id int);")}}}});
-  refusing_port nobody;
+  const std::string nobody = "host=127.0.0.1 port=" + std::to_string(free_port());
   app::release_kept_values();
   std::ostringstream out, err;
-  const int code = app::run({"migrate", "status", "--dsn", "host=127.0.0.1 port=" + std::to_string(nobody.port()),
-                             "--modules-dir", dir.path().string()},
-                            out, err);
+  const int code = app::run({"migrate", "status", "--dsn", nobody, "--modules-dir", dir.path().string()}, out, err);
   EXPECT_NE(code, 0) << "nothing listens there";
   EXPECT_EQ(app::kept_value_count(), 1u) << "main() leaves the set to the end of the process: " << err.str();
   app::release_kept_values();
   EXPECT_EQ(app::kept_value_count(), 0u);
   // run_app (the tests' in-process runner) releases after each run.
-  run_app({"migrate", "status", "--dsn", "host=127.0.0.1 port=" + std::to_string(nobody.port()), "--modules-dir",
-           dir.path().string()});
+  run_app({"migrate", "status", "--dsn", nobody, "--modules-dir", dir.path().string()});
   EXPECT_EQ(app::kept_value_count(), 0u);
 }

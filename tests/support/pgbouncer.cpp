@@ -19,22 +19,6 @@ namespace testing_support {
 
 namespace {
 
-int free_port() {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  socklen_t size = sizeof a;
-  if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      getsockname(s, reinterpret_cast<sockaddr*>(&a), &size) != 0) {
-    close(s);
-    throw std::runtime_error("pgbouncer fixture: no free port");
-  }
-  close(s);
-  return ntohs(a.sin_port);
-}
-
 bool accepts(int port) {
   int s = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};

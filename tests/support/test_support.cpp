@@ -1,5 +1,8 @@
 #include "test_support.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -62,6 +65,19 @@ std::string read_file(const fs::path& path) {
   std::ostringstream s;
   s << f.rdbuf();
   return s.str();
+}
+
+int free_port() {
+  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof a;
+  const bool bound = s >= 0 && ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                     ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &size) == 0;
+  if (s >= 0) ::close(s);
+  if (!bound) throw std::runtime_error("no free loopback port");
+  return ntohs(a.sin_port);
 }
 
 std::string admin_dsn() {

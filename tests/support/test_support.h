@@ -27,6 +27,10 @@ class temp_dir {
   std::filesystem::path path_;
 };
 
+// A loopback TCP port that was free when asked (bound to port 0, read, closed):
+// nothing listens there, so a connection to it is refused, until someone binds it.
+int free_port();
+
 // DSN of the maintenance database of the test server (reads MIGRATOR_TEST_PG_DIR/dsn).
 std::string admin_dsn();
 

@@ -6,6 +6,7 @@
 #include "migrator/error.h"
 #include "migrator/log.h"
 #include "backend/postgres/pg_session.h"
+#include "backend/postgres/postgres_backend.h"
 
 namespace migrator {
 
@@ -92,13 +93,10 @@ application_connection::application_connection(const std::string& dsn, const mod
     for (const auto& m : set.modules) path += session.quote_name(m.schema) + ", ";
     std::vector<std::string> settings{"search_path TO " + path + "public"};
     if (role) settings.push_back("ROLE " + session.quote_name(*role));
-    // A pooler gave libpq a process id of its own. A session-level SET there
-    // would stay on the server connection for whichever client gets it next
-    // (a migration run included), and this connection's next transaction may
-    // run on another server connection without it.
-    const std::int64_t given = session.process_id_at_connect();
-    const bool pooled = given != 0 && session.exec("SELECT pg_backend_pid()").integer(0, 0) != given;
-    if (pooled) {
+    // Through a pooler a session-level SET would stay on the server connection
+    // for whichever client gets it next (a migration run included), and this
+    // connection's next transaction may run on another server connection without it.
+    if (detail::through_transaction_pooler(session, session.exec("SELECT pg_backend_pid()").integer(0, 0))) {
       for (const auto& setting : settings) impl_->transaction_settings.push_back("SET LOCAL " + setting);
       impl_->ask("SELECT 1");  // a setting the server refuses (no such role) is reported here
       log(log_level::info, "the application connection goes through a transaction pooler: its search_path and role "

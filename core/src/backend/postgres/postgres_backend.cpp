@@ -76,6 +76,11 @@ backend with_history_and_lock(backend b, std::unique_ptr<session> db, const std:
 
 }  // namespace
 
+bool through_transaction_pooler(const session& db, std::int64_t server_process_id) {
+  const std::int64_t given = db.process_id_at_connect();
+  return given != 0 && server_process_id != given;
+}
+
 std::unique_ptr<session> connect_for_migration(const std::string& dsn, const std::string& application_name) {
   try {
     return connect_postgres(dsn, application_name);
@@ -98,10 +103,8 @@ backend open_postgres(std::unique_ptr<session> db, const std::string& dsn, const
   const std::string setup = session_settings_sql(options.postgres, "SET ");
   if (skips_probe(options)) return with_history_and_lock(std::move(b), std::move(db), dsn, options);
   try {
-    // The process id is the pooler's tell, not "does it change between two
-    // transactions": an idle PgBouncer pool hands the same server connection back.
     auto probe = db->exec(probe_sql);
-    b.capabilities.pooled = db->process_id_at_connect() != 0 && probe.integer(0, 0) != db->process_id_at_connect();
+    b.capabilities.pooled = through_transaction_pooler(*db, probe.integer(0, 0));
     b.capabilities.read_only = probe.boolean(0, 1);
     // On a direct connection the session keeps the settings (NO TRANSACTION
     // statements included); through a pooler they would stay on a server

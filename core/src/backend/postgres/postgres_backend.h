@@ -3,6 +3,7 @@
 // session settings and the choice of lock.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,13 @@ namespace migrator::detail {
 // The migration connection, opened from the DSN as given. Throws
 // error(database) ("cannot connect to the database: ..."), never naming the DSN.
 std::unique_ptr<session> connect_for_migration(const std::string& dsn, const std::string& application_name);
+
+// Whether `db` goes through a transaction pooler: the server process that
+// answers (`server_process_id`, its pg_backend_pid()) is not the one libpq was
+// given at connect (PgBouncer hands out numbers of its own). An idle pool
+// hands the same server connection back, so "does it change between two
+// transactions" would not tell.
+bool through_transaction_pooler(const session& db, std::int64_t server_process_id);
 
 // The seams on `db` (from connect_for_migration on the same `dsn`; the table
 // lease opens its own connections from it).
