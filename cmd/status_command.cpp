@@ -28,7 +28,8 @@ extern const command status_command{
       const auto& set = keep_until_exit(load_module_set(settings));
       for (const auto& p : set.problems) log_event(spdlog::level::warn, "module_problem", {}, "{}", p.str());
       migrator::engine engine = open_engine(settings, set.set, connecting, name, engine_use::reading);
-      auto report = engine.status();
+      // Kept, not destroyed: freeing 10,000 rows was half a millisecond of an exiting process.
+      const auto& report = keep_until_exit(engine.status());
       if (c.vm["json"].as<bool>())
         c.out << status_json(report).dump(2) << '\n';
       else

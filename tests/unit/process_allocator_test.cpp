@@ -76,6 +76,10 @@ TEST(process_allocator, large_blocks_come_from_a_heap_marked_for_huge_pages) {
     // from its first 2 MiB boundary on.
     const auto inside = reinterpret_cast<std::uintptr_t>(block) + (std::uintptr_t{3} << 20);
     EXPECT_NE(vm_flags_at(inside).find(" hg"), std::string::npos) << vm_flags_at(inside);
+    // And so does its first byte: the heap's next block starts past the pages
+    // that share a page table with the blocks made before the tuning.
+    const auto start = reinterpret_cast<std::uintptr_t>(block);
+    EXPECT_NE(vm_flags_at(start).find(" hg"), std::string::npos) << std::hex << start << ": " << vm_flags_at(start);
   }
   std::free(block);
 }

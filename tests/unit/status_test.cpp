@@ -169,6 +169,27 @@ TEST(status, rows_carry_what_the_history_recorded) {
   EXPECT_EQ(report.current_version, 7001);
 }
 
+// The snapshot given as an rvalue (engine::status) gives up its times: the
+// same report, and the lvalue form leaves the caller's snapshot as it was.
+TEST(status, a_snapshot_given_away_makes_the_report_a_kept_one_makes) {
+  auto snap = history_of({1001}, {{1001, "identity", "c1001"}, {1002, "identity", "c1002", true}, {7001, "ops", "x"}});
+  snap.applied.push_back({7001, 9, "2026-02-02 00:00:00"});
+  const auto set = set_of({1001, 1002});
+  const auto kept = migrator::compute_status(set, snap);
+  ASSERT_EQ(snap.applied.size(), 2u);
+  EXPECT_EQ(snap.applied[0].applied_at, "2026-01-01 00:00:00") << "a const snapshot is only read";
+  auto moved_from = snap;
+  const auto given = migrator::compute_status(set, std::move(moved_from));
+  ASSERT_EQ(given.migrations.size(), kept.migrations.size());
+  for (std::size_t i = 0; i < kept.migrations.size(); ++i) {
+    EXPECT_EQ(given.migrations[i].version, kept.migrations[i].version);
+    EXPECT_EQ(given.migrations[i].state, kept.migrations[i].state);
+    EXPECT_EQ(given.migrations[i].applied_at, kept.migrations[i].applied_at) << kept.migrations[i].version;
+    EXPECT_EQ(given.migrations[i].module, kept.migrations[i].module);
+  }
+  EXPECT_EQ(given.migrations[2].applied_at, "2026-02-02 00:00:00");
+}
+
 TEST(status, namespace_conflict_names_both_modules_and_the_range) {
   const auto report =
       migrator::compute_status(set_of({2001}), history_of({2001}, {{2001, "organization", "c2001"}}));

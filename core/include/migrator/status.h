@@ -90,6 +90,8 @@ struct status_report {
 // A side row naming another module than the one modules.yaml now gives the
 // version's namespace to is a namespace conflict.
 status_report compute_status(const module_set& set, const history_snapshot& history);
+// The same, taking the snapshot's texts (applied-at times) instead of copying them.
+status_report compute_status(const module_set& set, history_snapshot&& history);
 
 // compute_status's repeatable part: each repeatable of the set against the
 // rows recorded by (module, name), then the recorded ones the set lacks.

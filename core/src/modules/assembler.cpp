@@ -463,6 +463,9 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     if (!is_code) parts = parse_file_name(file_name);
     if (!parts) continue;  // neither .sql nor .cpp: not a migration
     bool valid = true;
+    // The version's entry in seen_versions when this file claimed it first: its
+    // view follows the path into the migration, which takes the path over.
+    auto claimed = seen_versions.end();
     if (!parts->version) {
       report(0, is_code ? "has no numeric version prefix (expected <version>_<title>.cpp, e.g. "
                           "04003_backfill_invoice_totals.cpp)"
@@ -482,6 +485,8 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
       if (auto [it, added] = seen_versions.emplace(version, file.path); !added) {
         report(0, "duplicate version " + std::to_string(version) + ": " + std::string(it->second) + " has it too");
         valid = false;
+      } else {
+        claimed = it;
       }
     }
 
@@ -523,7 +528,7 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     m.version = *parts->version;
     m.name = parts->name;
     m.module = owner->name;
-    m.path = file.path;
+    m.path = std::move(file.path);  // the tree is the assembler's own (taken by value)
     m.checksum = file.checksum ? std::move(*file.checksum) : migration_checksum(file.content);
     if (!is_code && file.content_deferred)
       m.set_text_reader([](const migration& self) { return detail::read_deferred_file(self.path, self.checksum); },
@@ -531,6 +536,7 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     else if (!is_code && when == parse_time::on_use)
       m.set_text(std::move(file.content), env);
     result.set.migrations.push_back(std::move(m));
+    if (claimed != seen_versions.end()) claimed->second = result.set.migrations.back().path;
   }
 }
 
