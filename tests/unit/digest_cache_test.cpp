@@ -160,7 +160,9 @@ TEST(digest_cache, a_damaged_or_foreign_cache_file_is_an_empty_cache) {
   };
   const damage cases[] = {
       {"cut short inside the last line", good.substr(0, good.size() - 3)},
-      {"another format", "migrator digest cache 2\n" + good.substr(first_line.size())},
+      {"another format", "migrator digest cache 1\n" + good.substr(first_line.size())},
+      {"a folder line without its tab", good + "dir 0 1000000000 5 77 2049 db/migrations\n"},
+      {"a folder line with four numbers", good + "dir 0 1000000000 5 77 db/migrations\ta.sql/\n"},
       {"a checksum that is not hex", first_line + std::string(64, 'g') + " 10 1000000000 5 77 2049 a.sql\n"},
       {"a checksum too short", first_line + std::string(63, 'a') + " 10 1000000000 5 77 2049 a.sql\n"},
       {"a number that is not one", first_line + sum_a + " ten 1000000000 5 77 2049 a.sql\n"},
@@ -226,6 +228,68 @@ TEST(digest_cache, writes_nothing_when_nothing_changed_and_nothing_where_it_cann
   const fs::path blocked = dir.write("plain-file", "x") / "set.digests";
   EXPECT_NO_THROW(digest_cache(blocked, 0ns).write_back({{"a.sql", stamp(10, 5), sum_a}}));
   EXPECT_FALSE(fs::exists(blocked));
+}
+
+TEST(digest_cache, keeps_a_folders_names_and_gives_them_back_only_for_the_same_stamp) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "set.digests";
+  const auto folder = stamp(4096, 5);
+  digest_cache(file, 0ns).write_back({{"db/migrations/01001_a.sql", stamp(10, 5), sum_a}},
+                                     {{"db/migrations", folder, {"01001_a.sql", "01002 b.sql", "01003_c.cpp"}},
+                                      {"empty/migrations", folder, {}}});
+  const digest_cache cache(file, 0ns);
+  const auto names = cache.listing("db/migrations", folder);
+  ASSERT_TRUE(names);
+  EXPECT_EQ(*names, (std::vector<std::string_view>{"01001_a.sql", "01002 b.sql", "01003_c.cpp"}));
+  const auto none = cache.listing("empty/migrations", folder);
+  ASSERT_TRUE(none) << "a folder without files is a listing too";
+  EXPECT_TRUE(none->empty());
+  file_stamp changed = folder;
+  changed.ctime_ns += 1;  // an entry made, removed or renamed since
+  EXPECT_FALSE(cache.listing("db/migrations", changed));
+  EXPECT_FALSE(cache.listing("db", folder));
+  EXPECT_FALSE(cache.listing("db/migrations/sqlite", folder));
+  ASSERT_TRUE(cache.find("db/migrations/01001_a.sql", stamp(10, 5))) << "files and folders side by side";
+}
+
+TEST(digest_cache, leaves_out_folders_changed_too_recently_or_with_names_it_cannot_write) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "set.digests";
+  const std::int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch()).count();
+  file_stamp racy = stamp(4096, now_ns - 1'000'000'000LL);
+  racy.mtime_ns = racy.ctime_ns;
+  digest_cache(file, 2s).write_back({}, {{"racy/migrations", racy, {"a.sql"}},
+                                         {"newline/migrations", stamp(4096, 5), {"a\nb.sql"}},
+                                         {"tab/migrations", stamp(4096, 5), {"a\tb.sql"}},
+                                         {"kept/migrations", stamp(4096, 5), {"a.sql"}}});
+  const digest_cache cache(file, 2s);
+  EXPECT_FALSE(cache.listing("racy/migrations", racy)) << "changed within the window: an entry made in the same tick would not show";
+  EXPECT_FALSE(cache.listing("newline/migrations", stamp(4096, 5)));
+  EXPECT_FALSE(cache.listing("tab/migrations", stamp(4096, 5)));
+  EXPECT_TRUE(cache.listing("kept/migrations", stamp(4096, 5)));
+}
+
+TEST(digest_cache, keeps_the_folders_a_load_used_and_drops_the_others) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "set.digests";
+  digest_cache(file, 0ns).write_back({}, {{"a/migrations", stamp(1, 5), {"x.sql"}}, {"b/migrations", stamp(1, 5), {"y.sql"}}});
+  const auto before = stamp_of_file(file);
+  {
+    const digest_cache cache(file, 0ns);
+    ASSERT_TRUE(cache.listing("a/migrations", stamp(1, 5)));
+    ASSERT_TRUE(cache.listing("b/migrations", stamp(1, 5)));
+    cache.write_back({});
+  }
+  EXPECT_TRUE(stamp_of_file(file) == before) << "an unchanged cache was written again";
+  {
+    const digest_cache cache(file, 0ns);
+    ASSERT_TRUE(cache.listing("a/migrations", stamp(1, 5)));
+    cache.write_back({});  // b/ was not listed by this load: gone
+  }
+  const digest_cache cache(file, 0ns);
+  EXPECT_TRUE(cache.listing("a/migrations", stamp(1, 5)));
+  EXPECT_FALSE(cache.listing("b/migrations", stamp(1, 5)));
 }
 
 TEST(digest_cache, one_file_per_modules_directory_however_it_is_spelled) {
@@ -359,6 +423,35 @@ TEST_F(cached_directory, a_deferred_file_changed_or_removed_after_the_load_is_re
     EXPECT_EQ(e.where().path, set.set.migrations[0].path);
     EXPECT_NE(e.where().message.find("cannot be read: No such file or directory"), std::string::npos) << e.what();
   }
+}
+
+TEST_F(cached_directory, a_file_added_to_a_listed_folder_is_loaded) {
+  load();
+  ASSERT_EQ(load().folders.at(0).files.size(), 3u);
+  dir.write("modules/db/migrations/01004_d.sql", plain_b);
+  const auto tree = load();
+  ASSERT_EQ(tree.folders.at(0).files.size(), 4u);
+  EXPECT_EQ(file(tree, "01004_d.sql").content, plain_b);
+  fs::rename(b, root / "db/migrations/01005_b.sql");
+  const auto renamed = load();
+  ASSERT_EQ(renamed.folders.at(0).files.size(), 4u);
+  EXPECT_THROW(file(renamed, "01002_b.sql"), std::runtime_error);
+  EXPECT_EQ(migrator::migration_checksum(plain_b), file(renamed, "01005_b.sql").checksum.value_or(""));
+}
+
+// The names of a folder whose stamp is as recorded come from the cache: a
+// cache that names a file the folder lacks (written here by hand, with the
+// folder's real stamp) makes the load look for it.
+TEST_F(cached_directory, a_folder_whose_stamp_is_as_recorded_is_not_listed_again) {
+  load();
+  const fs::path cache_file = migrator::detail::digest_cache_file(cache_dir, root);
+  digest_cache(cache_file, 0ns)
+      .write_back({}, {{"db/migrations", stamp_of_file(root / "db/migrations"), {"01001_a.sql", "01009_ghost.sql"}}});
+  const auto tree = load();
+  ASSERT_EQ(tree.folders.at(0).files.size(), 1u) << "01001_a.sql";
+  ASSERT_EQ(tree.problems.size(), 1u);
+  EXPECT_EQ(tree.problems[0].path, (root / "db/migrations/01009_ghost.sql").string());
+  EXPECT_NE(tree.problems[0].message.find("No such file"), std::string::npos) << tree.problems[0].message;
 }
 
 TEST_F(cached_directory, a_load_that_parses_everything_now_reads_deferred_files_itself) {

@@ -28,7 +28,8 @@ namespace fs = std::filesystem;
 namespace {
 
 // The first line of a cache file; a cache of another format is ignored (and replaced).
-constexpr std::string_view format_line = "migrator digest cache 1\n";
+constexpr std::string_view format_line = "migrator digest cache 2\n";
+constexpr std::string_view listing_prefix = "dir ";  // the start of a folder's line
 constexpr std::size_t checksum_size = 64;  // hex SHA-256
 
 std::int64_t nanoseconds_of(const struct timespec& t) {
@@ -99,12 +100,13 @@ bool parse_line(std::string_view line, parsed_line& entry) {
   return true;
 }
 
-// Where the key of a line starts (past the checksum and the five numbers), or
-// npos when the line has not that shape; the fields themselves are checked by
-// parse_line when find() takes the line.
-std::size_t key_start(std::string_view line) {
-  if (line.size() <= checksum_size || line[checksum_size] != ' ') return std::string_view::npos;
-  std::size_t at = checksum_size + 1;
+// Where the key of a line starts (past the checksum, or a folder line's
+// prefix, and the five numbers), or npos when the line has not that shape;
+// the fields themselves are checked when find() or listing() takes the line.
+std::size_t key_start(std::string_view line, std::size_t stamp_at = checksum_size + 1) {
+  if (stamp_at == checksum_size + 1 && (line.size() <= checksum_size || line[checksum_size] != ' '))
+    return std::string_view::npos;
+  std::size_t at = stamp_at;
   for (int field = 0; field < 5; ++field) {
     const std::size_t space = line.find(' ', at);
     if (space == std::string_view::npos) return space;
@@ -195,19 +197,53 @@ digest_cache::digest_cache(fs::path file, std::chrono::nanoseconds racy_window)
   // A last line without its newline: the file was cut short; trust none of it.
   if (text.back() != '\n') return;
   std::vector<record> read;
+  std::vector<listing_record> listed;
   read.reserve(text.size() / 128);
   for (std::size_t start = format_line.size(); start < text.size();) {
     const std::size_t end = text.find('\n', start);
-    const std::size_t key = key_start(text.substr(start, end - start));
-    if (key == std::string_view::npos) return;  // not a line of this format: none of it is trusted
-    read.push_back({static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(start + key),
-                    static_cast<std::uint32_t>(end)});
+    const std::string_view line = text.substr(start, end - start);
+    if (line.substr(0, listing_prefix.size()) == listing_prefix) {
+      const std::size_t key = key_start(line, listing_prefix.size());
+      const std::size_t tab = key == std::string_view::npos ? key : line.find('\t', key);
+      if (tab == std::string_view::npos || tab == key) return;  // not a line of this format: none of it is trusted
+      listed.push_back({static_cast<std::uint32_t>(start + listing_prefix.size()), static_cast<std::uint32_t>(start + key),
+                        static_cast<std::uint32_t>(start + tab + 1), static_cast<std::uint32_t>(end)});
+    } else {
+      const std::size_t key = key_start(line);
+      if (key == std::string_view::npos) return;
+      read.push_back({static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(start + key),
+                      static_cast<std::uint32_t>(end)});
+    }
     start = end + 1;
   }
   const auto by_key = [this](const record& a, const record& b) { return key_of(a) < key_of(b); };
   if (!std::is_sorted(read.begin(), read.end(), by_key)) std::sort(read.begin(), read.end(), by_key);
+  const auto folder_key = [this](const listing_record& r) { return this->text().substr(r.key, r.names - 1 - r.key); };
+  const auto by_folder = [&](const listing_record& a, const listing_record& b) { return folder_key(a) < folder_key(b); };
+  if (!std::is_sorted(listed.begin(), listed.end(), by_folder)) std::sort(listed.begin(), listed.end(), by_folder);
   records_ = std::move(read);
   found_.assign(records_.size(), 0);
+  listings_ = std::move(listed);
+  listing_found_.assign(listings_.size(), 0);
+}
+
+std::optional<std::vector<std::string_view>> digest_cache::listing(std::string_view key, const file_stamp& stamp) const {
+  const auto folder_key = [this](const listing_record& r) { return text().substr(r.key, r.names - 1 - r.key); };
+  const auto it = std::lower_bound(listings_.begin(), listings_.end(), key,
+                                   [&](const listing_record& r, std::string_view k) { return folder_key(r) < k; });
+  if (it == listings_.end() || folder_key(*it) != key) return std::nullopt;
+  char expected[stamp_text_capacity];
+  if (text().substr(it->stamp, it->key - it->stamp) != stamp_text(stamp, expected)) return std::nullopt;
+  // "<name>/<name>/.../": every name ended by a slash, which no file name holds.
+  std::string_view names = text().substr(it->names, it->end - it->names);
+  std::vector<std::string_view> out;
+  for (std::size_t slash; !names.empty(); names.remove_prefix(slash + 1)) {
+    slash = names.find('/');
+    if (slash == std::string_view::npos || slash == 0) return std::nullopt;  // damaged: the folder is read
+    out.push_back(names.substr(0, slash));
+  }
+  listing_found_[static_cast<std::size_t>(it - listings_.begin())] = 1;
+  return out;
 }
 
 std::optional<std::string_view> digest_cache::find(std::string_view key, const file_stamp& stamp,
@@ -232,9 +268,12 @@ std::optional<std::string_view> digest_cache::find(std::string_view key, const f
   return checksum;
 }
 
-void digest_cache::write_back(std::vector<digest_entry> fresh) const {
+void digest_cache::write_back(std::vector<digest_entry> fresh, std::vector<listing_entry> fresh_listings) const {
   // Nothing read and nothing gone: the file stays as it is (a start writes nothing).
-  if (fresh.empty() && std::all_of(found_.begin(), found_.end(), [](unsigned char f) { return f != 0; })) return;
+  const auto all_found = [](const std::vector<unsigned char>& found) {
+    return std::all_of(found.begin(), found.end(), [](unsigned char f) { return f != 0; });
+  };
+  if (fresh.empty() && fresh_listings.empty() && all_found(found_) && all_found(listing_found_)) return;
   struct timespec now {};
   ::clock_gettime(CLOCK_REALTIME, &now);
   const std::int64_t settled_before = nanoseconds_of(now) - racy_window_.count();
@@ -249,8 +288,30 @@ void digest_cache::write_back(std::vector<digest_entry> fresh) const {
     if (e.stamp.mtime_ns < settled_before && e.stamp.ctime_ns < settled_before && !e.key.empty() &&
         e.key.find('\n') == std::string::npos && e.checksum.size() == checksum_size)
       lines.push_back({e.checksum, e.key, e.stamp});
+  // The folders' lines, kept as they are or made from this load's listings.
+  std::vector<std::pair<std::string_view, std::string>> folders;  // key, line
+  for (std::size_t i = 0; i < listings_.size(); ++i) {
+    if (!listing_found_[i]) continue;
+    const auto& r = listings_[i];
+    const std::size_t line = r.stamp - listing_prefix.size();
+    folders.emplace_back(text().substr(r.key, r.names - 1 - r.key), std::string(text().substr(line, r.end - line)));
+  }
+  char folder_stamp[stamp_text_capacity];
+  const auto plain = [](std::string_view name) { return name.find_first_of("/\n\t") == std::string_view::npos; };
+  for (const auto& l : fresh_listings) {
+    if (l.stamp.mtime_ns >= settled_before || l.stamp.ctime_ns >= settled_before || l.key.empty() ||
+        l.key.find_first_of("\n\t") != std::string::npos ||
+        !std::all_of(l.names.begin(), l.names.end(), [&](const std::string& n) { return !n.empty() && plain(n); }))
+      continue;
+    std::string line(listing_prefix);
+    line += stamp_text(l.stamp, folder_stamp);
+    line += l.key;
+    line += '\t';
+    for (const auto& n : l.names) (line += n) += '/';
+    folders.emplace_back(l.key, std::move(line));
+  }
   // Nothing to keep and nothing kept before: no file of just the format line.
-  if (lines.empty() && records_.empty()) return;
+  if (lines.empty() && folders.empty() && records_.empty() && listings_.empty()) return;
   std::sort(lines.begin(), lines.end(), [](const parsed_line& a, const parsed_line& b) { return a.key < b.key; });
   std::string text(format_line);
   text.reserve(format_line.size() + lines.size() * 160);
@@ -262,6 +323,8 @@ void digest_cache::write_back(std::vector<digest_entry> fresh) const {
     text += l.key;
     text += '\n';
   }
+  std::sort(folders.begin(), folders.end());
+  for (const auto& f : folders) (text += f.second) += '\n';
   std::error_code ec;
   fs::create_directories(file_.parent_path(), ec);
   replace_whole(file_, text);

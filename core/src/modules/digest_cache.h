@@ -12,6 +12,14 @@
 // file's times are at least `racy_window` older than the moment of recording,
 // and such a file is read again on the next load.
 //
+// It also keeps the listing of each folder a load read it from: the names of
+// its *.sql and *.cpp files, with the folder's own stamp. Creating, removing or
+// renaming an entry of a directory sets its mtime and ctime (POSIX), so a
+// folder whose stamp is as recorded holds the same names, and a load takes
+// them from the cache instead of reading the folder (10,000 entries were about
+// 3 ms of one core on this machine's ext4). A file edited in place changes no
+// folder's stamp; its own stamp tells, as above.
+//
 // The cache is best effort: a missing, unreadable or malformed cache file (a
 // foreign format line, a line cut short or of another shape) is an empty
 // cache, a line whose checksum or numbers do not parse is no entry (its file
@@ -41,6 +49,13 @@ struct file_stamp {
 };
 file_stamp stamp_of(const struct stat& st);
 
+// A folder a load listed: what the cache records for it.
+struct listing_entry {
+  std::string key;  // the folder's path under the modules directory: "<module>/migrations"
+  file_stamp stamp;
+  std::vector<std::string> names;  // its *.sql and *.cpp files, each a regular file, in name order
+};
+
 // A file a load read: what the cache records for it.
 struct digest_entry {
   std::string key;  // the file's path under the modules directory: "<module>/migrations/<file>.sql"
@@ -65,9 +80,15 @@ class digest_cache {
   std::optional<std::string_view> find(std::string_view key, const file_stamp& stamp,
                                        std::size_t* cursor = nullptr) const;
 
-  // Rewrites the cache file as every entry find() returned plus `fresh` (the
-  // files read this load), racy entries left out, unless that is what it holds.
-  void write_back(std::vector<digest_entry> fresh) const;
+  // The names recorded for the folder `key` (listing_entry::names), as views
+  // into the cache, if the folder still has `stamp`; else nullopt. Called
+  // concurrently like find().
+  std::optional<std::vector<std::string_view>> listing(std::string_view key, const file_stamp& stamp) const;
+
+  // Rewrites the cache file as every entry find() and listing() returned plus
+  // `fresh` and `fresh_listings` (the files read and the folders listed this
+  // load), racy ones left out, unless that is what it holds.
+  void write_back(std::vector<digest_entry> fresh, std::vector<listing_entry> fresh_listings = {}) const;
 
  private:
   // One line of the cache file, as offsets into its text: 12 bytes, not the
@@ -87,6 +108,15 @@ class digest_cache {
   std::size_t size_ = 0;
   std::vector<record> records_;  // sorted by key
   mutable std::vector<unsigned char> found_;  // per record: find() returned it
+  // A folder's line: "dir <stamp text><key>\t<name>/<name>/.../\n".
+  struct listing_record {
+    std::uint32_t stamp;  // its stamp text's first byte
+    std::uint32_t key;    // its key's first byte
+    std::uint32_t names;  // the first byte after its tab
+    std::uint32_t end;    // its newline
+  };
+  std::vector<listing_record> listings_;  // sorted by key
+  mutable std::vector<unsigned char> listing_found_;  // per listing: listing() returned it
 };
 
 // The text of a file whose content a load deferred (source_file::content_deferred),

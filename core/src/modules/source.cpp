@@ -116,6 +116,7 @@ std::optional<std::string> read_regular_file(int dir_fd, const char* name, const
 struct digest_use {
   const detail::digest_cache* known;
   std::vector<detail::digest_entry>* fresh;  // the files this load read
+  std::vector<detail::listing_entry>* fresh_listings;  // the folders this load listed
   std::size_t key_offset;  // a display path past this is the cache's key: "<module>/migrations/<file>"
   std::size_t cursor = 0;  // where the cache found this folder's last file, plus one (digest_cache::find)
 };
@@ -189,27 +190,55 @@ bool load_migration_dir(const fs::path& dir, const std::string& display, bool wi
   };
   std::string names;
   std::vector<listed_file> migration_files;
-  for (;;) {
-    errno = 0;
-    const dirent* entry = ::readdir(listing.get());
-    if (!entry) {
-      if (errno != 0) cannot_list(errno);
-      break;
-    }
-    const std::string_view file_name(entry->d_name);
-    // .sql: goose files; .cpp: code migrations (their text: checks and checksum).
-    if (file_name.size() >= 4 && (file_name.compare(file_name.size() - 4, 4, ".sql") == 0 ||
-                                  (with_code && file_name.compare(file_name.size() - 4, 4, ".cpp") == 0))) {
-      migration_files.push_back({static_cast<std::uint32_t>(names.size()), static_cast<std::uint32_t>(file_name.size()),
-                                 entry->d_type == DT_REG});
-      names.append(file_name.data(), file_name.size() + 1);
+  const auto add_name = [&](std::string_view file_name, bool regular) {
+    migration_files.push_back({static_cast<std::uint32_t>(names.size()), static_cast<std::uint32_t>(file_name.size()), regular});
+    names.append(file_name.data(), file_name.size());
+    names.push_back('\0');
+  };
+  const auto name_of = [&names](const listed_file& f) { return std::string_view(names).substr(f.at, f.size); };
+  // The folder's stamp and key, when its listing goes through the cache.
+  std::optional<detail::file_stamp> folder_stamp;
+  const std::string_view folder_key = cache ? std::string_view(display).substr(std::min(cache->key_offset, display.size()))
+                                            : std::string_view();
+  if (cache) {
+    struct stat st {};
+    if (::fstat(dir_fd, &st) == 0) folder_stamp = detail::stamp_of(st);
+    if (const auto known = folder_stamp ? cache->known->listing(folder_key, *folder_stamp) : std::nullopt) {
+      for (const std::string_view file_name : *known) add_name(file_name, true);  // recorded only when all were regular
+      listed = true;
     }
   }
-  listed = true;
-  const auto name_of = [&names](const listed_file& f) { return std::string_view(names).substr(f.at, f.size); };
-  // Sorted before reading: files and their problems come out in one order everywhere.
-  std::sort(migration_files.begin(), migration_files.end(),
-            [&](const listed_file& a, const listed_file& b) { return name_of(a) < name_of(b); });
+  if (!listed) {
+    for (;;) {
+      errno = 0;
+      const dirent* entry = ::readdir(listing.get());
+      if (!entry) {
+        if (errno != 0) {
+          cannot_list(errno);
+          folder_stamp.reset();  // a listing cut short is not kept
+        }
+        break;
+      }
+      const std::string_view file_name(entry->d_name);
+      // .sql: goose files; .cpp: code migrations (their text: checks and checksum).
+      if (file_name.size() >= 4 && (file_name.compare(file_name.size() - 4, 4, ".sql") == 0 ||
+                                    (with_code && file_name.compare(file_name.size() - 4, 4, ".cpp") == 0)))
+        add_name(file_name, entry->d_type == DT_REG);
+    }
+    listed = true;
+    // Sorted before reading: files and their problems come out in one order everywhere.
+    std::sort(migration_files.begin(), migration_files.end(),
+              [&](const listed_file& a, const listed_file& b) { return name_of(a) < name_of(b); });
+    // Kept for the next load when every name is a regular file (others are
+    // looked at on every load: a link may point elsewhere by then).
+    if (folder_stamp && std::all_of(migration_files.begin(), migration_files.end(),
+                                    [](const listed_file& f) { return f.regular; })) {
+      detail::listing_entry entry{std::string(folder_key), *folder_stamp, {}};
+      entry.names.reserve(migration_files.size());
+      for (const auto& f : migration_files) entry.names.emplace_back(name_of(f));
+      cache->fresh_listings->push_back(std::move(entry));
+    }
+  }
   files.reserve(files.size() + migration_files.size());
   for (const auto& listed : migration_files) {
     const std::string_view file_name = name_of(listed);
@@ -295,6 +324,7 @@ source_tree load_directory(const fs::path& dir, const detail::digest_cache* cach
     source_folder folder;
     std::vector<problem> problems;
     std::vector<detail::digest_entry> fresh{};  // with a digest cache: this folder's files read and cacheable
+    std::vector<detail::listing_entry> fresh_listings{};  // and its folders listed
   };
   std::vector<pending_folder> slots;
   for (const auto& entry : entries) {
@@ -325,7 +355,7 @@ source_tree load_directory(const fs::path& dir, const detail::digest_cache* cach
       auto& slot = slots[i];
       if (slot.name.empty()) continue;
       try {
-        digest_use use{cache, &slot.fresh, tree.root == "/" ? 1 : tree.root.size() + 1};
+        digest_use use{cache, &slot.fresh, &slot.fresh_listings, tree.root == "/" ? 1 : tree.root.size() + 1};
         slot.folder = load_folder(slot.path, slot.name, slot.display, slot.problems, cache ? &use : nullptr);
       } catch (const std::exception& e) {  // bad_alloc and the like: a problem, not a crash of the thread
         slot.problems.push_back({slot.display, 0, std::string("cannot be read: ") + e.what()});
@@ -346,8 +376,12 @@ source_tree load_directory(const fs::path& dir, const detail::digest_cache* cach
   for (auto& t : threads) t.join();
   if (cache) {
     std::vector<detail::digest_entry> fresh;
-    for (auto& slot : slots) std::move(slot.fresh.begin(), slot.fresh.end(), std::back_inserter(fresh));
-    cache->write_back(std::move(fresh));
+    std::vector<detail::listing_entry> fresh_listings;
+    for (auto& slot : slots) {
+      std::move(slot.fresh.begin(), slot.fresh.end(), std::back_inserter(fresh));
+      std::move(slot.fresh_listings.begin(), slot.fresh_listings.end(), std::back_inserter(fresh_listings));
+    }
+    cache->write_back(std::move(fresh), std::move(fresh_listings));
   }
   for (auto& slot : slots) {
     tree.problems.insert(tree.problems.end(), std::make_move_iterator(slot.problems.begin()),
