@@ -275,3 +275,21 @@ TEST(Colour, NeverInJsonOrWhenNotATerminal) {
 }
 
 }  // namespace
+
+// The time of a line is UTC to the millisecond, the same in both formats,
+// whatever the process's time zone (TZ is not read for it).
+TEST(LoggingTime, IsUtcToTheMillisecondInEveryTimeZone) {
+  const char* before = std::getenv("TZ");
+  const std::string saved = before ? before : "";
+  setenv("TZ", "Asia/Kathmandu", 1);  // +05:45: an hour or a minute off shows
+  tzset();
+  spdlog::details::log_msg msg(spdlog::source_loc{}, "app", spdlog::level::info, "started");
+  // 2026-02-03 04:05:06.007 UTC
+  msg.time = spdlog::log_clock::time_point(std::chrono::milliseconds(1770091506007LL));
+  const std::string text = app::format_log_line(msg, {}, false, false, "");
+  const std::string json = app::format_log_line(msg, {}, true, false, "");
+  if (before) setenv("TZ", saved.c_str(), 1); else unsetenv("TZ");
+  tzset();
+  EXPECT_EQ(text.rfind("2026-02-03T04:05:06.007Z info", 0), 0u) << text;
+  EXPECT_EQ(nlohmann::json::parse(json)["time"], "2026-02-03T04:05:06.007Z") << json;
+}
