@@ -186,7 +186,10 @@ std::vector<setting_spec> make_table() {
        }},
       {"migrations.digest_cache", "digest-cache", "DIR", "", "APP_DIGEST_CACHE",
        "where status and up keep the checksums of --modules-dir's files between runs, so that an unchanged "
-       "file is not read again (a changed one has a new ctime and is); \"off\" = read every file every time",
+       "file is not read again (a changed one has a new ctime and is), and each migrations/ folder's file names, so that "
+       "a folder is not listed again while its mtime and ctime are unchanged (adding, removing or renaming a file sets "
+       "them, as POSIX requires; on a file system that does not, say \"off\"); \"off\" = list and read every file "
+       "every time",
        [](const settings& s) { return s.digest_cache ? *s.digest_cache : std::string("$XDG_CACHE_HOME/migrator"); },
        [](settings& s, const raw_value& v) {
          s.digest_cache = v.text.empty() ? std::nullopt : std::optional<std::string>(v.text);

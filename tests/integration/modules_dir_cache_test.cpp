@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "migrator/parser.h"
@@ -52,14 +53,21 @@ class modules_dir_cache : public ::testing::Test {
     return out;
   }
 
-  // The lines of the one cache file: its format line and one per cached file.
-  std::size_t cached_entries() const {
+  // The lines of the one cache file past its format line: one per cached file
+  // (entries) and one per listed folder ("dir ..." lines, folders).
+  std::size_t cached_lines(bool folders) const {
     for (const auto& e : fs::directory_iterator(cache_dir.path())) {
-      const std::string text = read_file(e.path());
-      return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) - 1;
+      std::istringstream text(read_file(e.path()));
+      std::size_t n = 0;
+      std::string line;
+      std::getline(text, line);
+      while (std::getline(text, line)) n += (line.rfind("dir ", 0) == 0) == folders;
+      return n;
     }
     return 0;
   }
+  std::size_t cached_entries() const { return cached_lines(false); }
+  std::size_t cached_folders() const { return cached_lines(true); }
 
   std::size_t cache_files() const {
     std::size_t n = 0;
@@ -78,6 +86,7 @@ TEST_F(modules_dir_cache, up_applies_files_known_from_the_cache_and_records_thei
   EXPECT_EQ(states(), pending);  // reads every file and records them
   EXPECT_EQ(cache_files(), 1u);
   EXPECT_EQ(cached_entries(), 3u);
+  EXPECT_EQ(cached_folders(), 1u) << "db/migrations";
   EXPECT_EQ(states(), pending);  // from the cache
 
   // The files' texts were not read when this run started: each is read when it runs.

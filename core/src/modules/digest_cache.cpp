@@ -218,8 +218,7 @@ digest_cache::digest_cache(fs::path file, std::chrono::nanoseconds racy_window)
   }
   const auto by_key = [this](const record& a, const record& b) { return key_of(a) < key_of(b); };
   if (!std::is_sorted(read.begin(), read.end(), by_key)) std::sort(read.begin(), read.end(), by_key);
-  const auto folder_key = [this](const listing_record& r) { return this->text().substr(r.key, r.names - 1 - r.key); };
-  const auto by_folder = [&](const listing_record& a, const listing_record& b) { return folder_key(a) < folder_key(b); };
+  const auto by_folder = [this](const listing_record& a, const listing_record& b) { return key_of(a) < key_of(b); };
   if (!std::is_sorted(listed.begin(), listed.end(), by_folder)) std::sort(listed.begin(), listed.end(), by_folder);
   records_ = std::move(read);
   found_.assign(records_.size(), 0);
@@ -228,10 +227,9 @@ digest_cache::digest_cache(fs::path file, std::chrono::nanoseconds racy_window)
 }
 
 std::optional<std::vector<std::string_view>> digest_cache::listing(std::string_view key, const file_stamp& stamp) const {
-  const auto folder_key = [this](const listing_record& r) { return text().substr(r.key, r.names - 1 - r.key); };
   const auto it = std::lower_bound(listings_.begin(), listings_.end(), key,
-                                   [&](const listing_record& r, std::string_view k) { return folder_key(r) < k; });
-  if (it == listings_.end() || folder_key(*it) != key) return std::nullopt;
+                                   [this](const listing_record& r, std::string_view k) { return key_of(r) < k; });
+  if (it == listings_.end() || key_of(*it) != key) return std::nullopt;
   char expected[stamp_text_capacity];
   if (text().substr(it->stamp, it->key - it->stamp) != stamp_text(stamp, expected)) return std::nullopt;
   // "<name>/<name>/.../": every name ended by a slash, which no file name holds.
@@ -294,7 +292,7 @@ void digest_cache::write_back(std::vector<digest_entry> fresh, std::vector<listi
     if (!listing_found_[i]) continue;
     const auto& r = listings_[i];
     const std::size_t line = r.stamp - listing_prefix.size();
-    folders.emplace_back(text().substr(r.key, r.names - 1 - r.key), std::string(text().substr(line, r.end - line)));
+    folders.emplace_back(key_of(r), std::string(text().substr(line, r.end - line)));
   }
   char folder_stamp[stamp_text_capacity];
   const auto plain = [](std::string_view name) { return name.find_first_of("/\n\t") == std::string_view::npos; };

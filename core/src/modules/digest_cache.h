@@ -115,6 +115,7 @@ class digest_cache {
     std::uint32_t names;  // the first byte after its tab
     std::uint32_t end;    // its newline
   };
+  std::string_view key_of(const listing_record& r) const { return text().substr(r.key, r.names - 1 - r.key); }
   std::vector<listing_record> listings_;  // sorted by key
   mutable std::vector<unsigned char> listing_found_;  // per listing: listing() returned it
 };
