@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -176,6 +177,28 @@ TEST(digest_cache, a_damaged_or_foreign_cache_file_is_an_empty_cache) {
   }
 }
 
+TEST(digest_cache, gives_back_stamps_at_the_ends_of_their_ranges) {
+  testing_support::temp_dir dir;
+  const fs::path file = dir.path() / "set.digests";
+  // A file dated before 1970, the largest numbers a stat gives, zeros.
+  file_stamp oldest = stamp(0, std::numeric_limits<std::int64_t>::min());
+  oldest.mtime_ns = -1;
+  file_stamp largest = stamp(std::numeric_limits<std::int64_t>::max(), 0);
+  largest.inode = largest.device = std::numeric_limits<std::uint64_t>::max();
+  digest_cache(file, 0ns).write_back({{"a.sql", oldest, sum_a}, {"b.sql", largest, sum_b}});
+  const digest_cache cache(file, 0ns);
+  ASSERT_TRUE(cache.find("a.sql", oldest));
+  EXPECT_EQ(std::string(*cache.find("a.sql", oldest)), sum_a);
+  ASSERT_TRUE(cache.find("b.sql", largest));
+  EXPECT_EQ(std::string(*cache.find("b.sql", largest)), sum_b);
+  file_stamp other = oldest;
+  other.mtime_ns = 1;
+  EXPECT_FALSE(cache.find("a.sql", other));
+  other = largest;
+  other.device = 0;
+  EXPECT_FALSE(cache.find("b.sql", other));
+}
+
 TEST(digest_cache, a_line_whose_fields_do_not_parse_is_no_entry_and_the_others_still_are) {
   testing_support::temp_dir dir;
   const fs::path file = dir.path() / "set.digests";
@@ -191,6 +214,11 @@ TEST(digest_cache, a_line_whose_fields_do_not_parse_is_no_entry_and_the_others_s
       // Numbers of another spelling than write_back's: compared as text, no match.
       sum_a + " 010 1000000000 5 77 2049 a.sql\n",
       sum_a + " +10 1000000000 5 77 2049 a.sql\n",
+      sum_a + " -0 1000000000 5 77 2049 a.sql\n",
+      sum_a + " 10  1000000000 5 77 2049 a.sql\n",
+      sum_a + " 10 1000000000 5 77 2049  a.sql\n",
+      // 77 + 2^64: a reading that wrapped around would take it for the inode 77.
+      sum_a + " 10 1000000000 5 18446744073709551693 2049 a.sql\n",
   };
   for (const auto& a : damaged_a) {
     SCOPED_TRACE(a);
