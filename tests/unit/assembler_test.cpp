@@ -331,6 +331,32 @@ TEST(assemble, lists_every_problem_not_just_the_first) {
   EXPECT_EQ(result.problems.size(), 5u) << render(result.problems);
 }
 
+TEST(assemble, finds_every_duplicate_version_in_a_large_set_and_names_the_first_file) {
+  // Two modules of 999 versions each, every version written once more with
+  // another spelling (leading zeros): each second file is the duplicate, named
+  // against the first, whatever the order the versions are claimed in.
+  std::string manifest = "modules:\n  - name: a\n  - name: b\n";
+  std::map<std::string, std::string> files;
+  for (const char* module : {"a", "b"}) {
+    const int base = module[0] == 'a' ? 1000 : 2000;
+    for (int v = base + 1; v <= base + 999; ++v) {
+      files[std::string(module) + "/0" + std::to_string(v) + "_x.sql"] = create_table;
+      files[std::string(module) + "/00" + std::to_string(v) + "_y.sql"] = create_table;
+    }
+  }
+  const auto result = assemble(tree_of(manifest, files));
+  ASSERT_EQ(result.problems.size(), 2u * 999) << render(result.problems).substr(0, 2000);
+  for (const auto& p : result.problems) {
+    // "00<v>_y.sql" sorts first, so it claims the version; "0<v>_x.sql" is the duplicate.
+    const auto name = p.path.substr(p.path.rfind('/') + 1);
+    ASSERT_EQ(name.rfind('0', 0), 0u);
+    const std::string version = name.substr(1, name.find('_') - 1);
+    EXPECT_EQ(p.message, "duplicate version " + version + ": " + p.path.substr(0, p.path.rfind('/') + 1) + "00" +
+                             version + "_y.sql has it too");
+  }
+  EXPECT_EQ(result.set.migrations.size(), 2u * 999);
+}
+
 TEST(assemble, position_past_999_is_refused) {
   std::string manifest = "modules:\n";
   std::map<std::string, std::string> files;

@@ -190,6 +190,34 @@ TEST(status, a_snapshot_given_away_makes_the_report_a_kept_one_makes) {
   EXPECT_EQ(given.migrations[2].applied_at, "2026-02-02 00:00:00");
 }
 
+// Goose's rows come in id order: with allow-missing, an older version applied
+// later comes after newer ones. Every order of the same rows is the same report.
+TEST(status, the_order_of_goose_rows_does_not_change_the_report) {
+  const auto set = set_of({1001, 1002, 1003, 2001, 2002});
+  const std::vector<side> meta{{1001, "identity", "c1001"}, {1002, "identity", "other"}, {1003, "identity", "c1003"},
+                               {2002, "billing", "c2002"}, {9001, "gone", "x"}};
+  const auto ascending = migrator::compute_status(set, history_of({1001, 1002, 1003, 2002, 9001}, meta));
+  for (const std::vector<std::int64_t>& order : std::vector<std::vector<std::int64_t>>{
+           {2002, 1001, 1003, 1002, 9001}, {9001, 2002, 1003, 1002, 1001}, {1003, 1001, 9001, 1002, 2002}}) {
+    const auto report = migrator::compute_status(set, history_of(order, meta));
+    ASSERT_EQ(report.migrations.size(), ascending.migrations.size());
+    for (std::size_t i = 0; i < report.migrations.size(); ++i) {
+      SCOPED_TRACE(ascending.migrations[i].version);
+      EXPECT_EQ(report.migrations[i].version, ascending.migrations[i].version);
+      EXPECT_EQ(report.migrations[i].state, ascending.migrations[i].state);
+      EXPECT_EQ(report.migrations[i].path, ascending.migrations[i].path);
+    }
+    EXPECT_EQ(report.current_version, 9001);
+  }
+  // What the rows say: 1002 modified, 2001 pending, 9001 unknown, the rest applied.
+  std::map<std::int64_t, migration_state> states;
+  for (const auto& m : ascending.migrations) states[m.version] = m.state;
+  const std::map<std::int64_t, migration_state> expected{
+      {1001, migration_state::applied}, {1002, migration_state::modified}, {1003, migration_state::applied},
+      {2001, migration_state::pending}, {2002, migration_state::applied},  {9001, migration_state::unknown}};
+  EXPECT_EQ(states, expected);
+}
+
 TEST(status, namespace_conflict_names_both_modules_and_the_range) {
   const auto report =
       migrator::compute_status(set_of({2001}), history_of({2001}, {{2001, "organization", "c2001"}}));

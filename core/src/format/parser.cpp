@@ -282,21 +282,27 @@ std::optional<file_name_parts> parse_file_name(std::string_view file_name) {
   if (file_name.size() < ext.size() || file_name.substr(file_name.size() - ext.size()) != ext)
     return std::nullopt;
   const std::string_view stem = file_name.substr(0, file_name.size() - ext.size());
-
+  // The version first, then the name once: a name is one allocation, not two.
   file_name_parts parts;
-  parts.name = std::string(stem);
   const std::size_t underscore = stem.find('_');
-  if (underscore == 0 || underscore == std::string_view::npos) return parts;
+  const std::string_view digits = underscore == std::string_view::npos ? std::string_view() : stem.substr(0, underscore);
   std::int64_t version = 0;
-  for (const char c : stem.substr(0, underscore)) {
-    if (!is_digit(static_cast<unsigned char>(c))) return parts;
+  bool numbered = !digits.empty();
+  for (const char c : digits) {
     const int d = c - '0';
-    if (version > (std::numeric_limits<std::int64_t>::max() - d) / 10) return parts;
+    if (!is_digit(static_cast<unsigned char>(c)) ||
+        version > (std::numeric_limits<std::int64_t>::max() - d) / 10) {
+      numbered = false;
+      break;
+    }
     version = version * 10 + d;
   }
-  if (version <= 0) return parts;
-  parts.version = version;
-  parts.name = std::string(stem.substr(underscore + 1));
+  if (numbered && version > 0) {
+    parts.version = version;
+    parts.name = std::string(stem.substr(underscore + 1));
+  } else {
+    parts.name = std::string(stem);
+  }
   return parts;
 }
 

@@ -446,9 +446,43 @@ void add_side_file(source_file& file, migration_role role, const module_spec* ow
   (role == migration_role::repeatable ? result.set.repeatables : result.set.callbacks).push_back(std::move(m));
 }
 
+// Which file claimed each version first: an open-addressing table sized once
+// for the set's files, instead of a tree node allocated per migration (on W5's
+// 10,000 files the tree's inserts were about an eighth of the instructions
+// of adding the migrations, callgrind).
+class version_claims {
+ public:
+  explicit version_claims(std::size_t files) {
+    std::size_t size = 16;
+    while (size < 2 * files) size *= 2;
+    slots_.resize(size);
+  }
+  // The path that claimed `version`, and whether it is `path` (claimed now).
+  // Versions are positive (parse_file_name gives no other), so 0 marks a free slot.
+  std::pair<std::string_view*, bool> claim(std::int64_t version, std::string_view path) {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = static_cast<std::size_t>(version) * 0x9E3779B97F4A7C15ull >> 20 & mask;;
+         i = (i + 1) & mask) {
+      slot& s = slots_[i];
+      if (s.version == version) return {&s.path, false};
+      if (s.version == 0) {
+        s = {version, path};
+        return {&s.path, true};
+      }
+    }
+  }
+
+ private:
+  struct slot {
+    std::int64_t version = 0;
+    std::string_view path;
+  };
+  std::vector<slot> slots_;  // never fuller than half: a claim always finds a free slot
+};
+
 void add_migrations(source_folder& folder, backend_kind backend, const module_spec* owner, const module_set& set,
                     const std::shared_ptr<const env_lookup>& env, parse_time when,
-                    std::map<std::int64_t, std::string_view>& seen_versions, assembly& result) {
+                    version_claims& seen_versions, assembly& result) {
   for (auto& file : folder.files_for(backend)) {
     auto report = [&](int line, const std::string& message) {
       result.problems.push_back({file.path, line, message});
@@ -458,14 +492,13 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
       continue;
     }
     const std::string_view file_name = base_name(file.path);
-    auto parts = parse_code_file_name(file_name);
-    const bool is_code = parts.has_value();
-    if (!is_code) parts = parse_file_name(file_name);
+    const bool is_code = file_name.size() >= 4 && file_name.substr(file_name.size() - 4) == ".cpp";
+    auto parts = is_code ? parse_code_file_name(file_name) : parse_file_name(file_name);
     if (!parts) continue;  // neither .sql nor .cpp: not a migration
     bool valid = true;
     // The version's entry in seen_versions when this file claimed it first: its
     // view follows the path into the migration, which takes the path over.
-    auto claimed = seen_versions.end();
+    std::string_view* claimed = nullptr;
     if (!parts->version) {
       report(0, is_code ? "has no numeric version prefix (expected <version>_<title>.cpp, e.g. "
                           "04003_backfill_invoice_totals.cpp)"
@@ -482,11 +515,11 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
                               : "; it is in no module's namespace"));
         valid = false;
       }
-      if (auto [it, added] = seen_versions.emplace(version, file.path); !added) {
-        report(0, "duplicate version " + std::to_string(version) + ": " + std::string(it->second) + " has it too");
+      if (auto [path, added] = seen_versions.claim(version, file.path); !added) {
+        report(0, "duplicate version " + std::to_string(version) + ": " + std::string(*path) + " has it too");
         valid = false;
       } else {
-        claimed = it;
+        claimed = path;
       }
     }
 
@@ -526,7 +559,7 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     }
     if (!valid || !owner) continue;
     m.version = *parts->version;
-    m.name = parts->name;
+    m.name = std::move(parts->name);
     m.module = owner->name;
     m.path = std::move(file.path);  // the tree is the assembler's own (taken by value)
     m.checksum = file.checksum ? std::move(*file.checksum) : migration_checksum(file.content);
@@ -536,7 +569,7 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     else if (!is_code && when == parse_time::on_use)
       m.set_text(std::move(file.content), env);
     result.set.migrations.push_back(std::move(m));
-    if (claimed != seen_versions.end()) claimed->second = result.set.migrations.back().path;
+    if (claimed) *claimed = result.set.migrations.back().path;
   }
 }
 
@@ -633,9 +666,9 @@ assembly assemble(source_tree tree, const env_lookup& env, parse_time when, back
                                      join(dir, "migrations") + " (docs/sqlite.md)"});
   }
 
-  std::map<std::int64_t, std::string_view> seen_versions;  // the paths stay in `tree` until assemble returns
   std::size_t file_count = 0;
   for (const auto& folder : tree.folders) file_count += folder.files_for(backend).size();
+  version_claims seen_versions(file_count);  // the paths stay in `tree` until assemble returns
   result.set.migrations.reserve(file_count);  // no moving of every migration as the set grows
   for (auto& folder : tree.folders) {
     const module_spec* owner = nullptr;
