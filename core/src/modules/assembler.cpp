@@ -454,15 +454,20 @@ class version_claims {
  public:
   explicit version_claims(std::size_t files) {
     std::size_t size = 16;
-    while (size < 2 * files) size *= 2;
+    int bits = 4;
+    for (; size < 2 * files; size *= 2) ++bits;
+    shift_ = 64 - bits;
     slots_.resize(size);
   }
   // The path that claimed `version`, and whether it is `path` (claimed now).
   // Versions are positive (parse_file_name gives no other), so 0 marks a free slot.
   std::pair<std::string_view*, bool> claim(std::int64_t version, std::string_view path) {
     const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = static_cast<std::size_t>(version) * 0x9E3779B97F4A7C15ull >> 20 & mask;;
-         i = (i + 1) & mask) {
+    // Fibonacci hashing: the product's top bits. Its middle bits, taken before,
+    // moved by an even stride from one version to the next, so a module's
+    // consecutive versions shared a quarter of the slots and the probes ran
+    // long (perf: most of add_migrations' own time on W5).
+    for (std::size_t i = static_cast<std::size_t>(version) * 0x9E3779B97F4A7C15ull >> shift_;; i = (i + 1) & mask) {
       slot& s = slots_[i];
       if (s.version == version) return {&s.path, false};
       if (s.version == 0) {
@@ -478,6 +483,7 @@ class version_claims {
     std::string_view path;
   };
   std::vector<slot> slots_;  // never fuller than half: a claim always finds a free slot
+  int shift_ = 60;           // 64 - log2(slots_.size())
 };
 
 void add_migrations(source_folder& folder, backend_kind backend, const module_spec* owner, const module_set& set,
