@@ -450,9 +450,9 @@ void add_side_file(source_file& file, migration_role role, const module_spec* ow
 // namespace a version falls in (p*1000+1 to p*1000+999, and p*1000+1000
 // beside them), allocated when the first version of that namespace comes.
 // A folder's files come in version order, so its claims walk one block
-// front to back. A tree node per version before, or a hash table, each
-// touched a place of its own per migration: a cache miss each, most of
-// adding 10,000 migrations (perf annotate, W5).
+// front to back. A hash table touched a place of its own per migration, and
+// the load of that slot took about 70% of add_migrations' own samples (perf
+// annotate, W5 status); this took assemble from 3.4 to 2.6 ms there.
 class version_claims {
  public:
   // The path that claimed `version` (positive: parse_file_name gives no
