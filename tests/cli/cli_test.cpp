@@ -196,7 +196,8 @@ TEST(cli, a_broken_module_set_is_reported_without_waiting_for_the_connection) {
 TEST(cli, a_run_keeps_its_module_set_until_the_process_releases_it) {
   temp_dir dir;
   write_module_set(dir, {{"shop", {{"01001_a.sql", migration_text("CREATE TABLE a (id int);")}}}});
-  const std::string nobody = "host=127.0.0.1 port=" + std::to_string(free_port());
+  const testing_support::refusing_port refusing;
+  const std::string nobody = "host=127.0.0.1 port=" + std::to_string(refusing.port());
   app::release_kept_values();
   std::ostringstream out, err;
   const int code = app::run({"migrate", "status", "--dsn", nobody, "--modules-dir", dir.path().string()}, out, err);

@@ -80,6 +80,22 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
+refusing_port::refusing_port() {
+  socket_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof a;
+  if (socket_ < 0 || ::bind(socket_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      ::getsockname(socket_, reinterpret_cast<sockaddr*>(&a), &size) != 0) {
+    if (socket_ >= 0) ::close(socket_);
+    throw std::runtime_error("no loopback port to hold");
+  }
+  port_ = ntohs(a.sin_port);
+}
+
+refusing_port::~refusing_port() { ::close(socket_); }
+
 std::string admin_dsn() {
   static const std::string dsn = [] {
     const char* dir = std::getenv("MIGRATOR_TEST_PG_DIR");

@@ -27,9 +27,24 @@ class temp_dir {
   std::filesystem::path path_;
 };
 
-// A loopback TCP port that was free when asked (bound to port 0, read, closed):
-// nothing listens there, so a connection to it is refused, until someone binds it.
+// A loopback TCP port that was free when asked (bound to port 0, read, closed),
+// to hand to a server the test starts: another process may take it meanwhile.
 int free_port();
+
+// A loopback TCP port bound (never listened on) for the object's life: a
+// connection to it is refused, and no other process can take it meanwhile.
+class refusing_port {
+ public:
+  refusing_port();
+  ~refusing_port();
+  refusing_port(const refusing_port&) = delete;
+  refusing_port& operator=(const refusing_port&) = delete;
+  int port() const { return port_; }
+
+ private:
+  int socket_ = -1;
+  int port_ = 0;
+};
 
 // DSN of the maintenance database of the test server (reads MIGRATOR_TEST_PG_DIR/dsn).
 std::string admin_dsn();

@@ -132,9 +132,8 @@ bool parse_line(std::string_view line, parsed_line& entry) {
 // Where the key of a line starts (past the checksum, or a folder line's
 // prefix, and the five numbers), or npos when the line has not that shape;
 // the fields themselves are checked when find() or listing() takes the line.
-std::size_t key_start(std::string_view line, std::size_t stamp_at = checksum_size + 1) {
-  if (stamp_at == checksum_size + 1 && (line.size() <= checksum_size || line[checksum_size] != ' '))
-    return std::string_view::npos;
+// Here: the stamp's five fields, each ended by a space, start at `stamp_at`.
+std::size_t key_after_stamp(std::string_view line, std::size_t stamp_at) {
   std::size_t at = stamp_at;
   for (int field = 0; field < 5; ++field) {
     const std::size_t space = line.find(' ', at);
@@ -143,6 +142,15 @@ std::size_t key_start(std::string_view line, std::size_t stamp_at = checksum_siz
   }
   return at < line.size() ? at : std::string_view::npos;
 }
+
+// A file's line: "<checksum> <stamp><key>".
+std::size_t file_key_start(std::string_view line) {
+  if (line.size() <= checksum_size || line[checksum_size] != ' ') return std::string_view::npos;
+  return key_after_stamp(line, checksum_size + 1);
+}
+
+// A folder's line: "dir <stamp><key>\t<names>".
+std::size_t folder_key_start(std::string_view line) { return key_after_stamp(line, listing_prefix.size()); }
 
 // A whole file, in one buffer of its size taken from `buffer_of(size)` (one
 // allocation, no regrowth: the cache of 10,000 files is about 1.6 MB). Returns
@@ -232,13 +240,13 @@ digest_cache::digest_cache(fs::path file, std::chrono::nanoseconds racy_window)
     const std::size_t end = text.find('\n', start);
     const std::string_view line = text.substr(start, end - start);
     if (line.substr(0, listing_prefix.size()) == listing_prefix) {
-      const std::size_t key = key_start(line, listing_prefix.size());
+      const std::size_t key = folder_key_start(line);
       const std::size_t tab = key == std::string_view::npos ? key : line.find('\t', key);
       if (tab == std::string_view::npos || tab == key) return;  // not a line of this format: none of it is trusted
       listed.push_back({static_cast<std::uint32_t>(start + listing_prefix.size()), static_cast<std::uint32_t>(start + key),
                         static_cast<std::uint32_t>(start + tab + 1), static_cast<std::uint32_t>(end)});
     } else {
-      const std::size_t key = key_start(line);
+      const std::size_t key = file_key_start(line);
       if (key == std::string_view::npos) return;
       read.push_back({static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(start + key),
                       static_cast<std::uint32_t>(end)});

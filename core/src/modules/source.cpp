@@ -154,26 +154,29 @@ bool load_migration_dir(const fs::path& dir, const std::string& display, bool wi
                         std::vector<source_file>& files, std::vector<problem>& problems, bool& listed,
                         digest_use* cache = nullptr) {
   listed = false;
-  std::error_code ec;
-  auto st = fs::status(dir, ec);
-  if (ec && ec != std::errc::no_such_file_or_directory) {
-    problems.push_back({display, 0, "cannot be read: " + ec.message()});
-    return false;
-  }
-  if (!fs::exists(st)) return false;
-  if (!fs::is_directory(st)) {
-    problems.push_back({display, 0, "is not a directory"});
-    return false;
-  }
-
   // readdir, not fs::directory_iterator, which builds and parses a path per entry;
-  // the folder's fd then opens each file by name (one path component).
+  // the folder's fd then opens each file by name (one path component). Opened
+  // first: a folder that opens is a directory, and its stamp comes from the fd,
+  // so the usual case walks the path once. Only a failure is looked at by path.
   const auto cannot_list = [&](int err) {
     problems.push_back({display, 0, "cannot be listed: " + std::error_code(err, std::generic_category()).message()});
   };
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) {
-    cannot_list(errno);
+    const int open_errno = errno;
+    if (open_errno == ENOENT) return false;
+    std::error_code ec;
+    const auto st = fs::status(dir, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      problems.push_back({display, 0, "cannot be read: " + ec.message()});
+      return false;
+    }
+    if (!fs::exists(st)) return false;
+    if (!fs::is_directory(st)) {
+      problems.push_back({display, 0, "is not a directory"});
+      return false;
+    }
+    cannot_list(open_errno);
     return true;
   }
   const std::unique_ptr<DIR, int (*)(DIR*)> listing(::fdopendir(dir_fd), &::closedir);  // owns dir_fd
