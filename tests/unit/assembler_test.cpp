@@ -357,6 +357,25 @@ TEST(assemble, finds_every_duplicate_version_in_a_large_set_and_names_the_first_
   EXPECT_EQ(result.set.migrations.size(), 2u * 999);
 }
 
+TEST(assemble, finds_duplicates_among_versions_scattered_over_more_namespaces_than_modules) {
+  // Module a: 1,000 files, each version in a namespace of its own (all but the
+  // module's own are problems). Module b, read after it: two versions in two
+  // namespaces more, each written twice ("_x" claims it, "_z" is the duplicate).
+  std::map<std::string, std::string> files;
+  for (int k = 1; k <= 1000; ++k) files["a/0" + std::to_string(k * 1000 + 1) + "_x.sql"] = create_table;
+  for (const int k : {1099, 1100})
+    for (const char* title : {"_x.sql", "_z.sql"}) files["b/0" + std::to_string(k * 1000 + 1) + title] = create_table;
+  const auto result = assemble(tree_of(std::string("modules:\n  - name: a\n  - name: b\n"), files));
+  std::vector<std::string> duplicates;
+  for (const auto& p : result.problems)
+    if (p.message.rfind("duplicate version", 0) == 0) duplicates.push_back(p.path + ": " + p.message);
+  ASSERT_EQ(duplicates.size(), 2u) << render(result.problems).substr(0, 2000);
+  EXPECT_EQ(duplicates[0], "modules/b/migrations/01099001_z.sql: duplicate version 1099001: "
+                           "modules/b/migrations/01099001_x.sql has it too");
+  EXPECT_EQ(duplicates[1], "modules/b/migrations/01100001_z.sql: duplicate version 1100001: "
+                           "modules/b/migrations/01100001_x.sql has it too");
+}
+
 TEST(assemble, position_past_999_is_refused) {
   std::string manifest = "modules:\n";
   std::map<std::string, std::string> files;

@@ -460,9 +460,19 @@ class version_claims {
   std::pair<std::string_view*, bool> claim(std::int64_t version, std::string_view path) {
     const std::int64_t namespace_of = (version - 1) / block_size;
     if (!last_ || last_namespace_ != namespace_of) {
-      auto& block = blocks_[namespace_of];
-      if (block.empty()) block.resize(block_size);
-      last_ = &block;
+      const auto found = blocks_.find(namespace_of);
+      if (found != blocks_.end()) {
+        last_ = &found->second;
+      } else if (blocks_.size() < max_blocks) {
+        last_ = &blocks_[namespace_of];
+        last_->resize(block_size);
+      } else {
+        // A set whose versions scatter over more namespaces than a set has
+        // modules (each such file is a problem already): one node a version,
+        // not 16 KB a namespace.
+        const auto [it, added] = scattered_.emplace(version, path);
+        return {&it->second, added};
+      }
       last_namespace_ = namespace_of;
     }
     std::string_view& slot = (*last_)[static_cast<std::size_t>((version - 1) % block_size)];
@@ -473,7 +483,9 @@ class version_claims {
 
  private:
   static constexpr std::int64_t block_size = 1000;
+  static constexpr std::size_t max_blocks = 1000;  // module positions run from 1 to 999
   std::map<std::int64_t, std::vector<std::string_view>> blocks_;  // nodes and blocks never move
+  std::map<std::int64_t, std::string_view> scattered_;  // versions of namespaces past max_blocks
   std::vector<std::string_view>* last_ = nullptr;
   std::int64_t last_namespace_ = 0;
 };
