@@ -77,9 +77,9 @@ void print_status_table(std::ostream& out, const migrator::status_report& r) {
   }
   // Formatted into a buffer written to the stream in pieces of about 64 KiB:
   // with 10,000 migrations, formatting field by field through the stream cost
-  // more than reading the history, and one buffer for the whole table (0.8 MB)
-  // was memory this process touched for the first time, which costs more here
-  // than the formatting (BENCHMARKS.md, W5 status).
+  // more than reading the history, and pieces keep the buffer's size the same
+  // whatever the set's (one buffer for the whole table took 0.8 MB on W5; the
+  // time of W5 status was the same either way within the lab's noise).
   constexpr std::size_t piece = std::size_t{64} << 10;
   std::string table;
   table.reserve(piece + 4096);
