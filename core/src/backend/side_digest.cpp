@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "plan/ascending_files.h"
 #include "support/sha256.h"
 
 namespace migrator::detail {
@@ -46,21 +47,13 @@ bool side_rows_proved(const std::vector<side_digest_row>& digests, goose_table_m
   const auto by_version = [](const migration& a, const migration& b) { return a.version < b.version; };
   if (!std::is_sorted(migrations.begin(), migrations.end(), by_version)) return false;
   // The applied versions' files, in version order: module by module below.
-  // Goose's rows come in id order, mostly version order: the file after the
-  // last one found is looked at before a binary search.
   std::vector<const migration*> files;
   files.reserve(applied.size());
-  std::size_t next = 0;
+  ascending_files applied_files(migrations);
   for (const auto& a : applied) {
-    if (next < migrations.size() && migrations[next].version == a.version) {
-      files.push_back(&migrations[next++]);
-      continue;
-    }
-    const auto it = std::lower_bound(migrations.begin(), migrations.end(), a.version,
-                                     [](const migration& m, std::int64_t v) { return m.version < v; });
-    if (it == migrations.end() || it->version != a.version) return false;  // its name is in the side row only
-    files.push_back(&*it);
-    next = static_cast<std::size_t>(it - migrations.begin()) + 1;
+    const migration* file = applied_files.find(a.version);
+    if (!file) return false;  // its name is in the side row only
+    files.push_back(file);
   }
   // Into version order: `migrations` is sorted, so the addresses are. A module's
   // versions are one range of its namespace; a module seen in two runs of

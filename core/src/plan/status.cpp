@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "migrator/error.h"
+#include "plan/ascending_files.h"
 
 namespace migrator {
 
@@ -73,36 +74,6 @@ std::vector<applied_version> history_snapshot::for_planner() const {
 
 namespace {
 
-// The set is sorted by version (the assembler's contract): a binary search, no index to build.
-const migration* file_of(const module_set& set, std::int64_t version) {
-  auto it = std::lower_bound(set.migrations.begin(), set.migrations.end(), version,
-                             [](const migration& m, std::int64_t v) { return m.version < v; });
-  return it != set.migrations.end() && it->version == version ? &*it : nullptr;
-}
-
-// file_of for versions asked mostly in ascending order (goose's rows in id
-// order, the side rows by version): the file after the last one found is
-// looked at first, and the binary search, a cache miss a step on a large
-// set, runs only when it is not the one.
-class ascending_files {
- public:
-  explicit ascending_files(const module_set& set) : set_(set) {}
-  const migration* find(std::int64_t version) {
-    if (next_ < set_.migrations.size() && set_.migrations[next_].version == version) return &set_.migrations[next_++];
-    const migration* file = file_of(set_, version);
-    if (file) next_ = static_cast<std::size_t>(file - set_.migrations.data()) + 1;
-    return file;
-  }
-
- private:
-  const module_set& set_;
-  std::size_t next_ = 0;
-};
-
-}  // namespace
-
-namespace {
-
 // One body for both compute_status: a snapshot given as an rvalue gives up its
 // applied-at texts (10,000 of them on W5 status) instead of having them copied.
 template <typename Snapshot>
@@ -111,7 +82,7 @@ status_report compute(const module_set& set, Snapshot&& snap) {
   status_report report;
   report.history_exists = snap.exists;
   // Flat: row i is set.migrations[i] (sorted by version, the assembler's contract),
-  // found by the same binary search as file_of; only versions the set lacks
+  // found by ascending_files (plan/ascending_files.h); only versions the set lacks
   // (unknown, replaced, a side row of a deleted file) go into a map, and the two
   // sorted sequences are merged at the end. A map node per migration cost 10,000
   // allocations on a large set.
@@ -141,7 +112,7 @@ status_report compute(const module_set& set, Snapshot&& snap) {
     }
   std::vector<std::int64_t> applied_versions;  // sorted: one lookup per side-table row
   applied_versions.reserve(snap.applied.size());
-  ascending_files applied_files(set);
+  detail::ascending_files applied_files(set.migrations);
   for (auto& a : snap.applied) {
     applied_versions.push_back(a.version);
     const migration* file = applied_files.find(a.version);
@@ -165,7 +136,7 @@ status_report compute(const module_set& set, Snapshot&& snap) {
     report.current_version = std::max(report.current_version, a.version);
   }
   std::sort(applied_versions.begin(), applied_versions.end());
-  ascending_files side_files(set);
+  detail::ascending_files side_files(set.migrations);
   for (const auto& [version, meta] : snap.meta) {
     const migration* file = side_files.find(version);
     auto& s = row_of(version, file);
