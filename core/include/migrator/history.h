@@ -92,6 +92,12 @@ class history_store {
   virtual void refresh_digests() {}
   // Creates the tables when missing. Called under the migration lock.
   virtual void ensure() = 0;
+  // Optional capability: ensure() may run inside a transaction the engine has
+  // opened on the session, so the tables it creates exist only once the engine
+  // commits, and are gone again when it rolls back (a run that stops before its
+  // first step, on a malformed file, has then changed nothing). false: ensure()
+  // commits on its own (SQLite's takes the write lock in a transaction of its own).
+  virtual bool ensure_joins_open_transaction() const { return false; }
   // Optional capability: whether the applied history is exactly `migrations`
   // all applied (each version applied, with its module and checksum, and clean),
   // in one round trip that reads only what the comparison needs (no applied-at

@@ -56,6 +56,40 @@ void engine::impl::check_server_version(const std::vector<plan_step>& steps) con
 
 namespace {
 
+// The history tables created in a transaction that stays open until the plan's
+// files are parsed (history_store::ensure_joins_open_transaction): the parse of
+// a large pending file, still going on its thread (cmd/run_plan.cpp), then
+// overlaps the tables' creation and the read under the lock instead of holding
+// both back, and a malformed file rolls the tables back, so a run that stops
+// before its first step has changed nothing. Declared after the lock: rolled
+// back before the lock is released.
+class tables_until_parsed {
+ public:
+  tables_until_parsed(session& db, bool open) : db_(db), open_(open) {
+    if (open_) db_.exec("BEGIN");
+  }
+  ~tables_until_parsed() {
+    if (!open_) return;
+    try {
+      db_.exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // A lost connection has rolled back already.
+    }
+  }
+  tables_until_parsed(const tables_until_parsed&) = delete;
+  tables_until_parsed& operator=(const tables_until_parsed&) = delete;
+  void commit() {
+    if (!open_) return;
+    open_ = false;
+    db_.exec("COMMIT");
+  }
+
+ private:
+  session& db_;
+  bool open_;
+};
+
+
 // One line per deferred contract; the migrations held back behind it are counted in it.
 void log_deferred(const std::vector<deferred_migration>& deferred) {
   for (const auto& d : deferred) {
@@ -179,8 +213,10 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
                                          [](const migration_status& m) { return m.state == migration_state::dirty; });
       const bool repeatables_due = request.kind == command_kind::up &&
                                    !repeatables_to_apply(impl_->set.repeatables, snap.repeatables).empty();
+      // Parsed under the lock when a malformed file can still roll back the tables (below).
+      const bool parse = !impl_->history.ensure_joins_open_transaction();
       return any_dirty || repeatables_due ||
-             !impl_->without_deferred(impl_->plan_from(snap, request), request.kind, report.deferred).empty();
+             !impl_->without_deferred(impl_->plan_from(snap, request, parse), request.kind, report.deferred).empty();
     });
     // A post-deploy job (--wait-for-builds): poll the registry, outside the lock,
     // until the builds a contract waits for have stopped or the time is up.
@@ -214,6 +250,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       if (observer) observer->waiting_for_lock(holder);
     });
     report.waited_for_lock = lock.waited();
+    tables_until_parsed ensuring(impl_->db, impl_->history.ensure_joins_open_transaction());
     impl_->history.ensure();
     // Another runner may have done the work while we waited: plan again under the lock.
     auto snap = impl_->history.read();
@@ -224,7 +261,9 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     impl_->check_guards(status);
     auto applied = applied_versions(snap);
     report.current_version = report.starting_version = highest(applied);
-    plan = impl_->without_deferred(impl_->plan_from(snap, request), request.kind, report.deferred);
+    plan = impl_->plan_from(snap, request);  // waits for the files' parse, which may fail: nothing was changed
+    ensuring.commit();
+    plan = impl_->without_deferred(std::move(plan), request.kind, report.deferred);
     plan = impl_->with_side_steps(std::move(plan), snap, request);
     log_deferred(report.deferred);
     auto note = [&](const plan_step& step) {

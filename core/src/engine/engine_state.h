@@ -139,10 +139,12 @@ struct engine::impl {
   // Refuses a plan that applies a migration of a module whose requires_postgres
   // is newer than the server.
   void check_server_version(const std::vector<plan_step>& steps) const;
-  std::vector<plan_step> plan_from(const history_snapshot& snap, const plan_request& request) const {
+  // `parse` false: the steps' files are not parsed yet (the look before the lock,
+  // when the tables ensure() creates can still be rolled back).
+  std::vector<plan_step> plan_from(const history_snapshot& snap, const plan_request& request, bool parse = true) const {
     auto steps = make_plan(set.migrations, snap.for_planner(), request);
     check_server_version(steps);
-    detail::parse_plan(steps);  // files are parsed on first use: a malformed one stops the plan here
+    if (parse) detail::parse_plan(steps);  // files are parsed on first use: a malformed one stops the plan here
     return steps;
   }
 

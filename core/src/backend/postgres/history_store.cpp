@@ -100,10 +100,14 @@ history_snapshot goose_history_store::read() {
   // their rows. Only when one is missing (SQLSTATE 42P01: a fresh database, or
   // goose's table without ours) is it asked alone first. The repeatables' table
   // exists once a set had repeatable migrations; its rows follow in a second request.
+  // A table this session already found missing (a fresh database: the first
+  // look, compare_applied or read_for_status, failed on it) is asked first
+  // straight away, until ensure() has created the tables.
+  const bool iso_times = times_as_iso();
+  if (table_found_missing_) return read_existing_tables(iso_times);
   history_snapshot snap;
   snap.exists = true;
   bool repeatable_exists = false;
-  const bool iso_times = times_as_iso();
   try {
     read_all(session_, first_read_statements(iso_times), [&](auto& results) {
       repeatable_exists = results.at(0).boolean(0, 2);
@@ -111,18 +115,24 @@ history_snapshot goose_history_store::read() {
     });
   } catch (const database_error& e) {
     if (!missing_table(e)) throw;
-    auto exists = session_.exec(which_exist_sql());
-    if (!exists.boolean(0, 0)) return history_snapshot{};
-    const row_reads existing{exists.boolean(0, 1), true, exists.boolean(0, 2)};
-    read_all(session_, row_statements(existing, iso_times),
-             [&](auto& results) { rows_into(results, 0, existing, iso_times, snap); });
-    return snap;
+    return read_existing_tables(iso_times);
   }
   if (repeatable_exists) {
     const row_reads repeatables_only{false, false, true};
     read_all(session_, row_statements(repeatables_only, iso_times),
              [&](auto& results) { rows_into(results, 0, repeatables_only, iso_times, snap); });
   }
+  return snap;
+}
+
+history_snapshot goose_history_store::read_existing_tables(bool iso_times) {
+  auto exists = session_.exec(which_exist_sql());
+  if (!exists.boolean(0, 0)) return history_snapshot{};
+  history_snapshot snap;
+  snap.exists = true;
+  const row_reads existing{exists.boolean(0, 1), true, exists.boolean(0, 2)};
+  read_all(session_, row_statements(existing, iso_times),
+           [&](auto& results) { rows_into(results, 0, existing, iso_times, snap); });
   return snap;
 }
 
@@ -221,8 +231,9 @@ std::optional<history_comparison> goose_history_store::compare_applied(
     // A missing table (SQLSTATE 42P01, undefined_table): a fresh database, or a
     // history from before the digests, which read() tells apart. Asking first
     // would cost every start a round trip.
-    if (missing_table(e)) return std::nullopt;
-    throw;
+    if (!missing_table(e)) throw;
+    table_found_missing_ = true;
+    return std::nullopt;
   }
 }
 
@@ -283,6 +294,7 @@ history_snapshot goose_history_store::read_for_status(const std::vector<migratio
     });
   } catch (const database_error& e) {
     if (!missing_table(e)) throw;  // no history, or one from before the digests: read() tells
+    table_found_missing_ = true;
   }
   if (!proved) return read();
   snap.side_rows_match_files = true;
@@ -357,6 +369,7 @@ void goose_history_store::ensure() {
   if (prepare_ && !prepared_) sql += prepare_recording_sql();
   session_.exec(sql);
   prepared_ = prepare_;
+  table_found_missing_ = false;
 }
 
 std::optional<std::string> goose_history_store::record_applied_sql(const migration& m, int statements) {

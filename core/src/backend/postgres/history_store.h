@@ -31,6 +31,7 @@ class goose_history_store : public history_store {
   // round trip: from then on record_applied_sql is one EXECUTE (parsing and
   // planning the two INSERTs in every migration's batch cost about 55 us a migration).
   void ensure() override;
+  bool ensure_joins_open_transaction() const override { return true; }
   std::optional<std::vector<live_build>> live_builds() override;
   void record_applied(const migration& m, int statements) override;
   void record_rolled_back(std::int64_t version) override;
@@ -71,6 +72,8 @@ class goose_history_store : public history_store {
   // What a migrated database's first request of read() reads, after which tables exist.
   static constexpr row_reads migrated{true, true, false};
   std::string which_exist_sql() const;
+  // read() after a table was missing: which tables exist, then the rows of those that do.
+  history_snapshot read_existing_tables(bool iso_times);
   // Whether goose's tstamp can be read as its own text: the session is libpq's
   // and its server writes times as DateStyle ISO does (pg_session::date_style_iso).
   bool times_as_iso() const;
@@ -105,6 +108,9 @@ class goose_history_store : public history_store {
   std::string upsert_meta_sql(const std::string& values) const;
   bool prepare_ = true;    // ensure() may prepare the record statement (not through a pooler)
   bool prepared_ = false;  // the record statement is prepared on this session
+  // A history table was missing when this session last looked (until ensure()):
+  // read() then asks which exist before reading rows, instead of failing first.
+  bool table_found_missing_ = false;
 };
 
 }  // namespace migrator::detail
