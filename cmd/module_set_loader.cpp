@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "command.h"
+#include "process_allocator.h"
 #include "migrator/dsn.h"
 #include "migrator/embedded.h"
 #include "migrator/error.h"
@@ -78,7 +79,10 @@ void attach_compiled_code(migrator::source_tree& tree) {
 }
 
 migrator::source_tree load_tree(const app::settings& settings, bool deferring = false) {
-  migrator::source_tree tree = chosen_source(settings, deferring)->load();
+  const auto source = chosen_source(settings, deferring);
+  // A set its digest cache says is large: huge pages before reading it (process_allocator.h).
+  if (source->expected_files() >= large_module_set) advise_huge_pages();
+  migrator::source_tree tree = source->load();
   if (settings.modules_dir) attach_compiled_code(tree);
   return tree;
 }
@@ -102,12 +106,20 @@ void require_modules_dir(const app::settings& settings) {
                             "nothing was changed");
 }
 
+// What follows a large set (the history, the status, the parsed files) in huge
+// pages, when no guess before loading it said so (process_allocator.h).
+void advise_huge_pages_for(const migrator::assembly& assembled) {
+  if (assembled.set.migrations.size() >= large_module_set) advise_huge_pages();
+}
+
 }  // namespace
 
 migrator::assembly load_module_set(const app::settings& settings, migrator::parse_time when) {
   require_modules_dir(settings);
-  return migrator::assemble(load_tree(settings, when == migrator::parse_time::on_use), migrator::process_environment(), when,
-                            migrator::backend_of(settings.dsn));
+  auto assembled = migrator::assemble(load_tree(settings, when == migrator::parse_time::on_use),
+                                      migrator::process_environment(), when, migrator::backend_of(settings.dsn));
+  advise_huge_pages_for(assembled);
+  return assembled;
 }
 
 module_sources load_module_sources(const app::settings& settings) {
@@ -116,6 +128,7 @@ module_sources load_module_sources(const app::settings& settings) {
   sources.tree = load_tree(settings);
   sources.assembled = migrator::assemble(sources.tree, migrator::process_environment(), migrator::parse_time::now,
                                          migrator::backend_of(settings.dsn));
+  advise_huge_pages_for(sources.assembled);
   return sources;
 }
 

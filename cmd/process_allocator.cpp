@@ -13,12 +13,11 @@ namespace app {
 namespace {
 
 // The heap's free top starts at `low` (the first block it would give), below
-// the first 2 MiB boundary `from` of the advised reserve. The pages between
-// them share a page table with the blocks made before main() and so never
-// become a huge page: every block put there costs a 4 KiB fault (about 2 us
-// each on this machine's VM; 500 of them on W5 `status` when the gap was
-// nearly 2 MiB). One block spanning the gap, never freed, makes the next block
-// start at `from`. It is address space only: its pages are never touched.
+// the first 2 MiB boundary `from` of the advised range. The pages between them
+// share a page table with the blocks in use and so never become a huge page:
+// every block put there costs a 4 KiB fault (about 2 us each on this machine's
+// VM). One block spanning the gap, never freed, makes the next block start at
+// `from`. It is address space only: its pages are never touched.
 void start_blocks_at(std::uintptr_t low, std::uintptr_t from) {
   // glibc's chunk header is two words: a block of n bytes spans n + 8 rounded
   // up to 16 from 16 bytes before its address, so a request of (from - low - 8)
@@ -35,6 +34,10 @@ void start_blocks_at(std::uintptr_t low, std::uintptr_t from) {
   std::free(block);  // not from the top (a free block fitted): leave the layout as it is
 }
 
+// The heap's reserve, once tune_process_allocator has grown it: advise_huge_pages
+// marks it from the first 2 MiB boundary above the blocks in use.
+bool heap_tuned = false;
+
 }  // namespace
 
 allocator_tuning tune_process_allocator() {
@@ -43,7 +46,6 @@ allocator_tuning tune_process_allocator() {
   if (const char* tunables = std::getenv("GLIBC_TUNABLES"); tunables && std::strstr(tunables, "glibc.malloc."))
     return done;
   constexpr std::size_t reserve = std::size_t{32} << 20;
-  constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
   // mallopt returns 1 on success; a sanitizer's malloc does not take these.
   if (mallopt(M_ARENA_MAX, 1) != 1 || mallopt(M_MMAP_THRESHOLD, static_cast<int>(reserve)) != 1 ||
       mallopt(M_TOP_PAD, static_cast<int>(reserve)) != 1)
@@ -60,12 +62,26 @@ allocator_tuning tune_process_allocator() {
   const auto high = reinterpret_cast<std::uintptr_t>(sbrk(0));
   // Only if the block lay in the heap just below the break: otherwise this is
   // not the heap that mallopt tuned.
-  if (high <= low || high - low > reserve + (std::uintptr_t{1} << 20)) return done;
+  heap_tuned = high > low && high - low <= reserve + (std::uintptr_t{1} << 20);
+  return done;
+}
+
+bool advise_huge_pages() {
+  if (!heap_tuned) return false;
+  heap_tuned = false;  // once
+  constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
+  // The heap's free top: the break less what is free above the last block in use.
+  const auto high = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  const std::size_t top = mallinfo2().keepcost;
+  if (top >= high) return false;
+  // The next block from the top starts a chunk header past the top's start.
+  const std::uintptr_t low = high - top + 2 * sizeof(std::size_t);
   const std::uintptr_t from = (low + huge_page - 1) & ~(huge_page - 1);
   const std::uintptr_t to = high & ~(huge_page - 1);
-  if (to > from) done.huge_pages = madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE) == 0;
-  if (done.huge_pages) start_blocks_at(low, from);
-  return done;
+  if (to <= from) return false;
+  if (madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE) != 0) return false;
+  start_blocks_at(low, from);
+  return true;
 }
 
 }  // namespace app

@@ -416,6 +416,21 @@ TEST_F(cached_directory, an_unchanged_file_is_not_read_again_and_assembles_the_s
   }
 }
 
+TEST_F(cached_directory, the_guess_at_the_files_before_a_load_comes_from_the_cache_a_load_left) {
+  // 400 files more: the guess is the cache file's size over a line's typical
+  // size, so what it must do is tell sets apart by their size.
+  for (int v = 1004; v < 1404; ++v)
+    dir.write("modules/db/migrations/0" + std::to_string(v) + "_step.sql", plain_a);
+  std::this_thread::sleep_for(2100ms);  // old enough to be cached
+  const auto source = migrator::make_directory_source(root, cache_dir);
+  EXPECT_EQ(source->expected_files(), 0u) << "no cache yet: no guess";
+  ASSERT_EQ(source->load().folders.at(0).files.size(), 403u);
+  const std::size_t guess = source->expected_files();
+  EXPECT_GE(guess, 403u / 2);
+  EXPECT_LE(guess, 403u * 2);
+  EXPECT_EQ(migrator::make_directory_source(root)->expected_files(), 0u) << "without a cache: no guess";
+}
+
 TEST_F(cached_directory, a_rewritten_file_with_its_size_and_mtime_put_back_is_read_again) {
   load();
   std::string changed = plain_a;

@@ -1,7 +1,8 @@
 // The app's main() tunes glibc's malloc (cmd/process_allocator.cpp): one
-// arena, large blocks from a heap grown 32 MiB at a time, that reserve marked
-// for transparent huge pages. The tuning is process-wide, so the cases run in
-// order in this one process: the operator's opt-out first.
+// arena, large blocks from a heap grown 32 MiB at a time; a large module set
+// then marks that reserve for transparent huge pages. The tuning is
+// process-wide, so the cases run in order in this one process: the operator's
+// opt-out first.
 #include <gtest/gtest.h>
 
 #include <malloc.h>
@@ -53,10 +54,11 @@ TEST(process_allocator, malloc_tunables_of_the_operator_are_left_alone) {
   const auto tuning = app::tune_process_allocator();
   unsetenv("GLIBC_TUNABLES");
   EXPECT_FALSE(tuning.tuned);
-  EXPECT_FALSE(tuning.huge_pages);
+  // Nothing was tuned, so there is no reserve to mark.
+  EXPECT_FALSE(app::advise_huge_pages());
 }
 
-TEST(process_allocator, large_blocks_come_from_a_heap_marked_for_huge_pages) {
+TEST(process_allocator, large_blocks_come_from_the_heap_and_huge_pages_only_when_advised) {
   const auto tuning = app::tune_process_allocator();
   if (!glibc_malloc) {
     EXPECT_FALSE(tuning.tuned);
@@ -66,22 +68,29 @@ TEST(process_allocator, large_blocks_come_from_a_heap_marked_for_huge_pages) {
   // A 4 MiB block (glibc maps anything over 128 KiB on its own by default) now
   // comes from the heap: no new mapped block.
   const std::size_t mapped_before = mallinfo2().hblks;
-  void* block = std::malloc(std::size_t{4} << 20);
-  ASSERT_NE(block, nullptr);
+  void* small_set_block = std::malloc(std::size_t{4} << 20);
+  ASSERT_NE(small_set_block, nullptr);
   EXPECT_EQ(mallinfo2().hblks, mapped_before);
-  EXPECT_LT(reinterpret_cast<std::uintptr_t>(block), reinterpret_cast<std::uintptr_t>(sbrk(0)));
-  if (kernel_has_madvise_thp()) {
-    EXPECT_TRUE(tuning.huge_pages);
-    // The block lies in the reserve, which carries the huge-page advice ("hg")
-    // from its first 2 MiB boundary on.
-    const auto inside = reinterpret_cast<std::uintptr_t>(block) + (std::uintptr_t{3} << 20);
-    EXPECT_NE(vm_flags_at(inside).find(" hg"), std::string::npos) << vm_flags_at(inside);
-    // And so does its first byte: the heap's next block starts past the pages
-    // that share a page table with the blocks made before the tuning.
-    const auto start = reinterpret_cast<std::uintptr_t>(block);
-    EXPECT_NE(vm_flags_at(start).find(" hg"), std::string::npos) << std::hex << start << ": " << vm_flags_at(start);
-  }
-  std::free(block);
+  EXPECT_LT(reinterpret_cast<std::uintptr_t>(small_set_block), reinterpret_cast<std::uintptr_t>(sbrk(0)));
+  // Not advised yet (a small set's run): no huge-page advice on the heap.
+  const auto small_inside = reinterpret_cast<std::uintptr_t>(small_set_block) + (std::uintptr_t{3} << 20);
+  EXPECT_EQ(vm_flags_at(small_inside).find(" hg"), std::string::npos) << vm_flags_at(small_inside);
+
+  if (!kernel_has_madvise_thp()) return;
+  ASSERT_TRUE(app::advise_huge_pages());
+  EXPECT_FALSE(app::advise_huge_pages()) << "advised once";
+  // A block made after the advice lies in the marked part of the reserve
+  // ("hg"), and so does its first byte: the heap's next block starts past the
+  // pages that share a page table with the blocks in use before the advice.
+  void* large_set_block = std::malloc(std::size_t{4} << 20);
+  ASSERT_NE(large_set_block, nullptr);
+  const auto start = reinterpret_cast<std::uintptr_t>(large_set_block);
+  EXPECT_NE(vm_flags_at(start).find(" hg"), std::string::npos) << std::hex << start << ": " << vm_flags_at(start);
+  EXPECT_NE(vm_flags_at(start + (std::uintptr_t{3} << 20)).find(" hg"), std::string::npos);
+  // What was in use before the advice keeps its small pages.
+  EXPECT_EQ(vm_flags_at(small_inside).find(" hg"), std::string::npos) << vm_flags_at(small_inside);
+  std::free(large_set_block);
+  std::free(small_set_block);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // directory given with --modules-dir are two sources behind the same assembler.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -82,6 +83,11 @@ class migration_source {
   virtual source_tree load() const = 0;
   // For messages: "embedded modules" or the directory.
   virtual std::string describe() const = 0;
+  // A guess, before load(), at how many files it returns (0: no guess), for a
+  // caller that prepares for a large set before reading it (the app's
+  // allocator). A directory with a digest cache guesses from the cache file's
+  // size; the other sources do not guess.
+  virtual std::size_t expected_files() const { return 0; }
 };
 
 // Reads DIR/modules.yaml, DIR/<name>/migrations/*.{sql,cpp} and

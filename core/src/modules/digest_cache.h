@@ -131,4 +131,8 @@ std::string read_deferred_file(const std::string& path, const std::string& check
 // share one.
 std::filesystem::path digest_cache_file(const std::filesystem::path& cache_dir, const std::filesystem::path& dir);
 
+// About how many files the cache file `file` records (0 when there is none),
+// from its size alone: a guess before it is read (migration_source::expected_files).
+std::size_t expected_entries(const std::filesystem::path& file) noexcept;
+
 }  // namespace migrator::detail

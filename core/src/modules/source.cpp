@@ -419,6 +419,11 @@ class directory_source final : public migration_source {
 
   std::string describe() const override { return display_root(dir_); }
 
+  std::size_t expected_files() const override {
+    if (!digest_cache_dir_) return 0;
+    return detail::expected_entries(detail::digest_cache_file(*digest_cache_dir_, dir_));
+  }
+
  private:
   fs::path dir_;
   std::optional<fs::path> digest_cache_dir_;
