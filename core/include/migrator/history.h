@@ -92,12 +92,16 @@ class history_store {
   virtual void refresh_digests() {}
   // Creates the tables when missing. Called under the migration lock.
   virtual void ensure() = 0;
-  // Optional capability: ensure() may run inside a transaction the engine has
-  // opened on the session, so the tables it creates exist only once the engine
-  // commits, and are gone again when it rolls back (a run that stops before its
-  // first step, on a malformed file, has then changed nothing). false: ensure()
-  // commits on its own (SQLite's takes the write lock in a transaction of its own).
-  virtual bool ensure_joins_open_transaction() const { return false; }
+  // Optional capability, under the lock: begins a transaction on the session,
+  // creates the tables in it (as ensure() does) and reads the history (as read()
+  // does), in one round trip where it can, and leaves the transaction open. The
+  // engine commits it, or rolls it back and the tables with it: a run that stops
+  // before its first step (a malformed file) has then changed nothing.
+  // nullopt: not offered (SQLite's ensure() takes the write lock in a
+  // transaction of its own); the engine calls ensure(), then read().
+  virtual std::optional<history_snapshot> ensure_and_read_in_transaction() { return std::nullopt; }
+  // Whether ensure_and_read_in_transaction() is offered (asked before the lock).
+  virtual bool ensures_in_transaction() const { return false; }
   // Optional capability: whether the applied history is exactly `migrations`
   // all applied (each version applied, with its module and checksum, and clean),
   // in one round trip that reads only what the comparison needs (no applied-at

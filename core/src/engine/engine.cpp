@@ -57,7 +57,7 @@ void engine::impl::check_server_version(const std::vector<plan_step>& steps) con
 namespace {
 
 // The history tables created in a transaction that stays open until the plan's
-// files are parsed (history_store::ensure_joins_open_transaction): the parse of
+// files are parsed (history_store::ensure_and_read_in_transaction): the parse of
 // a large pending file, still going on its thread (cmd/run_plan.cpp), then
 // overlaps the tables' creation and the read under the lock instead of holding
 // both back, and a malformed file rolls the tables back, so a run that stops
@@ -65,9 +65,9 @@ namespace {
 // back before the lock is released.
 class tables_until_parsed {
  public:
-  tables_until_parsed(session& db, bool open) : db_(db), open_(open) {
-    if (open_) db_.exec("BEGIN");
-  }
+  explicit tables_until_parsed(session& db) : db_(db) {}
+  // The history store has begun the transaction (ensure_and_read_in_transaction).
+  void opened() noexcept { open_ = true; }
   ~tables_until_parsed() {
     if (!open_) return;
     try {
@@ -86,7 +86,7 @@ class tables_until_parsed {
 
  private:
   session& db_;
-  bool open_;
+  bool open_ = false;
 };
 
 
@@ -214,7 +214,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       const bool repeatables_due = request.kind == command_kind::up &&
                                    !repeatables_to_apply(impl_->set.repeatables, snap.repeatables).empty();
       // Parsed under the lock when a malformed file can still roll back the tables (below).
-      const bool parse = !impl_->history.ensure_joins_open_transaction();
+      const bool parse = !impl_->history.ensures_in_transaction();
       return any_dirty || repeatables_due ||
              !impl_->without_deferred(impl_->plan_from(snap, request, parse), request.kind, report.deferred).empty();
     });
@@ -250,10 +250,16 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       if (observer) observer->waiting_for_lock(holder);
     });
     report.waited_for_lock = lock.waited();
-    tables_until_parsed ensuring(impl_->db, impl_->history.ensure_joins_open_transaction());
-    impl_->history.ensure();
+    tables_until_parsed ensuring(impl_->db);
     // Another runner may have done the work while we waited: plan again under the lock.
-    auto snap = impl_->history.read();
+    auto snap = [&] {
+      if (auto read = impl_->history.ensure_and_read_in_transaction()) {
+        ensuring.opened();
+        return std::move(*read);
+      }
+      impl_->history.ensure();
+      return impl_->history.read();
+    }();
     const auto status = compute_status(impl_->set, snap);
     if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
     // A dirty version at a failed concurrent index build: up resumes it (invalid_index.cpp).

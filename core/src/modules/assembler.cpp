@@ -460,12 +460,12 @@ class version_claims {
   std::pair<std::string_view*, bool> claim(std::int64_t version, std::string_view path) {
     const std::int64_t namespace_of = (version - 1) / block_size;
     if (!last_ || last_namespace_ != namespace_of) {
-      const auto found = blocks_.find(namespace_of);
-      if (found != blocks_.end()) {
+      // One search: where the namespace's block is, or goes.
+      const auto found = blocks_.lower_bound(namespace_of);
+      if (found != blocks_.end() && found->first == namespace_of) {
         last_ = &found->second;
       } else if (blocks_.size() < max_blocks) {
-        last_ = &blocks_[namespace_of];
-        last_->resize(block_size);
+        last_ = &blocks_.emplace_hint(found, namespace_of, std::vector<std::string_view>(block_size))->second;
       } else {
         // A set whose versions scatter over more namespaces than a set has
         // modules (each such file is a problem already): one node a version,

@@ -31,7 +31,8 @@ class goose_history_store : public history_store {
   // round trip: from then on record_applied_sql is one EXECUTE (parsing and
   // planning the two INSERTs in every migration's batch cost about 55 us a migration).
   void ensure() override;
-  bool ensure_joins_open_transaction() const override { return true; }
+  std::optional<history_snapshot> ensure_and_read_in_transaction() override;
+  bool ensures_in_transaction() const override { return true; }
   std::optional<std::vector<live_build>> live_builds() override;
   void record_applied(const migration& m, int statements) override;
   void record_rolled_back(std::int64_t version) override;
@@ -72,6 +73,9 @@ class goose_history_store : public history_store {
   // What a migrated database's first request of read() reads, after which tables exist.
   static constexpr row_reads migrated{true, true, false};
   std::string which_exist_sql() const;
+  // What ensure() sends, one statement each; ensured() notes it was done.
+  std::vector<std::string> ensure_statements() const;
+  void ensured() noexcept;
   // read() after a table was missing: which tables exist, then the rows of those that do.
   history_snapshot read_existing_tables(bool iso_times);
   // Whether goose's tstamp can be read as its own text: the session is libpq's
