@@ -347,4 +347,49 @@ TEST_F(applied_history, a_refused_copy_fails_the_read_and_leaves_the_session_usa
   EXPECT_EQ(history->read().applied.size(), 3u);
 }
 
+// Under the lock, BEGIN, the tables and the read go in one request and the
+// transaction stays open: the tables exist for others only once the engine
+// commits, and a rollback takes them back.
+TEST_F(applied_history, the_tables_made_with_the_read_commit_only_with_the_transaction) {
+  test_database fresh;
+  const auto session = migrator::connect_postgres(fresh.dsn());
+  auto history = migrator::make_goose_history_store(*session, "goose_db_version");
+  ASSERT_TRUE(history->ensures_in_transaction());
+  const auto exists = [&] { return fresh.scalar("SELECT to_regclass('goose_db_version') IS NOT NULL"); };
+  const auto read = history->ensure_and_read_in_transaction();
+  ASSERT_TRUE(read.has_value());
+  EXPECT_TRUE(read->exists);
+  EXPECT_TRUE(read->applied.empty());
+  EXPECT_EQ(exists(), "f") << "not committed yet";
+  session->exec("ROLLBACK");
+  EXPECT_EQ(exists(), "f");
+  ASSERT_TRUE(history->ensure_and_read_in_transaction().has_value());
+  session->exec("COMMIT");
+  EXPECT_EQ(exists(), "t");
+  EXPECT_EQ(fresh.scalar("SELECT string_agg(version_id::text, ',') FROM goose_db_version"), "0");
+}
+
+// A role that may not create the tables: the request fails with the server's
+// SQLSTATE, and its transaction ends there, so the session's next request (the
+// lock's release, in a run) is not refused as part of an aborted transaction.
+TEST_F(applied_history, tables_that_cannot_be_made_end_their_transaction_with_the_failure) {
+  test_database fresh;
+  const std::string role = fresh.name() + "_nocreate";
+  fresh.exec("REVOKE CREATE ON SCHEMA public FROM PUBLIC; CREATE ROLE " + role + " LOGIN");
+  struct drop_role {
+    const test_database& db;
+    std::string role;
+    ~drop_role() { db.exec("DROP OWNED BY " + role + "; DROP ROLE " + role); }
+  } dropped{fresh, role};
+  const auto session = migrator::connect_postgres(fresh.dsn() + " user=" + role);
+  auto history = migrator::make_goose_history_store(*session, "goose_db_version");
+  try {
+    history->ensure_and_read_in_transaction();
+    ADD_FAILURE() << role << " cannot create tables in public";
+  } catch (const migrator::database_error& e) {
+    EXPECT_EQ(e.details().sqlstate, "42501") << e.what();
+  }
+  EXPECT_NO_THROW(session->exec("SELECT 1")) << "the failed transaction was ended";
+}
+
 }  // namespace

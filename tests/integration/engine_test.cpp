@@ -93,6 +93,22 @@ TEST_F(engine_test, a_pending_malformed_file_stops_up_before_anything_is_applied
   EXPECT_EQ(migrate({"status"}).code, 0);
 }
 
+// On a fresh database the run creates the history tables before the plan's
+// files are parsed (the parse goes on beside that request): a malformed file
+// rolls them back, so the database is as it was.
+TEST_F(engine_test, a_malformed_file_on_a_fresh_database_leaves_no_history_table) {
+  write_two_modules();
+  modules.write("shop/migrations/02002_bad.sql", "-- +goose Up\nSELECT 1;\n-- +goose StatementEnd\n");
+  auto r = migrate({"up"});
+  EXPECT_EQ(r.code, 1) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("02002_bad.sql:3: StatementEnd without a StatementBegin"));
+  EXPECT_THAT(r.err, HasSubstr("nothing was changed"));
+  EXPECT_FALSE(table_exists("goose_db_version"));
+  EXPECT_FALSE(table_exists("goose_db_version_meta"));
+  EXPECT_FALSE(table_exists("db.a")) << "1001 comes first in the plan but must not run";
+  EXPECT_EQ(db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0");
+}
+
 TEST_F(engine_test, allow_missing_applies_a_later_file_in_an_earlier_module) {
   write_two_modules();
   ASSERT_EQ(migrate({"up"}).code, 0);

@@ -89,7 +89,6 @@ class tables_until_parsed {
   bool open_ = false;
 };
 
-
 // One line per deferred contract; the migrations held back behind it are counted in it.
 void log_deferred(const std::vector<deferred_migration>& deferred) {
   for (const auto& d : deferred) {

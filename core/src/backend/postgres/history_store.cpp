@@ -393,16 +393,27 @@ std::optional<history_snapshot> goose_history_store::ensure_and_read_in_transact
   for (auto& statement : first_read_statements(iso_times)) statements.push_back(std::move(statement));
   history_snapshot snap;
   snap.exists = true;
-  bool repeatable_exists = false;
-  read_all(session_, statements, [&](auto& results) {
-    repeatable_exists = results.at(which_exist).boolean(0, 2);
-    rows_into(results, which_exist + 1, migrated, iso_times, snap);
-  });
-  ensured();
-  if (repeatable_exists) {
-    const row_reads repeatables_only{false, false, true};
-    read_all(session_, row_statements(repeatables_only, iso_times),
-             [&](auto& results) { rows_into(results, 0, repeatables_only, iso_times, snap); });
+  try {
+    bool repeatable_exists = false;
+    read_all(session_, statements, [&](auto& results) {
+      repeatable_exists = results.at(which_exist).boolean(0, 2);
+      rows_into(results, which_exist + 1, migrated, iso_times, snap);
+    });
+    ensured();
+    if (repeatable_exists) {
+      const row_reads repeatables_only{false, false, true};
+      read_all(session_, row_statements(repeatables_only, iso_times),
+               [&](auto& results) { rows_into(results, 0, repeatables_only, iso_times, snap); });
+    }
+  } catch (...) {
+    // The transaction is the caller's only once this returns: a failure ends it
+    // here, so that the lock's release, next on this session, is not refused.
+    try {
+      session_.exec("ROLLBACK");
+    } catch (const std::exception&) {
+      // A lost connection has rolled back already.
+    }
+    throw;
   }
   return snap;
 }
