@@ -59,6 +59,13 @@ const char* const full_read = "is_applied, CASE WHEN isfinite(tstamp)";
 // memory), a COPY: not planned, so a new server process opens no index for it.
 const char* const comparison = "COPY \"goose_db_version\" (id, version_id, is_applied) TO STDOUT;";
 
+// Drops a role made by a test (and what it owns) when the test ends, passed or not.
+struct dropped_role {
+  const test_database& db;
+  std::string role;
+  ~dropped_role() { db.exec("DROP OWNED BY " + role + "; DROP ROLE " + role); }
+};
+
 class applied_history : public three_migration_set {
  protected:
   // A repeatable migration in db's folder, db's a_view, and the set assembled again.
@@ -326,11 +333,7 @@ TEST_F(applied_history, a_refused_copy_fails_the_read_and_leaves_the_session_usa
   ASSERT_EQ(up(first).steps.size(), 3u);
   const std::string role = db.name() + "_reader";
   db.exec("CREATE ROLE " + role + " LOGIN; GRANT SELECT ON goose_db_version TO " + role);
-  struct drop_role {
-    const test_database& db;
-    std::string role;
-    ~drop_role() { db.exec("DROP OWNED BY " + role + "; DROP ROLE " + role); }
-  } dropped{db, role};
+  const dropped_role dropped{db, role};
 
   const auto session = migrator::connect_postgres(db.dsn() + " user=" + role);
   auto history = migrator::make_goose_history_store(*session, "goose_db_version");
@@ -376,11 +379,7 @@ TEST_F(applied_history, tables_that_cannot_be_made_end_their_transaction_with_th
   test_database fresh;
   const std::string role = fresh.name() + "_nocreate";
   fresh.exec("REVOKE CREATE ON SCHEMA public FROM PUBLIC; CREATE ROLE " + role + " LOGIN");
-  struct drop_role {
-    const test_database& db;
-    std::string role;
-    ~drop_role() { db.exec("DROP OWNED BY " + role + "; DROP ROLE " + role); }
-  } dropped{fresh, role};
+  const dropped_role dropped{fresh, role};
   const auto session = migrator::connect_postgres(fresh.dsn() + " user=" + role);
   auto history = migrator::make_goose_history_store(*session, "goose_db_version");
   try {
