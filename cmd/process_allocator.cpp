@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -11,6 +12,12 @@
 namespace app {
 
 namespace {
+
+#ifdef MADV_POPULATE_WRITE
+constexpr int populate_write = MADV_POPULATE_WRITE;
+#else
+constexpr int populate_write = 23;  // <linux/mman.h>: older libc headers lack the name
+#endif
 
 // The heap's free top starts at `low` (the first block it would give), below
 // the first 2 MiB boundary `from` of the advised range. The pages between them
@@ -37,6 +44,17 @@ void start_blocks_at(std::uintptr_t low, std::uintptr_t from) {
 // The heap's reserve, once tune_process_allocator has grown it: advise_huge_pages
 // marks it from the first 2 MiB boundary above the blocks in use.
 bool heap_tuned = false;
+// Whether the heap was tuned at all (heap_tuned is cleared by the advice).
+bool heap_grown = false;
+
+// The address the heap's next block from its free top would have: the break
+// less what is free above the last block in use, and a chunk header.
+std::uintptr_t heap_free_top() {
+  const auto high = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  const std::size_t top = mallinfo2().keepcost;
+  if (top >= high) return high;
+  return high - top + 2 * sizeof(std::size_t);
+}
 
 }  // namespace
 
@@ -63,6 +81,7 @@ allocator_tuning tune_process_allocator() {
   // Only if the block lay in the heap just below the break: otherwise this is
   // not the heap that mallopt tuned.
   heap_tuned = high > low && high - low <= reserve + (std::uintptr_t{1} << 20);
+  heap_grown = heap_tuned;
   return done;
 }
 
@@ -70,18 +89,27 @@ bool advise_huge_pages() {
   if (!heap_tuned) return false;
   heap_tuned = false;  // once
   constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
-  // The heap's free top: the break less what is free above the last block in use.
   const auto high = reinterpret_cast<std::uintptr_t>(sbrk(0));
-  const std::size_t top = mallinfo2().keepcost;
-  if (top >= high) return false;
-  // The next block from the top starts a chunk header past the top's start.
-  const std::uintptr_t low = high - top + 2 * sizeof(std::size_t);
+  const std::uintptr_t low = heap_free_top();
+  if (low >= high) return false;
   const std::uintptr_t from = (low + huge_page - 1) & ~(huge_page - 1);
   const std::uintptr_t to = high & ~(huge_page - 1);
   if (to <= from) return false;
   if (madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE) != 0) return false;
   start_blocks_at(low, from);
   return true;
+}
+
+bool prefault_heap_reserve(std::size_t bytes) {
+  if (!heap_grown || bytes == 0) return false;
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto high = reinterpret_cast<std::uintptr_t>(sbrk(0));
+  const std::uintptr_t from = heap_free_top() & ~(page - 1);
+  if (from >= high) return false;
+  const std::uintptr_t to = std::min<std::uintptr_t>(high, from + bytes);
+  // Pages are made present, their contents (blocks another thread may be
+  // writing) left as they are. Linux 5.14 and later; older kernels refuse it.
+  return madvise(reinterpret_cast<void*>(from), to - from, populate_write) == 0;
 }
 
 }  // namespace app

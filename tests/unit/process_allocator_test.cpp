@@ -1,18 +1,22 @@
 // The app's main() tunes glibc's malloc (cmd/process_allocator.cpp): one
 // arena, large blocks from a heap grown 32 MiB at a time; a large module set
-// then marks that reserve for transparent huge pages. The tuning is
+// then marks that reserve for transparent huge pages, and a large migration's
+// run faults part of it in beforehand. The tuning is
 // process-wide, so the cases run in order in this one process: the operator's
 // opt-out first.
 #include <gtest/gtest.h>
 
 #include <malloc.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "process_allocator.h"
 
@@ -30,6 +34,13 @@ bool kernel_has_madvise_thp() {
   std::string modes;
   std::getline(f, modes);
   return modes.find("[madvise]") != std::string::npos || modes.find("[always]") != std::string::npos;
+}
+
+bool kernel_thp_always() {
+  std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+  std::string modes;
+  std::getline(f, modes);
+  return modes.find("[always]") != std::string::npos;
 }
 
 // The VmFlags of the mapping that holds `address`, from /proc/self/smaps.
@@ -54,11 +65,30 @@ TEST(process_allocator, malloc_tunables_of_the_operator_are_left_alone) {
   const auto tuning = app::tune_process_allocator();
   unsetenv("GLIBC_TUNABLES");
   EXPECT_FALSE(tuning.tuned);
-  // Nothing was tuned, so there is no reserve to mark.
+  // Nothing was tuned, so there is no reserve to mark or fault in.
   EXPECT_FALSE(app::advise_huge_pages());
+  EXPECT_FALSE(app::prefault_heap_reserve(std::size_t{1} << 20));
+}
+
+// Whether every page of [from, from + bytes) is in memory (mincore). No block
+// is allocated here: one placed after a block the test frees would keep that
+// block from going back to the heap's top, and the next case's layout with it.
+bool resident(std::uintptr_t from, std::size_t bytes) {
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const std::uintptr_t start = from & ~(page - 1);
+  const std::size_t pages = (from + bytes - start + page - 1) / page;
+  static std::array<unsigned char, 4096> in;
+  if (pages > in.size() || mincore(reinterpret_cast<void*>(start), pages * page, in.data()) != 0) return false;
+  for (std::size_t i = 0; i < pages; ++i)
+    if (!(in[i] & 1)) return false;
+  return true;
 }
 
 TEST(process_allocator, large_blocks_come_from_the_heap_and_huge_pages_only_when_advised) {
+  // Asked before any block of the case: a block the question leaves behind
+  // would keep the case's freed blocks from going back to the heap's top.
+  const bool thp_always = kernel_thp_always();
+  const bool thp_madvise = kernel_has_madvise_thp();
   const auto tuning = app::tune_process_allocator();
   if (!glibc_malloc) {
     EXPECT_FALSE(tuning.tuned);
@@ -72,11 +102,29 @@ TEST(process_allocator, large_blocks_come_from_the_heap_and_huge_pages_only_when
   ASSERT_NE(small_set_block, nullptr);
   EXPECT_EQ(mallinfo2().hblks, mapped_before);
   EXPECT_LT(reinterpret_cast<std::uintptr_t>(small_set_block), reinterpret_cast<std::uintptr_t>(sbrk(0)));
+  // The reserve is address space until it is used: the next block's pages are
+  // not in memory until they are faulted in beforehand, from another thread.
+  void* untouched = std::malloc(std::size_t{2} << 20);
+  ASSERT_NE(untouched, nullptr);
+  const auto untouched_middle = reinterpret_cast<std::uintptr_t>(untouched) + (std::uintptr_t{1} << 20);
+  // (With THP "always" the block's first write may bring in a whole huge page.)
+  if (!thp_always) {
+    EXPECT_FALSE(resident(untouched_middle, std::size_t{512} << 10));
+  }
+  std::free(untouched);
+  bool prefaulted = false;
+  std::thread([&] { prefaulted = app::prefault_heap_reserve(std::size_t{3} << 20); }).join();
+  ASSERT_TRUE(prefaulted);
+  void* request = std::malloc(std::size_t{2} << 20);
+  ASSERT_NE(request, nullptr);
+  EXPECT_TRUE(resident(reinterpret_cast<std::uintptr_t>(request), std::size_t{2} << 20));
+  std::free(request);
+
   // Not advised yet (a small set's run): no huge-page advice on the heap.
   const auto small_inside = reinterpret_cast<std::uintptr_t>(small_set_block) + (std::uintptr_t{3} << 20);
   EXPECT_EQ(vm_flags_at(small_inside).find(" hg"), std::string::npos) << vm_flags_at(small_inside);
 
-  if (!kernel_has_madvise_thp()) return;
+  if (!thp_madvise) return;
   ASSERT_TRUE(app::advise_huge_pages());
   EXPECT_FALSE(app::advise_huge_pages()) << "advised once";
   // A block made after the advice lies in the marked part of the reserve

@@ -50,6 +50,12 @@ struct cancellable_again {
   ~cancellable_again() { flag.store(true); }
 };
 
+// The bytes `append_as_one_query` adds for `statements`.
+std::size_t one_query_size(const std::vector<statement>& statements);
+// Appends `statements` to `sql` as one simple-protocol request. A request is
+// built by appending into one string reserved for the whole of it: a migration
+// of megabytes copied once, not once more at every concatenation.
+void append_as_one_query(std::string& sql, const std::vector<statement>& statements);
 // A migration's statements as one query text.
 std::string as_one_query(const std::vector<statement>& statements);
 

@@ -44,13 +44,21 @@ void engine::impl::execute_group(const std::vector<plan_step>& steps, std::size_
                                  const std::function<void(const plan_step&)>& committed_step) {
   cancellable.store(true);
   const auto started = history.step_started_sql();
-  std::string sql;
+  const std::string opening = begin() + started.value_or("");
+  std::vector<std::string> records;
+  records.reserve(last - first);
+  std::size_t size = 0;
   for (std::size_t i = first; i < last; ++i) {
     const auto& statements = statements_of(steps[i]);
-    sql += begin();
-    if (started) sql += *started;
-    sql += detail::as_one_query(statements);
-    sql += *record_sql(*steps[i].file, static_cast<int>(statements.size()), steps[i].dir);
+    records.push_back(*record_sql(*steps[i].file, static_cast<int>(statements.size()), steps[i].dir));
+    size += opening.size() + detail::one_query_size(statements) + records.back().size() + 8;
+  }
+  std::string sql;
+  sql.reserve(size);
+  for (std::size_t i = first; i < last; ++i) {
+    sql += opening;
+    detail::append_as_one_query(sql, statements_of(steps[i]));
+    sql += records[i - first];
     sql += "COMMIT;\n";
   }
   if (observer)

@@ -2,6 +2,7 @@
 // without running. Code migrations are in code_steps.cpp; several
 // transactional steps in one request in request_groups.cpp.
 #include <chrono>
+#include <string_view>
 
 #include "engine/engine_state.h"
 #include "engine/failure_report.h"
@@ -11,17 +12,27 @@ namespace migrator {
 
 namespace detail {
 
-std::string as_one_query(const std::vector<statement>& statements) {
-  std::string sql;
+// "\n;\n" ends every statement even when its last line is a comment;
+// the empty statements this may add are no-ops for the server.
+constexpr std::string_view statement_end = "\n;\n";
+
+std::size_t one_query_size(const std::vector<statement>& statements) {
   std::size_t size = 0;
-  for (const auto& s : statements) size += s.sql.size() + 3;
-  sql.reserve(size + 256);
-  // "\n;\n" ends every statement even when its last line is a comment;
-  // the empty statements this may add are no-ops for the server.
+  for (const auto& s : statements) size += s.sql.size() + statement_end.size();
+  return size;
+}
+
+void append_as_one_query(std::string& sql, const std::vector<statement>& statements) {
   for (const auto& s : statements) {
     sql += s.sql;
-    sql += "\n;\n";
+    sql += statement_end;
   }
+}
+
+std::string as_one_query(const std::vector<statement>& statements) {
+  std::string sql;
+  sql.reserve(one_query_size(statements));
+  append_as_one_query(sql, statements);
   return sql;
 }
 
@@ -156,7 +167,12 @@ void engine::impl::execute_in_transaction_retrying(const migration& m, const std
     const auto attempt_started = std::chrono::steady_clock::now();
     try {
       if (inline_record) {
-        db.exec(begin() + detail::as_one_query(statements) + *inline_record + "COMMIT;");
+        std::string sql = begin();
+        sql.reserve(sql.size() + detail::one_query_size(statements) + inline_record->size() + 8);
+        detail::append_as_one_query(sql, statements);
+        sql += *inline_record;
+        sql += "COMMIT;";
+        db.exec(sql);
       } else {
         db.exec(begin());
         if (!statements.empty()) db.exec(detail::as_one_query(statements));
