@@ -92,15 +92,20 @@ class history_store {
   virtual void refresh_digests() {}
   // Creates the tables when missing. Called under the migration lock.
   virtual void ensure() = 0;
-  // Optional capability, under the lock: begins a transaction on the session,
-  // creates the tables in it (as ensure() does) and reads the history (as read()
-  // does), in one round trip where it can, and leaves the transaction open. The
-  // engine commits it, or rolls it back and the tables with it: a run that stops
-  // before its first step (a malformed file) has then changed nothing.
-  // nullopt: not offered (SQLite's ensure() takes the write lock in a
-  // transaction of its own); the engine calls ensure(), then read().
-  virtual std::optional<history_snapshot> ensure_and_read_in_transaction() { return std::nullopt; }
-  // Whether ensure_and_read_in_transaction() is offered (asked before the lock).
+  // Under the lock: creates the tables (as ensure() does) and reads the history
+  // (as read() does). By default the one after the other.
+  // Where ensures_in_transaction(), both happen in a transaction begun on the
+  // session, in one round trip where the store can, and the transaction is left
+  // open (a failure ends it). The engine commits it, or rolls it back and the
+  // tables with it: a run that stops before its first step (a malformed file)
+  // has then changed nothing.
+  virtual history_snapshot ensure_and_read() {
+    ensure();
+    return read();
+  }
+  // Whether ensure_and_read() leaves its transaction to the caller (asked
+  // before the lock). Not SQLite's store: its ensure() takes the write lock in
+  // a transaction of its own.
   virtual bool ensures_in_transaction() const { return false; }
   // Optional capability: whether the applied history is exactly `migrations`
   // all applied (each version applied, with its module and checksum, and clean),

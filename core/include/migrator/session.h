@@ -68,4 +68,10 @@ class session {
   std::string quote_qualified(const std::string& name);
 };
 
+// Ends the session's transaction on the way out of a failure. A ROLLBACK that
+// fails changes nothing: the connection is gone and the server has rolled back
+// (PostgreSQL), or the database rolled back on its own error (SQLite's
+// SQLITE_FULL, SQLITE_IOERR).
+void rollback_quietly(session& db) noexcept;
+
 }  // namespace migrator

@@ -5,6 +5,14 @@
 
 namespace migrator {
 
+void rollback_quietly(session& db) noexcept {
+  try {
+    db.exec("ROLLBACK");
+  } catch (...) {
+    // Rolled back already (see session.h).
+  }
+}
+
 std::vector<query_result> session::exec_each(const std::vector<std::string>& statements) {
   std::vector<query_result> results;
   results.reserve(statements.size());

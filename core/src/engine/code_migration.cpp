@@ -45,11 +45,7 @@ void code_connection::in_transaction(const std::function<void(code_transaction&)
     code_transaction tx(db_);
     work(tx);
   } catch (...) {
-    try {
-      db_.exec("ROLLBACK");
-    } catch (const database_error&) {
-      // The connection is gone: the server has rolled back already.
-    }
+    rollback_quietly(db_);
     throw;
   }
   db_.exec("COMMIT");

@@ -54,7 +54,7 @@ void engine::impl::execute_code_in_transaction(const migration& m, direction dir
     record(m, 0, dir);
   });
   if (failure) {
-    rollback_quietly();
+    rollback_quietly(db);
     if (interrupted.load() && !failure->connection_lost)
       throw step_interrupted{detail::cancelled_and_rolled_back(m), located(m, failure->server, nullptr, std::nullopt)};
     throw run_error(error_code::database, detail::code_step_failure(m, dir, failure->what), done,
@@ -66,7 +66,7 @@ void engine::impl::execute_code_in_transaction(const migration& m, direction dir
     if (f.connection_lost())
       throw run_error(error_code::in_doubt, detail::commit_in_doubt(m, dir, f), done,
                       located(m, f.details(), nullptr, std::nullopt));
-    rollback_quietly();
+    rollback_quietly(db);
     throw run_error(error_code::database, detail::commit_failure(m, dir, f), done,
                     located(m, f.details(), nullptr, std::nullopt));
   }

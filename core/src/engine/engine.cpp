@@ -57,7 +57,7 @@ void engine::impl::check_server_version(const std::vector<plan_step>& steps) con
 namespace {
 
 // The history tables created in a transaction that stays open until the plan's
-// files are parsed (history_store::ensure_and_read_in_transaction): the parse of
+// files are parsed (history_store::ensure_and_read): the parse of
 // a large pending file, still going on its thread (cmd/run_plan.cpp), then
 // overlaps the tables' creation and the read under the lock instead of holding
 // both back, and a malformed file rolls the tables back, so a run that stops
@@ -66,15 +66,10 @@ namespace {
 class tables_until_parsed {
  public:
   explicit tables_until_parsed(session& db) : db_(db) {}
-  // The history store has begun the transaction (ensure_and_read_in_transaction).
+  // The history store has begun the transaction (ensure_and_read).
   void opened() noexcept { open_ = true; }
   ~tables_until_parsed() {
-    if (!open_) return;
-    try {
-      db_.exec("ROLLBACK");
-    } catch (const std::exception&) {
-      // A lost connection has rolled back already.
-    }
+    if (open_) rollback_quietly(db_);
   }
   tables_until_parsed(const tables_until_parsed&) = delete;
   tables_until_parsed& operator=(const tables_until_parsed&) = delete;
@@ -251,14 +246,8 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     report.waited_for_lock = lock.waited();
     tables_until_parsed ensuring(impl_->db);
     // Another runner may have done the work while we waited: plan again under the lock.
-    auto snap = [&] {
-      if (auto read = impl_->history.ensure_and_read_in_transaction()) {
-        ensuring.opened();
-        return std::move(*read);
-      }
-      impl_->history.ensure();
-      return impl_->history.read();
-    }();
+    auto snap = impl_->history.ensure_and_read();
+    if (impl_->history.ensures_in_transaction()) ensuring.opened();
     const auto status = compute_status(impl_->set, snap);
     if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
     // A dirty version at a failed concurrent index build: up resumes it (invalid_index.cpp).

@@ -134,7 +134,6 @@ struct engine::impl {
   // The side rows' digests (history_store::refresh_digests), written holding
   // the lock. A failure is logged, never thrown: the history is whole either way.
   void write_digests() noexcept;
-  void rollback_quietly() noexcept;
 
   // The run loop's guards (engine.cpp).
   // `include_dirty` false: a dirty version is not refused here. Only for the look

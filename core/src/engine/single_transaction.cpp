@@ -42,7 +42,7 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
   auto fail = [&](const migration& m, direction dir, const std::string& cause, const error_details& server,
                   const std::vector<statement>* statements, std::optional<std::size_t> index,
                   bool connection_lost) {
-    rollback_quietly();
+    rollback_quietly(db);
     const error_details details = located(m, server, statements, index);
     if (interrupted.load() && !connection_lost)
       throw step_interrupted{"the run's transaction was cancelled on the server and rolled back: nothing of it "
@@ -99,7 +99,7 @@ void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& step
   } catch (const database_error& f) {
     if (f.connection_lost())
       throw run_error(error_code::in_doubt, detail::single_transaction_in_doubt(migrations_before(steps.size()), f), done, f.details());
-    rollback_quietly();
+    rollback_quietly(db);
     throw run_error(error_code::database,
                     "--single-transaction: the run's COMMIT failed: " + detail::sqlstate_part(f) + f.what() +
                         "\nNothing of the run was applied.",

@@ -50,13 +50,6 @@ step_result result_of(const plan_step& step, std::chrono::microseconds duration)
 using detail::located;
 using detail::step_interrupted;
 
-void engine::impl::rollback_quietly() noexcept {
-  try {
-    db.exec("ROLLBACK");
-  } catch (const std::exception&) {
-    // A lost connection has rolled back already.
-  }
-}
 
 void engine::impl::record(const migration& m, int statements, direction dir) {
   if (m.role == migration_role::callback) return;  // a callback leaves no history
@@ -183,18 +176,14 @@ void engine::impl::execute_in_transaction_retrying(const migration& m, const std
     } catch (const database_error& f) {
       if (interrupted.load() && !f.connection_lost()) {
         // Cancelled on the server: the transaction is aborted, its COMMIT skipped.
-        try {
-          db.exec("ROLLBACK");
-        } catch (const database_error&) {
-          // A broken connection rolls back too.
-        }
+        rollback_quietly(db);
         throw step_interrupted{detail::cancelled_and_rolled_back(m), located(m, f.details(), nullptr, std::nullopt)};
       }
       if (f.connection_lost())
         throw run_error(error_code::in_doubt, detail::statements_and_commit_in_doubt(m, dir, f), done,
                         located(m, f.details(), nullptr, std::nullopt));
       if (f.details().sqlstate == "55P03") {
-        rollback_quietly();
+        rollback_quietly(db);
         const auto decision = retry_after_lock_timeout(m, f, retry, attempt_started);
         if (decision == retry_decision::retry) continue;
         if (decision == retry_decision::interrupted)

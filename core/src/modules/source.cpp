@@ -396,13 +396,17 @@ source_tree load_directory(const fs::path& dir, const detail::digest_cache* cach
 
 class directory_source final : public migration_source {
  public:
-  explicit directory_source(fs::path dir, std::optional<fs::path> digest_cache_dir = std::nullopt)
-      : dir_(std::move(dir)), digest_cache_dir_(std::move(digest_cache_dir)) {}
+  explicit directory_source(fs::path dir, const std::optional<fs::path>& digest_cache_dir = std::nullopt)
+      : dir_(std::move(dir)) {
+    // Named once (a hash of the directory's absolute path): expected_files()
+    // and load() both come to it in a start with --modules-dir.
+    if (digest_cache_dir) cache_file_ = detail::digest_cache_file(*digest_cache_dir, dir_);
+  }
 
   source_tree load() const override {
     try {
-      if (digest_cache_dir_) {
-        const detail::digest_cache cache(detail::digest_cache_file(*digest_cache_dir_, dir_));
+      if (cache_file_) {
+        const detail::digest_cache cache(*cache_file_);
         return load_directory(dir_, &cache);
       }
       return load_directory(dir_, nullptr);
@@ -419,14 +423,11 @@ class directory_source final : public migration_source {
 
   std::string describe() const override { return display_root(dir_); }
 
-  std::size_t expected_files() const override {
-    if (!digest_cache_dir_) return 0;
-    return detail::expected_entries(detail::digest_cache_file(*digest_cache_dir_, dir_));
-  }
+  std::size_t expected_files() const override { return cache_file_ ? detail::expected_entries(*cache_file_) : 0; }
 
  private:
   fs::path dir_;
-  std::optional<fs::path> digest_cache_dir_;
+  std::optional<fs::path> cache_file_;  // the digest cache's file, when there is one
 };
 
 class memory_source final : public migration_source {

@@ -372,9 +372,7 @@ std::vector<std::string> goose_history_store::ensure_statements() const {
 }
 
 void goose_history_store::ensure() {
-  std::string sql;
-  for (const auto& statement : ensure_statements()) sql += statement + ";\n";
-  session_.exec(sql);
+  session_.exec_each(ensure_statements());  // one request
   ensured();
 }
 
@@ -383,7 +381,7 @@ void goose_history_store::ensured() noexcept {
   table_found_missing_ = false;
 }
 
-std::optional<history_snapshot> goose_history_store::ensure_and_read_in_transaction() {
+history_snapshot goose_history_store::ensure_and_read() {
   // BEGIN, ensure()'s statements and read()'s first request, as one request:
   // the tables exist by the time the history is read, so no table is missing.
   const bool iso_times = times_as_iso();
@@ -408,11 +406,7 @@ std::optional<history_snapshot> goose_history_store::ensure_and_read_in_transact
   } catch (...) {
     // The transaction is the caller's only once this returns: a failure ends it
     // here, so that the lock's release, next on this session, is not refused.
-    try {
-      session_.exec("ROLLBACK");
-    } catch (const std::exception&) {
-      // A lost connection has rolled back already.
-    }
+    rollback_quietly(session_);
     throw;
   }
   return snap;

@@ -31,7 +31,7 @@ class goose_history_store : public history_store {
   // round trip: from then on record_applied_sql is one EXECUTE (parsing and
   // planning the two INSERTs in every migration's batch cost about 55 us a migration).
   void ensure() override;
-  std::optional<history_snapshot> ensure_and_read_in_transaction() override;
+  history_snapshot ensure_and_read() override;
   bool ensures_in_transaction() const override { return true; }
   std::optional<std::vector<live_build>> live_builds() override;
   void record_applied(const migration& m, int statements) override;

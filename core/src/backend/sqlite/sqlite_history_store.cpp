@@ -110,7 +110,7 @@ class sqlite_history_store : public history_store {
                     "  recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))");
       session_.exec("COMMIT");
     } catch (...) {
-      rollback_quietly();
+      migrator::rollback_quietly(session_);
       throw;
     }
   }
@@ -190,16 +190,8 @@ class sqlite_history_store : public history_store {
       f();
       session_.exec("COMMIT");
     } catch (...) {
-      rollback_quietly();
+      migrator::rollback_quietly(session_);
       throw;
-    }
-  }
-
-  void rollback_quietly() noexcept {
-    try {
-      session_.exec("ROLLBACK");
-    } catch (...) {
-      // SQLite may have rolled back already (SQLITE_FULL, SQLITE_IOERR).
     }
   }
 
