@@ -29,14 +29,6 @@ namespace {
 using migrator::command_kind;
 using migrator::direction;
 
-// The newest migrations parsed on a thread of their own while the connection
-// is made, and after it until the migration in hand is done: the run parses
-// the ones it applies anyway (parse_plan), and one being parsed here it waits
-// for, not parses again (migration::body() parses once for all threads). On the
-// command's thread, the parse of one large file (W2: 20,000 statements, 8 ms)
-// held the run back after the connection was ready; here it goes on beside
-// the run's first requests (the lock, the history tables). Joined on the way
-// out: the set outlives it.
 // A migration this large is sent as one request of about its size, which the
 // run builds and libpq copies again: the memory for both is faulted in on the
 // parse's thread while the run's first requests wait for the server (W2: about
@@ -55,6 +47,14 @@ void prefault_for(const migrator::migration& newest) {
   if (request >= large_request) prefault_heap_reserve(2 * request + large_request);
 }
 
+// The newest migrations parsed on a thread of their own while the connection
+// is made, and after it until the migration in hand is done: the run parses
+// the ones it applies anyway (parse_plan), and one being parsed here it waits
+// for, not parses again (migration::body() parses once for all threads). On the
+// command's thread, the parse of one large file (W2: 20,000 statements, 8 ms)
+// held the run back after the connection was ready; here it goes on beside
+// the run's first requests (the lock, the history tables). Joined on the way
+// out: the set outlives it.
 class background_parse {
  public:
   explicit background_parse(const std::vector<migrator::migration>& migrations) {
