@@ -41,11 +41,12 @@ void start_blocks_at(std::uintptr_t low, std::uintptr_t from) {
   std::free(block);  // not from the top (a free block fitted): leave the layout as it is
 }
 
-// The heap's reserve, once tune_process_allocator has grown it: advise_huge_pages
-// marks it from the first 2 MiB boundary above the blocks in use.
+// Whether tune_process_allocator grew the heap by its reserve: only then do
+// the advice and the prefault below know where the reserve lies.
 bool heap_tuned = false;
-// Whether the heap was tuned at all (heap_tuned is cleared by the advice).
-bool heap_grown = false;
+// advise_huge_pages marks the reserve once, from the first 2 MiB boundary
+// above the blocks in use.
+bool huge_pages_advised = false;
 
 // The address the heap's next block from its free top would have: the break
 // less what is free above the last block in use, and a chunk header.
@@ -81,13 +82,12 @@ allocator_tuning tune_process_allocator() {
   // Only if the block lay in the heap just below the break: otherwise this is
   // not the heap that mallopt tuned.
   heap_tuned = high > low && high - low <= reserve + (std::uintptr_t{1} << 20);
-  heap_grown = heap_tuned;
   return done;
 }
 
 bool advise_huge_pages() {
-  if (!heap_tuned) return false;
-  heap_tuned = false;  // once
+  if (!heap_tuned || huge_pages_advised) return false;
+  huge_pages_advised = true;
   constexpr std::uintptr_t huge_page = std::uintptr_t{2} << 20;
   const auto high = reinterpret_cast<std::uintptr_t>(sbrk(0));
   const std::uintptr_t low = heap_free_top();
@@ -101,7 +101,7 @@ bool advise_huge_pages() {
 }
 
 bool prefault_heap_reserve(std::size_t bytes) {
-  if (!heap_grown || bytes == 0) return false;
+  if (!heap_tuned || bytes == 0) return false;
   const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
   const auto high = reinterpret_cast<std::uintptr_t>(sbrk(0));
   const std::uintptr_t from = heap_free_top() & ~(page - 1);

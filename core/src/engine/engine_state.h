@@ -15,6 +15,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/remedies.h"
@@ -50,14 +51,18 @@ struct cancellable_again {
   ~cancellable_again() { flag.store(true); }
 };
 
-// The bytes `append_as_one_query` adds for `statements`.
-std::size_t one_query_size(const std::vector<statement>& statements);
-// Appends `statements` to `sql` as one simple-protocol request. A request is
-// built by appending into one string reserved for the whole of it: a migration
-// of megabytes copied once, not once more at every concatenation.
-void append_as_one_query(std::string& sql, const std::vector<statement>& statements);
-// A migration's statements as one query text.
+// `statements` as one simple-protocol query text (statement_end after each).
 std::string as_one_query(const std::vector<statement>& statements);
+// One transaction of a request: `opening` (BEGIN and what the store adds),
+// `statements`, `record` (the history rows) and COMMIT, appended to `sql`.
+// A request is built by appending into one string reserved for the whole of it
+// (transaction_size): a migration of megabytes copied once, not once more at
+// every concatenation.
+void append_transaction(std::string& sql, std::string_view opening, const std::vector<statement>& statements,
+                        std::string_view record);
+// The bytes `append_transaction` adds.
+std::size_t transaction_size(std::string_view opening, const std::vector<statement>& statements,
+                             std::string_view record);
 
 // What a step that took `duration` reports.
 step_result result_of(const plan_step& step, std::chrono::microseconds duration);

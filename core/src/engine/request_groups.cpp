@@ -51,16 +51,11 @@ void engine::impl::execute_group(const std::vector<plan_step>& steps, std::size_
   for (std::size_t i = first; i < last; ++i) {
     const auto& statements = statements_of(steps[i]);
     records.push_back(*record_sql(*steps[i].file, static_cast<int>(statements.size()), steps[i].dir));
-    size += opening.size() + detail::one_query_size(statements) + records.back().size() + 8;
+    size += detail::transaction_size(opening, statements, records.back());
   }
   std::string sql;
   sql.reserve(size);
-  for (std::size_t i = first; i < last; ++i) {
-    sql += opening;
-    detail::append_as_one_query(sql, statements_of(steps[i]));
-    sql += records[i - first];
-    sql += "COMMIT;\n";
-  }
+  for (std::size_t i = first; i < last; ++i) detail::append_transaction(sql, opening, statements_of(steps[i]), records[i - first]);
   if (observer)
     for (std::size_t i = first; i < last; ++i) observer->step_started(steps[i]);
   const auto start = std::chrono::steady_clock::now();

@@ -10,11 +10,13 @@
 
 namespace migrator {
 
-namespace detail {
+namespace {
 
 // "\n;\n" ends every statement even when its last line is a comment;
 // the empty statements this may add are no-ops for the server.
 constexpr std::string_view statement_end = "\n;\n";
+
+constexpr std::string_view commit_statement = "COMMIT;\n";
 
 std::size_t one_query_size(const std::vector<statement>& statements) {
   std::size_t size = 0;
@@ -29,11 +31,28 @@ void append_as_one_query(std::string& sql, const std::vector<statement>& stateme
   }
 }
 
+}  // namespace
+
+namespace detail {
+
 std::string as_one_query(const std::vector<statement>& statements) {
   std::string sql;
   sql.reserve(one_query_size(statements));
   append_as_one_query(sql, statements);
   return sql;
+}
+
+std::size_t transaction_size(std::string_view opening, const std::vector<statement>& statements,
+                             std::string_view record) {
+  return opening.size() + one_query_size(statements) + record.size() + commit_statement.size();
+}
+
+void append_transaction(std::string& sql, std::string_view opening, const std::vector<statement>& statements,
+                        std::string_view record) {
+  sql += opening;
+  append_as_one_query(sql, statements);
+  sql += record;
+  sql += commit_statement;
 }
 
 step_result result_of(const plan_step& step, std::chrono::microseconds duration) {
@@ -49,7 +68,6 @@ step_result result_of(const plan_step& step, std::chrono::microseconds duration)
 
 using detail::located;
 using detail::step_interrupted;
-
 
 void engine::impl::record(const migration& m, int statements, direction dir) {
   if (m.role == migration_role::callback) return;  // a callback leaves no history
@@ -160,11 +178,10 @@ void engine::impl::execute_in_transaction_retrying(const migration& m, const std
     const auto attempt_started = std::chrono::steady_clock::now();
     try {
       if (inline_record) {
-        std::string sql = begin();
-        sql.reserve(sql.size() + detail::one_query_size(statements) + inline_record->size() + 8);
-        detail::append_as_one_query(sql, statements);
-        sql += *inline_record;
-        sql += "COMMIT;";
+        const std::string opening = begin();
+        std::string sql;
+        sql.reserve(detail::transaction_size(opening, statements, *inline_record));
+        detail::append_transaction(sql, opening, statements, *inline_record);
         db.exec(sql);
       } else {
         db.exec(begin());
