@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -76,6 +77,18 @@ struct history_snapshot {
   std::vector<applied_version> for_planner() const;
 };
 
+// History tables a store makes on a session of its own
+// (history_store::tables_to_make_aside), while the engine goes on.
+class tables_in_making {
+ public:
+  virtual ~tables_in_making() = default;
+  // Starts making them (committed on their own).
+  virtual void start() = 0;
+  // Returns once they are made, and the store counts them as ensured; throws
+  // database_error when they could not be made.
+  virtual void wait() = 0;
+};
+
 class history_store {
  public:
   virtual ~history_store() = default;
@@ -103,6 +116,15 @@ class history_store {
     ensure();
     return read();
   }
+  // Optional capability, under the lock, instead of ensure_and_read(): when
+  // the history has no tables yet (a fresh database: its history is empty),
+  // what makes them on a session of the store's own. The engine starts it once
+  // the plan is parsed (a malformed file still changes nothing), sends the
+  // first migration's statements meanwhile, and waits for the tables before
+  // that migration's history rows or anything else that needs them: the
+  // tables' statements no longer hold the migration back.
+  // nullptr: not offered, or the tables exist; the engine calls ensure_and_read().
+  virtual std::unique_ptr<tables_in_making> tables_to_make_aside() { return nullptr; }
   // Whether ensure_and_read() leaves its transaction to the caller (asked
   // before the lock). Not SQLite's store: its ensure() takes the write lock in
   // a transaction of its own.

@@ -63,6 +63,20 @@ namespace {
 // both back, and a malformed file rolls the tables back, so a run that stops
 // before its first step has changed nothing. Declared after the lock: rolled
 // back before the lock is released.
+// The history tables being made beside the first step (engine::impl::
+// tables_aside): whatever ends the run, their thread has ended before the lock
+// it relies on is released. Declared after the lock.
+class tables_made_by_then {
+ public:
+  explicit tables_made_by_then(std::unique_ptr<tables_in_making>& making) : making_(making) {}
+  ~tables_made_by_then() { making_.reset(); }
+  tables_made_by_then(const tables_made_by_then&) = delete;
+  tables_made_by_then& operator=(const tables_made_by_then&) = delete;
+
+ private:
+  std::unique_ptr<tables_in_making>& making_;
+};
+
 class tables_until_parsed {
  public:
   explicit tables_until_parsed(session& db) : db_(db) {}
@@ -246,8 +260,15 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     report.waited_for_lock = lock.waited();
     tables_until_parsed ensuring(impl_->db);
     // Another runner may have done the work while we waited: plan again under the lock.
-    auto snap = impl_->history.ensure_and_read();
-    if (impl_->history.ensures_in_transaction()) ensuring.opened();
+    // A fresh database's history is empty; its tables are made beside the first step.
+    auto making = impl_->history.tables_to_make_aside();
+    history_snapshot snap;
+    if (!making) {
+      snap = impl_->history.ensure_and_read();
+      if (impl_->history.ensures_in_transaction()) ensuring.opened();
+    }
+    // Made, or abandoned, before the lock is released.
+    tables_made_by_then made_by_then(impl_->tables_aside);
     const auto status = compute_status(impl_->set, snap);
     if (request.kind == command_kind::stamp) impl_->check_stamp(status, request.target);
     // A dirty version at a failed concurrent index build: up resumes it (invalid_index.cpp).
@@ -257,6 +278,10 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
     report.current_version = report.starting_version = highest(applied);
     plan = impl_->plan_from(snap, request);  // waits for the files' parse, which may fail: nothing was changed
     ensuring.commit();
+    if (making) {
+      making->start();
+      impl_->tables_aside = std::move(making);
+    }
     plan = impl_->without_deferred(std::move(plan), request.kind, report.deferred);
     plan = impl_->with_side_steps(std::move(plan), snap, request);
     log_deferred(report.deferred);
@@ -319,6 +344,7 @@ run_report engine::run(const plan_request& request, run_observer* observer) {
       throw;
     }
     // Still under the lock: the side rows are what this run left them.
+    impl_->tables_ready();
     impl_->write_digests();
   } catch (const detail::step_interrupted& i) {
     throw interrupted(i.what_happened, i.details);

@@ -58,8 +58,9 @@ std::string as_one_query(const std::vector<statement>& statements);
 // A request is built by appending into one string reserved for the whole of it
 // (transaction_size): a migration of megabytes copied once, not once more at
 // every concatenation.
-void append_transaction(std::string& sql, std::string_view opening, const std::vector<statement>& statements,
-                        std::string_view record);
+// Returns where `record` begins in `sql`.
+std::size_t append_transaction(std::string& sql, std::string_view opening, const std::vector<statement>& statements,
+                               std::string_view record);
 // The bytes `append_transaction` adds.
 std::size_t transaction_size(std::string_view opening, const std::vector<statement>& statements,
                              std::string_view record);
@@ -136,6 +137,17 @@ struct engine::impl {
     if (standby) throw error(error_code::read_only, detail::standby_refusal());
   }
   std::string begin() const { return "BEGIN;\n" + transaction_settings; }
+  // The history tables being made beside the first migration
+  // (history_store::tables_to_make_aside), until waited for.
+  std::unique_ptr<tables_in_making> tables_aside;
+  // Waits for them when they are being made. Throws error (database) when
+  // they could not be made.
+  void tables_ready();
+  // Sends `sql`, transactions built by append_transaction whose first one's
+  // history rows begin at `rows_at`. While the tables are being made, in two
+  // requests: up to the rows, then, once the tables are ready, the rest. A
+  // failure to make them rolls the first transaction back.
+  void exec_around_tables(std::string& sql, std::size_t rows_at);
   // The side rows' digests (history_store::refresh_digests), written holding
   // the lock. A failure is logged, never thrown: the history is whole either way.
   void write_digests() noexcept;

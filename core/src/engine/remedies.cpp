@@ -136,6 +136,12 @@ std::string run_failure(const database_error& e) {
          (e.connection_lost() ? "the connection to the database was lost: " : "") + sqlstate_part(e) + e.what();
 }
 
+std::string history_tables_not_made(const database_error& e) {
+  return std::string("migration run failed: creating the history tables: ") +
+         (e.connection_lost() ? "the connection to the database was lost: " : "") + sqlstate_part(e) + e.what() +
+         " (nothing was applied)";
+}
+
 std::string group_history_read_failure(const database_error& e) {
   return std::string("migration run failed: reading the history after a failed batch: ") + sqlstate_part(e) +
          e.what();

@@ -67,6 +67,9 @@ std::string stamp_refusal(std::int64_t through, const std::string& conflicts);
 std::string database_failure_while(const std::string& doing, const error& e);
 // A run stopped by a database failure between or around its steps.
 std::string run_failure(const database_error& e);
+// The history tables made beside the first migration could not be made: that
+// migration was rolled back.
+std::string history_tables_not_made(const database_error& e);
 // After a request group failed, the history that says which of its migrations committed could not be read.
 std::string group_history_read_failure(const database_error& e);
 

@@ -27,6 +27,7 @@ void engine::impl::refuse_outside_one_transaction(const std::vector<plan_step>& 
 void engine::impl::execute_as_one_transaction(const std::vector<plan_step>& steps, run_report& done,
                                               run_observer* observer,
                                               const std::function<void(const plan_step&)>& committed_step) {
+  tables_ready();  // the one transaction records as it goes
   cancellable.store(true);
   std::vector<step_result> results;
   std::size_t at = 0;  // the step running

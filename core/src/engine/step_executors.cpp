@@ -47,12 +47,14 @@ std::size_t transaction_size(std::string_view opening, const std::vector<stateme
   return opening.size() + one_query_size(statements) + record.size() + commit_statement.size();
 }
 
-void append_transaction(std::string& sql, std::string_view opening, const std::vector<statement>& statements,
-                        std::string_view record) {
+std::size_t append_transaction(std::string& sql, std::string_view opening, const std::vector<statement>& statements,
+                               std::string_view record) {
   sql += opening;
   append_as_one_query(sql, statements);
+  const std::size_t rows_at = sql.size();
   sql += record;
   sql += commit_statement;
+  return rows_at;
 }
 
 step_result result_of(const plan_step& step, std::chrono::microseconds duration) {
@@ -94,9 +96,39 @@ std::optional<std::string> engine::impl::record_sql(const migration& m, int stat
   return sql;
 }
 
+void engine::impl::tables_ready() {
+  if (!tables_aside) return;
+  const auto making = std::move(tables_aside);
+  try {
+    making->wait();
+  } catch (const database_error& f) {
+    throw error(error_code::database, detail::history_tables_not_made(f), f.details());
+  }
+}
+
+void engine::impl::exec_around_tables(std::string& sql, std::size_t rows_at) {
+  if (!tables_aside) {
+    db.exec(sql);
+    return;
+  }
+  std::string rest = sql.substr(rows_at);
+  sql.resize(rows_at);
+  db.exec(sql);
+  try {
+    tables_ready();
+  } catch (...) {
+    rollback_quietly(db);
+    throw;
+  }
+  db.exec(rest);
+}
+
 step_result engine::impl::execute(const plan_step& step, run_report& done) {
   cancellable.store(true);
   const migration& m = *step.file;
+  // Only a transactional SQL step's request goes before the history tables are
+  // ready (execute_in_transaction_retrying); the others wait for them first.
+  if (step.record_only || m.kind == migration_kind::code || !m.body().use_transaction) tables_ready();
   const auto start = std::chrono::steady_clock::now();
   if (step.record_only) {
     record_without_running(m, done);
@@ -178,12 +210,14 @@ void engine::impl::execute_in_transaction_retrying(const migration& m, const std
     const auto attempt_started = std::chrono::steady_clock::now();
     try {
       if (inline_record) {
-        const std::string opening = begin();
+        // Sent in two while the tables are made (exec_around_tables): the
+        // migration's duration is then timed from its statements' start.
+        const std::string opening = tables_aside ? begin() + history.step_started_sql().value_or("") : begin();
         std::string sql;
         sql.reserve(detail::transaction_size(opening, statements, *inline_record));
-        detail::append_transaction(sql, opening, statements, *inline_record);
-        db.exec(sql);
+        exec_around_tables(sql, detail::append_transaction(sql, opening, statements, *inline_record));
       } else {
+        tables_ready();
         db.exec(begin());
         if (!statements.empty()) db.exec(detail::as_one_query(statements));
         record(m, count, dir);

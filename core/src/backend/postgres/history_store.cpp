@@ -5,8 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "backend/applied_history.h"
 #include "backend/history_rows.h"
@@ -64,7 +69,7 @@ bool missing_table(const database_error& e) {
 
 }  // namespace
 
-goose_history_store::goose_history_store(session& session, const std::string& table, bool prepare)
+goose_history_store::goose_history_store(session& session, const std::string& table, bool direct)
     : session_(session),
       table_name_(table),
       table_(session.quote_qualified(table)),
@@ -72,7 +77,8 @@ goose_history_store::goose_history_store(session& session, const std::string& ta
       repeatable_(session.quote_qualified(repeatable_table_of(table))),
       digest_(session.quote_qualified(table + "_digest")),
       host_(detail::host_name()),
-      prepare_(prepare) {}
+      direct_(direct),
+      prepare_(direct) {}
 
 bool goose_history_store::times_as_iso() const {
   const auto* pg = dynamic_cast<const pg_session*>(&session_);
@@ -331,7 +337,7 @@ void goose_history_store::refresh_digests() {
   session_.exec(side_digest_sql(digest_, meta_, table_));
 }
 
-std::vector<std::string> goose_history_store::ensure_statements() const {
+std::vector<std::string> goose_history_store::ensure_statements(bool prepare) const {
   std::vector<std::string> statements;
   auto dot = table_name_.find('.');
   if (dot != std::string::npos)
@@ -367,7 +373,7 @@ std::vector<std::string> goose_history_store::ensure_statements() const {
   statements.push_back(create_digest_table_sql());
   statements.push_back("DELETE FROM " + digest_);
   // Last, so it runs only when the tables exist; in the same round trip.
-  if (prepare_ && !prepared_) statements.push_back(prepare_recording_sql());
+  if (prepare && prepare_ && !prepared_) statements.push_back(prepare_recording_sql());
   return statements;
 }
 
@@ -410,6 +416,119 @@ history_snapshot goose_history_store::ensure_and_read() {
     throw;
   }
   return snap;
+}
+
+// ensure()'s tables made in a transaction on a connection of their own, on
+// a thread of their own, while the engine sends the first migration's
+// statements: on a fresh database the tables' statements (4-5 ms of a new
+// server process's time) then run beside the migration, not before it. The
+// engine holds the advisory lock from before start() until after wait().
+// Not PREPAREd on the other connection: the store's records stay plain INSERTs
+// (record_applied_sql). Where the other connection is refused (a connection
+// limit), or has not made them within `patience` (a pool in session mode that
+// has no server connection to spare until the engine's ends), its request is
+// cancelled and the tables are made at wait() on the engine's session, inside
+// its open transaction: with the migration they commit or roll back. ensure()'s
+// statements make only what is missing, so making them twice is harmless.
+class tables_made_aside final : public tables_in_making {
+ public:
+  static constexpr std::chrono::seconds patience{3};
+
+  tables_made_aside(goose_history_store& store, const pg_session& main)
+      : store_(store), main_(main), statements_(store.ensure_statements(/*prepare=*/false)) {}
+  ~tables_made_aside() override {
+    if (!thread_.joinable()) return;
+    give_up();
+    thread_.join();
+  }
+  tables_made_aside(const tables_made_aside&) = delete;
+  tables_made_aside& operator=(const tables_made_aside&) = delete;
+
+  void start() override {
+    thread_ = std::thread([this] {
+      make();
+      const std::lock_guard<std::mutex> hold(mutex_);
+      finished_ = true;
+      finished_signal_.notify_all();
+    });
+  }
+
+  void wait() override {
+    if (thread_.joinable()) {
+      {
+        std::unique_lock<std::mutex> hold(mutex_);
+        if (!finished_signal_.wait_for(hold, patience, [this] { return finished_; })) give_up_locked();
+      }
+      thread_.join();
+    }
+    if (failure_) std::rethrow_exception(failure_);
+    // Not made aside (or never started): here, inside the engine's open
+    // transaction, or in one of their own (one request) when none is open.
+    if (!made_) store_.session_.exec_each(statements_);
+    made_ = true;
+    store_.table_found_missing_ = false;  // prepared_ stays: nothing was PREPAREd on the engine's session
+  }
+
+ private:
+  void make() {
+    std::unique_ptr<pg_session> another;
+    try {
+      another = main_.open_another();
+    } catch (const database_error&) {
+      return;  // refused: made at wait(), on the engine's session
+    } catch (...) {
+      failure_ = std::current_exception();
+      return;
+    }
+    {
+      const std::lock_guard<std::mutex> hold(mutex_);
+      if (given_up_) return;
+      another_ = another.get();
+    }
+    std::vector<std::string> transaction{"BEGIN"};
+    transaction.insert(transaction.end(), statements_.begin(), statements_.end());
+    transaction.push_back("COMMIT");
+    try {
+      another->exec_each(transaction);
+      made_ = true;
+    } catch (...) {
+      const std::lock_guard<std::mutex> hold(mutex_);
+      if (!given_up_) failure_ = std::current_exception();  // given up: cancelled, made at wait()
+    }
+    const std::lock_guard<std::mutex> hold(mutex_);
+    another_ = nullptr;
+  }
+
+  void give_up() {
+    const std::lock_guard<std::mutex> hold(mutex_);
+    give_up_locked();
+  }
+  void give_up_locked() {
+    given_up_ = true;
+    if (another_) another_->cancel();  // a request already done ignores it
+  }
+
+  goose_history_store& store_;
+  const pg_session& main_;
+  const std::vector<std::string> statements_;
+  std::mutex mutex_;
+  std::condition_variable finished_signal_;
+  bool finished_ = false;
+  bool given_up_ = false;
+  pg_session* another_ = nullptr;  // while its request runs
+  // Written by the thread, read after it is joined.
+  std::exception_ptr failure_;
+  bool made_ = false;
+  std::thread thread_;
+};
+
+std::unique_ptr<tables_in_making> goose_history_store::tables_to_make_aside() {
+  // Only after a read found a table missing (the first look at a fresh
+  // database); asked again under the lock, as ensure_and_read() would read.
+  auto* pg = dynamic_cast<pg_session*>(&session_);
+  if (!pg || !direct_ || !table_found_missing_ || !pg->names_one_server()) return nullptr;
+  if (read_existing_tables(times_as_iso()).exists) return nullptr;  // goose's table without ours
+  return std::make_unique<tables_made_aside>(*this, *pg);
 }
 
 std::optional<std::string> goose_history_store::record_applied_sql(const migration& m, int statements) {
@@ -540,8 +659,8 @@ std::optional<std::vector<live_build>> goose_history_store::live_builds() {
 
 namespace migrator {
 
-std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table, bool prepare) {
-  return std::make_unique<detail::goose_history_store>(s, table, prepare);
+std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table, bool direct) {
+  return std::make_unique<detail::goose_history_store>(s, table, direct);
 }
 
 }  // namespace migrator

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,7 +21,8 @@ struct side_digest_row;
 
 class goose_history_store : public history_store {
  public:
-  goose_history_store(session& s, const std::string& table, bool prepare = true);
+  // `direct`: make_goose_history_store's (not through a transaction pooler).
+  goose_history_store(session& s, const std::string& table, bool direct = true);
 
   history_snapshot read() override;
   history_snapshot read_for_status(const std::vector<migration>& migrations) override;
@@ -32,6 +34,9 @@ class goose_history_store : public history_store {
   // planning the two INSERTs in every migration's batch cost about 55 us a migration).
   void ensure() override;
   history_snapshot ensure_and_read() override;
+  // On a libpq session to one server, when the tables are missing: ensure()'s
+  // tables made on another connection to it (tables_made_aside, history_store.cpp).
+  std::unique_ptr<tables_in_making> tables_to_make_aside() override;
   bool ensures_in_transaction() const override { return true; }
   std::optional<std::vector<live_build>> live_builds() override;
   void record_applied(const migration& m, int statements) override;
@@ -74,8 +79,11 @@ class goose_history_store : public history_store {
   static constexpr row_reads migrated{true, true, false};
   std::string which_exist_sql() const;
   // What ensure() sends, one statement each; ensured() notes it was done.
-  std::vector<std::string> ensure_statements() const;
+  // Without the PREPARE when `prepare` is false (a statement prepared on
+  // another session is not this one's).
+  std::vector<std::string> ensure_statements(bool prepare = true) const;
   void ensured() noexcept;
+  friend class tables_made_aside;
   // read() after a table was missing: which tables exist, then the rows of those that do.
   history_snapshot read_existing_tables(bool iso_times);
   // Whether goose's tstamp can be read as its own text: the session is libpq's
@@ -110,7 +118,8 @@ class goose_history_store : public history_store {
   // version_id, module, name, checksum, state, statements_done, statements_total,
   // duration_ms, applied_host.
   std::string upsert_meta_sql(const std::string& values) const;
-  bool prepare_ = true;    // ensure() may prepare the record statement (not through a pooler)
+  bool direct_ = true;     // not through a transaction pooler: tables may be made aside
+  bool prepare_ = true;    // ensure() may prepare the record statement (direct_)
   bool prepared_ = false;  // the record statement is prepared on this session
   // A history table was missing when this session last looked (until ensure()):
   // read() then asks which exist before reading rows, instead of failing first.

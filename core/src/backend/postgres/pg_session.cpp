@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <string_view>
@@ -54,7 +55,8 @@ void ignore_notice(void*, const PGresult*) {}
 
 }  // namespace
 
-pg_session::pg_session(const std::string& dsn, const std::string& application_name) {
+pg_session::pg_session(const std::string& dsn, const std::string& application_name)
+    : dsn_(dsn), application_name_(application_name) {
   // The DSN goes in as "dbname" with expand_dbname, so a URI or keyword/value
   // string means the same as with PQconnectdb; fallback_application_name lets
   // an application_name the operator set (in the DSN or PGAPPNAME) win.
@@ -85,6 +87,23 @@ void pg_session::cancel() noexcept {
   if (!cancel_) return;
   char message[256];
   PQcancel(cancel_, message, sizeof message);  // best effort: a failed request changes nothing
+}
+
+bool pg_session::names_one_server() const {
+  // libpq's options of this connection: a comma in host, hostaddr or port is a
+  // list, tried in turn until one server answers.
+  const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfo(conn_), &PQconninfoFree);
+  if (!options) return false;
+  for (const PQconninfoOption* o = options.get(); o->keyword; ++o) {
+    const std::string_view keyword = o->keyword;
+    if ((keyword == "host" || keyword == "hostaddr" || keyword == "port") && o->val && std::strchr(o->val, ','))
+      return false;
+  }
+  return true;
+}
+
+std::unique_ptr<pg_session> pg_session::open_another() const {
+  return std::make_unique<pg_session>(dsn_, application_name_);
 }
 
 std::int64_t pg_session::process_id_at_connect() const noexcept { return conn_ ? PQbackendPID(conn_) : 0; }

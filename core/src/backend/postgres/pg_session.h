@@ -97,6 +97,14 @@ class pg_session : public session {
   // last reported (at connect, and after every SET of DateStyle).
   bool date_style_iso() const noexcept;
 
+  // Whether the DSN names one server: not a list of hosts (or addresses, or
+  // ports) tried in turn, where another connection might reach another one.
+  bool names_one_server() const;
+  // Another connection made as this one was (same DSN, same application
+  // name). Touches nothing of this session's connection: callable from another
+  // thread while this session is in use. Throws as the constructor does.
+  std::unique_ptr<pg_session> open_another() const;
+
  private:
   // The kept results of `statements`, in order, if they are the next ones read
   // ahead (removed from what is kept); otherwise drops every kept result and
@@ -104,6 +112,9 @@ class pg_session : public session {
   std::vector<pg_answer> take_read_ahead(const std::vector<std::string>& statements);
   void drop_read_ahead() noexcept;
 
+  // As given, for open_another(); never shown (it may hold a password).
+  std::string dsn_;
+  std::string application_name_;
   pg_conn* conn_ = nullptr;
   pg_cancel* cancel_ = nullptr;  // made once at connect: PQcancel on it is async-signal-safe
   std::deque<std::pair<std::string, pg_answer>> read_ahead_;  // statement and its answer, in order
