@@ -403,6 +403,30 @@ TEST_F(fleet, repeatables_and_callbacks_run_on_every_target) {
   EXPECT_EQ(run("status", {"--exit-code"}).code, 0);
 }
 
+// A fleet's jobs keep the server busy: each fresh target's history tables are
+// made on its migration connection before its first migration (a second
+// connection, tables_to_make_aside, would make theirs after that migration's
+// first write), so goose's version-0 row has the older transaction id.
+TEST_F(fleet, fresh_targets_make_their_tables_on_their_migration_connection_first) {
+  temp_dir dir;
+  write_set(dir, "own", 2);
+  auto env = fleet_env();
+  const auto file = small_fleet_file(dir, 3, env);
+  const auto r = run_app_process({"migrate", "up", "--targets", file, "--modules-dir", dir.path().string(),
+                                  "--table", "own_versions", "--jobs", "2"},
+                                 env);
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (int i = 0; i < 3; ++i) {
+    pqxx::connection c(servers->admin_dsn(0, db_name(i)));
+    EXPECT_EQ(pqxx::nontransaction(c)
+                  .exec1("SELECT (SELECT xmin::text::bigint FROM own_versions WHERE version_id = 0) < "
+                         "(SELECT xmin::text::bigint FROM own_versions WHERE version_id = 1001)")[0]
+                  .as<std::string>(),
+              "t")
+        << db_name(i);
+  }
+}
+
 TEST_F(fleet, a_failing_target_does_not_stop_the_others) {
   temp_dir dir;
   write_failing_set(dir, "iso");

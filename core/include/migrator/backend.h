@@ -67,6 +67,12 @@ struct backend_options {
   // whether a pooler stands between: only writing needs either answer. The
   // engine refuses every writing call (error(usage)). Default: false.
   bool reads_only = false;
+  // On PostgreSQL, a fresh database's history tables made on a second
+  // connection beside the first migration (history_store::tables_to_make_aside):
+  // a few milliseconds less for a run on a server with processors to spare,
+  // for one connection more. A fleet, whose jobs keep the server busy with
+  // connections of their own, sets false. Default: true.
+  bool tables_on_second_connection = true;
 };
 
 // What the opened database can do, found out when it was opened.

@@ -35,13 +35,14 @@ std::optional<database_error> server_syntax_error(session& s, const std::string&
 // PostgreSQL session. Offers record_*_sql, so a migration is one round trip.
 // `direct`: the session is a server connection of its own, not one a
 // transaction pooler lends per transaction. Then ensure() prepares the "record
-// applied" statement on the session (saves parsing it per migration), and a
-// fresh database's tables are made on a second connection beside the first
-// migration (history_store::tables_to_make_aside). Pass false through a
-// transaction pooler, where a prepared statement does not outlive its
+// applied" statement on the session (saves parsing it per migration), and, with
+// `tables_aside`, a fresh database's tables are made on a second connection
+// beside the first migration (history_store::tables_to_make_aside). Pass false
+// through a transaction pooler, where a prepared statement does not outlive its
 // transaction's server connection, and where the second connection could wait
 // for the server connection the first one holds.
-std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table, bool direct = true);
+std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table, bool direct = true,
+                                                        bool tables_aside = true);
 
 // goose's session-level advisory lock pg_try_advisory_lock(key), tried in a loop
 // (key goose_lock_id for goose v3.26+, goose_lock_id_before_v3_26 for older ones).

@@ -63,20 +63,6 @@ namespace {
 // both back, and a malformed file rolls the tables back, so a run that stops
 // before its first step has changed nothing. Declared after the lock: rolled
 // back before the lock is released.
-// The history tables being made beside the first step (engine::impl::
-// tables_aside): whatever ends the run, their thread has ended before the lock
-// it relies on is released. Declared after the lock.
-class tables_made_by_then {
- public:
-  explicit tables_made_by_then(std::unique_ptr<tables_in_making>& making) : making_(making) {}
-  ~tables_made_by_then() { making_.reset(); }
-  tables_made_by_then(const tables_made_by_then&) = delete;
-  tables_made_by_then& operator=(const tables_made_by_then&) = delete;
-
- private:
-  std::unique_ptr<tables_in_making>& making_;
-};
-
 class tables_until_parsed {
  public:
   explicit tables_until_parsed(session& db) : db_(db) {}
@@ -96,6 +82,20 @@ class tables_until_parsed {
  private:
   session& db_;
   bool open_ = false;
+};
+
+// The history tables being made beside the first step (engine::impl::
+// tables_aside): whatever ends the run, their thread has ended before the lock
+// it relies on is released. Declared after the lock.
+class tables_made_by_then {
+ public:
+  explicit tables_made_by_then(std::unique_ptr<tables_in_making>& making) : making_(making) {}
+  ~tables_made_by_then() { making_.reset(); }
+  tables_made_by_then(const tables_made_by_then&) = delete;
+  tables_made_by_then& operator=(const tables_made_by_then&) = delete;
+
+ private:
+  std::unique_ptr<tables_in_making>& making_;
 };
 
 // One line per deferred contract; the migrations held back behind it are counted in it.

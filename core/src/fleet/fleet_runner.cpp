@@ -209,6 +209,9 @@ fleet_report run_fleet(const std::vector<fleet_member>& members, const fleet_opt
   // status and plan only read: their engines skip the probe of standby and pooler.
   fleet_options run_options = options;
   run_options.engine.reads_only = options.action != fleet_action::apply;
+  // Its jobs keep the server's processors busy: a second connection per fresh
+  // target would cost the fleet more than it saves each target.
+  run_options.engine.tables_on_second_connection = false;
   bool stop = false;
   std::string why;
   if (canaries > 0) {

@@ -69,7 +69,8 @@ bool missing_table(const database_error& e) {
 
 }  // namespace
 
-goose_history_store::goose_history_store(session& session, const std::string& table, bool direct)
+goose_history_store::goose_history_store(session& session, const std::string& table, bool direct,
+                                         bool tables_aside)
     : session_(session),
       table_name_(table),
       table_(session.quote_qualified(table)),
@@ -77,7 +78,7 @@ goose_history_store::goose_history_store(session& session, const std::string& ta
       repeatable_(session.quote_qualified(repeatable_table_of(table))),
       digest_(session.quote_qualified(table + "_digest")),
       host_(detail::host_name()),
-      direct_(direct),
+      tables_aside_(direct && tables_aside),
       prepare_(direct) {}
 
 bool goose_history_store::times_as_iso() const {
@@ -526,7 +527,7 @@ std::unique_ptr<tables_in_making> goose_history_store::tables_to_make_aside() {
   // Only after a read found a table missing (the first look at a fresh
   // database); asked again under the lock, as ensure_and_read() would read.
   auto* pg = dynamic_cast<pg_session*>(&session_);
-  if (!pg || !direct_ || !table_found_missing_ || !pg->names_one_server()) return nullptr;
+  if (!pg || !tables_aside_ || !table_found_missing_ || !pg->names_one_server()) return nullptr;
   if (read_existing_tables(times_as_iso()).exists) return nullptr;  // goose's table without ours
   return std::make_unique<tables_made_aside>(*this, *pg);
 }
@@ -659,8 +660,9 @@ std::optional<std::vector<live_build>> goose_history_store::live_builds() {
 
 namespace migrator {
 
-std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table, bool direct) {
-  return std::make_unique<detail::goose_history_store>(s, table, direct);
+std::unique_ptr<history_store> make_goose_history_store(session& s, const std::string& table, bool direct,
+                                                        bool tables_aside) {
+  return std::make_unique<detail::goose_history_store>(s, table, direct, tables_aside);
 }
 
 }  // namespace migrator

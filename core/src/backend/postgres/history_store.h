@@ -21,8 +21,8 @@ struct side_digest_row;
 
 class goose_history_store : public history_store {
  public:
-  // `direct`: make_goose_history_store's (not through a transaction pooler).
-  goose_history_store(session& s, const std::string& table, bool direct = true);
+  // `direct`, `tables_aside`: make_goose_history_store's.
+  goose_history_store(session& s, const std::string& table, bool direct = true, bool tables_aside = true);
 
   history_snapshot read() override;
   history_snapshot read_for_status(const std::vector<migration>& migrations) override;
@@ -118,8 +118,8 @@ class goose_history_store : public history_store {
   // version_id, module, name, checksum, state, statements_done, statements_total,
   // duration_ms, applied_host.
   std::string upsert_meta_sql(const std::string& values) const;
-  bool direct_ = true;     // not through a transaction pooler: tables may be made aside
-  bool prepare_ = true;    // ensure() may prepare the record statement (direct_)
+  bool tables_aside_ = true;  // direct, and a fresh database's tables may be made on a second connection
+  bool prepare_ = true;    // ensure() may prepare the record statement (direct)
   bool prepared_ = false;  // the record statement is prepared on this session
   // A history table was missing when this session last looked (until ensure()):
   // read() then asks which exist before reading rows, instead of failing first.

@@ -68,7 +68,8 @@ backend with_history_and_lock(backend b, std::unique_ptr<session> db, const std:
       throw error(error_code::database, std::string("setting up the migration session: ") + f.what(), f.details());
     }
   }
-  b.history = make_goose_history_store(*db, b.capabilities.history_table, /*direct=*/!b.capabilities.pooled);
+  b.history = make_goose_history_store(*db, b.capabilities.history_table, /*direct=*/!b.capabilities.pooled,
+                                       options.tables_on_second_connection);
   b.lock = choose_lock(*db, b.capabilities.pooled, dsn, options, lease_table);
   b.db = std::move(db);
   return b;
