@@ -427,7 +427,9 @@ history_snapshot goose_history_store::ensure_and_read() {
 // Not PREPAREd on the other connection: the store's records stay plain INSERTs
 // (record_applied_sql). Where the other connection is refused (a connection
 // limit), or has not made them within `patience` (a pool in session mode that
-// has no server connection to spare until the engine's ends), its request is
+// has no server connection to spare until the engine's ends, or a first
+// migration that creates, uncommitted, the schema the history table goes in,
+// whose CREATE SCHEMA IF NOT EXISTS then waits for that transaction), its request is
 // cancelled and the tables are made at wait() on the engine's session, inside
 // its open transaction: with the migration they commit or roll back. ensure()'s
 // statements make only what is missing, so making them twice is harmless.
