@@ -423,16 +423,17 @@ history_snapshot goose_history_store::ensure_and_read() {
 // a thread of their own, while the engine sends the first migration's
 // statements: on a fresh database the tables' statements (4-5 ms of a new
 // server process's time) then run beside the migration, not before it. The
-// engine holds the advisory lock from before start() until after wait().
-// Not PREPAREd on the other connection: the store's records stay plain INSERTs
-// (record_applied_sql). Where the other connection is refused (a connection
-// limit), or has not made them within `patience` (a pool in session mode that
-// has no server connection to spare until the engine's ends, or a first
-// migration that creates, uncommitted, the schema the history table goes in,
-// whose CREATE SCHEMA IF NOT EXISTS then waits for that transaction), its request is
-// cancelled and the tables are made at wait() on the engine's session, inside
-// its open transaction: with the migration they commit or roll back. ensure()'s
-// statements make only what is missing, so making them twice is harmless.
+// engine holds the advisory lock from before start() until after wait(). The
+// record statement is PREPAREd at wait(), on the engine's session (a prepared
+// statement is its session's). Where the other connection is refused (a
+// connection limit), or has not made them within `patience` (a pool in
+// session mode that has no server connection to spare until the engine's
+// ends, or a first migration that creates, uncommitted, the schema the
+// history table goes in, whose CREATE SCHEMA IF NOT EXISTS then waits for that
+// transaction), its request is cancelled and the tables are made at wait() on
+// the engine's session, inside its open transaction: with the migration they
+// commit or roll back. ensure()'s statements make only what is missing, so
+// making them twice is harmless.
 class tables_made_aside final : public tables_in_making {
  public:
   static constexpr std::chrono::seconds patience{3};
@@ -466,10 +467,17 @@ class tables_made_aside final : public tables_in_making {
     }
     if (failure_) std::rethrow_exception(failure_);
     // Not made aside (or never started): here, inside the engine's open
-    // transaction, or in one of their own (one request) when none is open.
-    if (!made_) store_.session_.exec_each(statements_);
+    // transaction, or in one of their own (one request) when none is open,
+    // with ensure()'s PREPARE. Made aside: the PREPARE alone, on the engine's
+    // session, where it counts (one round trip; without it every later
+    // migration's rows would be planned afresh, about 55 us each).
+    if (made_) {
+      if (store_.prepare_ && !store_.prepared_) store_.session_.exec(store_.prepare_recording_sql());
+    } else {
+      store_.session_.exec_each(store_.ensure_statements());
+    }
     made_ = true;
-    store_.table_found_missing_ = false;  // prepared_ stays: nothing was PREPAREd on the engine's session
+    store_.ensured();
   }
 
  private:
