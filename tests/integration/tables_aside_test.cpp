@@ -100,6 +100,30 @@ TEST_F(tables_made_aside, the_first_migration_runs_before_its_history_tables_exi
   EXPECT_EQ(fresh.scalar("SELECT count(*) FROM a"), "0");
 }
 
+// The record statement is prepared on the engine's session once the tables
+// are made (the other connection's would not serve it): the migrations after
+// the first record through it, not through INSERTs planned afresh each time.
+TEST_F(tables_made_aside, the_record_statement_is_prepared_on_the_migration_session_once_they_are_made) {
+  write_module_set(modules, {{"db",
+                              {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
+                               {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")},
+                               {"01003_c.sql", migration_text("CREATE TABLE c (id int);", "DROP TABLE c;")}}}});
+  auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
+                                      migrator::process_environment());
+  ASSERT_TRUE(assembled.ok());
+  set = std::move(assembled.set);
+  const auto session = migrator::connect_postgres(fresh.dsn());
+  auto history = migrator::make_goose_history_store(*session, "goose_db_version");
+  auto lock = migrator::make_advisory_lock(*session, 7302);
+  migrator::engine engine(*session, *history, *lock, set, {});
+  EXPECT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 3u);
+  EXPECT_EQ(session->exec("SELECT count(*) FROM pg_prepared_statements WHERE name = 'migrator_record_applied'")
+                .text(0, 0),
+            "1");
+  EXPECT_EQ(fresh.scalar("SELECT string_agg(id || ':' || version_id, ' ' ORDER BY id) FROM goose_db_version"),
+            "1:0 2:1001 3:1002 4:1003");
+}
+
 TEST_F(tables_made_aside, tables_that_cannot_be_made_roll_the_migration_back) {
   const std::string role = fresh.name() + "_nocreate";
   // The role may create in public (the migration) but not in audit (the history).
