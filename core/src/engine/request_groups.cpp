@@ -24,10 +24,6 @@ std::size_t engine::impl::group_end(const std::vector<plan_step>& steps, std::si
   // A store offers its records as SQL for every step or for none: asked once,
   // not built for each step only to be built again by execute_group.
   if (first >= steps.size() || !record_sql(*steps[first].file, 0, steps[first].dir)) return first;
-  // While the history tables are being made (tables_aside), the first step goes
-  // alone: the rows of a group sent with it would be plain INSERTs, each planned
-  // afresh, where the steps after it use the statement prepared once the tables are ready.
-  if (tables_aside) return first;
   std::size_t bytes = 0;
   std::size_t last = first;
   for (; last < steps.size() && last - first < group_max_steps; ++last) {
