@@ -36,6 +36,7 @@ using detail::located;
 using detail::step_interrupted;
 
 void engine::impl::execute_code(const migration& m, direction dir, run_report& done) {
+  tables_ready();  // records outside a request of its statements
   if (!m.code)
     throw run_error(error_code::plan, detail::code_not_built_in(m), done, located(m, {}, nullptr, std::nullopt));
   if (m.code->use_transaction)

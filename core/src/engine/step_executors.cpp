@@ -126,9 +126,6 @@ void engine::impl::exec_around_tables(std::string& sql, std::size_t rows_at) {
 step_result engine::impl::execute(const plan_step& step, run_report& done) {
   cancellable.store(true);
   const migration& m = *step.file;
-  // Only a transactional SQL step's request goes before the history tables are
-  // ready (execute_in_transaction_retrying); the others wait for them first.
-  if (step.record_only || m.kind == migration_kind::code || !m.body().use_transaction) tables_ready();
   const auto start = std::chrono::steady_clock::now();
   if (step.record_only) {
     record_without_running(m, done);
@@ -146,6 +143,7 @@ step_result engine::impl::execute(const plan_step& step, run_report& done) {
 }
 
 void engine::impl::record_without_running(const migration& m, run_report& done) {
+  tables_ready();
   const auto inline_record = history.record_applied_sql(m, 0);
   try {
     if (inline_record) {
@@ -247,6 +245,7 @@ void engine::impl::execute_in_transaction_retrying(const migration& m, const std
 
 void engine::impl::execute_without_transaction(const migration& m, const std::vector<statement>& statements,
                                                direction dir, run_report& done) {
+  tables_ready();  // marks the version dirty before its first statement
   const int total = static_cast<int>(statements.size());
   if (timeouts_in_transactions_only && !warned_no_transaction_settings) {
     warned_no_transaction_settings = true;
