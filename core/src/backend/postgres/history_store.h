@@ -99,6 +99,8 @@ class goose_history_store : public history_store {
                         history_snapshot& snap);
   std::string applied_rows_sql(const migration& m, int statements);
   std::string rolled_back_rows_sql(std::int64_t version);
+  // PREPAREs of the record statement and of step_started_sql's mark.
+  std::vector<std::string> prepare_statements() const;
   std::string prepare_recording_sql() const;
   std::string digest_copy_sql() const;
   std::string repeatable_copy_sql() const;
@@ -120,7 +122,7 @@ class goose_history_store : public history_store {
   std::string upsert_meta_sql(const std::string& values) const;
   bool tables_aside_ = true;  // direct, and a fresh database's tables may be made on a second connection
   bool prepare_ = true;    // ensure() may prepare the record statement (direct)
-  bool prepared_ = false;  // the record statement is prepared on this session
+  bool prepared_ = false;  // the record statement and the step mark are prepared on this session
   // A history table was missing when this session last looked (until ensure()):
   // read() then asks which exist before reading rows, instead of failing first.
   bool table_found_missing_ = false;
