@@ -91,7 +91,9 @@ void pg_session::cancel() noexcept {
 
 bool pg_session::names_one_server() const {
   // libpq's options of this connection: a comma in host, hostaddr or port is a
-  // list, tried in turn until one server answers.
+  // list, tried in turn until one server answers. The live connection's
+  // options, not parse_conninfo() of the DSN: only they include what the
+  // environment (PGHOST, PGPORT) supplied.
   const std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(PQconninfo(conn_), &PQconninfoFree);
   if (!options) return false;
   for (const PQconninfoOption* o = options.get(); o->keyword; ++o) {
