@@ -21,7 +21,7 @@ workload_lint() {
   ignore_failure=1 time_cmds lint "$runs" - - \
     squawk "$squawk '$work/lint/*/migrations/*.sql'" app "$app migrate lint --modules-dir $work/lint"
   medians lint squawk app
-  x=$(ratio "${R[lint_app]}" "${R[lint_squawk]}")
+  x=$(paired lint app squawk)
   verdict "$x" 1.00 "lint: app/squawk ${x}x > 1.00x"
   row "\`lint\`, $n generated goose files ($w1_modules modules x $w1_per)" "$(fmt_ms "${R[lint_app]}")" \
     "$(fmt_ms "${R[lint_squawk]}") squawk $version" "${x}x" "<= 1.00x (no slower than squawk)" "$V" ""
