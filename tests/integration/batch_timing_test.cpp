@@ -28,6 +28,15 @@ class batch_timing : public ::testing::Test {
     return std::move(assembled.set);
   }
 
+  // `up` on `session` with the set now in `modules`: how many steps it ran.
+  std::size_t up(migrator::session& session, bool direct) {
+    const migrator::module_set set = load();
+    auto history = migrator::make_goose_history_store(session, "goose_db_version", direct);
+    auto lock = migrator::make_advisory_lock(session, 7303);
+    migrator::engine engine(session, *history, *lock, set, {});
+    return engine.run({migrator::command_kind::up, 0}).steps.size();
+  }
+
   // The side table's duration of each version, in version order, as "version:slow|fast"
   // (slow: at least `slow_ms`).
   std::string durations(int slow_ms) {
@@ -41,14 +50,7 @@ class batch_timing : public ::testing::Test {
 // after the sleeping one would be timed from the request's start and read slow.
 TEST_F(batch_timing, each_migration_of_a_request_is_timed_from_its_own_begin_through_the_prepared_mark) {
   write_module_set(modules, {{"db", {{"01001_a.sql", migration_text("CREATE TABLE a (id int);")}}}});
-  {
-    const auto session = migrator::connect_postgres(db.dsn());
-    auto history = migrator::make_goose_history_store(*session, "goose_db_version");
-    auto lock = migrator::make_advisory_lock(*session, 7303);
-    const migrator::module_set first = load();
-    migrator::engine engine(*session, *history, *lock, first, {});
-    ASSERT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 1u);
-  }
+  ASSERT_EQ(up(*migrator::connect_postgres(db.dsn()), /*direct=*/true), 1u);
   write_module_set(modules, {{"db",
                               {{"01001_a.sql", migration_text("CREATE TABLE a (id int);")},
                                {"01002_b.sql", migration_text("CREATE TABLE b (id int);")},
@@ -56,11 +58,7 @@ TEST_F(batch_timing, each_migration_of_a_request_is_timed_from_its_own_begin_thr
                                {"01004_c.sql", migration_text("CREATE TABLE c (id int);")},
                                {"01005_d.sql", migration_text("CREATE TABLE d (id int);")}}}});
   const auto session = migrator::connect_postgres(db.dsn());
-  auto history = migrator::make_goose_history_store(*session, "goose_db_version");
-  auto lock = migrator::make_advisory_lock(*session, 7303);
-  const migrator::module_set set = load();
-  migrator::engine engine(*session, *history, *lock, set, {});
-  ASSERT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 4u);
+  ASSERT_EQ(up(*session, /*direct=*/true), 4u);
   EXPECT_EQ(durations(400), "1001:fast 1002:fast 1003:slow 1004:fast 1005:fast");
   // The four marks went through the prepared statement of this session.
   EXPECT_EQ(session
@@ -78,11 +76,7 @@ TEST_F(batch_timing, without_prepared_statements_the_mark_is_a_plain_select_with
                                {"01002_slow.sql", migration_text("SELECT pg_sleep(0.4);")},
                                {"01003_b.sql", migration_text("CREATE TABLE b (id int);")}}}});
   const auto session = migrator::connect_postgres(db.dsn());
-  auto history = migrator::make_goose_history_store(*session, "goose_db_version", /*direct=*/false);
-  auto lock = migrator::make_advisory_lock(*session, 7303);
-  const migrator::module_set set = load();
-  migrator::engine engine(*session, *history, *lock, set, {});
-  ASSERT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 3u);
+  ASSERT_EQ(up(*session, /*direct=*/false), 3u);
   EXPECT_EQ(durations(400), "1001:fast 1002:slow 1003:fast");
   EXPECT_EQ(session->exec("SELECT count(*) FROM pg_prepared_statements").text(0, 0), "0");
 }
