@@ -19,6 +19,9 @@ constexpr int populate_write = MADV_POPULATE_WRITE;
 constexpr int populate_write = 23;  // <linux/mman.h>: older libc headers lack the name
 #endif
 
+// glibc's chunk header: two words.
+constexpr std::uintptr_t chunk_header = 2 * sizeof(std::size_t);
+
 // The heap's free top starts at `low` (the first block it would give), below
 // the first 2 MiB boundary `from` of the advised range. The pages between them
 // share a page table with the blocks in use and so never become a huge page:
@@ -26,19 +29,38 @@ constexpr int populate_write = 23;  // <linux/mman.h>: older libc headers lack t
 // VM). One block spanning the gap, never freed, makes the next block start at
 // `from`. It is address space only: its pages are never touched.
 void start_blocks_at(std::uintptr_t low, std::uintptr_t from) {
-  // glibc's chunk header is two words: a block of n bytes spans n + 8 rounded
-  // up to 16 from 16 bytes before its address, so a request of (from - low - 8)
-  // spans exactly [low - 16, from - 16) and the free top then begins where the
-  // next block's address is `from`.
-  constexpr std::uintptr_t header = 2 * sizeof(std::size_t);
-  if (from - low < 4 * header) return;
+  // A block of n bytes spans n + 8 rounded up to 16 from 16 bytes before its
+  // address, so a request of (from - low - 8) spans exactly [low - 16, from - 16)
+  // and the free top then begins where the next block's address is `from`.
+  const std::size_t gap_bytes = from - low - sizeof(std::size_t);
   [[maybe_unused]] static void* gap = nullptr;  // reachable, for leak checkers
-  void* block = std::malloc(from - low - sizeof(std::size_t));
-  if (reinterpret_cast<std::uintptr_t>(block) == low) {
-    gap = block;
-    return;
+  // A freed block below the top that fits is served before the top, a piece of
+  // it at a time: the pieces are held, chained through their first word (each
+  // is at least four headers long), until the gap's block comes from the top,
+  // then given back. A gap of 64 bytes under a freed 2 MiB takes 32,768 pieces.
+  constexpr std::size_t most_pieces = std::size_t{1} << 16;
+  void* held = nullptr;
+  for (std::size_t pieces = 0; pieces < most_pieces; ++pieces) {
+    void* block = std::malloc(gap_bytes);
+    if (!block) break;
+    const auto at = reinterpret_cast<std::uintptr_t>(block);
+    if (at == low) {
+      gap = block;
+      break;
+    }
+    if (at > low) {  // not the top this was measured on: leave the layout as it is
+      std::free(block);
+      break;
+    }
+    std::memcpy(block, &held, sizeof held);
+    held = block;
   }
-  std::free(block);  // not from the top (a free block fitted): leave the layout as it is
+  while (held) {
+    void* next = nullptr;
+    std::memcpy(&next, held, sizeof next);
+    std::free(held);
+    held = next;
+  }
 }
 
 // Whether tune_process_allocator grew the heap by its reserve: only then do
@@ -54,7 +76,7 @@ std::uintptr_t heap_free_top() {
   const auto high = reinterpret_cast<std::uintptr_t>(sbrk(0));
   const std::size_t top = mallinfo2().keepcost;
   if (top >= high) return high;
-  return high - top + 2 * sizeof(std::size_t);
+  return high - top + chunk_header;
 }
 
 }  // namespace
@@ -92,7 +114,8 @@ bool advise_huge_pages() {
   const auto high = reinterpret_cast<std::uintptr_t>(sbrk(0));
   const std::uintptr_t low = heap_free_top();
   if (low >= high) return false;
-  const std::uintptr_t from = (low + huge_page - 1) & ~(huge_page - 1);
+  // The first boundary with room below it for the gap's block (a chunk and its header).
+  const std::uintptr_t from = (low + 4 * chunk_header + huge_page - 1) & ~(huge_page - 1);
   const std::uintptr_t to = high & ~(huge_page - 1);
   if (to <= from) return false;
   if (madvise(reinterpret_cast<void*>(from), to - from, MADV_HUGEPAGE) != 0) return false;

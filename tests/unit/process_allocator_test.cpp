@@ -125,6 +125,16 @@ TEST(process_allocator, large_blocks_come_from_the_heap_and_huge_pages_only_when
   EXPECT_EQ(vm_flags_at(small_inside).find(" hg"), std::string::npos) << vm_flags_at(small_inside);
 
   if (!thp_madvise) return;
+  // A freed block large enough for any gap below the advised range, kept from
+  // the heap's top by a block after it: the gap's block is first served from
+  // it (as on a machine whose process freed a few large blocks before the
+  // advice), not from the top.
+  void* freed_before_advice = std::malloc((std::size_t{2} << 20) + (std::size_t{64} << 10));
+  void* keeps_it_off_the_top = std::malloc(std::size_t{256} << 10);  // too large for a cached small block
+  ASSERT_NE(freed_before_advice, nullptr);
+  ASSERT_NE(keeps_it_off_the_top, nullptr);
+  ASSERT_GT(keeps_it_off_the_top, freed_before_advice);
+  std::free(freed_before_advice);
   ASSERT_TRUE(app::advise_huge_pages());
   EXPECT_FALSE(app::advise_huge_pages()) << "advised once";
   // A block made after the advice lies in the marked part of the reserve
@@ -138,6 +148,7 @@ TEST(process_allocator, large_blocks_come_from_the_heap_and_huge_pages_only_when
   // What was in use before the advice keeps its small pages.
   EXPECT_EQ(vm_flags_at(small_inside).find(" hg"), std::string::npos) << vm_flags_at(small_inside);
   std::free(large_set_block);
+  std::free(keeps_it_off_the_top);
   std::free(small_set_block);
 }
 
