@@ -100,14 +100,20 @@ TEST_F(tables_made_aside, the_first_migration_runs_before_its_history_tables_exi
   EXPECT_EQ(fresh.scalar("SELECT count(*) FROM a"), "0");
 }
 
-// The record statement is prepared on the engine's session once the tables
-// are made (the other connection's would not serve it): the migrations after
-// the first record through it, not through INSERTs planned afresh each time.
-TEST_F(tables_made_aside, the_record_statement_is_prepared_on_the_migration_session_once_they_are_made) {
-  write_module_set(modules, {{"db",
-                              {{"01001_a.sql", migration_text("CREATE TABLE a (id int);", "DROP TABLE a;")},
-                               {"01002_b.sql", migration_text("CREATE TABLE b (id int);", "DROP TABLE b;")},
-                               {"01003_c.sql", migration_text("CREATE TABLE c (id int);", "DROP TABLE c;")}}}});
+// The record statement and the step mark are prepared on the engine's session
+// (the other connection's would not serve them), by the first request built
+// once the tables are made: the first request group (100 migrations) was
+// built before, and uses neither; the second sends the PREPAREs once, ahead of
+// its first migration, and records each of its migrations through them. A run
+// of one request prepares nothing: nothing would use them.
+TEST_F(tables_made_aside, the_statements_are_prepared_with_the_first_request_built_after_they_are_made) {
+  // 01001_a (SetUp's) and 103 more.
+  std::vector<std::pair<std::string, std::string>> files;
+  for (int v = 1002; v <= 1104; ++v)
+    files.push_back({"0" + std::to_string(v) + "_m.sql",
+                     migration_text("CREATE TABLE t" + std::to_string(v) + " (id int);",
+                                    "DROP TABLE t" + std::to_string(v) + ";")});
+  write_module_set(modules, {{"db", files}});
   auto assembled = migrator::assemble(migrator::make_directory_source(modules.path())->load(),
                                       migrator::process_environment());
   ASSERT_TRUE(assembled.ok());
@@ -116,12 +122,28 @@ TEST_F(tables_made_aside, the_record_statement_is_prepared_on_the_migration_sess
   auto history = migrator::make_goose_history_store(*session, "goose_db_version");
   auto lock = migrator::make_advisory_lock(*session, 7302);
   migrator::engine engine(*session, *history, *lock, set, {});
-  EXPECT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 3u);
-  EXPECT_EQ(session->exec("SELECT count(*) FROM pg_prepared_statements WHERE name = 'migrator_record_applied'")
+  EXPECT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 104u);
+  // Executions of each prepared statement (PostgreSQL counts its plans).
+  EXPECT_EQ(session
+                ->exec("SELECT string_agg(name || '=' || (generic_plans + custom_plans), ' ' ORDER BY name) "
+                       "FROM pg_prepared_statements")
                 .text(0, 0),
-            "1");
+            "migrator_record_applied=4 migrator_step_started=4");
+  EXPECT_EQ(fresh.scalar("SELECT count(*) || ' ' || max(version_id) FROM goose_db_version WHERE version_id > 0"),
+            "104 1104");
+  EXPECT_EQ(fresh.scalar("SELECT count(*) FROM goose_db_version_meta WHERE state = 'applied' AND duration_ms >= 0"),
+            "104");
+}
+
+TEST_F(tables_made_aside, a_run_of_one_request_prepares_nothing) {
+  const auto session = migrator::connect_postgres(fresh.dsn());
+  auto history = migrator::make_goose_history_store(*session, "goose_db_version");
+  auto lock = migrator::make_advisory_lock(*session, 7302);
+  migrator::engine engine(*session, *history, *lock, set, {});
+  EXPECT_EQ(engine.run({migrator::command_kind::up, 0}).steps.size(), 1u);
+  EXPECT_EQ(session->exec("SELECT count(*) FROM pg_prepared_statements").text(0, 0), "0");
   EXPECT_EQ(fresh.scalar("SELECT string_agg(id || ':' || version_id, ' ' ORDER BY id) FROM goose_db_version"),
-            "1:0 2:1001 3:1002 4:1003");
+            "1:0 2:1001");
 }
 
 TEST_F(tables_made_aside, tables_that_cannot_be_made_roll_the_migration_back) {

@@ -164,6 +164,9 @@ class history_store {
   // Optional, with record_*_sql: SQL the engine puts right after each BEGIN when
   // several migrations travel in one request, so the store can time each one
   // (the server's statement clock is the request's, shared by all of them).
+  // Asked for a request's first transaction, then once for its others: the
+  // first answer may carry statements the store needs sent once, ahead of
+  // its record_*_sql (PostgreSQL's store: its PREPAREs).
   virtual std::optional<std::string> step_started_sql() { return std::nullopt; }
 
   // Repeatable migrations (migration_role::repeatable), keyed by (module, name).

@@ -43,15 +43,17 @@ void engine::impl::execute_group(const std::vector<plan_step>& steps, std::size_
                                  run_report& done, std::size_t& next, run_observer* observer,
                                  const std::function<void(const plan_step&)>& committed_step) {
   cancellable.store(true);
-  const auto started = history.step_started_sql();
-  const std::string opening = begin() + started.value_or("");
+  // Asked for the first transaction, then for the others: the first answer
+  // may also carry statements the store sends once (its PREPAREs).
+  const std::string first_opening = begin() + history.step_started_sql().value_or("");
+  const std::string opening = begin() + history.step_started_sql().value_or("");
   std::vector<std::string> records;
   records.reserve(last - first);
   std::size_t size = 0;
   for (std::size_t i = first; i < last; ++i) {
     const auto& statements = statements_of(steps[i]);
     records.push_back(*record_sql(*steps[i].file, static_cast<int>(statements.size()), steps[i].dir));
-    size += detail::transaction_size(opening, statements, records.back());
+    size += detail::transaction_size(i == first ? first_opening : opening, statements, records.back());
   }
   std::string sql;
   sql.reserve(size);
@@ -59,7 +61,8 @@ void engine::impl::execute_group(const std::vector<plan_step>& steps, std::size_
   // there while the history tables are being made (exec_around_tables).
   std::size_t rows_at = 0;
   for (std::size_t i = first; i < last; ++i) {
-    const std::size_t at = detail::append_transaction(sql, opening, statements_of(steps[i]), records[i - first]);
+    const std::size_t at =
+        detail::append_transaction(sql, i == first ? first_opening : opening, statements_of(steps[i]), records[i - first]);
     if (i == first) rows_at = at;
   }
   if (observer)

@@ -123,6 +123,8 @@ class goose_history_store : public history_store {
   bool tables_aside_ = true;  // direct, and a fresh database's tables may be made on a second connection
   bool prepare_ = true;    // ensure() may prepare the record statement (direct)
   bool prepared_ = false;  // the record statement and the step mark are prepared on this session
+  // Tables made aside: the PREPAREs go with the next step mark (tables_made_aside::wait).
+  bool prepare_with_next_mark_ = false;
   // A history table was missing when this session last looked (until ensure()):
   // read() then asks which exist before reading rows, instead of failing first.
   bool table_found_missing_ = false;
