@@ -468,6 +468,36 @@ TEST_F(cached_directory, a_deferred_file_changed_or_removed_after_the_load_is_re
   }
 }
 
+// Over 256 KiB, a deferred file's checksum is taken on a thread of its own
+// while it is parsed: the same answers as one after the other, and a file
+// changed after the load is refused as changed also when its new text would
+// not parse.
+TEST_F(cached_directory, a_large_deferred_file_is_checked_beside_its_parse_and_a_change_comes_first) {
+  std::string large = "-- +goose Up\n";
+  std::size_t rows = 0;
+  for (; large.size() < (std::size_t{512} << 10); ++rows)
+    large += "INSERT INTO db.t VALUES (" + std::to_string(rows) + ", 'a row of a large migration');\n";
+  const std::string down = "-- +goose Down\nDELETE FROM db.t;\n";
+  dir.write("modules/db/migrations/01004_large.sql", large + down);
+  std::this_thread::sleep_for(2100ms);  // old enough to be cached
+  load();
+  const auto set = assemble_on_use(load());
+  ASSERT_TRUE(set.ok());
+  ASSERT_EQ(set.set.migrations.size(), 4u);
+  EXPECT_EQ(set.set.migrations[3].body().up.size(), rows) << "unchanged: parsed, its checksum the loaded one";
+  std::ofstream(b, std::ios::binary | std::ios::trunc) << large << down;                    // parses
+  std::ofstream(a, std::ios::binary | std::ios::trunc) << large << "SELECT 'open;\n" << down;  // does not
+  for (const std::size_t i : {0u, 1u}) {
+    try {
+      set.set.migrations[i].body();
+      ADD_FAILURE() << set.set.migrations[i].path << ": a file changed after the load was used";
+    } catch (const migrator::parse_error& e) {
+      EXPECT_EQ(e.where().path, set.set.migrations[i].path);
+      EXPECT_NE(e.where().message.find("changed while this command ran"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST_F(cached_directory, a_file_added_to_a_listed_folder_is_loaded) {
   load();
   ASSERT_EQ(load().folders.at(0).files.size(), 3u);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "migrator/environment.h"
@@ -97,10 +98,14 @@ struct migration {
   void set_text(std::string text, std::shared_ptr<const env_lookup> env);
   // The same with a text not read yet: body() first calls read(*this), which
   // returns the text (a plain function, not a closure: a migration carries its
-  // path and checksum already, and a start sets up thousands of these). One
-  // that throws (parse_error naming the file) is called again on the next body().
+  // path and checksum already, and a start sets up thousands of these), then
+  // check(*this, text), which throws parse_error when the text is not the one
+  // the migration was loaded with. A large text's check runs beside its parse,
+  // on a thread of its own; a failed check is reported before a parse error.
+  // A read, check or parse that throws is tried again on the next body().
   using text_reader = std::string (*)(const migration& m);
-  void set_text_reader(text_reader read, std::shared_ptr<const env_lookup> env);
+  using text_check = void (*)(const migration& m, std::string_view text);
+  void set_text_reader(text_reader read, text_check check, std::shared_ptr<const env_lookup> env);
   // body() returns `parsed_body` (already parsed, e.g. by a test).
   void set_body(migration_body parsed_body);
 

@@ -12,9 +12,14 @@ bool is_ident_byte(unsigned char c) noexcept {
 }
 bool is_tag_start(unsigned char c) noexcept { return is_ascii_letter(c) || c == '_' || c >= 0x80; }
 bool is_tag_byte(unsigned char c) noexcept { return is_tag_start(c) || is_digit(c); }
-// ASCII letters, digits and '_': in code, a run of them changes nothing but the
-// identifier flags ('$' and bytes >= 0x80 take the byte-by-byte path).
-bool is_plain_word_byte(unsigned char c) noexcept { return is_ascii_letter(c) || is_digit(c) || c == '_'; }
+// Printable ASCII but ; - / ' " $: in code, a run of them changes nothing but
+// the identifier flags (those six may end a statement or open a comment,
+// string, identifier or dollar body; spaces end a word; bytes >= 0x80 may be
+// spaces). Punctuation such as "(", "," and "." is most of what lies between
+// a migration's words.
+bool is_inert_in_code(unsigned char c) noexcept {
+  return c > ' ' && c < 0x80 && c != ';' && c != '-' && c != '/' && c != '\'' && c != '"' && c != '$';
+}
 
 }  // namespace
 
@@ -57,11 +62,14 @@ bool statement_end_scanner::ends_statement(std::string_view line, int line_no) {
     ends = false;
     // Runs that the switch below would take byte by byte with the same result:
     // most of a migration's bytes (the parser's hot loop).
-    if (state_ == lexical::code && is_plain_word_byte(c)) {
+    if (state_ == lexical::code && is_inert_in_code(c)) {
       const char* q = p + 1;
-      while (q < end && is_plain_word_byte(static_cast<unsigned char>(*q))) ++q;
-      prev_e_start = q - p == 1 && (c == 'e' || c == 'E') && !prev_ident;
-      prev_ident = true;
+      while (q < end && is_inert_in_code(static_cast<unsigned char>(*q))) ++q;
+      // The flags as the byte-by-byte path leaves them after the run's last byte.
+      const auto last = static_cast<unsigned char>(q[-1]);
+      const bool ident_before_last = q - p == 1 ? prev_ident : is_ident_byte(static_cast<unsigned char>(q[-2]));
+      prev_e_start = (last == 'e' || last == 'E') && !ident_before_last;
+      prev_ident = is_ident_byte(last);
       p = q;
       continue;
     }

@@ -537,7 +537,8 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     // when everything is parsed now, else on first use.
     if (file.content_deferred && (is_code || when == parse_time::now)) {
       try {
-        file.content = detail::read_deferred_file(file.path, file.checksum.value_or(""));
+        file.content = detail::read_deferred_file(file.path);
+        detail::check_deferred_file(file.path, file.content, file.checksum.value_or(""));
         file.content_deferred = false;
       } catch (const parse_error& e) {
         result.problems.push_back(e.where());
@@ -574,7 +575,10 @@ void add_migrations(source_folder& folder, backend_kind backend, const module_sp
     m.path = std::move(file.path);  // the tree is the assembler's own (taken by value)
     m.checksum = file.checksum ? std::move(*file.checksum) : migration_checksum(file.content);
     if (!is_code && file.content_deferred)
-      m.set_text_reader([](const migration& self) { return detail::read_deferred_file(self.path, self.checksum); },
+      m.set_text_reader([](const migration& self) { return detail::read_deferred_file(self.path); },
+                        [](const migration& self, std::string_view text) {
+                          detail::check_deferred_file(self.path, text, self.checksum);
+                        },
                         env);
     else if (!is_code && when == parse_time::on_use)
       m.set_text(std::move(file.content), env);

@@ -356,7 +356,7 @@ void digest_cache::write_back(std::vector<digest_entry> fresh, std::vector<listi
   replace_whole(file_, text);
 }
 
-std::string read_deferred_file(const std::string& path, const std::string& checksum) {
+std::string read_deferred_file(const std::string& path) {
   // Read into the string itself: a buffer and a copy of it were two more
   // megabytes of fresh memory for a large migration (W2, BENCHMARKS.md).
   std::string text;
@@ -366,10 +366,13 @@ std::string read_deferred_file(const std::string& path, const std::string& check
   if (error != 0)
     throw parse_error(problem{path, 0, "cannot be read: " + std::error_code(error, std::generic_category()).message()});
   text.resize(size);
+  return text;
+}
+
+void check_deferred_file(const std::string& path, std::string_view text, const std::string& checksum) {
   if (migration_checksum(text) != checksum)
     throw parse_error(problem{path, 0, "changed while this command ran (its checksum is no longer the one read "
                                        "at the start); nothing of it was run: run the command again"});
-  return text;
 }
 
 fs::path digest_cache_file(const fs::path& cache_dir, const fs::path& dir) {

@@ -121,10 +121,12 @@ class digest_cache {
 };
 
 // The text of a file whose content a load deferred (source_file::content_deferred),
-// read now. Throws parse_error naming `path` when it cannot be read, or when its
-// checksum is no longer `checksum`: it changed after the load, and what is
-// applied must be what the checksum recorded says.
-std::string read_deferred_file(const std::string& path, const std::string& checksum);
+// read now. Throws parse_error naming `path` when it cannot be read.
+std::string read_deferred_file(const std::string& path);
+// Throws parse_error naming `path` when the checksum of `text`, read by
+// read_deferred_file, is no longer `checksum`: the file changed after the
+// load, and what is applied must be what the checksum recorded says.
+void check_deferred_file(const std::string& path, std::string_view text, const std::string& checksum);
 
 // The cache file of the modules directory `dir` inside `cache_dir`: named by
 // the SHA-256 of the directory's absolute path, so that two checkouts never
