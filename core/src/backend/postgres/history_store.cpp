@@ -390,9 +390,9 @@ void goose_history_store::ensure() {
   ensured();
 }
 
-void goose_history_store::ensured(bool prepared_here) noexcept {
-  prepared_ = prepare_ && (prepared_ || prepared_here);
-  prepare_with_next_mark_ = prepare_ && !prepared_;
+void goose_history_store::ensured() noexcept {
+  prepared_ = prepare_;
+  prepare_with_next_mark_ = false;  // ensure_statements() prepared them
   table_found_missing_ = false;
 }
 
@@ -482,10 +482,14 @@ class tables_made_aside final : public tables_in_making {
     // the current request was built before the tables existed, and a run of
     // one request (W2: one migration) never uses them (1.1 ms of the server's
     // time for the record statement's PREPARE alone, lab, W2).
-    const bool made_aside = made_;
-    if (!made_aside) store_.session_.exec_each(store_.ensure_statements());
+    const bool prepare_later = made_ && !store_.prepared_;
+    if (!made_) store_.session_.exec_each(store_.ensure_statements());
     made_ = true;
-    store_.ensured(/*prepared_here=*/!made_aside);
+    store_.ensured();
+    if (prepare_later && store_.prepared_) {
+      store_.prepared_ = false;
+      store_.prepare_with_next_mark_ = true;
+    }
   }
 
  private:

@@ -82,9 +82,7 @@ class goose_history_store : public history_store {
   // Without the PREPARE when `prepare` is false (a statement prepared on
   // another session is not this one's).
   std::vector<std::string> ensure_statements(bool prepare = true) const;
-  // `prepared_here`: this session's request held the PREPAREs; otherwise
-  // (tables made aside) they go with the next step mark.
-  void ensured(bool prepared_here = true) noexcept;
+  void ensured() noexcept;
   friend class tables_made_aside;
   // read() after a table was missing: which tables exist, then the rows of those that do.
   history_snapshot read_existing_tables(bool iso_times);
